@@ -1,0 +1,152 @@
+//! `loa serve`: opens the database, reaches Telegram, registers the command menus and runs the
+//! dispatcher until told to stop. The scheduler and the delivery worker join it as tokio tasks
+//! sharing the same pool when their issues land; one [`CancellationToken`] stops them together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use tokio_util::sync::CancellationToken;
+
+use crate::bot::{self, Ctx};
+use crate::config::{Config, Mode};
+use crate::i18n::Catalog;
+
+/// Why `loa serve` could not start, when the cause is the operator's input (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No token in LOA_TELEGRAM__TOKEN or TELOXIDE_TOKEN.
+    #[error("{}", MISSING_TOKEN)]
+    MissingToken,
+    /// Telegram (or the configured api_url) refused the token.
+    #[error(
+        "Telegram refused the bot token (Unauthorized): check LOA_TELEGRAM__TOKEN; BotFather's /token shows it again"
+    )]
+    TokenRefused,
+    /// A configuration this version cannot run.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// What `loa serve` says when it has no token.
+pub const MISSING_TOKEN: &str = "loa serve needs a Telegram bot token, and none is set.\n\
+  1. In Telegram, open @BotFather, send /newbot and follow its questions; it answers with a token like 123456789:AAH...\n\
+  2. Set it in the environment: export LOA_TELEGRAM__TOKEN='123456789:AAH...'  (TELOXIDE_TOKEN is read too)\n\
+  3. Run loa serve again.\n\
+To try Loa without Telegram, run it against the built-in simulator: see `loa sim --help` and the README.";
+
+/// Builds the Bot API client: the configured api_url, the standard proxy variables, and a
+/// timeout long enough for 50 MB uploads on a slow line.
+pub fn build_bot(config: &Config, token: &SecretString) -> anyhow::Result<Bot> {
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .context("failed to build the HTTP client")?;
+    Ok(Bot::with_client(token.expose_secret(), client).set_api_url(config.telegram.api_url.clone()))
+}
+
+/// Asks getMe until Telegram answers, backing off on network trouble (Telegram may be blocked
+/// or the proxy down); a refused token ends it at once.
+async fn reach_telegram(bot: &Bot, stop: &CancellationToken) -> anyhow::Result<Option<teloxide::types::Me>> {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match bot.get_me().await {
+            Ok(me) => return Ok(Some(me)),
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                return Err(StartError::TokenRefused.into());
+            }
+            Err(e) => {
+                tracing::warn!(error = %crate::logging::redact(&e.to_string()), retry_in_s = delay.as_secs(), "cannot reach the Telegram Bot API yet");
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(None),
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(60));
+    }
+}
+
+/// Runs Loa until `stop` is cancelled (ctrl-c / SIGTERM in `loa serve`).
+pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()> {
+    let token = config.token.clone().ok_or(StartError::MissingToken)?;
+    crate::logging::register_secret(token.expose_secret());
+    if config.telegram.mode == Mode::Webhook {
+        return Err(StartError::Unsupported(
+            "telegram.mode = \"webhook\" is not available in this version yet: use \"polling\"".into(),
+        )
+        .into());
+    }
+    let pool = crate::db::open(&config.database_url).await?;
+    tracing::info!(database = %config.database_url, "database ready");
+    let bot = build_bot(&config, &token)?;
+    let Some(me) = reach_telegram(&bot, &stop).await? else {
+        tracing::info!("stopped before Telegram answered");
+        return Ok(());
+    };
+    tracing::info!(bot = %me.username(), api_url = %config.telegram.api_url, "connected to the Bot API");
+    let ctx = Arc::new(Ctx { pool: pool.clone(), config: Arc::new(config), catalog: Catalog::new() });
+    if let Err(e) = bot::register_commands(&bot, &ctx.catalog).await {
+        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
+    }
+
+    let listener = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
+    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+        .dependencies(dptree::deps![ctx.clone()])
+        .default_handler(|update| async move {
+            tracing::debug!(update_id = update.id.0, "update with no handler");
+        })
+        .error_handler(Arc::new(|e: anyhow::Error| async move {
+            tracing::error!(error = %crate::logging::redact(&format!("{e:#}")), "handler failed");
+        }))
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    let watcher = tokio::spawn(async move {
+        stop.cancelled().await;
+        tracing::info!("stopping: finishing the updates in hand");
+        // The dispatcher may still be starting; ask until it hears.
+        loop {
+            match shutdown.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_idle) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    let listener_errors = Arc::new(|e: teloxide::RequestError| async move {
+        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "getUpdates failed; polling again");
+    });
+    dispatcher.dispatch_with_listener(listener, listener_errors).await;
+    watcher.abort();
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A token cancelled on ctrl-c or SIGTERM.
+pub fn stop_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("ctrl-c received"),
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        t.cancel();
+    });
+    token
+}

@@ -1,0 +1,135 @@
+//! The command line (`loa`). English help; exit 0 on success, 2 on bad input, 1 on failure.
+//! The subcommands of DESIGN.md that are not here yet arrive with their issues.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, StartError};
+use crate::config::{Config, ConfigError};
+use crate::sim::{Sim, SimConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "loa",
+    version,
+    about = "Loa: deliver monthly and quarterly guidance packs to party cells over Telegram, and collect acknowledgements and reports",
+    long_about = None
+)]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults (config/default.toml documents every key).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the bot, the scheduler and the delivery worker (token from LOA_TELEGRAM__TOKEN).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Run the Telegram Bot API simulator alone, for trying Loa without Telegram.
+    Sim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
+        listen: SocketAddr,
+        /// The bot token the simulator accepts.
+        #[arg(long, default_value = crate::sim::DEFAULT_TOKEN)]
+        token: String,
+    },
+}
+
+/// An error with the exit code it deserves.
+#[derive(Debug)]
+pub enum Failure {
+    /// The operator's input is wrong (exit 2).
+    BadInput(String),
+    /// Something failed (exit 1).
+    Failed(anyhow::Error),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::BadInput(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<StartError>() {
+            Ok(s) => Failure::BadInput(s.to_string()),
+            Err(e) => Failure::Failed(e),
+        }
+    }
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(msg)) => {
+            eprintln!("error: {}", crate::logging::redact(&msg));
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(e)) => {
+            eprintln!("error: {}", crate::logging::redact(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve => {
+            let config = Config::load(cli.config.as_deref())?;
+            if config.token.is_none() {
+                return Err(Failure::BadInput(app::MISSING_TOKEN.to_string()));
+            }
+            app::serve(config, app::stop_on_signals()).await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&pool)
+                .await
+                .map_err(anyhow::Error::from)?;
+            println!("database {} is up to date ({applied} migrations applied)", config.database_url);
+            Ok(())
+        }
+        Command::Sim { listen, token } => {
+            let valid = token.split_once(':').is_some_and(|(id, rest)| id.parse::<u64>().is_ok() && !rest.is_empty());
+            if !valid {
+                return Err(Failure::BadInput(format!(
+                    "--token {token:?}: expected \"<bot id>:<secret>\", e.g. {}",
+                    crate::sim::DEFAULT_TOKEN
+                )));
+            }
+            let sim = Sim::start(SimConfig { listen, token: token.clone(), ..SimConfig::default() })
+                .await
+                .map_err(|e| Failure::BadInput(format!("--listen {listen}: cannot listen there: {e}")))?;
+            let url = sim.url();
+            println!("Telegram Bot API simulator listening on {url}");
+            println!("  bot @{} with token {token}", sim.bot_username());
+            println!("  run Loa against it:");
+            println!("    LOA_TELEGRAM__API_URL={url} LOA_TELEGRAM__TOKEN={token} loa serve");
+            println!("  play a user (control API, JSON):");
+            println!(
+                "    curl -s -XPOST {url}/_sim/users -H 'content-type: application/json' -d '{{\"first_name\":\"Lan\"}}'"
+            );
+            println!(
+                "    curl -s -XPOST {url}/_sim/chats/<user id>/messages -H 'content-type: application/json' -d '{{\"from\":<user id>,\"text\":\"/start\"}}'"
+            );
+            println!("    curl -s {url}/_sim/chats/<user id>/messages");
+            println!("  ctrl-c to stop");
+            app::stop_on_signals().cancelled().await;
+            drop(sim);
+            Ok(())
+        }
+    }
+}

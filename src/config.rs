@@ -1,0 +1,558 @@
+//! Configuration: the shipped `config/default.toml` (built in), an optional `--config FILE` on top,
+//! and `LOA_<SECTION>__<KEY>` environment variables over both. The raw layers are read into
+//! [`RawSettings`] and then parsed into [`Config`], whose fields are typed values: whatever holds a
+//! `Config` never has to check a URL, a time zone or a cron expression again.
+//!
+//! The bot token is read from the environment only and held as a [`SecretString`]: it never
+//! appears in `Debug` output, logs or errors.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::i18n::Locale;
+
+/// The shipped defaults, built into the binary.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Environment variables that hold the bot token, in order of preference.
+pub const TOKEN_VARS: [&str; 2] = ["LOA_TELEGRAM__TOKEN", "TELOXIDE_TOKEN"];
+/// Environment variable that holds the webhook secret token.
+pub const WEBHOOK_SECRET_VAR: &str = "LOA_TELEGRAM__WEBHOOK__SECRET";
+
+/// A configuration value Loa cannot use. Displays as one line: key, value, expectation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid configuration: {key} = {value}: expected {expected}{}", source_suffix(.origin))]
+pub struct ConfigError {
+    /// Dotted key, e.g. `delivery.messages_per_second`.
+    pub key: String,
+    /// The offending value as written (never a secret).
+    pub value: String,
+    /// What would have been accepted.
+    pub expected: String,
+    /// Where the value came from, when known (a file, the environment).
+    pub origin: Option<String>,
+}
+
+fn source_suffix(origin: &Option<String>) -> String {
+    origin.as_ref().map(|o| format!(" (from {o})")).unwrap_or_default()
+}
+
+impl ConfigError {
+    fn new(key: &str, value: impl fmt::Display, expected: impl Into<String>) -> Self {
+        ConfigError { key: key.into(), value: value.to_string(), expected: expected.into(), origin: None }
+    }
+}
+
+// ----- the raw layers -------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    telegram: RawTelegram,
+    database: RawDatabase,
+    time: RawTime,
+    delivery: RawDelivery,
+    schedule: RawSchedule,
+    packs: RawPacks,
+    invites: RawInvites,
+    i18n: RawI18n,
+    staff: RawStaff,
+    http: RawHttp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTelegram {
+    api_url: String,
+    mode: String,
+    bot_username: String,
+    webhook: RawWebhook,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    listen: String,
+    public_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTime {
+    timezone: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    messages_per_second: i64,
+    paid_broadcast: bool,
+    max_attempts: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    monthly_slot: String,
+    quarterly_slot: String,
+    reminders: String,
+    remind_after_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPacks {
+    default_deadline_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInvites {
+    ttl_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawI18n {
+    default_locale: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    admins: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: String,
+}
+
+// ----- the typed configuration ----------------------------------------------------------------
+
+/// How updates reach Loa.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Polling,
+    Webhook,
+}
+
+/// A cron expression that parsed (six or seven fields, seconds first), with its source text.
+#[derive(Clone)]
+pub struct CronSlot {
+    pub expr: String,
+    pub schedule: cron::Schedule,
+}
+
+impl fmt::Debug for CronSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CronSlot({:?})", self.expr)
+    }
+}
+
+impl CronSlot {
+    pub fn parse(expr: &str) -> Result<Self, String> {
+        let fields = expr.split_whitespace().count();
+        if !(expr.starts_with('@') || fields == 6 || fields == 7) {
+            return Err(format!(
+                "a cron expression with 6 or 7 fields, seconds first (\"sec min hour day month weekday [year]\"), got {fields} field(s)"
+            ));
+        }
+        cron::Schedule::from_str(expr)
+            .map(|schedule| CronSlot { expr: expr.to_string(), schedule })
+            .map_err(|e| format!("a valid cron expression (sec min hour day month weekday [year]): {e}"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    pub api_url: Url,
+    pub mode: Mode,
+    pub bot_username: Option<String>,
+    pub webhook_listen: SocketAddr,
+    pub webhook_public_url: Option<Url>,
+    pub webhook_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub messages_per_second: u32,
+    pub paid_broadcast: bool,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub monthly_slot: CronSlot,
+    pub quarterly_slot: CronSlot,
+    pub reminders: CronSlot,
+    pub remind_after_days: u32,
+}
+
+/// Loa's validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub telegram: TelegramConfig,
+    pub database_url: String,
+    pub timezone: Tz,
+    pub delivery: DeliveryConfig,
+    pub schedule: ScheduleConfig,
+    pub default_deadline_days: u32,
+    pub invite_ttl_days: u32,
+    pub default_locale: Locale,
+    pub admins: BTreeSet<i64>,
+    pub http_listen: SocketAddr,
+    /// The bot token, from the environment; `None` when not set.
+    pub token: Option<SecretString>,
+}
+
+/// The layers without the process environment's token: defaults, then `file`, then `LOA_*`.
+pub fn figment(file: Option<&Path>) -> Figment {
+    let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+    if let Some(f) = file {
+        fig = fig.merge(Toml::file_exact(f));
+    }
+    fig.merge(
+        Env::prefixed("LOA_")
+            // only sectioned keys are configuration; the secrets are read on their own
+            .filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                k.contains("__") && k != "telegram__token" && k != "telegram__webhook__secret"
+            })
+            .split("__"),
+    )
+}
+
+fn env_secret(vars: &[&str]) -> Option<SecretString> {
+    vars.iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.trim().to_string())
+        .find(|v| !v.is_empty())
+        .map(SecretString::from)
+}
+
+impl Config {
+    /// Reads the configuration the way `loa` does: defaults, `file`, the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        if let Some(f) = file.filter(|f| !f.is_file()) {
+            return Err(ConfigError::new("--config", f.display(), "a readable TOML file"));
+        }
+        let mut config = Config::from_figment(figment(file))?;
+        config.token = env_secret(&TOKEN_VARS);
+        config.telegram.webhook_secret = env_secret(&[WEBHOOK_SECRET_VAR]);
+        config.check_secrets()?;
+        Ok(config)
+    }
+
+    /// Parses an already layered figment (tests build their own); no token is read.
+    pub fn from_figment(fig: Figment) -> Result<Config, ConfigError> {
+        let raw: RawSettings = fig.extract().map_err(figment_error)?;
+        Config::parse(raw)
+    }
+
+    fn check_secrets(&self) -> Result<(), ConfigError> {
+        if let Some(t) = &self.token {
+            let t = t.expose_secret();
+            let looks_right = t
+                .split_once(':')
+                .is_some_and(|(id, rest)| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty());
+            if !looks_right {
+                return Err(ConfigError::new(
+                    "telegram.token",
+                    "(hidden)",
+                    "a bot token as BotFather gives it, \"<bot id>:<secret>\", in LOA_TELEGRAM__TOKEN",
+                ));
+            }
+        }
+        if let Some(s) = &self.telegram.webhook_secret {
+            let s = s.expose_secret();
+            if s.len() > 256 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return Err(ConfigError::new(
+                    "telegram.webhook.secret",
+                    "(hidden)",
+                    "1-256 characters of A-Z a-z 0-9 _ - in LOA_TELEGRAM__WEBHOOK__SECRET",
+                ));
+            }
+        }
+        if self.telegram.mode == Mode::Webhook && self.telegram.webhook_public_url.is_none() {
+            return Err(ConfigError::new(
+                "telegram.webhook.public_url",
+                "\"\"",
+                "the public HTTPS URL Telegram should call when telegram.mode = \"webhook\"",
+            ));
+        }
+        Ok(())
+    }
+
+    fn parse(raw: RawSettings) -> Result<Config, ConfigError> {
+        let api_url = match Url::parse(&raw.telegram.api_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
+            _ => {
+                return Err(ConfigError::new(
+                    "telegram.api_url",
+                    format!("{:?}", raw.telegram.api_url),
+                    "an http(s) URL such as \"https://api.telegram.org\"",
+                ));
+            }
+        };
+        let mode = match raw.telegram.mode.as_str() {
+            "polling" => Mode::Polling,
+            "webhook" => Mode::Webhook,
+            other => return Err(ConfigError::new("telegram.mode", format!("{other:?}"), "\"polling\" or \"webhook\"")),
+        };
+        let bot_username = match raw.telegram.bot_username.trim().trim_start_matches('@') {
+            "" => None,
+            u if (5..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Some(u.to_string())
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "telegram.bot_username",
+                    format!("{:?}", raw.telegram.bot_username),
+                    "the bot's username: 5-32 characters of A-Z a-z 0-9 _, or empty to ask Telegram",
+                ));
+            }
+        };
+        let webhook_listen = socket("telegram.webhook.listen", &raw.telegram.webhook.listen)?;
+        let webhook_public_url = match raw.telegram.webhook.public_url.trim() {
+            "" => None,
+            u => match Url::parse(u) {
+                Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) => Some(url),
+                _ => {
+                    return Err(ConfigError::new(
+                        "telegram.webhook.public_url",
+                        format!("{u:?}"),
+                        "an https URL that Telegram can reach (ports 443, 80, 88 or 8443)",
+                    ));
+                }
+            },
+        };
+        let database_url = raw.database.url.trim().to_string();
+        if !database_url.starts_with("sqlite:") {
+            return Err(ConfigError::new(
+                "database.url",
+                format!("{database_url:?}"),
+                "a SQLite URL such as \"sqlite://data/loa.db\"",
+            ));
+        }
+        let timezone: Tz = raw.time.timezone.parse().map_err(|_| {
+            ConfigError::new(
+                "time.timezone",
+                format!("{:?}", raw.time.timezone),
+                "an IANA time zone such as \"Asia/Ho_Chi_Minh\"",
+            )
+        })?;
+        let paid = raw.delivery.paid_broadcast;
+        let max_rate = if paid { 1000 } else { 30 };
+        let messages_per_second = ranged(
+            "delivery.messages_per_second",
+            raw.delivery.messages_per_second,
+            1,
+            max_rate,
+            if paid { "with paid_broadcast" } else { "without paid_broadcast (Telegram's free limit)" },
+        )?;
+        let max_attempts = ranged("delivery.max_attempts", raw.delivery.max_attempts, 1, 100, "")?;
+        let cron = |key: &str, v: &str| CronSlot::parse(v).map_err(|e| ConfigError::new(key, format!("{v:?}"), e));
+        let schedule = ScheduleConfig {
+            monthly_slot: cron("schedule.monthly_slot", &raw.schedule.monthly_slot)?,
+            quarterly_slot: cron("schedule.quarterly_slot", &raw.schedule.quarterly_slot)?,
+            reminders: cron("schedule.reminders", &raw.schedule.reminders)?,
+            remind_after_days: ranged("schedule.remind_after_days", raw.schedule.remind_after_days, 1, 60, "")?,
+        };
+        let default_deadline_days = ranged("packs.default_deadline_days", raw.packs.default_deadline_days, 1, 90, "")?;
+        let invite_ttl_days = ranged("invites.ttl_days", raw.invites.ttl_days, 1, 365, "")?;
+        let default_locale = Locale::parse(&raw.i18n.default_locale).ok_or_else(|| {
+            ConfigError::new("i18n.default_locale", format!("{:?}", raw.i18n.default_locale), "\"vi\" or \"en\"")
+        })?;
+        let mut admins = BTreeSet::new();
+        for id in raw.staff.admins {
+            if !(1..=(1i64 << 52)).contains(&id) {
+                return Err(ConfigError::new("staff.admins", id, "Telegram user ids (positive integers)"));
+            }
+            admins.insert(id);
+        }
+        let http_listen = socket("http.listen", &raw.http.listen)?;
+        Ok(Config {
+            telegram: TelegramConfig {
+                api_url,
+                mode,
+                bot_username,
+                webhook_listen,
+                webhook_public_url,
+                webhook_secret: None,
+            },
+            database_url,
+            timezone,
+            delivery: DeliveryConfig { messages_per_second, paid_broadcast: paid, max_attempts },
+            schedule,
+            default_deadline_days,
+            invite_ttl_days,
+            default_locale,
+            admins,
+            http_listen,
+            token: None,
+        })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+}
+
+fn socket(key: &str, v: &str) -> Result<SocketAddr, ConfigError> {
+    v.trim()
+        .parse()
+        .map_err(|_| ConfigError::new(key, format!("{v:?}"), "an address and port such as \"127.0.0.1:9090\""))
+}
+
+fn ranged(key: &str, v: i64, lo: u32, hi: u32, note: &str) -> Result<u32, ConfigError> {
+    if v < lo as i64 || v > hi as i64 {
+        let note = if note.is_empty() { String::new() } else { format!(" {note}") };
+        return Err(ConfigError::new(key, v, format!("a whole number from {lo} to {hi}{note}")));
+    }
+    Ok(v as u32)
+}
+
+/// Turns figment's error (a type mismatch, an unknown key, a broken file) into one line.
+fn figment_error(e: figment::Error) -> ConfigError {
+    use figment::error::Kind;
+    let key = e.path.join(".");
+    let origin = e.metadata.as_ref().map(|m| match &m.source {
+        Some(figment::Source::File(p)) => format!("{}", p.display()),
+        _ => m.name.to_string(),
+    });
+    let (key, value, expected) = match &e.kind {
+        Kind::InvalidType(actual, exp) => (key, actual.to_string(), exp.clone()),
+        Kind::InvalidValue(actual, exp) => (key, actual.to_string(), exp.clone()),
+        Kind::UnknownField(field, known) => {
+            let full = if key.is_empty() {
+                field.clone()
+            } else if e.path.last() == Some(field) {
+                key
+            } else {
+                format!("{key}.{field}")
+            };
+            (full, "(unknown key)".to_string(), format!("one of: {}", known.join(", ")))
+        }
+        Kind::MissingField(field) => {
+            let full = if key.is_empty() || e.path.last().map(String::as_str) == Some(field.as_ref()) {
+                if key.is_empty() { field.to_string() } else { key }
+            } else {
+                format!("{key}.{field}")
+            };
+            (full, "(missing)".to_string(), "a value".to_string())
+        }
+        other => (if key.is_empty() { "(file)".into() } else { key }, other.to_string(), "valid TOML".to_string()),
+    };
+    ConfigError { key, value, expected, origin }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(key: &str, value: impl serde::Serialize) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default(key, value)))
+    }
+
+    #[test]
+    fn the_shipped_defaults_are_valid_and_match_the_design() {
+        let c = Config::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        assert_eq!(c.telegram.api_url.as_str(), "https://api.telegram.org/");
+        assert_eq!(c.telegram.mode, Mode::Polling);
+        assert_eq!(c.database_url, "sqlite://data/loa.db");
+        assert_eq!(c.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(c.delivery.messages_per_second, 30);
+        assert_eq!(c.delivery.max_attempts, 8);
+        assert_eq!(c.schedule.quarterly_slot.expr, "0 0 8 1 1,4,7,10 *");
+        assert_eq!(c.schedule.remind_after_days, 3);
+        assert_eq!(c.default_deadline_days, 10);
+        assert_eq!(c.invite_ttl_days, 30);
+        assert_eq!(c.default_locale, Locale::Vi);
+        assert!(c.admins.is_empty());
+        assert_eq!(c.http_listen.to_string(), "127.0.0.1:9090");
+    }
+
+    #[test]
+    fn a_wrong_mode_names_key_value_and_choices() {
+        let e = with("telegram.mode", "pollin").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration: telegram.mode = \"pollin\": expected \"polling\" or \"webhook\""
+        );
+    }
+
+    #[test]
+    fn a_rate_above_the_free_limit_needs_paid_broadcast() {
+        let e = with("delivery.messages_per_second", 100).unwrap_err();
+        assert_eq!(e.key, "delivery.messages_per_second");
+        assert!(e.to_string().contains("1 to 30"), "{e}");
+        let c = Config::from_figment(
+            Figment::from(Toml::string(DEFAULT_TOML))
+                .merge(Serialized::default("delivery.paid_broadcast", true))
+                .merge(Serialized::default("delivery.messages_per_second", 100)),
+        )
+        .unwrap();
+        assert_eq!(c.delivery.messages_per_second, 100);
+    }
+
+    #[test]
+    fn a_five_field_cron_is_refused_with_the_reason() {
+        let e = with("schedule.reminders", "0 8 * * *").unwrap_err();
+        assert_eq!(e.key, "schedule.reminders");
+        assert!(e.to_string().contains("6 or 7 fields"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_and_an_unknown_key_are_named() {
+        let e = with("delivery.max_attempts", "many").unwrap_err();
+        assert_eq!(e.key, "delivery.max_attempts");
+        assert!(e.value.contains("many"), "{e}");
+        let e = with("delivery.mesages_per_second", 10).unwrap_err();
+        assert_eq!(e.key, "delivery.mesages_per_second");
+        assert!(e.expected.contains("messages_per_second"), "{e}");
+    }
+
+    #[test]
+    fn bad_time_zone_locale_and_url_are_refused() {
+        assert_eq!(with("time.timezone", "Asia/Hanoi_City").unwrap_err().key, "time.timezone");
+        assert_eq!(with("i18n.default_locale", "fr").unwrap_err().key, "i18n.default_locale");
+        assert_eq!(with("telegram.api_url", "api.telegram.org").unwrap_err().key, "telegram.api_url");
+        assert_eq!(with("database.url", "postgres://x").unwrap_err().key, "database.url");
+        assert_eq!(with("http.listen", "9090").unwrap_err().key, "http.listen");
+        assert_eq!(with("staff.admins", vec![-5]).unwrap_err().key, "staff.admins");
+    }
+
+    #[test]
+    fn the_token_is_never_shown_in_debug_output() {
+        let mut c = Config::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        c.token = Some(SecretString::from("123:very-secret-token"));
+        assert!(!format!("{c:?}").contains("very-secret-token"));
+    }
+
+    #[test]
+    fn cron_slots_evaluate_in_the_configured_zone() {
+        let c = Config::from_figment(Figment::from(Toml::string(DEFAULT_TOML))).unwrap();
+        let after = chrono::TimeZone::with_ymd_and_hms(&c.timezone, 2023, 9, 15, 0, 0, 0).unwrap();
+        let next = c.schedule.quarterly_slot.schedule.after(&after).next().unwrap();
+        assert_eq!(next.to_string(), "2023-10-01 08:00:00 +07");
+    }
+}

@@ -1,0 +1,118 @@
+//! The SQLite database: one pool shared by the dispatcher, the scheduler and the delivery worker.
+//! WAL so readers never wait for the writer, foreign keys on, a busy timeout so that short write
+//! contention waits instead of failing. The migrations in `migrations/` are built into the binary
+//! and applied at start (`loa serve`) or alone (`loa migrate`).
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// The embedded migrations.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How long a connection waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The file behind a `sqlite:` URL, when it names one (not `sqlite::memory:`).
+pub fn file_of(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// Opens (creating when missing, folder included) the database at `url`.
+pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    if let Some(dir) =
+        file_of(url).and_then(|f| f.parent().map(|d| d.to_path_buf())).filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("failed to create the database folder {}", dir.display()))?;
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("failed to read the database URL {url:?}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("failed to open the database {url}"))
+}
+
+/// Applies the migrations not yet applied.
+pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("failed to apply the database migrations")
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
+    let pool = connect(url).await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Now, in Unix seconds: the unit of every `*_at` column.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_name_their_files() {
+        assert_eq!(file_of("sqlite://data/loa.db"), Some(PathBuf::from("data/loa.db")));
+        assert_eq!(file_of("sqlite:///var/lib/loa/loa.db?mode=rwc"), Some(PathBuf::from("/var/lib/loa/loa.db")));
+        assert_eq!(file_of("sqlite::memory:"), None);
+    }
+
+    #[tokio::test]
+    async fn a_new_database_gets_its_folder_wal_foreign_keys_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/loa.db", dir.path().display());
+        let pool = open(&url).await.unwrap();
+        assert!(dir.path().join("nested/loa.db").is_file());
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await.unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&pool).await.unwrap();
+        assert_eq!(fk, 1);
+        for table in [
+            "cells",
+            "invites",
+            "staff",
+            "packs",
+            "attachments",
+            "broadcasts",
+            "deliveries",
+            "acks",
+            "reports",
+            "slot_runs",
+            "dialogues",
+            "audit_log",
+        ] {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "table {table} is missing");
+        }
+        // applying again is a no-op
+        migrate(&pool).await.unwrap();
+        // foreign keys are enforced
+        let err = sqlx::query("INSERT INTO cell_tags (cell_id, tag) VALUES (999, 'x')").execute(&pool).await;
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! Loa: a Telegram bot through which a provincial Party propaganda-and-education board delivers
+//! monthly and quarterly guidance packs to its grassroots party cells, and hears back.
+//!
+//! A guided tour:
+//! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
+//!   and its validation; the bot token as a secret.
+//! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout) and the embedded migrations.
+//! - [`i18n`]: the Vietnamese and English catalogs; every sentence a user reads comes from there.
+//! - [`bot`]: the Telegram side: the handler tree, commands, and what each answers.
+//! - [`app`]: `loa serve`: builds the bot, registers commands, runs the dispatcher, shuts down cleanly.
+//! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
+//! - [`cli`]: the command line.
+
+pub mod app;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod i18n;
+pub mod logging;
+pub mod sim;
