@@ -69,9 +69,25 @@ impl Ctx {
     }
 }
 
+/// Answers in a chat. Should Telegram still say "too many requests" (a user typing faster than a
+/// chat may be answered), waits as told and tries again, a few times at most.
 async fn say(bot: &Bot, chat_id: ChatId, html: String) -> HandlerResult {
-    bot.send_message(chat_id, html).parse_mode(ParseMode::Html).await?;
-    Ok(())
+    let mut tries = 0;
+    loop {
+        match bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html).await {
+            Ok(_) => return Ok(()),
+            Err(teloxide::RequestError::RetryAfter(wait)) if tries < 3 && wait.duration().as_secs() <= 60 => {
+                tries += 1;
+                tracing::warn!(
+                    chat_id = chat_id.0,
+                    retry_after_s = wait.seconds(),
+                    "answer throttled by Telegram; waiting"
+                );
+                tokio::time::sleep(wait.duration()).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> HandlerResult {

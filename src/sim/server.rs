@@ -110,11 +110,11 @@ async fn api(
         Err(e) => return answer(Err(e)),
     };
     let chat_id = params.i64("chat_id").ok().flatten();
-    let fault = shared.world().pick_fault(&method, chat_id);
+    let (call, fault) = shared.with(|w| (w.begin_call(&method, chat_id), w.pick_fault(&method, chat_id)));
     match fault {
         Some(FaultKind::Slow { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
         Some(FaultKind::Drop) => {
-            shared.with(|w| w.record_call(&method, chat_id, &Err(0)));
+            shared.with(|w| w.finish_call(call, Err(0)));
             let stream = futures::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by the simulator"))
             });
@@ -125,7 +125,7 @@ async fn api(
                 .expect("valid response");
         }
         Some(FaultKind::ServerError { status }) => {
-            shared.with(|w| w.record_call(&method, chat_id, &Err(status)));
+            shared.with(|w| w.finish_call(call, Err(status)));
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if status == 502 || status == 504 {
                 // what the front proxy answers when the API behind it is down: HTML, not JSON
@@ -141,7 +141,7 @@ async fn api(
             }));
         }
         Some(FaultKind::Api { code, description, retry_after }) => {
-            shared.with(|w| w.record_call(&method, chat_id, &Err(code)));
+            shared.with(|w| w.finish_call(call, Err(code)));
             let parameters = retry_after.map(|r| json!({ "retry_after": r }));
             return answer(Err(ApiError { code, description, parameters }));
         }
@@ -182,7 +182,7 @@ async fn api(
             _ => Err(not_found()),
         })
     };
-    shared.with(|w| w.record_call(&method, chat_id, &result.as_ref().map(|_| ()).map_err(|e| e.code)));
+    shared.with(|w| w.finish_call(call, result.as_ref().map(|_| ()).map_err(|e| e.code)));
     answer(result)
 }
 

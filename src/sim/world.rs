@@ -17,8 +17,11 @@ pub struct RateLimits {
     pub enforce: bool,
     /// Messages per second over all chats (Telegram: about 30; paid broadcast up to 1000).
     pub global_per_sec: u32,
-    /// Messages per second into one chat (Telegram: about 1).
+    /// Messages per second into one chat, sustained (Telegram: about 1).
     pub per_chat_per_sec: u32,
+    /// Messages one chat takes in a burst before the per-second rate applies (Telegram tolerates
+    /// short bursts). The per-chat limit is a token bucket of this size.
+    pub per_chat_burst: u32,
     /// Messages per minute into one group or supergroup (Telegram: 20).
     pub per_group_per_min: u32,
     /// Whether edits count toward the per-chat and per-group limits.
@@ -34,6 +37,7 @@ impl Default for RateLimits {
             enforce: true,
             global_per_sec: 30,
             per_chat_per_sec: 1,
+            per_chat_burst: 3,
             per_group_per_min: 20,
             edits_count: true,
             slack_ms: 50,
@@ -309,6 +313,8 @@ pub struct World {
     pub limits: RateLimits,
     sends: VecDeque<Instant>,
     chat_sends: HashMap<i64, VecDeque<Instant>>,
+    /// Per-chat token buckets: (tokens, when last refilled).
+    chat_buckets: HashMap<i64, (f64, Instant)>,
     pub faults: Vec<FaultRule>,
     pub poll_generation: u64,
     next_user: i64,
@@ -346,6 +352,7 @@ impl World {
             limits: RateLimits::default(),
             sends: VecDeque::new(),
             chat_sends: HashMap::new(),
+            chat_buckets: HashMap::new(),
             faults: Vec::new(),
             poll_generation: 0,
             next_user: 100_000_001,
@@ -815,9 +822,18 @@ impl World {
         if counts_global {
             waits.extend(window_wait(&self.sends, now, sec, self.limits.global_per_sec as usize, n));
         }
-        // One request into a chat per second; an album's items go through together.
-        let per_chat = (self.limits.per_chat_per_sec as usize).max(n);
-        waits.extend(window_wait(chat_window, now, sec, per_chat, n));
+        // Per chat: a token bucket, `per_chat_burst` deep, refilled at `per_chat_per_sec`. An album
+        // goes through when the bucket could hold it (or is full), and may leave it in debt.
+        let rate = f64::from(self.limits.per_chat_per_sec.max(1));
+        let burst = f64::from(self.limits.per_chat_burst.max(1));
+        let (tokens, last) = self.chat_buckets.get(&chat_id).copied().unwrap_or((burst, now));
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(burst);
+        let need = (n as f64).min(burst);
+        // the slack forgives a sender that keeps the rate exactly but meets network jitter
+        let forgiven = self.limits.slack_ms as f64 / 1000.0 * rate;
+        if tokens + forgiven < need {
+            waits.push(Duration::from_secs_f64((need - tokens) / rate));
+        }
         if is_group {
             waits.extend(window_wait(chat_window, now, min, self.limits.per_group_per_min as usize, n));
         }
@@ -831,6 +847,7 @@ impl World {
             }
             self.chat_sends.entry(chat_id).or_default().push_back(now);
         }
+        self.chat_buckets.insert(chat_id, (tokens - n as f64, now));
         // forget what no window can see any more
         while self.sends.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(2)) {
             self.sends.pop_front();
@@ -867,14 +884,24 @@ impl World {
         None
     }
 
-    pub fn record_call(&mut self, method: &str, chat_id: Option<i64>, result: &Result<(), u16>) {
+    /// Records a call as it arrives (a long poll shows up at once); returns its index.
+    pub fn begin_call(&mut self, method: &str, chat_id: Option<i64>) -> usize {
         self.calls.push(CallRecord {
             method: method.to_string(),
             chat_id,
-            ok: result.is_ok(),
-            error_code: result.err(),
+            ok: false,
+            error_code: None,
             at: Instant::now(),
         });
+        self.calls.len() - 1
+    }
+
+    /// Records how a call ended: `Err(status)` for an error answer (0 for a dropped connection).
+    pub fn finish_call(&mut self, index: usize, result: Result<(), u16>) {
+        if let Some(c) = self.calls.get_mut(index) {
+            c.ok = result.is_ok();
+            c.error_code = result.err();
+        }
     }
 
     // ----- the Bot API methods ----------------------------------------------------------------
@@ -1137,10 +1164,14 @@ impl World {
         let chat_id = self.writable_chat(params)?;
         let media = match params.json("media")? {
             Some(Value::Array(a)) => a,
-            _ => return Err(ApiError::bad_request("field \"media\" must be an Array")),
+            _ => return Err(ApiError::bad_request("media to send are not specified")),
         };
-        if !(2..=10).contains(&media.len()) {
-            return Err(ApiError::bad_request("wrong number of messages in album: must be between 2 and 10"));
+        // The documentation says 2-10 items; Telegram in fact also takes a single one.
+        if media.is_empty() {
+            return Err(ApiError::bad_request("media to send are not specified"));
+        }
+        if media.len() > 10 {
+            return Err(ApiError::bad_request("Too much messages to send as an album"));
         }
         let kinds: Vec<&str> = media.iter().map(|m| m["type"].as_str().unwrap_or("")).collect();
         for k in &kinds {
@@ -1408,7 +1439,7 @@ impl World {
 
     pub fn get_file(&self, params: &Params) -> ApiResult {
         let id = params.str("file_id").unwrap_or_default();
-        let f = self.files.get(&id).ok_or_else(|| ApiError::bad_request("invalid file_id"))?;
+        let f = self.files.get(&id).ok_or_else(|| ApiError::bad_request("invalid file id"))?;
         if f.bytes.len() > MAX_DOWNLOAD {
             return Err(ApiError::bad_request("file is too big"));
         }
@@ -1462,7 +1493,10 @@ impl World {
         let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
         // Telegram wants HTTPS; the simulator also accepts plain HTTP on loopback, where tests run.
         if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
-            return Err(ApiError::bad_request("bad webhook: An HTTPS URL must be provided for webhook"));
+            return Err(ApiError::bad_request("bad webhook: HTTPS url must be provided for webhook"));
+        }
+        if parsed.scheme() == "https" && !matches!(parsed.port_or_known_default(), Some(80 | 88 | 443 | 8443)) {
+            return Err(ApiError::bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"));
         }
         let secret = params.str("secret_token");
         let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
