@@ -1,0 +1,33 @@
+# Loa's image: `loa serve` as a non-root user, the database on the /data volume.
+#   docker build -t loa .
+#   docker run -d --name loa -v loa-data:/data -e LOA_TELEGRAM__TOKEN=... loa
+# Extra settings: mount a TOML file and pass `--config /etc/loa/loa.toml serve`, or set LOA_* variables.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src src
+COPY migrations migrations
+COPY config config
+COPY locales locales
+RUN cargo build --release --locked --bin loa
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin loa \
+ && mkdir -p /data /etc/loa /usr/share/loa \
+ && chown loa:loa /data
+COPY --from=build /src/target/release/loa /usr/local/bin/loa
+# The defaults and migrations are built into the binary; these copies document them.
+COPY config/default.toml /etc/loa/default.toml
+COPY migrations /usr/share/loa/migrations
+ENV LOA_DATABASE__URL=sqlite:///data/loa.db \
+    LOA_HTTP__LISTEN=0.0.0.0:9090
+USER loa
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 9090 8443
+ENTRYPOINT ["loa"]
+CMD ["serve"]
