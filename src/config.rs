@@ -459,6 +459,15 @@ fn figment_error(e: figment::Error) -> ConfigError {
             };
             (full, "(missing)".to_string(), "a value".to_string())
         }
+        Kind::Message(msg) => {
+            // a TOML syntax error: keep the position and the reason, drop the drawn snippet
+            let lines: Vec<&str> = msg
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.contains(" | ") && !l.starts_with('^'))
+                .collect();
+            (if key.is_empty() { "(file)".into() } else { key }, lines.join("; "), "valid TOML".to_string())
+        }
         other => (if key.is_empty() { "(file)".into() } else { key }, other.to_string(), "valid TOML".to_string()),
     };
     ConfigError { key, value, expected, origin }

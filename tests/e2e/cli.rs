@@ -51,6 +51,13 @@ fn a_bad_config_value_fails_with_one_line_naming_key_value_and_expectation() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("telegram.mode = \"pollin\": expected \"polling\" or \"webhook\""), "{err}");
 
+    std::fs::write(&file, "[telegram\nmode = 1\n").unwrap();
+    let out = loa(dir.path()).args(["--config", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "a TOML syntax error is one line too: {err}");
+    assert!(err.contains("line 1, column 10"), "{err}");
+
     let out = loa(dir.path()).args(["--config", "missing.toml", "migrate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));

@@ -34,7 +34,9 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        loa::logging::init();
+        if std::env::var_os("RUST_LOG").is_some() {
+            loa::logging::init();
+        }
         let sim = Sim::start_default().await.expect("simulator starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let mut app = TestApp { sim, dir, stop: CancellationToken::new(), task: None };

@@ -293,3 +293,23 @@ async fn the_control_api_over_http_plays_users_and_reads_the_chat() {
     let calls: serde_json::Value = c.get(format!("{base}/_sim/calls")).send().await.unwrap().json().await.unwrap();
     assert_eq!(calls["result"]["sendmessage"], 1);
 }
+
+#[tokio::test]
+async fn server_errors_reach_teloxide_as_telegram_sends_them() {
+    let (sim, bot) = setup().await;
+    let u = started_user(&sim, "A");
+    let fault = |method: &str, status| FaultRule {
+        method: Some(method.into()),
+        chat_id: None,
+        probability: 1.0,
+        remaining: Some(1),
+        fault: FaultKind::ServerError { status },
+    };
+    sim.add_fault(fault("getme", 500));
+    sim.add_fault(fault("getchat", 502));
+    // teloxide waits 10 s after any 5xx before it reads the answer; both run side by side
+    let (me, chat) = tokio::join!(bot.get_me().into_future(), bot.get_chat(ChatId(u)).into_future());
+    assert!(matches!(&me, Err(RequestError::Api(ApiError::Unknown(d))) if d == "Internal Server Error"), "{me:?}");
+    assert!(matches!(&chat, Err(RequestError::InvalidJson { .. })), "a proxy's HTML page is not JSON: {chat:?}");
+    bot.get_me().await.unwrap();
+}
