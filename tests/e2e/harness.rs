@@ -86,3 +86,17 @@ impl Drop for TestApp {
         self.stop.cancel();
     }
 }
+
+/// A simulator and a teloxide bot pointed at it.
+pub async fn setup() -> (Sim, teloxide::Bot) {
+    let sim = Sim::start_default().await.expect("simulator starts");
+    let bot = teloxide::Bot::new(sim.token()).set_api_url(sim.url().parse().expect("valid url"));
+    (sim, bot)
+}
+
+/// A user who has opened the private chat with the bot (so the bot may write to them).
+pub fn started_user(sim: &Sim, name: &str) -> i64 {
+    let u = sim.create_user(name, None);
+    sim.send_text(u, u, "/start").expect("user exists");
+    u
+}

@@ -13,20 +13,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
-use crate::harness::WAIT;
-
-async fn setup() -> (Sim, Bot) {
-    let sim = Sim::start_default().await.unwrap();
-    let bot = Bot::new(sim.token()).set_api_url(sim.url().parse().unwrap());
-    (sim, bot)
-}
-
-/// A user who opened the private chat with the bot.
-fn started_user(sim: &Sim, name: &str) -> i64 {
-    let u = sim.create_user(name, None);
-    sim.send_text(u, u, "/start").unwrap();
-    u
-}
+use crate::harness::{WAIT, setup, started_user};
 
 async fn raw(sim: &Sim, method: &str, body: Value) -> Value {
     reqwest::Client::new()

@@ -3,23 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use loa::sim::{ChatKind, FaultKind, FaultRule, RateLimits, Sim};
+use loa::sim::{ChatKind, FaultKind, FaultRule, RateLimits};
 use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, InputMedia, InputMediaDocument, UpdateKind};
 use teloxide::{ApiError, RequestError};
 
-async fn setup() -> (Sim, Bot) {
-    let sim = Sim::start_default().await.unwrap();
-    let bot = Bot::new(sim.token()).set_api_url(sim.url().parse().unwrap());
-    (sim, bot)
-}
-
-fn started_user(sim: &Sim, name: &str) -> i64 {
-    let u = sim.create_user(name, None);
-    sim.send_text(u, u, "/start").unwrap();
-    u
-}
+use crate::harness::{setup, started_user};
 
 fn retry_after(e: &RequestError) -> Option<u32> {
     match e {
