@@ -111,18 +111,11 @@ async fn api(
     };
     let chat_id = params.i64("chat_id").ok().flatten();
     let (call, fault) = shared.with(|w| (w.begin_call(&method, chat_id), w.pick_fault(&method, chat_id)));
-    match fault {
+    match fault.clone() {
         Some(FaultKind::Slow { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
         Some(FaultKind::Drop) => {
             shared.with(|w| w.finish_call(call, Err(0)));
-            let stream = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by the simulator"))
-            });
-            return Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from_stream(stream))
-                .expect("valid response");
+            return dropped_connection();
         }
         Some(FaultKind::ServerError { status }) => {
             shared.with(|w| w.finish_call(call, Err(status)));
@@ -145,7 +138,7 @@ async fn api(
             let parameters = retry_after.map(|r| json!({ "retry_after": r }));
             return answer(Err(ApiError { code, description, parameters }));
         }
-        None => {}
+        Some(FaultKind::DropAfter) | None => {}
     }
     let result = if method == "getupdates" {
         get_updates(&shared, &params).await
@@ -182,8 +175,24 @@ async fn api(
             _ => Err(not_found()),
         })
     };
+    if fault == Some(FaultKind::DropAfter) {
+        shared.with(|w| w.finish_call(call, Err(0)));
+        return dropped_connection();
+    }
     shared.with(|w| w.finish_call(call, result.as_ref().map(|_| ()).map_err(|e| e.code)));
     answer(result)
+}
+
+/// An answer whose connection breaks after the headers: the client sees a network error.
+fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by the simulator"))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream))
+        .expect("valid response")
 }
 
 /// Long polling: answers at once when updates wait, else when one arrives or the timeout ends.

@@ -51,8 +51,11 @@ impl Default for RateLimits {
 pub enum FaultKind {
     /// Answer with this HTTP status and Telegram's JSON error for it (500, 502, ...).
     ServerError { status: u16 },
-    /// Send the status line and headers, then drop the connection mid-body.
+    /// Drop the connection before the request is carried out: nothing happened.
     Drop,
+    /// Carry the request out, then drop the connection: it happened, but the bot cannot know
+    /// (the case that can make a retried send arrive twice).
+    DropAfter,
     /// Wait this long, then answer normally.
     Slow { millis: u64 },
     /// Answer with this Bot API error.

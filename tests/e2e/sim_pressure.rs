@@ -176,6 +176,19 @@ async fn faults_hit_the_chosen_method_the_chosen_number_of_times() {
     let err = bot.send_message(ChatId(u), "x").await.unwrap_err();
     assert!(matches!(err, RequestError::Network(_)), "{err:?}");
     bot.send_message(ChatId(u), "after the drop").await.unwrap();
+    assert_eq!(sim.bot_messages(u).len(), 1, "a drop before the request is carried out sends nothing");
+
+    // a drop after the request is carried out: the message is there, the bot saw an error
+    sim.add_fault(FaultRule {
+        method: Some("sendmessage".into()),
+        chat_id: None,
+        probability: 1.0,
+        remaining: Some(1),
+        fault: FaultKind::DropAfter,
+    });
+    let err = bot.send_message(ChatId(u), "lost answer").await.unwrap_err();
+    assert!(matches!(err, RequestError::Network(_)), "{err:?}");
+    assert_eq!(sim.bot_messages(u).last().unwrap().text(), Some("lost answer"));
 
     // a slow answer is slow, then normal
     sim.add_fault(FaultRule {
