@@ -4,6 +4,9 @@
 //! A guided tour:
 //! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
 //!   and its validation; the bot token as a secret.
+//! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
+//! - [`staff`]: roles (admin, board, district) and who holds them.
+//! - [`audit`]: the audit log of privileged actions.
 //! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout) and the embedded migrations.
 //! - [`i18n`]: the Vietnamese and English catalogs; every sentence a user reads comes from there.
 //! - [`bot`]: the Telegram side: the handler tree, commands, and what each answers.
@@ -12,10 +15,13 @@
 //! - [`cli`]: the command line.
 
 pub mod app;
+pub mod audit;
 pub mod bot;
+pub mod cells;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod i18n;
 pub mod logging;
 pub mod sim;
+pub mod staff;
