@@ -103,7 +103,7 @@ pub async fn list(pool: &SqlitePool, admins: &BTreeSet<i64>) -> sqlx::Result<Vec
     let mut out: Vec<StaffMember> = admins.iter().map(|id| bootstrap(*id)).collect();
     let mut granted: Vec<StaffMember> =
         rows.into_iter().filter_map(Row::member).filter(|m| !admins.contains(&m.user_id)).collect();
-    granted.sort_by(|a, b| (a.role, a.user_id).cmp(&(b.role, b.user_id)));
+    granted.sort_by_key(|m| (m.role, m.user_id));
     out.extend(granted);
     Ok(out)
 }

@@ -165,7 +165,7 @@ pub async fn redeem(
     .await?;
     tx.commit().await?;
     tracing::info!(cell = %cell.code, chat_id, old_chat, "cell bound to its chat");
-    Ok(Redeemed::Bound { cell, old_chat, replaced_cell: replaced_cell.map(|c| c.1) })
+    Ok(Redeemed::Bound { cell: Box::new(cell), old_chat, replaced_cell: replaced_cell.map(|c| c.1) })
 }
 
 async fn refuse(
