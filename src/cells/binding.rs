@@ -45,7 +45,7 @@ pub enum Redeemed {
     /// The chat is now the cell's. `old_chat`: the chat the cell had before (to be told);
     /// `replaced_cell`: the cell this chat served before, if another.
     Bound {
-        cell: Cell,
+        cell: Box<Cell>,
         old_chat: Option<i64>,
         replaced_cell: Option<String>,
     },
