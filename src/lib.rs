@@ -20,6 +20,7 @@ pub mod bot;
 pub mod cells;
 pub mod cli;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod i18n;
 pub mod logging;
