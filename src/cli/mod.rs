@@ -86,13 +86,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
         // a reader that went away (`loa cells list | head`) is not a failure
-        Err(Failure::Failed(e))
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(Failure::Failed(e)) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
         Err(Failure::Failed(e)) => {
             eprintln!("error: {}", crate::logging::redact(&format!("{e:#}")));
             ExitCode::from(1)
