@@ -36,3 +36,59 @@ error-generic = Sorry, Loa hit an error handling this request. Please try again 
 cmd-start = Begin; with an invite code to connect a cell
 cmd-help = How to use Loa
 cmd-lang = Change language (vi | en)
+
+## Binding a cell with an invite code
+bind-ok =
+    Cell «{ $cell }» ({ $district }) is now connected to Loa through this chat.
+
+    From now on the Board's monthly and quarterly guidance arrives here with its documents. When it does, press «✅ Đã nhận» (received); when the Board asks for a report, press «📝 Báo cáo» (report) and answer each question.
+bind-replaced = This chat used to receive guidance for cell «{ $old }»; from now on it receives it for «{ $cell }» only.
+bind-moved-away = Cell «{ $cell }» has been connected to another chat. This chat will no longer receive the cell's guidance.
+invite-unknown = This invite code is not right. Check the link the Board sent, or ask the Board for a new code.
+invite-used = This invite code has been used already. Each code works once; ask the Board for a new one.
+invite-expired = This invite code has expired. Ask the Board for a new one.
+invite-revoked = This invite code was replaced by a newer one. Use the latest link the Board sent.
+invite-retired = The cell of this invite code is no longer on the Board's list. Contact the Board if this is a mistake.
+start-bound-note = This chat receives guidance for cell «{ $cell }» ({ $district }).
+
+## Who am I, and staff commands
+whoami =
+    Your Telegram id: <code>{ $id }</code>
+    Role: { $role }
+    { $cell }
+role-admin = admin
+role-board = Board staff
+role-district = district officer for { $district }
+role-none = no staff role
+whoami-cell = This chat receives guidance for cell «{ $cell }» ({ $district }).
+whoami-no-cell = This chat is not connected to any cell.
+denied-staff = Sorry, { $command } is for the Propaganda Board's staff only. If you are staff, send the id that /whoami shows you to an admin to be given a role.
+denied-admin = Sorry, { $command } is for admins only.
+private-only = { $command } works only in your private chat with Loa, so that invite codes do not leak into a group.
+invite-usage = Usage: <code>/invite CELL_CODE</code>, e.g. <code>/invite NR-001</code>.
+invite-no-cell = There is no cell with code «{ $code }».
+invite-issued =
+    Invite code for cell «{ $cell }» ({ $district }), single use, valid until { $expires }:
+    <code>{ $code }</code>
+
+    The cell secretary opens one of the two links:
+    • to receive guidance in a private chat: { $private }
+    • to add Loa to the cell's group: { $group }
+
+    The cell's older code, if any, no longer works.
+grant-usage = Usage: <code>/grant USER_ID admin|board|district [district]</code>, e.g. <code>/grant 123456789 district Na Rì</code>.
+grant-ok = Role { $role } given to <code>{ $id }</code>.
+revoke-usage = Usage: <code>/revoke USER_ID</code>, e.g. <code>/revoke 123456789</code>.
+revoke-ok = Role { $role } taken from <code>{ $id }</code>.
+staff-err-bad-id = «{ $given }» is not a Telegram user id (a positive number; the person can see it with /whoami).
+staff-err-bad-role = There is no role «{ $given }»; choose admin, board or district.
+staff-err-district-missing = The district role needs a district name.
+staff-err-district-not-allowed = Only the district role takes a district name.
+staff-err-bootstrap = <code>{ $id }</code> is an admin from the configuration file (staff.admins) and can only be changed there.
+staff-err-not-staff = <code>{ $id }</code> has no staff role.
+staff-err-unknown-district = There is no district «{ $given }» in the registry. Districts: { $known }.
+
+cmd-whoami = Show your Telegram id and role
+cmd-invite = Issue an invite code for a cell
+cmd-grant = Give a staff role
+cmd-revoke = Take a staff role away

@@ -36,3 +36,59 @@ error-generic = Xin lỗi, Loa gặp lỗi khi xử lý yêu cầu. Đồng chí
 cmd-start = Bắt đầu; kèm mã mời để kết nối chi bộ
 cmd-help = Hướng dẫn sử dụng
 cmd-lang = Đổi ngôn ngữ (vi | en)
+
+## Binding a cell with an invite code
+bind-ok =
+    Đã kết nối chi bộ «{ $cell }» ({ $district }) với Loa qua cuộc trò chuyện này.
+
+    Từ nay, định hướng tuyên truyền hằng tháng, hằng quý của Ban sẽ được gửi tới đây kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi Ban đề nghị báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi.
+bind-replaced = Cuộc trò chuyện này trước đây nhận định hướng cho chi bộ «{ $old }»; từ nay chỉ nhận cho chi bộ «{ $cell }».
+bind-moved-away = Chi bộ «{ $cell }» đã được kết nối với một cuộc trò chuyện khác. Cuộc trò chuyện này sẽ không nhận định hướng của chi bộ nữa.
+invite-unknown = Mã mời không đúng. Đồng chí kiểm tra lại đường liên kết Ban đã gửi, hoặc liên hệ Ban để nhận mã mới.
+invite-used = Mã mời này đã được dùng. Mỗi mã chỉ dùng được một lần; đồng chí liên hệ Ban để nhận mã mới.
+invite-expired = Mã mời này đã hết hạn. Đồng chí liên hệ Ban để nhận mã mới.
+invite-revoked = Mã mời này đã được thay bằng mã mới. Đồng chí dùng đường liên kết mới nhất Ban gửi.
+invite-retired = Chi bộ của mã mời này không còn trong danh sách của Ban. Đồng chí liên hệ Ban nếu có nhầm lẫn.
+start-bound-note = Cuộc trò chuyện này đang nhận định hướng cho chi bộ «{ $cell }» ({ $district }).
+
+## Who am I, and staff commands
+whoami =
+    Mã số Telegram của đồng chí: <code>{ $id }</code>
+    Vai trò: { $role }
+    { $cell }
+role-admin = quản trị viên
+role-board = cán bộ Ban
+role-district = cán bộ phụ trách huyện { $district }
+role-none = không có vai trò cán bộ
+whoami-cell = Cuộc trò chuyện này nhận định hướng cho chi bộ «{ $cell }» ({ $district }).
+whoami-no-cell = Cuộc trò chuyện này chưa gắn với chi bộ nào.
+denied-staff = Xin lỗi, lệnh { $command } chỉ dành cho cán bộ của Ban Tuyên giáo. Nếu đồng chí là cán bộ, hãy gửi mã số từ lệnh /whoami cho quản trị viên để được cấp quyền.
+denied-admin = Xin lỗi, lệnh { $command } chỉ dành cho quản trị viên.
+private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa, để mã mời không lộ ra nhóm.
+invite-usage = Cách dùng: <code>/invite MÃ_CHI_BỘ</code>, ví dụ <code>/invite NR-001</code>.
+invite-no-cell = Không có chi bộ mã «{ $code }» trong danh sách.
+invite-issued =
+    Mã mời cho chi bộ «{ $cell }» ({ $district }), dùng được một lần, đến { $expires }:
+    <code>{ $code }</code>
+
+    Bí thư chi bộ mở một trong hai đường liên kết:
+    • nhận định hướng trong cuộc trò chuyện riêng: { $private }
+    • thêm Loa vào nhóm của chi bộ: { $group }
+
+    Mã cũ của chi bộ (nếu có) đã hết hiệu lực.
+grant-usage = Cách dùng: <code>/grant MÃ_SỐ admin|board|district [huyện]</code>, ví dụ <code>/grant 123456789 district Na Rì</code>.
+grant-ok = Đã cấp vai trò { $role } cho <code>{ $id }</code>.
+revoke-usage = Cách dùng: <code>/revoke MÃ_SỐ</code>, ví dụ <code>/revoke 123456789</code>.
+revoke-ok = Đã thu hồi vai trò { $role } của <code>{ $id }</code>.
+staff-err-bad-id = «{ $given }» không phải mã số Telegram (một số dương; người đó xem được bằng lệnh /whoami).
+staff-err-bad-role = Vai trò «{ $given }» không có; chọn admin, board hoặc district.
+staff-err-district-missing = Vai trò district cần kèm tên huyện.
+staff-err-district-not-allowed = Chỉ vai trò district mới kèm tên huyện.
+staff-err-bootstrap = <code>{ $id }</code> là quản trị viên trong tệp cấu hình (staff.admins); chỉ sửa được ở đó.
+staff-err-not-staff = <code>{ $id }</code> không có vai trò cán bộ.
+staff-err-unknown-district = Không có huyện «{ $given }» trong danh sách chi bộ. Các huyện: { $known }.
+
+cmd-whoami = Xem mã số Telegram và vai trò của mình
+cmd-invite = Cấp mã mời cho một chi bộ
+cmd-grant = Cấp vai trò cán bộ
+cmd-revoke = Thu hồi vai trò cán bộ

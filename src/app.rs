@@ -89,7 +89,7 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
     };
     tracing::info!(bot = %me.username(), api_url = %config.telegram.api_url, "connected to the Bot API");
     let ctx = Arc::new(Ctx { pool: pool.clone(), config: Arc::new(config), catalog: Catalog::new() });
-    if let Err(e) = bot::register_commands(&bot, &ctx.catalog).await {
+    if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }
 

@@ -288,6 +288,12 @@ impl Sim {
         }
     }
 
+    /// Forgets the commands registered for a scope and language (as deleteMyCommands would).
+    pub fn delete_commands(&self, scope: serde_json::Value) {
+        let key = serde_json::to_string(&scope).unwrap_or_default();
+        self.with(|w| w.commands.retain(|(s, _), _| *s != key))
+    }
+
     pub fn file_bytes(&self, file_id: &str) -> Option<Vec<u8>> {
         self.shared.world().files.get(file_id).map(|f| f.bytes.clone())
     }

@@ -45,8 +45,8 @@ async fn start_in_a_group_greets_it_by_title() {
     let app = TestApp::spawn().await;
     let secretary = app.user("Hoa");
     let group = app.sim.create_group("Chi bộ bản Cốc Lùng", loa::sim::ChatKind::Supergroup);
-    // added through a startgroup link: Telegram posts "/start@bot <code>" for the user
-    app.sim.add_bot_to_group(group, secretary, Some("abcDEF123_-")).unwrap();
+    app.sim.add_bot_to_group(group, secretary, None).unwrap();
+    app.sim.send_text(group, secretary, &format!("/start@{}", app.sim.bot_username())).unwrap();
     let got = app.sim.wait_for_bot_messages(group, 1, WAIT).await;
     assert!(
         got[0].text().unwrap().starts_with("Xin chào các đồng chí trong nhóm «Chi bộ bản Cốc Lùng»!"),
@@ -85,7 +85,7 @@ async fn commands_are_registered_in_vietnamese_and_english() {
     assert!(ok, "no English menu registered");
     let vi = app.sim.commands(json!({"type": "default"}), "");
     let names: Vec<&str> = vi.iter().map(|c| c["command"].as_str().unwrap()).collect();
-    assert_eq!(names, ["start", "help", "lang"]);
+    assert_eq!(names, ["start", "help", "lang", "whoami"]);
     assert_eq!(vi[1]["description"], "Hướng dẫn sử dụng");
     let en = app.sim.commands(json!({"type": "default"}), "en");
     assert_eq!(en[1]["description"], "How to use Loa");

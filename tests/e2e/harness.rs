@@ -28,6 +28,10 @@ pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
 pub struct TestApp {
     pub sim: Sim,
     pub dir: TempDir,
+    /// A bootstrap admin (in `staff.admins`), who has opened the private chat with the bot.
+    pub admin: i64,
+    /// A pool on the same database, for seeding and checking.
+    pub pool: sqlx::SqlitePool,
     stop: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -39,14 +43,17 @@ impl TestApp {
         }
         let sim = Sim::start_default().await.expect("simulator starts");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut app = TestApp { sim, dir, stop: CancellationToken::new(), task: None };
+        let admin = sim.create_user("Quản trị", None);
+        let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
+        let mut app = TestApp { sim, dir, admin, pool, stop: CancellationToken::new(), task: None };
         app.start().await;
         app
     }
 
     /// Starts `loa serve` (again) against the same simulator and database.
     pub async fn start(&mut self) {
-        let config = config_for(&self.sim, &self.dir);
+        let mut config = config_for(&self.sim, &self.dir);
+        config.admins.insert(self.admin);
         self.stop = CancellationToken::new();
         let polls_before = self.sim.call_count("getUpdates");
         self.task = Some(tokio::spawn(loa::app::serve(config, self.stop.clone())));
@@ -99,4 +106,61 @@ pub fn started_user(sim: &Sim, name: &str) -> i64 {
     let u = sim.create_user(name, None);
     sim.send_text(u, u, "/start").expect("user exists");
     u
+}
+
+/// A small registry of Bắc Kạn cells across two districts, with Vietnamese names.
+pub const REGISTRY: &str = "code,name,district,commune,parent,tags
+NR-001,Chi bộ thôn Nà Pài,Na Rì,Xã Kim Lư,Đảng bộ xã Kim Lư,xa;vung-cao
+NR-002,Chi bộ thôn Khuổi Luông,Na Rì,Xã Kim Lư,Đảng bộ xã Kim Lư,xa
+BB-001,Chi bộ bản Cốc Lùng,Ba Bể,Xã Cao Thượng,Đảng bộ xã Cao Thượng,xa;vung-cao
+BB-002,Chi bộ tiểu khu 2,Ba Bể,Thị trấn Chợ Rã,,thi-tran
+";
+
+impl TestApp {
+    /// Imports a registry given as CSV text.
+    pub async fn import(&self, csv: &str) {
+        let rows = loa::cells::import::parse_csv(csv.as_bytes()).expect("valid registry");
+        loa::cells::import::apply(&self.pool, &rows, Default::default(), loa::audit::Actor::Cli).await.expect("import");
+    }
+
+    /// A fresh invite code for a cell.
+    pub async fn invite(&self, code: &str) -> String {
+        let mut conn = self.pool.acquire().await.unwrap();
+        let cell = loa::cells::by_code(&mut conn, code).await.unwrap().expect("cell exists");
+        let issued = loa::cells::invites::issue(&self.pool, &[cell], 30, loa::audit::Actor::Cli).await.unwrap();
+        issued[0].code.as_str().to_string()
+    }
+
+    pub async fn cell(&self, code: &str) -> loa::cells::Cell {
+        let mut conn = self.pool.acquire().await.unwrap();
+        loa::cells::by_code(&mut conn, code).await.unwrap().expect("cell exists")
+    }
+
+    /// Waits until the cell satisfies `check` (the bot works asynchronously).
+    pub async fn wait_cell(&self, code: &str, check: impl Fn(&loa::cells::Cell) -> bool) -> loa::cells::Cell {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let cell = self.cell(code).await;
+            if check(&cell) || std::time::Instant::now() > deadline {
+                return cell;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The text of the bot's latest message in a chat, waiting until there are `n`.
+    pub async fn nth_reply(&self, chat: i64, n: usize) -> String {
+        let got = self.sim.wait_for_bot_messages(chat, n, WAIT).await;
+        assert!(got.len() >= n, "expected {n} bot messages in {chat}, got {got:?}");
+        got[n - 1].text().unwrap_or_default().to_string()
+    }
+
+    pub async fn audit_count(&self, action: &str, outcome: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND json_extract(details, '$.outcome') = ?")
+            .bind(action)
+            .bind(outcome)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
 }

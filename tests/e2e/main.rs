@@ -1,8 +1,10 @@
 //! Loa's end-to-end tests: one test binary (so the crate links once), one module per area.
 //! Everything that talks to Telegram runs against the in-process Bot API simulator.
 
+mod binding;
 mod bot_chat;
 mod cli;
 mod harness;
 mod sim_api;
 mod sim_pressure;
+mod staff;

@@ -325,10 +325,12 @@ async fn commands_are_kept_per_scope_and_language() {
     let en = vec![BotCommand::new("help", "Help")];
     bot.set_my_commands(vi.clone()).await.unwrap();
     bot.set_my_commands(en.clone()).language_code("en").await.unwrap();
-    bot.set_my_commands(vec![BotCommand::new("stats", "Số liệu")])
-        .scope(BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(42)) })
-        .await
-        .unwrap();
+    let scoped = |id| BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(id)) };
+    let err = bot.set_my_commands(vec![BotCommand::new("stats", "Số liệu")]).scope(scoped(42)).await.unwrap_err();
+    assert!(matches!(err, RequestError::Api(ApiError::ChatNotFound)), "{err:?}");
+    let u = started_user(&_sim, "Lan");
+    bot.set_my_commands(vec![BotCommand::new("stats", "Số liệu")]).scope(scoped(u)).await.unwrap();
+    assert_eq!(bot.get_my_commands().scope(scoped(u)).await.unwrap()[0].command, "stats");
     assert_eq!(bot.get_my_commands().await.unwrap(), vi);
     assert_eq!(bot.get_my_commands().language_code("en").await.unwrap(), en);
     bot.delete_my_commands().await.unwrap();

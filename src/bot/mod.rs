@@ -1,13 +1,24 @@
-//! The Telegram side of Loa: the handler tree ([`schema`]), the commands, and what each answers.
+//! The Telegram side of Loa: the handler tree ([`schema`]) and what each update leads to.
 //! Every sentence comes from the catalogs ([`crate::i18n`]) in the chat's language.
+//!
+//! - `commands.rs`: the command enums and the per-scope menus;
+//! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
+//! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
+//! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
+
+mod chats;
+pub mod commands;
+mod staff;
+mod start;
 
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, BotCommandScope, ChatMemberUpdated, ParseMode};
-use teloxide::utils::command::BotCommands;
+use teloxide::types::ParseMode;
+
+pub use commands::{AdminCommand, Command};
 
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
@@ -21,24 +32,22 @@ pub struct Ctx {
 
 pub type HandlerResult = anyhow::Result<()>;
 
-/// The commands everyone may use. Their descriptions for Telegram's menu come from the catalogs
-/// (`cmd-<name>`), in Vietnamese and English.
-#[derive(BotCommands, Clone, Debug, PartialEq)]
-#[command(rename_rule = "lowercase")]
-pub enum Command {
-    /// Begin; with an invite code to connect a cell.
-    Start(String),
-    /// How to use Loa.
-    Help,
-    /// Change language (vi | en).
-    Lang(String),
-}
-
 /// The handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
-    let commands = teloxide::filter_command::<Command, _>().endpoint(on_command);
-    let messages = Update::filter_message().branch(commands).branch(dptree::endpoint(on_other_message));
-    dptree::entry().branch(messages).branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
+    let messages = Update::filter_message()
+        .inspect_async(|msg: Message, ctx: Arc<Ctx>| async move {
+            if let Err(e) = crate::cells::binding::touch(&ctx.pool, msg.chat.id.0).await {
+                tracing::warn!(error = %e, "failed to note the chat as seen");
+            }
+        })
+        .branch(
+            dptree::filter(|msg: Message| msg.migrate_to_chat_id().is_some() || msg.migrate_from_chat_id().is_some())
+                .endpoint(chats::on_migration),
+        )
+        .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
+        .branch(teloxide::filter_command::<AdminCommand, _>().endpoint(staff::on_admin_command))
+        .branch(dptree::endpoint(on_other_message));
+    dptree::entry().branch(messages).branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
 }
 
 impl Ctx {
@@ -71,7 +80,7 @@ impl Ctx {
 
 /// Answers in a chat. Should Telegram still say "too many requests" (a user typing faster than a
 /// chat may be answered), waits as told and tries again, a few times at most.
-async fn say(bot: &Bot, chat_id: ChatId, html: String) -> HandlerResult {
+pub(crate) async fn say(bot: &Bot, chat_id: ChatId, html: String) -> HandlerResult {
     let mut tries = 0;
     loop {
         match bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html).await {
@@ -96,16 +105,7 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
     let c = &ctx.catalog;
     tracing::info!(chat_id = chat.0, command = ?cmd, "command");
     match cmd {
-        Command::Start(_code) => {
-            let text = if msg.chat.is_private() {
-                let name = msg.from.as_ref().map(|u| u.first_name.clone()).unwrap_or_default();
-                c.t(locale, "welcome-private", Args::new().user("name", &name))
-            } else {
-                let title = msg.chat.title().unwrap_or_default().to_string();
-                c.t(locale, "welcome-group", Args::new().user("title", &title))
-            };
-            say(&bot, chat, text).await
-        }
+        Command::Start(code) => start::on_start(&bot, &msg, code.trim(), &ctx, locale).await,
         Command::Help => say(&bot, chat, c.s(locale, "help")).await,
         Command::Lang(arg) => match Locale::parse(&arg) {
             Some(new) => {
@@ -114,6 +114,7 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
             }
             None => say(&bot, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await,
         },
+        Command::Whoami => staff::on_whoami(&bot, &msg, &ctx, locale).await,
     }
 }
 
@@ -135,60 +136,4 @@ async fn on_other_message(bot: Bot, msg: Message, me: teloxide::types::Me, ctx: 
         ctx.catalog.s(locale, "not-understood")
     };
     say(&bot, chat, reply).await
-}
-
-async fn on_my_chat_member(update: ChatMemberUpdated) -> HandlerResult {
-    tracing::info!(
-        chat_id = update.chat.id.0,
-        old = ?update.old_chat_member.kind,
-        new = ?update.new_chat_member.kind,
-        "the bot's membership changed"
-    );
-    Ok(())
-}
-
-/// The command menu in one language.
-pub fn command_menu(catalog: &Catalog, locale: Locale) -> Vec<BotCommand> {
-    Command::bot_commands()
-        .into_iter()
-        .map(|c| {
-            let name = c.command.trim_start_matches('/').to_string();
-            let description = catalog.s(locale, &format!("cmd-{name}"));
-            BotCommand::new(name, description)
-        })
-        .collect()
-}
-
-/// Registers the command menus: Vietnamese for everyone, English for English-language clients.
-pub async fn register_commands(bot: &Bot, catalog: &Catalog) -> anyhow::Result<()> {
-    bot.set_my_commands(command_menu(catalog, Locale::Vi)).scope(BotCommandScope::Default).await?;
-    bot.set_my_commands(command_menu(catalog, Locale::En)).scope(BotCommandScope::Default).language_code("en").await?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_parse_with_and_without_the_bot_name_and_arguments() {
-        assert_eq!(Command::parse("/start ABC_123", "loa_bot").unwrap(), Command::Start("ABC_123".into()));
-        assert_eq!(Command::parse("/start", "loa_bot").unwrap(), Command::Start(String::new()));
-        assert_eq!(Command::parse("/help@loa_bot", "loa_bot").unwrap(), Command::Help);
-        assert!(Command::parse("/help@other_bot", "loa_bot").is_err());
-        assert_eq!(Command::parse("/lang en", "loa_bot").unwrap(), Command::Lang("en".into()));
-    }
-
-    #[test]
-    fn the_menu_has_a_localized_description_for_every_command() {
-        let c = Catalog::new();
-        for l in Locale::ALL {
-            let menu = command_menu(&c, l);
-            assert_eq!(menu.len(), Command::bot_commands().len());
-            for cmd in menu {
-                assert!(!cmd.description.starts_with("cmd-"), "{} has no description", cmd.command);
-            }
-        }
-        assert_eq!(command_menu(&c, Locale::Vi)[1].description, "Hướng dẫn sử dụng");
-    }
 }

@@ -1,0 +1,138 @@
+//! The chat commands, and the menus registered with setMyCommands per scope: everyone sees the
+//! public commands; each member of staff sees their role's commands in their private chat. The
+//! menu descriptions come from the catalogs (`cmd-<name>`), in Vietnamese and English.
+
+use std::collections::BTreeSet;
+
+use sqlx::SqlitePool;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, Recipient};
+use teloxide::utils::command::BotCommands;
+
+use crate::i18n::{Catalog, Locale};
+use crate::staff::{self, Role};
+
+/// The commands everyone may use.
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Begin; with an invite code to connect a cell.
+    Start(String),
+    /// How to use Loa.
+    Help,
+    /// Change language (vi | en).
+    Lang(String),
+    /// Show your Telegram id and role.
+    Whoami,
+}
+
+/// The commands of admins. Anyone may type them; the role is checked in the database each time.
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum AdminCommand {
+    /// Issue an invite code for a cell.
+    Invite(String),
+    /// Give a staff role.
+    Grant(String),
+    /// Take a staff role away.
+    Revoke(String),
+}
+
+fn menu_of(catalog: &Catalog, locale: Locale, names: impl IntoIterator<Item = String>) -> Vec<BotCommand> {
+    names
+        .into_iter()
+        .map(|c| {
+            let name = c.trim_start_matches('/').to_string();
+            let description = catalog.s(locale, &format!("cmd-{name}"));
+            BotCommand::new(name, description)
+        })
+        .collect()
+}
+
+/// The menu everyone sees.
+pub fn public_menu(catalog: &Catalog, locale: Locale) -> Vec<BotCommand> {
+    menu_of(catalog, locale, Command::bot_commands().into_iter().map(|c| c.command))
+}
+
+/// The menu a member of staff sees in their private chat.
+pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotCommand> {
+    let mut menu = public_menu(catalog, locale);
+    if role == Role::Admin {
+        menu.extend(menu_of(catalog, locale, AdminCommand::bot_commands().into_iter().map(|c| c.command)));
+    }
+    menu
+}
+
+/// Registers the public menus (Vietnamese for everyone, English for English-language clients).
+pub async fn register_public(bot: &Bot, catalog: &Catalog) -> anyhow::Result<()> {
+    bot.set_my_commands(public_menu(catalog, Locale::Vi)).scope(BotCommandScope::Default).await?;
+    bot.set_my_commands(public_menu(catalog, Locale::En)).scope(BotCommandScope::Default).language_code("en").await?;
+    Ok(())
+}
+
+/// Registers (or, with `role` None, removes) one user's staff menu in their private chat.
+pub async fn register_staff(bot: &Bot, catalog: &Catalog, user_id: i64, role: Option<Role>) -> anyhow::Result<()> {
+    let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(user_id)) };
+    match role {
+        Some(role) => {
+            bot.set_my_commands(staff_menu(catalog, Locale::Vi, role)).scope(scope.clone()).await?;
+            bot.set_my_commands(staff_menu(catalog, Locale::En, role)).scope(scope).language_code("en").await?;
+        }
+        None => {
+            bot.delete_my_commands().scope(scope.clone()).await?;
+            bot.delete_my_commands().scope(scope).language_code("en").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Registers every menu: the public ones and each known staff member's.
+pub async fn register_all(
+    bot: &Bot,
+    catalog: &Catalog,
+    pool: &SqlitePool,
+    admins: &BTreeSet<i64>,
+) -> anyhow::Result<()> {
+    register_public(bot, catalog).await?;
+    for m in staff::list(pool, admins).await? {
+        // a user who never opened the private chat has no chat to scope a menu to yet
+        if let Err(e) = register_staff(bot, catalog, m.user_id, Some(m.role)).await {
+            tracing::debug!(user_id = m.user_id, error = %crate::logging::redact(&e.to_string()), "staff menu not registered yet");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_and_without_the_bot_name_and_arguments() {
+        assert_eq!(Command::parse("/start ABC_123", "loa_bot").unwrap(), Command::Start("ABC_123".into()));
+        assert_eq!(Command::parse("/start", "loa_bot").unwrap(), Command::Start(String::new()));
+        assert_eq!(Command::parse("/help@loa_bot", "loa_bot").unwrap(), Command::Help);
+        assert!(Command::parse("/help@other_bot", "loa_bot").is_err());
+        assert_eq!(Command::parse("/lang en", "loa_bot").unwrap(), Command::Lang("en".into()));
+        assert_eq!(
+            AdminCommand::parse("/grant 12 district Na Rì", "loa_bot").unwrap(),
+            AdminCommand::Grant("12 district Na Rì".into())
+        );
+    }
+
+    #[test]
+    fn every_menu_has_a_localized_description_for_every_command() {
+        let c = Catalog::new();
+        for l in Locale::ALL {
+            for menu in [public_menu(&c, l), staff_menu(&c, l, Role::Admin)] {
+                for cmd in menu {
+                    assert!(!cmd.description.starts_with("cmd-"), "{} has no description", cmd.command);
+                }
+            }
+        }
+        assert_eq!(public_menu(&c, Locale::Vi)[1].description, "Hướng dẫn sử dụng");
+        let admin: Vec<String> = staff_menu(&c, Locale::Vi, Role::Admin).into_iter().map(|c| c.command).collect();
+        assert_eq!(admin, ["start", "help", "lang", "whoami", "invite", "grant", "revoke"]);
+        assert_eq!(staff_menu(&c, Locale::Vi, Role::Board).len(), public_menu(&c, Locale::Vi).len());
+    }
+}

@@ -1,0 +1,201 @@
+//! `/whoami` for everyone, and the admin commands (`/invite`, `/grant`, `/revoke`). The role is read
+//! from the database on every call; anyone without it gets a polite refusal, and the attempt is
+//! logged and audited.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+
+use super::{AdminCommand, Ctx, HandlerResult, say};
+use crate::audit::Actor;
+use crate::cells::{self, invites};
+use crate::i18n::{Args, Catalog, Locale};
+use crate::staff::{self, Role, StaffError, StaffMember};
+
+fn role_text(c: &Catalog, locale: Locale, m: Option<&StaffMember>) -> String {
+    match m {
+        None => c.s(locale, "role-none"),
+        Some(m) => match m.role {
+            Role::Admin => c.s(locale, "role-admin"),
+            Role::Board => c.s(locale, "role-board"),
+            Role::District => {
+                c.t(locale, "role-district", Args::new().user("district", m.district.as_deref().unwrap_or("")))
+            }
+        },
+    }
+}
+
+pub(super) async fn on_whoami(bot: &Bot, msg: &Message, ctx: &Arc<Ctx>, locale: Locale) -> HandlerResult {
+    let c = &ctx.catalog;
+    let Some(user) = &msg.from else { return Ok(()) };
+    let user_id = user.id.0 as i64;
+    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    let mut conn = ctx.pool.acquire().await?;
+    let cell = cells::by_chat(&mut conn, msg.chat.id.0).await?;
+    drop(conn);
+    let cell_line = match cell {
+        Some(cell) => c.t(locale, "whoami-cell", Args::new().user("cell", &cell.name).user("district", &cell.district)),
+        None => c.s(locale, "whoami-no-cell"),
+    };
+    let text = c.t(
+        locale,
+        "whoami",
+        Args::new()
+            .raw("id", user_id.to_string())
+            .raw("role", role_text(c, locale, member.as_ref()))
+            .raw("cell", cell_line),
+    );
+    say(bot, msg.chat.id, text).await
+}
+
+/// Sets a user's staff menu in their private chat to what their role is now.
+pub(super) async fn refresh_menu(bot: &Bot, ctx: &Arc<Ctx>, user_id: i64) {
+    let role = match staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await {
+        Ok(m) => m.map(|m| m.role),
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "failed to read the role for the menu");
+            return;
+        }
+    };
+    if let Err(e) = super::commands::register_staff(bot, &ctx.catalog, user_id, role).await {
+        tracing::debug!(user_id, error = %crate::logging::redact(&e.to_string()), "staff menu not updated");
+    }
+}
+
+pub(super) async fn on_admin_command(bot: Bot, msg: Message, cmd: AdminCommand, ctx: Arc<Ctx>) -> HandlerResult {
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let Some(user) = &msg.from else { return Ok(()) };
+    let user_id = user.id.0 as i64;
+    let name = match &cmd {
+        AdminCommand::Invite(_) => "/invite",
+        AdminCommand::Grant(_) => "/grant",
+        AdminCommand::Revoke(_) => "/revoke",
+    };
+    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    if member.as_ref().map(|m| m.role) != Some(Role::Admin) {
+        staff::record_denial(&ctx.pool, user_id, name).await?;
+        let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
+        return say(&bot, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+    }
+    if let Err(e) = staff::note_name(&ctx.pool, user_id, &user.full_name()).await {
+        tracing::debug!(error = %e, "failed to note the admin's name");
+    }
+    tracing::info!(user_id, command = ?cmd, "admin command");
+    match cmd {
+        AdminCommand::Invite(arg) => invite(&bot, &msg, arg.trim(), &ctx, locale, user_id).await,
+        AdminCommand::Grant(arg) => grant(&bot, chat, &arg, &ctx, locale, user_id).await,
+        AdminCommand::Revoke(arg) => revoke(&bot, chat, arg.trim(), &ctx, locale, user_id).await,
+    }
+}
+
+async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Locale, user_id: i64) -> HandlerResult {
+    let c = &ctx.catalog;
+    let chat = msg.chat.id;
+    if !msg.chat.is_private() {
+        return say(bot, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
+    }
+    if code.is_empty() {
+        return say(bot, chat, c.s(locale, "invite-usage")).await;
+    }
+    let mut conn = ctx.pool.acquire().await?;
+    let cell = cells::by_code(&mut conn, code).await?.filter(|cell| cell.status() != cells::CellStatus::Retired);
+    drop(conn);
+    let Some(cell) = cell else {
+        return say(bot, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
+    };
+    let issued =
+        invites::issue(&ctx.pool, std::slice::from_ref(&cell), ctx.config.invite_ttl_days, Actor::User(user_id))
+            .await?;
+    let issued = &issued[0];
+    let me = bot.get_me().await?;
+    let username = ctx.config.telegram.bot_username.clone().unwrap_or_else(|| me.username().to_string());
+    let (private, group) = invites::links(&username, &issued.code);
+    let text = c.t(
+        locale,
+        "invite-issued",
+        Args::new()
+            .user("cell", &cell.name)
+            .user("district", &cell.district)
+            .raw("expires", crate::dates::chat(issued.expires_at, ctx.config.timezone))
+            .raw("code", issued.code.as_str().to_string())
+            .raw("private", private)
+            .raw("group", group),
+    );
+    say(bot, chat, text).await
+}
+
+fn staff_error(c: &Catalog, locale: Locale, e: &StaffError) -> String {
+    match e {
+        StaffError::BadUserId(id) => c.t(locale, "staff-err-bad-id", Args::new().raw("given", id.to_string())),
+        StaffError::DistrictMissing => c.s(locale, "staff-err-district-missing"),
+        StaffError::DistrictNotAllowed => c.s(locale, "staff-err-district-not-allowed"),
+        StaffError::BootstrapAdmin(id) => c.t(locale, "staff-err-bootstrap", Args::new().raw("id", id.to_string())),
+        StaffError::NotStaff(id) => c.t(locale, "staff-err-not-staff", Args::new().raw("id", id.to_string())),
+    }
+}
+
+async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Locale, actor: i64) -> HandlerResult {
+    let c = &ctx.catalog;
+    let mut words = arg.split_whitespace();
+    let (Some(id_text), Some(role_text)) = (words.next(), words.next()) else {
+        return say(bot, chat, c.s(locale, "grant-usage")).await;
+    };
+    let district_text = words.collect::<Vec<_>>().join(" ");
+    let Some(user_id) = id_text.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return say(bot, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", id_text))).await;
+    };
+    let Some(role) = Role::parse(role_text) else {
+        return say(bot, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text))).await;
+    };
+    let district = if district_text.is_empty() {
+        None
+    } else {
+        match cells::known_district(&ctx.pool, &district_text).await? {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let known = cells::districts(&ctx.pool).await?.join(", ");
+                let args = Args::new().user("given", &district_text).user("known", &known);
+                return say(bot, chat, c.t(locale, "staff-err-unknown-district", args)).await;
+            }
+        }
+    };
+    match staff::grant(&ctx.pool, &ctx.config.admins, user_id, role, district, Actor::User(actor)).await? {
+        Ok(m) => {
+            refresh_menu(bot, ctx, user_id).await;
+            let role_name = role_text_of(c, locale, &m);
+            say(bot, chat, c.t(locale, "grant-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())))
+                .await
+        }
+        Err(e) => say(bot, chat, staff_error(c, locale, &e)).await,
+    }
+}
+
+fn role_text_of(c: &Catalog, locale: Locale, m: &StaffMember) -> String {
+    role_text(c, locale, Some(m))
+}
+
+async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Locale, actor: i64) -> HandlerResult {
+    let c = &ctx.catalog;
+    if arg.is_empty() {
+        return say(bot, chat, c.s(locale, "revoke-usage")).await;
+    }
+    let Some(user_id) = arg.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return say(bot, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", arg))).await;
+    };
+    match staff::revoke(&ctx.pool, &ctx.config.admins, user_id, Actor::User(actor)).await? {
+        Ok(role) => {
+            refresh_menu(bot, ctx, user_id).await;
+            let gone =
+                StaffMember { user_id, role, district: None, display_name: None, granted_at: None, from_config: false };
+            let role_name = match role {
+                Role::District => c.t(locale, "role-district", Args::new().raw("district", "")).trim_end().to_string(),
+                _ => role_text_of(c, locale, &gone),
+            };
+            say(bot, chat, c.t(locale, "revoke-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())))
+                .await
+        }
+        Err(e) => say(bot, chat, staff_error(c, locale, &e)).await,
+    }
+}

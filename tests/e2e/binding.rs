@@ -1,0 +1,161 @@
+//! Invites and binding through the chat: private chats, groups via startgroup, supergroups;
+//! wrong, used, expired and revoked codes; the brute-force cut-off; rebinding; and the bot
+//! following its chats (kicked, blocked, re-added, migrated).
+
+use loa::sim::ChatKind;
+
+use crate::harness::{REGISTRY, TestApp};
+
+#[tokio::test]
+async fn start_with_a_code_binds_a_private_chat_to_its_cell() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let code = app.invite("NR-001").await;
+    let lan = app.user("Lan");
+    app.sim.send_text(lan, lan, &format!("/start {code}")).unwrap();
+    let reply = app.nth_reply(lan, 1).await;
+    assert!(reply.starts_with("Đã kết nối chi bộ «Chi bộ thôn Nà Pài» (Na Rì) với Loa"), "{reply}");
+    let cell = app.cell("NR-001").await;
+    assert_eq!(cell.status, "active");
+    assert_eq!(cell.chat_id, Some(lan));
+    assert_eq!(cell.chat_type.as_deref(), Some("private"));
+    assert!(cell.bound_at.is_some());
+    assert_eq!(app.audit_count("cells.bind", "ok").await, 1);
+    // /start again says which cell the chat serves
+    app.sim.send_text(lan, lan, "/start").unwrap();
+    assert!(app.nth_reply(lan, 2).await.contains("đang nhận định hướng cho chi bộ «Chi bộ thôn Nà Pài» (Na Rì)"));
+}
+
+#[tokio::test]
+async fn adding_the_bot_through_the_startgroup_link_binds_a_group_or_supergroup() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let secretary = app.user("Hoa");
+    for (cell, kind, expect) in [("BB-001", ChatKind::Group, "group"), ("BB-002", ChatKind::Supergroup, "supergroup")] {
+        let code = app.invite(cell).await;
+        let group = app.sim.create_group(&format!("Nhóm {cell}"), kind);
+        app.sim.add_bot_to_group(group, secretary, Some(&code)).unwrap();
+        let reply = app.nth_reply(group, 1).await;
+        assert!(reply.starts_with("Đã kết nối chi bộ"), "{reply}");
+        let bound = app.cell(cell).await;
+        assert_eq!(bound.chat_id, Some(group));
+        assert_eq!(bound.chat_type.as_deref(), Some(expect));
+    }
+}
+
+#[tokio::test]
+async fn wrong_used_expired_and_revoked_codes_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let a = app.user("A");
+    let b = app.user("B");
+
+    app.sim.send_text(a, a, "/start NotARealCode1234567").unwrap();
+    assert!(app.nth_reply(a, 1).await.starts_with("Mã mời không đúng"));
+
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(a, a, &format!("/start {code}")).unwrap();
+    assert!(app.nth_reply(a, 2).await.starts_with("Đã kết nối"));
+    app.sim.send_text(b, b, &format!("/start {code}")).unwrap();
+    assert!(app.nth_reply(b, 1).await.starts_with("Mã mời này đã được dùng"));
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(a), "a used code changes nothing");
+
+    let old = app.invite("NR-002").await;
+    let _new = app.invite("NR-002").await;
+    app.sim.send_text(b, b, &format!("/start {old}")).unwrap();
+    assert!(app.nth_reply(b, 2).await.starts_with("Mã mời này đã được thay bằng mã mới"));
+
+    let expired = app.invite("BB-001").await;
+    sqlx::query("UPDATE invites SET expires_at = 1 WHERE cell_id = (SELECT id FROM cells WHERE code = 'BB-001') AND revoked_at IS NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.sim.send_text(b, b, &format!("/start {expired}")).unwrap();
+    assert!(app.nth_reply(b, 3).await.starts_with("Mã mời này đã hết hạn"));
+    for cell in ["NR-002", "BB-001"] {
+        assert_eq!(app.cell(cell).await.status, "unbound");
+    }
+    assert_eq!(app.audit_count("cells.bind", "refused").await, 4);
+}
+
+#[tokio::test]
+async fn after_five_failed_codes_a_chat_is_ignored_for_the_hour() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let guesser = app.user("Kẻ dò mã");
+    for i in 0..5 {
+        app.sim.send_text(guesser, guesser, &format!("/start guessGuessGuess{i:04}")).unwrap();
+        assert!(app.nth_reply(guesser, i + 1).await.starts_with("Mã mời không đúng"));
+    }
+    // even a right code is ignored now, without an answer
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(guesser, guesser, &format!("/start {code}")).unwrap();
+    app.sim.send_text(guesser, guesser, "/help").unwrap();
+    let got = app.sim.wait_for_bot_messages(guesser, 6, crate::harness::WAIT).await;
+    assert!(got[5].text().unwrap().starts_with("Loa — hướng dẫn"), "the code got no answer, /help did");
+    assert_eq!(app.cell("NR-001").await.status, "unbound");
+    // another chat is not affected
+    let other = app.user("Lan");
+    app.sim.send_text(other, other, &format!("/start {code}")).unwrap();
+    assert!(app.nth_reply(other, 1).await.starts_with("Đã kết nối"));
+}
+
+#[tokio::test]
+async fn binding_a_cell_to_a_new_chat_unbinds_the_old_one_and_tells_it() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let old = app.user("Bí thư cũ");
+    let new = app.user("Bí thư mới");
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(old, old, &format!("/start {code}")).unwrap();
+    app.nth_reply(old, 1).await;
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(new, new, &format!("/start {code}")).unwrap();
+    assert!(app.nth_reply(new, 1).await.starts_with("Đã kết nối"));
+    assert!(app.nth_reply(old, 2).await.contains("đã được kết nối với một cuộc trò chuyện khác"));
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(new));
+
+    // and a chat serves one cell: binding it to another cell frees the first
+    let code = app.invite("NR-002").await;
+    app.sim.send_text(new, new, &format!("/start {code}")).unwrap();
+    let reply = app.nth_reply(new, 2).await;
+    assert!(reply.contains("trước đây nhận định hướng cho chi bộ «Chi bộ thôn Nà Pài»"), "{reply}");
+    assert_eq!(app.cell("NR-001").await.status, "unbound");
+    assert_eq!(app.cell("NR-002").await.chat_id, Some(new));
+}
+
+#[tokio::test]
+async fn the_bot_follows_kicked_blocked_re_added_and_migrated_chats() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let secretary = app.user("Hoa");
+    let group = app.sim.create_group("Chi bộ bản Cốc Lùng", ChatKind::Group);
+    let code = app.invite("BB-001").await;
+    app.sim.add_bot_to_group(group, secretary, Some(&code)).unwrap();
+    app.nth_reply(group, 1).await;
+
+    app.sim.remove_bot_from_group(group, secretary).unwrap();
+    let cell = app.wait_cell("BB-001", |c| c.status == "unreachable").await;
+    assert_eq!(cell.status, "unreachable");
+    assert_eq!(cell.unreachable_reason.as_deref(), Some("removed from the group"));
+
+    app.sim.add_bot_to_group(group, secretary, None).unwrap();
+    assert_eq!(app.wait_cell("BB-001", |c| c.status == "active").await.status, "active");
+
+    let new_id = app.sim.migrate_group(group, secretary).unwrap();
+    let cell = app.wait_cell("BB-001", |c| c.chat_id == Some(new_id)).await;
+    assert_eq!(cell.chat_id, Some(new_id));
+    assert_eq!(cell.chat_type.as_deref(), Some("supergroup"));
+
+    let lan = app.user("Lan");
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(lan, lan, &format!("/start {code}")).unwrap();
+    app.nth_reply(lan, 1).await;
+    app.sim.block_bot(lan, true).unwrap();
+    let cell = app.wait_cell("NR-001", |c| c.status == "unreachable").await;
+    assert_eq!(cell.unreachable_reason.as_deref(), Some("blocked by the user"));
+    app.sim.block_bot(lan, false).unwrap();
+    assert_eq!(app.wait_cell("NR-001", |c| c.status == "active").await.status, "active");
+    assert_eq!(app.audit_count("cells.unreachable", "ok").await, 2);
+    assert_eq!(app.audit_count("cells.migrate", "ok").await, 1);
+}
