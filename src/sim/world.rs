@@ -1425,12 +1425,12 @@ impl World {
             }
         }
         let key = Self::scope_key(params)?;
-        if let Some(scope) = params.json("scope")? {
-            if let Some(chat) = scope.get("chat_id") {
-                let id = chat.as_i64().or_else(|| chat.as_str().and_then(|s| s.parse().ok()));
-                if !id.is_some_and(|id| self.chats.contains_key(&id)) {
-                    return Err(ApiError::bad_request("chat not found"));
-                }
+        if let Some(scope) = params.json("scope")?
+            && let Some(chat) = scope.get("chat_id")
+        {
+            let id = chat.as_i64().or_else(|| chat.as_str().and_then(|s| s.parse().ok()));
+            if !id.is_some_and(|id| self.chats.contains_key(&id)) {
+                return Err(ApiError::bad_request("chat not found"));
             }
         }
         self.commands.insert(key, Value::Array(commands));
