@@ -9,16 +9,8 @@ use loa::sim::Sim;
 
 use crate::harness::WAIT;
 
-/// The binary with a clean environment: no token, no LOA_* settings, logs quiet.
 fn loa(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_loa"));
-    c.current_dir(dir).env("RUST_LOG", "warn");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("LOA_") || k == "TELOXIDE_TOKEN" {
-            c.env_remove(k);
-        }
-    }
-    c
+    crate::harness::loa_bin(dir)
 }
 
 #[test]

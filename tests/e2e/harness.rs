@@ -164,3 +164,15 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The `loa` binary in `dir` with a clean environment: no token, no LOA_* settings, quiet logs.
+pub fn loa_bin(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_loa"));
+    c.current_dir(dir).env("RUST_LOG", "warn");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LOA_") || k == "TELOXIDE_TOKEN" {
+            c.env_remove(k);
+        }
+    }
+    c
+}

@@ -5,6 +5,7 @@ mod binding;
 mod bot_chat;
 mod cli;
 mod harness;
+mod registry;
 mod sim_api;
 mod sim_pressure;
 mod staff;

@@ -1,0 +1,203 @@
+//! The registry at the command line: `loa cells import|list|invites`, `loa staff grant|list`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::REGISTRY;
+
+fn loa(dir: &Path) -> Command {
+    let mut c = crate::harness::loa_bin(dir);
+    c.env("LOA_TELEGRAM__BOT_USERNAME", "loa_test_bot");
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = loa(dir).args(args).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn list_json(dir: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["cells", "list", "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(dir, &args);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn a_csv_registry_imports_with_vietnamese_names_intact_and_lists_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chi-bo.csv");
+    std::fs::write(&file, [b"\xEF\xBB\xBF".as_slice(), REGISTRY.as_bytes()].concat()).unwrap();
+    let (code, out, err) = run(dir.path(), &["cells", "import", "chi-bo.csv", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4 added, 0 updated, 0 unchanged, 0 retired (dry run: nothing was written)"), "{out}");
+    assert!(list_json(dir.path(), &[]).is_empty(), "a dry run writes nothing");
+
+    let (code, out, _) = run(dir.path(), &["cells", "import", "chi-bo.csv"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("4 added, 0 updated, 0 unchanged, 0 retired"), "{out}");
+    let cells = list_json(dir.path(), &[]);
+    assert_eq!(cells.len(), 4);
+    let nr1 = cells.iter().find(|c| c["code"] == "NR-001").unwrap();
+    let keys: Vec<&str> = nr1.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "name",
+            "district",
+            "commune",
+            "parent",
+            "tags",
+            "status",
+            "chat_id",
+            "chat_type",
+            "bound_at",
+            "last_seen_at"
+        ]
+    );
+    assert_eq!(nr1["name"], "Chi bộ thôn Nà Pài");
+    assert_eq!(nr1["name"].as_str().unwrap().as_bytes(), "Chi bộ thôn Nà Pài".as_bytes());
+    assert_eq!(nr1["district"], "Na Rì");
+    assert_eq!(nr1["tags"], serde_json::json!(["vung-cao", "xa"]));
+    assert_eq!(nr1["status"], "unbound");
+    assert!(nr1["chat_id"].is_null());
+
+    assert_eq!(list_json(dir.path(), &["--district", "Ba Bể"]).len(), 2);
+    assert_eq!(list_json(dir.path(), &["--status", "active"]).len(), 0);
+    let (code, _, err) = run(dir.path(), &["cells", "list", "--district", "Ba Be"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown district \"Ba Be\"; the registry has: Ba Bể, Na Rì"), "{err}");
+    let (code, _, err) = run(dir.path(), &["cells", "list", "--status", "bound"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected unbound, active, unreachable or retired"), "{err}");
+    let (_, csv, _) = run(dir.path(), &["cells", "list", "--format", "csv"]);
+    assert!(csv.starts_with("code,name,district,commune,parent,tags,status,chat_id,chat_type,bound_at,last_seen_at\n"));
+    assert!(csv.contains("NR-001,Chi bộ thôn Nà Pài,Na Rì,Xã Kim Lư,Đảng bộ xã Kim Lư,vung-cao;xa,unbound"), "{csv}");
+}
+
+#[test]
+fn re_importing_updates_by_code_reports_missing_cells_and_retires_them_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), REGISTRY).unwrap();
+    assert_eq!(run(dir.path(), &["cells", "import", "a.csv"]).0, 0);
+    // an .xlsx with one name changed, one cell gone, one new
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows = [
+        ["code", "name", "district", "commune", "parent", "tags"],
+        ["NR-001", "Chi bộ thôn Nà Pài", "Na Rì", "Xã Kim Lư", "Đảng bộ xã Kim Lư", "xa;vung-cao"],
+        ["NR-002", "Chi bộ thôn Khuổi Luông (mới)", "Na Rì", "Xã Kim Lư", "Đảng bộ xã Kim Lư", "xa"],
+        ["BB-001", "Chi bộ bản Cốc Lùng", "Ba Bể", "Xã Cao Thượng", "Đảng bộ xã Cao Thượng", "xa;vung-cao"],
+        ["PN-001", "Chi bộ thôn Nặm Nhả", "Pác Nặm", "Xã Nhạn Môn", "", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(dir.path().join("b.xlsx")).unwrap();
+    let (code, out, err) = run(dir.path(), &["cells", "import", "b.xlsx"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 added, 1 updated, 2 unchanged, 0 retired"), "{out}");
+    assert!(out.contains("1 cell(s) in the database are not in the file and were kept: BB-002"), "{out}");
+    assert_eq!(list_json(dir.path(), &["--status", "retired"]).len(), 0, "never deleted or retired silently");
+    let (_, out, _) = run(dir.path(), &["cells", "import", "b.xlsx", "--deactivate-missing"]);
+    assert!(out.contains("0 added, 0 updated, 4 unchanged, 1 retired"), "{out}");
+    let retired = list_json(dir.path(), &["--status", "retired"]);
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0]["code"], "BB-002");
+    let nr2 = list_json(dir.path(), &[]).into_iter().find(|c| c["code"] == "NR-002").unwrap();
+    assert_eq!(nr2["name"], "Chi bộ thôn Khuổi Luông (mới)");
+}
+
+#[test]
+fn a_file_with_bad_rows_lists_every_bad_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "code,name,district,commune,parent,tags\nNR-001,Chi bộ 1,Na Rì,,,\n,Chi bộ 2,Na Rì,,,\nNR-001,Chi bộ 3,Na Rì,,,\nNR-004,,Na Rì,,,\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(dir.path(), &["cells", "import", "bad.csv"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("bad.csv: 3 bad line(s), nothing was written:"), "{err}");
+    assert!(err.contains("line 3, column code: missing"), "{err}");
+    assert!(err.contains("line 4, column code: duplicate code NR-001 (first on line 2)"), "{err}");
+    assert!(err.contains("line 5, column name: missing"), "{err}");
+    assert!(list_json(dir.path(), &[]).is_empty());
+
+    std::fs::write(dir.path().join("cols.csv"), "code,name,district,huyen\nA,B,C,D\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["cells", "import", "cols.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1, column huyen: unknown column"), "{err}");
+    let (code, _, err) = run(dir.path(), &["cells", "import", "registry.txt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a .csv or .xlsx file"), "{err}");
+    let (code, _, err) = run(dir.path(), &["cells", "import", "missing.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read missing.csv"), "{err}");
+}
+
+#[test]
+fn invites_are_written_as_csv_with_both_deep_links_for_unbound_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), REGISTRY).unwrap();
+    run(dir.path(), &["cells", "import", "a.csv"]);
+    let (code, out, err) = run(dir.path(), &["cells", "invites", "--district", "Na Rì", "--out", "moi.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("2 invite(s) written to moi.csv"), "{out}");
+    let text = std::fs::read_to_string(dir.path().join("moi.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("cell_code,cell_name,district,invite_code,private_link,group_link,expires_at"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let code = &rows[0][3];
+    assert!(code.len() >= 22 && code.len() <= 64);
+    assert_eq!(&rows[0][4], format!("https://t.me/loa_test_bot?start={code}"));
+    assert_eq!(&rows[0][5], format!("https://t.me/loa_test_bot?startgroup={code}"));
+    assert_eq!(&rows[0][1], "Chi bộ thôn Nà Pài");
+    // only the hash is stored
+    for file in ["data/loa.db", "data/loa.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(code.len()).any(|w| w == code.as_bytes()), "the code itself is in {file}");
+    }
+    // without a bot username or token the links cannot be made
+    let (code, _, err) = {
+        let out = loa(dir.path()).env_remove("LOA_TELEGRAM__BOT_USERNAME").args(["cells", "invites"]).output().unwrap();
+        (out.status.code().unwrap(), (), String::from_utf8(out.stderr).unwrap())
+    };
+    assert_eq!(code, 2);
+    assert!(err.contains("telegram.bot_username"), "{err}");
+}
+
+#[test]
+fn staff_are_granted_listed_and_revoked_at_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), REGISTRY).unwrap();
+    run(dir.path(), &["cells", "import", "a.csv"]);
+    let (code, out, err) = run(dir.path(), &["staff", "grant", "555", "--role", "district", "--district", "Ba Bể"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("555 is now district for Ba Bể"), "{out}");
+    let (code, _, err) = run(dir.path(), &["staff", "grant", "556", "--role", "district"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a district"), "{err}");
+    let (code, _, err) = run(dir.path(), &["staff", "grant", "556", "--role", "chief"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected admin, board or district"), "{err}");
+    let (_, out, _) = run(dir.path(), &["staff", "list", "--format", "json"]);
+    let list: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["user_id"], 555);
+    assert_eq!(list[0]["district"], "Ba Bể");
+    let (code, out, _) = run(dir.path(), &["staff", "revoke", "555"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "555 is no longer district");
+    let (code, _, err) = run(dir.path(), &["staff", "revoke", "555"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("555 has no staff role"), "{err}");
+}
