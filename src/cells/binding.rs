@@ -128,7 +128,16 @@ pub async fn redeem(
             .bind(invite.cell_id)
             .fetch_optional(&mut *tx)
             .await?;
-    if let Some((id, _)) = &replaced_cell {
+    if let Some((id, name)) = &replaced_cell {
+        audit::record(
+            &mut tx,
+            Actor::User(user_id),
+            "cells.unbind",
+            Some(name),
+            "ok",
+            json!({ "chat_id": chat_id, "cell_id": id }),
+        )
+        .await?;
         sqlx::query(
             "UPDATE cells SET chat_id = NULL, chat_type = NULL, bound_at = NULL, unreachable_reason = NULL, unreachable_at = NULL,
                  status = CASE status WHEN 'retired' THEN 'retired' ELSE 'unbound' END, updated_at = ? WHERE id = ?",
@@ -141,6 +150,17 @@ pub async fn redeem(
     let old_chat: Option<i64> =
         sqlx::query_scalar("SELECT chat_id FROM cells WHERE id = ?").bind(invite.cell_id).fetch_one(&mut *tx).await?;
     let old_chat = old_chat.filter(|c| *c != chat_id);
+    if let Some(old) = old_chat {
+        audit::record(
+            &mut tx,
+            Actor::User(user_id),
+            "cells.unbind",
+            None,
+            "ok",
+            json!({ "chat_id": old, "cell_id": invite.cell_id }),
+        )
+        .await?;
+    }
     sqlx::query(
         "UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active', bound_at = ?, last_seen_at = ?,
              unreachable_reason = NULL, unreachable_at = NULL, updated_at = ? WHERE id = ?",

@@ -122,6 +122,7 @@ async fn binding_a_cell_to_a_new_chat_unbinds_the_old_one_and_tells_it() {
     assert!(reply.contains("trước đây nhận định hướng cho chi bộ «Chi bộ thôn Nà Pài»"), "{reply}");
     assert_eq!(app.cell("NR-001").await.status, "unbound");
     assert_eq!(app.cell("NR-002").await.chat_id, Some(new));
+    assert_eq!(app.audit_count("cells.unbind", "ok").await, 2, "the old chat, then the replaced cell");
 }
 
 #[tokio::test]

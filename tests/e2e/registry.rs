@@ -167,6 +167,21 @@ fn invites_are_written_as_csv_with_both_deep_links_for_unbound_cells() {
         let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
         assert!(!bytes.windows(code.len()).any(|w| w == code.as_bytes()), "the code itself is in {file}");
     }
+    // --all issues for every cell and revokes the codes issued before
+    let (code, out, err) = run(dir.path(), &["cells", "invites", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 5, "a header and four cells on standard output: {out}");
+    let revoked: i64 = {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let pool = loa::db::open(&format!("sqlite://{}/data/loa.db", dir.path().display())).await.unwrap();
+            sqlx::query_scalar("SELECT count(*) FROM invites WHERE revoked_at IS NOT NULL")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        })
+    };
+    assert_eq!(revoked, 2, "the two Na Rì codes of the first run");
     // without a bot username or token the links cannot be made
     let (code, _, err) = {
         let out = loa(dir.path()).env_remove("LOA_TELEGRAM__BOT_USERNAME").args(["cells", "invites"]).output().unwrap();
