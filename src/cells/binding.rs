@@ -214,80 +214,62 @@ async fn refuse(
     Ok(Redeemed::Refused(refusal))
 }
 
+/// Runs an `UPDATE cells ... RETURNING code` in a transaction and audits it when a cell changed.
+async fn change_cell<'q, A>(
+    pool: &SqlitePool,
+    update: sqlx::query::QueryScalar<'q, sqlx::Sqlite, String, A>,
+    action: &str,
+    details: serde_json::Value,
+) -> anyhow::Result<Option<String>>
+where
+    A: sqlx::IntoArguments<sqlx::Sqlite> + 'q,
+{
+    let mut tx = pool.begin().await?;
+    let code = update.fetch_optional(&mut *tx).await?;
+    if let Some(c) = &code {
+        audit::record(&mut tx, Actor::System, action, Some(c), "ok", details).await?;
+    }
+    tx.commit().await?;
+    Ok(code)
+}
+
 /// The bot was removed from, or blocked in, `chat_id`: its cell becomes unreachable. Returns the
 /// cell's code when a cell was affected.
 pub async fn mark_unreachable(pool: &SqlitePool, chat_id: i64, reason: &str) -> anyhow::Result<Option<String>> {
     let now = crate::db::now();
-    let mut tx = pool.begin().await?;
-    let code: Option<String> = sqlx::query_scalar(
+    let update = sqlx::query_scalar(
         "UPDATE cells SET status = 'unreachable', unreachable_reason = ?, unreachable_at = ?, updated_at = ?
          WHERE chat_id = ? AND status IN ('active', 'unreachable') RETURNING code",
     )
     .bind(reason)
     .bind(now)
     .bind(now)
-    .bind(chat_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(c) = &code {
-        audit::record(
-            &mut tx,
-            Actor::System,
-            "cells.unreachable",
-            Some(c),
-            "ok",
-            json!({ "chat_id": chat_id, "reason": reason }),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(code)
+    .bind(chat_id);
+    change_cell(pool, update, "cells.unreachable", json!({ "chat_id": chat_id, "reason": reason })).await
 }
 
 /// The bot is back in `chat_id` (re-added, unblocked): its cell is active again.
 pub async fn mark_reachable(pool: &SqlitePool, chat_id: i64) -> anyhow::Result<Option<String>> {
     let now = crate::db::now();
-    let mut tx = pool.begin().await?;
-    let code: Option<String> = sqlx::query_scalar(
+    let update = sqlx::query_scalar(
         "UPDATE cells SET status = 'active', unreachable_reason = NULL, unreachable_at = NULL, last_seen_at = ?, updated_at = ?
          WHERE chat_id = ? AND status = 'unreachable' RETURNING code",
     )
     .bind(now)
     .bind(now)
-    .bind(chat_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(c) = &code {
-        audit::record(&mut tx, Actor::System, "cells.reachable", Some(c), "ok", json!({ "chat_id": chat_id })).await?;
-    }
-    tx.commit().await?;
-    Ok(code)
+    .bind(chat_id);
+    change_cell(pool, update, "cells.reachable", json!({ "chat_id": chat_id })).await
 }
 
 /// A group became a supergroup with a new id: its cell follows.
 pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> anyhow::Result<Option<String>> {
-    let mut tx = pool.begin().await?;
-    let code: Option<String> = sqlx::query_scalar(
+    let update = sqlx::query_scalar(
         "UPDATE cells SET chat_id = ?, chat_type = 'supergroup', updated_at = ? WHERE chat_id = ? RETURNING code",
     )
     .bind(new_chat)
     .bind(crate::db::now())
-    .bind(old_chat)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(c) = &code {
-        audit::record(
-            &mut tx,
-            Actor::System,
-            "cells.migrate",
-            Some(c),
-            "ok",
-            json!({ "from": old_chat, "to": new_chat }),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(code)
+    .bind(old_chat);
+    change_cell(pool, update, "cells.migrate", json!({ "from": old_chat, "to": new_chat })).await
 }
 
 /// Notes that a bound chat was heard from.
