@@ -157,7 +157,7 @@ mod tests {
                     &k,
                     Args::new().user("name", "A").user("title", "T").user("given", "x").user("command", "/x"),
                 );
-                crate::sim::html::parse(&text).unwrap_or_else(|e| panic!("{k} ({}) is not valid HTML: {e}", l.code()));
+                crate::tghtml::parse(&text).unwrap_or_else(|e| panic!("{k} ({}) is not valid HTML: {e}", l.code()));
             }
         }
     }

@@ -26,3 +26,4 @@ pub mod i18n;
 pub mod logging;
 pub mod sim;
 pub mod staff;
+pub mod tghtml;

@@ -5,12 +5,11 @@
 //!   behaviour of each Bot API method, with Telegram's error descriptions and limits.
 //! - `server.rs` is the HTTP layer: `/bot<TOKEN>/<method>`, `/file/bot<TOKEN>/<path>`, the control
 //!   routes under `/_sim/`, and the webhook pusher.
-//! - `html.rs` parses Telegram's HTML subset into text and entities.
+//! - Telegram's HTML subset is parsed by [`crate::tghtml`], shared with pack validation.
 //!
 //! [`Sim`] is the in-process handle: it plays the users (send text, press buttons, add the bot to
 //! groups...) and reads what the bot did.
 
-pub mod html;
 mod server;
 pub mod world;
 

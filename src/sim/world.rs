@@ -9,7 +9,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::html;
+use crate::tghtml as html;
 
 /// Telegram's limits, as the simulator enforces them when `enforce` is on.
 #[derive(Debug, Clone, Serialize, Deserialize)]

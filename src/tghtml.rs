@@ -1,6 +1,7 @@
-//! Telegram's HTML parse mode, as the simulator needs it: turns a message written in the
-//! subset Telegram accepts into plain text plus entities, and refuses anything else with the
-//! descriptions Telegram uses ("can't parse entities: ..."). Offsets are in UTF-16 code units.
+//! Telegram's HTML parse mode: turns a message written in the subset Telegram accepts into plain
+//! text plus entities, and refuses anything else with the descriptions Telegram uses ("can't parse
+//! entities: ..."). Offsets are in UTF-16 code units. The simulator answers with it, and Loa
+//! checks a pack's body with it before anything is scheduled: one parser for both sides.
 
 use serde_json::{Value, json};
 
