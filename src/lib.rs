@@ -24,6 +24,7 @@ pub mod dates;
 pub mod db;
 pub mod i18n;
 pub mod logging;
+pub mod packs;
 pub mod sim;
 pub mod staff;
 pub mod tghtml;
