@@ -66,11 +66,7 @@ fn markdown(source: &str) -> String {
     for event in Parser::new_ext(source, Options::ENABLE_STRIKETHROUGH) {
         match event {
             Event::Start(tag) => match tag {
-                Tag::Paragraph => {
-                    if lists.is_empty() {
-                        block_gap(&mut out)
-                    }
-                }
+                Tag::Paragraph if lists.is_empty() => block_gap(&mut out),
                 Tag::Heading { level, .. } => {
                     block_gap(&mut out);
                     out.push_str(if level <= HeadingLevel::H2 { "<b>" } else { "<b><i>" });
@@ -129,11 +125,7 @@ fn markdown(source: &str) -> String {
             },
             Event::End(tag) => match tag {
                 TagEnd::Heading(level) => out.push_str(if level <= HeadingLevel::H2 { "</b>\n" } else { "</i></b>\n" }),
-                TagEnd::Paragraph => {
-                    if lists.is_empty() {
-                        out.push('\n')
-                    }
-                }
+                TagEnd::Paragraph if lists.is_empty() => out.push('\n'),
                 TagEnd::BlockQuote(_) => {
                     let t = out.trim_end().len();
                     out.truncate(t);
