@@ -145,11 +145,8 @@ fn markdown(source: &str) -> String {
                 TagEnd::Emphasis => out.push_str("</i>"),
                 TagEnd::Strong => out.push_str("</b>"),
                 TagEnd::Strikethrough => out.push_str("</s>"),
-                TagEnd::Link | TagEnd::Image => {
-                    if link_stack.pop() == Some(true) {
-                        out.push_str("</a>");
-                    }
-                }
+                // the guard pops the link either way; only a kept link is closed
+                TagEnd::Link | TagEnd::Image if link_stack.pop() == Some(true) => out.push_str("</a>"),
                 _ => {}
             },
             Event::Text(t) => out.push_str(&escape(&t)),
