@@ -92,3 +92,8 @@ cmd-whoami = Show your Telegram id and role
 cmd-invite = Issue an invite code for a cell
 cmd-grant = Give a staff role
 cmd-revoke = Take a staff role away
+
+## A pack as a cell sees it
+pack-deadline = ⏰ Acknowledge by: { $date }
+pack-report = 📝 The Board asks for a report: { $prompt }
+pack-attachments = 📎 Reference documents: { $count } file(s)

@@ -92,3 +92,8 @@ cmd-whoami = Xem mã số Telegram và vai trò của mình
 cmd-invite = Cấp mã mời cho một chi bộ
 cmd-grant = Cấp vai trò cán bộ
 cmd-revoke = Thu hồi vai trò cán bộ
+
+## A pack as a cell sees it
+pack-deadline = ⏰ Hạn xác nhận: { $date }
+pack-report = 📝 Ban đề nghị báo cáo: { $prompt }
+pack-attachments = 📎 Tư liệu kèm theo: { $count } tệp

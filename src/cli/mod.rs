@@ -3,6 +3,7 @@
 
 mod cells;
 mod output;
+mod pack;
 mod staff;
 
 use std::net::SocketAddr;
@@ -39,6 +40,9 @@ pub enum Command {
     /// The registry of party cells: import, list, invite.
     #[command(subcommand)]
     Cells(cells::CellsCommand),
+    /// Guidance packs: create from a folder, list, show, schedule, cancel.
+    #[command(subcommand)]
+    Pack(pack::PackCommand),
     /// Staff roles: grant, revoke, list.
     #[command(subcommand)]
     Staff(staff::StaffCommand),
@@ -132,6 +136,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             cells::run(cmd, &config, &pool).await
+        }
+        Command::Pack(cmd) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            pack::run(cmd, &config, &pool).await
         }
         Command::Staff(cmd) => {
             let config = Config::load(cli.config.as_deref())?;

@@ -5,6 +5,7 @@ mod binding;
 mod bot_chat;
 mod cli;
 mod harness;
+mod packs;
 mod registry;
 mod sim_api;
 mod sim_pressure;

@@ -1,0 +1,310 @@
+//! Packs in the database, and their documents under the data folder, stored by content
+//! (`files/<sha256>`): the same document in two packs is kept once and, once Telegram has it,
+//! uploaded once. Scheduling records when a pack is due: now, at a local time, or in its slot.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::Audience;
+use super::folder::{PackDraft, Schedule};
+use super::period::{PackKind, Period};
+use crate::audit::{self, Actor};
+use crate::config::Config;
+
+/// A pack as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pack {
+    pub id: i64,
+    pub kind: String,
+    pub period: Option<String>,
+    pub title: String,
+    pub body_html: String,
+    pub audience: String,
+    pub deadline: Option<String>,
+    pub report_prompt: Option<String>,
+    pub status: String,
+    pub schedule_kind: Option<String>,
+    pub scheduled_for: Option<i64>,
+    pub created_at: i64,
+    pub attachments: i64,
+}
+
+impl Pack {
+    pub fn period(&self) -> Option<Period> {
+        self.period.as_deref().and_then(|p| Period::parse(p).ok())
+    }
+    pub fn kind(&self) -> Option<PackKind> {
+        PackKind::parse(&self.kind)
+    }
+    pub fn audience(&self) -> Audience {
+        Audience::from_json(&self.audience).unwrap_or(Audience::All)
+    }
+    pub fn deadline(&self) -> Option<NaiveDate> {
+        self.deadline.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+}
+
+const PACK_COLUMNS: &str = "p.id, p.kind, p.period, p.title, p.body_html, p.audience, p.deadline, p.report_prompt, p.status, \
+     p.schedule_kind, p.scheduled_for, p.created_at, (SELECT count(*) FROM attachments a WHERE a.pack_id = p.id) AS attachments";
+
+/// Where Loa keeps files: the database's folder.
+pub fn data_dir(config: &Config) -> PathBuf {
+    crate::db::file_of(&config.database_url)
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Copies a file into `files/<sha256>` (once per content); returns (sha256, stored path).
+fn store_file(dir: &Path, src: &Path) -> anyhow::Result<(String, PathBuf)> {
+    use anyhow::Context;
+    let bytes = std::fs::read(src).with_context(|| format!("failed to read {}", src.display()))?;
+    let hash = hex(&Sha256::digest(&bytes));
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).with_context(|| format!("failed to create {}", files.display()))?;
+    let dest = files.join(&hash);
+    if !dest.exists() {
+        // write beside, then rename: a crash never leaves a half file under the final name
+        let tmp = files.join(format!(".{hash}.part"));
+        std::fs::write(&tmp, &bytes).with_context(|| format!("failed to write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &dest).with_context(|| format!("failed to store {}", dest.display()))?;
+    }
+    Ok((hash, dest))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores a checked pack as a draft (or scheduled, when its folder says when); returns its id.
+pub async fn create(pool: &SqlitePool, config: &Config, draft: &PackDraft, actor: Actor) -> anyhow::Result<i64> {
+    let dir = data_dir(config);
+    let mut stored = Vec::new();
+    for a in &draft.attachments {
+        stored.push((a, store_file(&dir, &a.path)?));
+    }
+    let now = crate::db::now();
+    let created_by = match actor {
+        Actor::User(id) => Some(id),
+        _ => None,
+    };
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
+                            status, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+    )
+    .bind(draft.kind.as_str())
+    .bind(draft.period.map(|p| p.code()))
+    .bind(&draft.title)
+    .bind(&draft.body_html)
+    .bind(&draft.body_source)
+    .bind(draft.body_format.as_str())
+    .bind(draft.audience.to_json())
+    .bind(draft.deadline.map(|d| d.to_string()))
+    .bind(&draft.report_prompt)
+    .bind(created_by)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (pos, (a, (hash, path))) in stored.iter().enumerate() {
+        // a document Telegram already has (same content, in an earlier pack) keeps its file_id
+        let known: Option<String> = sqlx::query_scalar(
+            "SELECT telegram_file_id FROM attachments WHERE sha256 = ? AND telegram_file_id IS NOT NULL LIMIT 1",
+        )
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO attachments (pack_id, position, file_name, sha256, size, mime, local_path, telegram_file_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(pos as i64)
+        .bind(&a.name)
+        .bind(hash)
+        .bind(a.size as i64)
+        .bind(a.mime)
+        .bind(path.to_string_lossy().to_string())
+        .bind(known)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(&mut tx, actor, "packs.create", Some(&id.to_string()), "ok", json!({ "title": draft.title })).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list(pool: &SqlitePool) -> sqlx::Result<Vec<Pack>> {
+    let sql = format!("SELECT {PACK_COLUMNS} FROM packs p ORDER BY p.id DESC");
+    sqlx::query_as::<_, Pack>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Pack>> {
+    let sql = format!("SELECT {PACK_COLUMNS} FROM packs p WHERE p.id = ?");
+    sqlx::query_as::<_, Pack>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await
+}
+
+/// The documents of a pack, in order: (file name, size, stored path).
+pub async fn attachments(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<(String, i64, Option<String>)>> {
+    sqlx::query_as("SELECT file_name, size, local_path FROM attachments WHERE pack_id = ? ORDER BY position")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+}
+
+/// When to send, as asked at the command line or in chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Now,
+    At(NaiveDateTime),
+    Slot,
+}
+
+impl From<Schedule> for Option<When> {
+    fn from(s: Schedule) -> Self {
+        match s {
+            Schedule::Draft => None,
+            Schedule::At(t) => Some(When::At(t)),
+            Schedule::Slot => Some(When::Slot),
+        }
+    }
+}
+
+/// Why a pack could not be scheduled or cancelled.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("there is no pack {0}")]
+    NoSuchPack(i64),
+    #[error("pack {id} is {status}; only a draft or scheduled pack can be {what}")]
+    WrongStatus { id: i64, status: String, what: &'static str },
+    #[error("{0} is in the past")]
+    InThePast(String),
+    #[error("{0} does not exist in the time zone {1} (a clock change)")]
+    NoSuchLocalTime(String, Tz),
+    #[error("only monthly and quarterly packs go out in a slot")]
+    NoSlotForKind,
+    #[error("the slot for {0} has passed; schedule it --now or --at a time")]
+    SlotPassed(String),
+    #[error("the deadline {deadline} comes before the send time {send}")]
+    DeadlineBeforeSend { deadline: String, send: String },
+}
+
+/// The next time the pack's slot fires within its period, after `now`.
+pub fn slot_time(
+    config: &Config,
+    kind: PackKind,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ScheduleError> {
+    let (slot, quarterly) = match kind {
+        PackKind::Monthly => (&config.schedule.monthly_slot, false),
+        PackKind::Quarterly => (&config.schedule.quarterly_slot, true),
+        _ => return Err(ScheduleError::NoSlotForKind),
+    };
+    let local_now = now.with_timezone(&config.timezone);
+    for t in slot.schedule.after(&local_now).take(400) {
+        let p = Period::containing(t.date_naive(), quarterly);
+        if p == period {
+            return Ok(t.with_timezone(&Utc));
+        }
+        if p > period {
+            break;
+        }
+    }
+    Err(ScheduleError::SlotPassed(period.label(crate::i18n::Locale::En)))
+}
+
+/// Schedules a draft (or reschedules a scheduled pack). Returns the UTC time it is due.
+pub async fn schedule(
+    pool: &SqlitePool,
+    config: &Config,
+    id: i64,
+    when: When,
+    now: DateTime<Utc>,
+    actor: Actor,
+) -> anyhow::Result<Result<DateTime<Utc>, ScheduleError>> {
+    let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
+    if !matches!(pack.status.as_str(), "draft" | "scheduled") {
+        return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "scheduled" }));
+    }
+    let tz = config.timezone;
+    let due = match when {
+        When::Now => now,
+        When::At(local) => {
+            let Some(t) = tz.from_local_datetime(&local).earliest() else {
+                return Ok(Err(ScheduleError::NoSuchLocalTime(local.format("%Y-%m-%d %H:%M").to_string(), tz)));
+            };
+            let t = t.with_timezone(&Utc);
+            if t < now {
+                return Ok(Err(ScheduleError::InThePast(local.format("%Y-%m-%d %H:%M").to_string())));
+            }
+            t
+        }
+        When::Slot => match (pack.kind(), pack.period()) {
+            (Some(kind), Some(period)) => match slot_time(config, kind, period, now) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            },
+            _ => return Ok(Err(ScheduleError::NoSlotForKind)),
+        },
+    };
+    let send_date = due.with_timezone(&tz).date_naive();
+    let deadline = match pack.deadline() {
+        Some(d) if d < send_date => {
+            return Ok(Err(ScheduleError::DeadlineBeforeSend { deadline: d.to_string(), send: send_date.to_string() }));
+        }
+        Some(d) => d,
+        None => send_date + Duration::days(i64::from(config.default_deadline_days)),
+    };
+    let kind = match when {
+        When::Now => "now",
+        When::At(_) => "at",
+        When::Slot => "slot",
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE packs SET status = 'scheduled', schedule_kind = ?, scheduled_for = ?, deadline = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(kind)
+    .bind(due.timestamp())
+    .bind(deadline.to_string())
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "packs.schedule",
+        Some(&id.to_string()),
+        "ok",
+        json!({ "when": kind, "due": due.timestamp() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(due))
+}
+
+/// Cancels a draft or scheduled pack.
+pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
+    let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
+    if !matches!(pack.status.as_str(), "draft" | "scheduled") {
+        return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ?")
+        .bind(crate::db::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "packs.cancel", Some(&id.to_string()), "ok", json!({ "was": pack.status })).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
