@@ -97,3 +97,7 @@ cmd-revoke = Take a staff role away
 pack-deadline = ⏰ Acknowledge by: { $date }
 pack-report = 📝 The Board asks for a report: { $prompt }
 pack-attachments = 📎 Reference documents: { $count } file(s)
+
+## The scheduler tells the board
+slot-empty = ⚠️ The slot for { $period } ({ $time }) has come, but no guidance for that period is scheduled. Compose and schedule it to reach the cells.
+pack-started-late = ⚠️ «{ $title }» was due at { $due } but Loa was not running then; it started sending at { $now } ({ $minutes } min late).

@@ -97,3 +97,7 @@ cmd-revoke = Thu hồi vai trò cán bộ
 pack-deadline = ⏰ Hạn xác nhận: { $date }
 pack-report = 📝 Ban đề nghị báo cáo: { $prompt }
 pack-attachments = 📎 Tư liệu kèm theo: { $count } tệp
+
+## The scheduler tells the board
+slot-empty = ⚠️ Đã đến kỳ gửi định hướng { $period } ({ $time }) nhưng chưa có định hướng nào cho kỳ này được lên lịch. Đồng chí soạn và lên lịch để gửi các chi bộ.
+pack-started-late = ⚠️ Định hướng «{ $title }» đến hạn gửi lúc { $due } nhưng khi đó Loa không hoạt động; Loa đã bắt đầu gửi lúc { $now } (muộn { $minutes } phút).

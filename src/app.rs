@@ -1,6 +1,6 @@
 //! `loa serve`: opens the database, reaches Telegram, registers the command menus and runs the
-//! dispatcher until told to stop. The scheduler and the delivery worker join it as tokio tasks
-//! sharing the same pool when their issues land; one [`CancellationToken`] stops them together.
+//! dispatcher and the scheduler until told to stop. The delivery worker joins them as a tokio task
+//! sharing the same pool when its issue lands; one [`CancellationToken`] stops them together.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,6 +93,14 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }
 
+    let scheduler = tokio::spawn(crate::schedule::run(
+        pool.clone(),
+        ctx.config.clone(),
+        bot::announce::BotAnnouncer { bot: bot.clone(), ctx: ctx.clone() },
+        Arc::new(tokio::sync::Notify::new()),
+        stop.clone(),
+    ));
+
     let listener = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![ctx.clone()])
@@ -123,6 +131,9 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
     });
     dispatcher.dispatch_with_listener(listener, listener_errors).await;
     watcher.abort();
+    if let Err(e) = scheduler.await {
+        tracing::error!(error = %e, "the scheduler task failed");
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -6,6 +6,7 @@
 //! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
 //! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 
+pub mod announce;
 mod chats;
 pub mod commands;
 mod staff;

@@ -70,7 +70,7 @@ impl Audience {
 }
 
 /// Where the audience condition goes in `SELECT ... FROM cells c WHERE <here>`, with its values.
-fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
+pub(crate) fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
     match audience {
         Audience::All => ("c.status != 'retired'".into(), Vec::new()),
         Audience::Some { districts, tags, cells } => {

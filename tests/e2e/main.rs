@@ -7,6 +7,7 @@ mod cli;
 mod harness;
 mod packs;
 mod registry;
+mod scheduler;
 mod sim_api;
 mod sim_pressure;
 mod staff;
