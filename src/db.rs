@@ -62,6 +62,14 @@ pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Begins a transaction that writes. It takes SQLite's write lock at `BEGIN IMMEDIATE`, so that
+/// another writer makes it wait (up to [`BUSY_TIMEOUT`]) instead of failing later with
+/// "database is locked" when a read inside it is followed by a write. Every write transaction in
+/// Loa starts here.
+pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Now, in Unix seconds: the unit of every `*_at` column.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -70,6 +78,35 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_read_then_write_transactions_wait_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20 {
+                    let mut tx = begin_write(&pool).await?;
+                    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs").fetch_one(&mut *tx).await?;
+                    sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES (?, ?, ?)")
+                        .bind(format!("t{t}"))
+                        .bind(i)
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 160);
+    }
 
     #[test]
     fn database_urls_name_their_files() {

@@ -149,7 +149,7 @@ pub async fn grant(
         _ => None,
     };
     let now = crate::db::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO staff (user_id, role, district, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, district = excluded.district,
@@ -185,7 +185,7 @@ pub async fn revoke(
     if admins.contains(&user_id) {
         return Ok(Err(StaffError::BootstrapAdmin(user_id)));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let role: Option<String> = sqlx::query_scalar("DELETE FROM staff WHERE user_id = ? RETURNING role")
         .bind(user_id)
         .fetch_optional(&mut *tx)

@@ -73,7 +73,7 @@ pub async fn redeem(
     user_id: i64,
 ) -> anyhow::Result<Redeemed> {
     let now = crate::db::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM invite_failures WHERE chat_id = ? AND at > ?")
         .bind(chat_id)
         .bind(now - 3600)
@@ -224,7 +224,7 @@ async fn change_cell<'q, A>(
 where
     A: sqlx::IntoArguments<sqlx::Sqlite> + 'q,
 {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let code = update.fetch_optional(&mut *tx).await?;
     if let Some(c) = &code {
         audit::record(&mut tx, Actor::System, action, Some(c), "ok", details).await?;

@@ -338,7 +338,7 @@ pub async fn apply(
     opts: ImportOptions,
     actor: Actor,
 ) -> anyhow::Result<ImportSummary> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let existing: Vec<Existing> = sqlx::query_as(
         "SELECT c.id, c.code, c.name, c.district, c.commune, c.parent, c.status, c.chat_id,
                 COALESCE((SELECT group_concat(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag)), '') AS tags

@@ -68,7 +68,7 @@ pub async fn issue(
 ) -> anyhow::Result<Vec<IssuedInvite>> {
     let now = crate::db::now();
     let expires_at = now + i64::from(ttl_days) * 86_400;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let mut out = Vec::with_capacity(cells.len());
     for cell in cells {
         sqlx::query("UPDATE invites SET revoked_at = ? WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL")

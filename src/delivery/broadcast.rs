@@ -22,7 +22,7 @@ pub struct Started {
 
 /// Starts the broadcast of a scheduled pack; `None` when the pack is not `scheduled` (any more).
 pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> anyhow::Result<Option<Started>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let audience: Option<String> = sqlx::query_scalar(
         "UPDATE packs SET status = 'sending', updated_at = ? WHERE id = ? AND status = 'scheduled' RETURNING audience",
     )

@@ -93,7 +93,7 @@ pub async fn create(pool: &SqlitePool, config: &Config, draft: &PackDraft, actor
         Actor::User(id) => Some(id),
         _ => None,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
                             status, created_by, created_at, updated_at)
@@ -268,7 +268,7 @@ pub async fn schedule(
         When::At(_) => "at",
         When::Slot => "slot",
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query(
         "UPDATE packs SET status = 'scheduled', schedule_kind = ?, scheduled_for = ?, deadline = ?, updated_at = ? WHERE id = ?",
     )
@@ -298,7 +298,7 @@ pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<
     if !matches!(pack.status.as_str(), "draft" | "scheduled") {
         return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ?")
         .bind(crate::db::now())
         .bind(id)
