@@ -26,6 +26,19 @@ pub enum Command {
     Whoami,
 }
 
+/// The commands of board staff (and admins); /packs is for every member of staff, /cancel for
+/// anyone in the middle of a dialogue.
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum BoardCommand {
+    /// Compose a new pack.
+    Newpack,
+    /// Recent packs.
+    Packs,
+    /// Drop what you are doing.
+    Cancel,
+}
+
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
@@ -57,6 +70,12 @@ pub fn public_menu(catalog: &Catalog, locale: Locale) -> Vec<BotCommand> {
 /// The menu a member of staff sees in their private chat.
 pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotCommand> {
     let mut menu = public_menu(catalog, locale);
+    let board: Vec<String> = BoardCommand::bot_commands()
+        .into_iter()
+        .map(|c| c.command)
+        .filter(|c| role != Role::District || !c.ends_with("newpack"))
+        .collect();
+    menu.extend(menu_of(catalog, locale, board));
     if role == Role::Admin {
         menu.extend(menu_of(catalog, locale, AdminCommand::bot_commands().into_iter().map(|c| c.command)));
     }
@@ -132,7 +151,11 @@ mod tests {
         }
         assert_eq!(public_menu(&c, Locale::Vi)[1].description, "Hướng dẫn sử dụng");
         let admin: Vec<String> = staff_menu(&c, Locale::Vi, Role::Admin).into_iter().map(|c| c.command).collect();
-        assert_eq!(admin, ["start", "help", "lang", "whoami", "invite", "grant", "revoke"]);
-        assert_eq!(staff_menu(&c, Locale::Vi, Role::Board).len(), public_menu(&c, Locale::Vi).len());
+        assert_eq!(
+            admin,
+            ["start", "help", "lang", "whoami", "newpack", "packs", "cancel", "invite", "grant", "revoke"]
+        );
+        let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
+        assert_eq!(district, ["start", "help", "lang", "whoami", "packs", "cancel"]);
     }
 }

@@ -4,11 +4,14 @@
 //! - `commands.rs`: the command enums and the per-scope menus;
 //! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
 //! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
+//! - `newpack.rs`: composing a pack in chat (`/newpack`, `/cancel`) and `/packs`;
+//! - `announce.rs`: what the scheduler tells the board;
 //! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 
 pub mod announce;
 mod chats;
 pub mod commands;
+mod newpack;
 mod staff;
 mod start;
 
@@ -17,9 +20,9 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::ParseMode;
+use teloxide::types::{ParseMode, ReplyMarkup};
 
-pub use commands::{AdminCommand, Command};
+pub use commands::{AdminCommand, BoardCommand, Command};
 
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
@@ -47,6 +50,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         )
         .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
         .branch(teloxide::filter_command::<AdminCommand, _>().endpoint(staff::on_admin_command))
+        .branch(teloxide::filter_command::<BoardCommand, _>().endpoint(newpack::on_board_command))
+        .branch(dptree::filter_map_async(newpack::active_dialogue).endpoint(newpack::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry().branch(messages).branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
 }
@@ -82,9 +87,18 @@ impl Ctx {
 /// Answers in a chat. Should Telegram still say "too many requests" (a user typing faster than a
 /// chat may be answered), waits as told and tries again, a few times at most.
 pub(crate) async fn say(bot: &Bot, chat_id: ChatId, html: String) -> HandlerResult {
+    say_with(bot, chat_id, html, None).await
+}
+
+/// [`say`] with a keyboard.
+pub(crate) async fn say_with(bot: &Bot, chat_id: ChatId, html: String, markup: Option<ReplyMarkup>) -> HandlerResult {
     let mut tries = 0;
     loop {
-        match bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html).await {
+        let mut req = bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html);
+        if let Some(m) = &markup {
+            req = req.reply_markup(m.clone());
+        }
+        match req.await {
             Ok(_) => return Ok(()),
             Err(teloxide::RequestError::RetryAfter(wait)) if tries < 3 && wait.duration().as_secs() <= 60 => {
                 tries += 1;

@@ -81,13 +81,61 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Stores a checked pack as a draft (or scheduled, when its folder says when); returns its id.
+/// A document of a new pack, from a folder or from a chat.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub name: String,
+    pub size: i64,
+    pub mime: String,
+    /// Empty when Loa has no copy (a document over 20 MB sent in chat).
+    pub sha256: String,
+    pub local_path: Option<String>,
+    pub telegram_file_id: Option<String>,
+    pub telegram_file_unique_id: Option<String>,
+}
+
+/// Stores a checked pack from a folder as a draft; returns its id.
 pub async fn create(pool: &SqlitePool, config: &Config, draft: &PackDraft, actor: Actor) -> anyhow::Result<i64> {
     let dir = data_dir(config);
-    let mut stored = Vec::new();
+    let mut attachments = Vec::new();
     for a in &draft.attachments {
-        stored.push((a, store_file(&dir, &a.path)?));
+        let (sha256, path) = store_file(&dir, &a.path)?;
+        attachments.push(NewAttachment {
+            name: a.name.clone(),
+            size: a.size as i64,
+            mime: a.mime.to_string(),
+            sha256,
+            local_path: Some(path.to_string_lossy().to_string()),
+            telegram_file_id: None,
+            telegram_file_unique_id: None,
+        });
     }
+    insert(pool, draft, &attachments, actor).await
+}
+
+/// Copies bytes already in hand into `files/<sha256>`; returns (sha256, stored path).
+pub fn store_bytes(config: &Config, bytes: &[u8]) -> anyhow::Result<(String, PathBuf)> {
+    let dir = data_dir(config);
+    let tmp = tempfile_in(&dir)?;
+    std::fs::write(&tmp, bytes)?;
+    let stored = store_file(&dir, &tmp);
+    let _ = std::fs::remove_file(&tmp);
+    stored
+}
+
+fn tempfile_in(dir: &Path) -> anyhow::Result<PathBuf> {
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files)?;
+    Ok(files.join(format!(".incoming-{}-{}", std::process::id(), rand::random::<u64>())))
+}
+
+/// Writes a pack and its documents in one transaction (a draft); returns its id.
+pub async fn insert(
+    pool: &SqlitePool,
+    draft: &PackDraft,
+    attachments: &[NewAttachment],
+    actor: Actor,
+) -> anyhow::Result<i64> {
     let now = crate::db::now();
     let created_by = match actor {
         Actor::User(id) => Some(id),
@@ -113,26 +161,32 @@ pub async fn create(pool: &SqlitePool, config: &Config, draft: &PackDraft, actor
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    for (pos, (a, (hash, path))) in stored.iter().enumerate() {
+    for (pos, a) in attachments.iter().enumerate() {
         // a document Telegram already has (same content, in an earlier pack) keeps its file_id
-        let known: Option<String> = sqlx::query_scalar(
-            "SELECT telegram_file_id FROM attachments WHERE sha256 = ? AND telegram_file_id IS NOT NULL LIMIT 1",
-        )
-        .bind(hash)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let known: Option<String> = match &a.telegram_file_id {
+            Some(f) => Some(f.clone()),
+            None => {
+                sqlx::query_scalar(
+                    "SELECT telegram_file_id FROM attachments WHERE sha256 = ? AND sha256 != '' AND telegram_file_id IS NOT NULL LIMIT 1",
+                )
+                .bind(&a.sha256)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
         sqlx::query(
-            "INSERT INTO attachments (pack_id, position, file_name, sha256, size, mime, local_path, telegram_file_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO attachments (pack_id, position, file_name, sha256, size, mime, local_path, telegram_file_id, telegram_file_unique_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(pos as i64)
         .bind(&a.name)
-        .bind(hash)
-        .bind(a.size as i64)
-        .bind(a.mime)
-        .bind(path.to_string_lossy().to_string())
+        .bind(&a.sha256)
+        .bind(a.size)
+        .bind(&a.mime)
+        .bind(&a.local_path)
         .bind(known)
+        .bind(&a.telegram_file_unique_id)
         .execute(&mut *tx)
         .await?;
     }

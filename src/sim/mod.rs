@@ -206,6 +206,12 @@ impl Sim {
         self.with(|w| w.user_text(chat_id, user_id, text, None))
     }
 
+    /// A user writes formatted text, given as Telegram HTML (the client turns it into entities).
+    pub fn send_formatted(&self, chat_id: i64, user_id: i64, html: &str) -> Result<i64, String> {
+        let parsed = crate::tghtml::parse(html)?;
+        self.with(|w| w.user_text_with(chat_id, user_id, &parsed.text, parsed.entities, None))
+    }
+
     /// A user replies to a message (e.g. answering the bot's ForceReply).
     pub fn reply(&self, chat_id: i64, user_id: i64, to_message_id: i64, text: &str) -> Result<i64, String> {
         self.with(|w| w.user_text(chat_id, user_id, text, Some(to_message_id)))

@@ -639,6 +639,18 @@ impl World {
 
     /// A user sends text (a command when it starts with '/'), optionally as a reply.
     pub fn user_text(&mut self, chat_id: i64, user_id: i64, text: &str, reply_to: Option<i64>) -> Result<i64, String> {
+        self.user_text_with(chat_id, user_id, text, Vec::new(), reply_to)
+    }
+
+    /// A user sends text with formatting (bold, links...) given as Bot API entities.
+    pub fn user_text_with(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+        text: &str,
+        formatting: Vec<Value>,
+        reply_to: Option<i64>,
+    ) -> Result<i64, String> {
         let reply_json = match reply_to {
             Some(r) => Some(
                 self.chats
@@ -652,7 +664,9 @@ impl World {
         let is_group = self.chats.get(&chat_id).map(|c| c.is_group()).unwrap_or(false);
         let reply_to_bot = reply_json.as_ref().map(|m| m.from_bot).unwrap_or(false);
         let visible = !is_group || self.group_can_see(text, reply_to_bot);
-        let entities = text_entities(text, &self.bot_username);
+        let mut entities = text_entities(text, &self.bot_username);
+        entities.extend(formatting);
+        entities.sort_by_key(|e| e["offset"].as_u64());
         self.user_message_raw(
             chat_id,
             user_id,

@@ -5,6 +5,7 @@ mod binding;
 mod bot_chat;
 mod cli;
 mod harness;
+mod newpack;
 mod packs;
 mod registry;
 mod scheduler;

@@ -1,0 +1,638 @@
+//! Composing a pack in chat: `/newpack` walks a board member through kind, period, title, body,
+//! documents, audience, deadline, report request and schedule, shows the message exactly as a cell
+//! will see it with the delivery estimate, and saves it on confirmation. `/cancel` leaves at any
+//! step. The state is a row of `dialogues` keyed by chat and user, written after every answer, so
+//! a restart in the middle loses nothing. `/packs` lists recent packs with their progress.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use teloxide::prelude::*;
+use teloxide::types::{KeyboardButton, KeyboardMarkup, KeyboardRemove, ReplyMarkup};
+use teloxide::utils::render::RenderMessageTextHelper;
+
+use super::{BoardCommand, Ctx, HandlerResult};
+use crate::audit::Actor;
+use crate::i18n::{Args, Locale, escape};
+use crate::packs::body::{self, BodyFormat};
+use crate::packs::folder::{ALLOWED_TYPES, MAX_ATTACHMENTS, MAX_MESSAGE, PackDraft, Schedule, mime_of};
+use crate::packs::message::{self, PackText};
+use crate::packs::period::{PackKind, Period};
+use crate::packs::store::{self, NewAttachment, When};
+use crate::packs::{Audience, audience_counts, duration_words, estimate_seconds};
+use crate::staff::{self, Role};
+
+/// The largest file a bot may download (getFile); larger documents are kept by file_id only.
+const MAX_DOWNLOAD: i64 = 20 * 1024 * 1024;
+
+const KIND: u8 = 1;
+const PERIOD: u8 = 2;
+const TITLE: u8 = 3;
+const BODY: u8 = 4;
+const DOCS: u8 = 5;
+const AUDIENCE: u8 = 6;
+const DEADLINE: u8 = 7;
+const REPORT: u8 = 8;
+const SCHEDULE: u8 = 9;
+const CONFIRM: u8 = 10;
+
+/// A document sent in chat.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChatDoc {
+    pub file_id: String,
+    pub unique_id: String,
+    pub name: String,
+    pub size: i64,
+}
+
+/// The answers so far; stored as JSON in `dialogues`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Draft {
+    pub step: u8,
+    pub kind: Option<String>,
+    pub period: Option<String>,
+    pub title: Option<String>,
+    pub body_html: Option<String>,
+    pub docs: Vec<ChatDoc>,
+    /// Audience JSON (see [`Audience::to_json`]).
+    pub audience: Option<String>,
+    pub deadline: Option<String>,
+    pub report: Option<String>,
+    /// "now", "slot", "draft" or a local "YYYY-MM-DD HH:MM".
+    pub schedule: Option<String>,
+}
+
+impl Draft {
+    fn kind(&self) -> Option<PackKind> {
+        self.kind.as_deref().and_then(PackKind::parse)
+    }
+    fn period(&self) -> Option<Period> {
+        self.period.as_deref().and_then(|p| Period::parse(p).ok())
+    }
+    fn audience(&self) -> Audience {
+        self.audience.as_deref().and_then(Audience::from_json).unwrap_or(Audience::All)
+    }
+    fn deadline(&self) -> Option<NaiveDate> {
+        self.deadline.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+}
+
+fn key(msg: &Message) -> (i64, i64) {
+    (msg.chat.id.0, msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0))
+}
+
+async fn load(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<Option<Draft>> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'newpack'")
+            .bind(chat)
+            .bind(user)
+            .fetch_optional(&ctx.pool)
+            .await?;
+    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+async fn save(ctx: &Ctx, (chat, user): (i64, i64), draft: &Draft) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, 'newpack', ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(chat)
+    .bind(user)
+    .bind(serde_json::to_string(draft)?)
+    .bind(crate::db::now())
+    .execute(&ctx.pool)
+    .await?;
+    Ok(())
+}
+
+async fn clear(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<bool> {
+    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'newpack'")
+        .bind(chat)
+        .bind(user)
+        .execute(&ctx.pool)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The dialogue of this chat and user, for a message that is not a command.
+pub(super) async fn active_dialogue(msg: Message, ctx: Arc<Ctx>) -> Option<Draft> {
+    if !msg.chat.is_private() || msg.text().is_some_and(|t| t.starts_with('/')) {
+        return None;
+    }
+    load(&ctx, key(&msg)).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "failed to read the dialogue");
+        None
+    })
+}
+
+async fn send(bot: &Bot, chat: ChatId, html: String, markup: Option<ReplyMarkup>) -> HandlerResult {
+    super::say_with(bot, chat, html, markup).await
+}
+
+fn keyboard(rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
+    let rows: Vec<Vec<KeyboardButton>> =
+        rows.into_iter().map(|r| r.into_iter().map(KeyboardButton::new).collect()).collect();
+    Some(ReplyMarkup::Keyboard(KeyboardMarkup::new(rows).resize_keyboard().one_time_keyboard()))
+}
+
+fn no_keyboard() -> Option<ReplyMarkup> {
+    Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
+}
+
+/// Is `text` the button word `key` (in either language) or one of `also`?
+fn is(ctx: &Ctx, text: &str, key: &str, also: &[&str]) -> bool {
+    let t = text.trim().to_lowercase();
+    Locale::ALL.into_iter().any(|l| ctx.catalog.s(l, key).to_lowercase() == t) || also.contains(&t.as_str())
+}
+
+fn today(ctx: &Ctx) -> NaiveDate {
+    Utc::now().with_timezone(&ctx.config.timezone).date_naive()
+}
+
+pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, ctx: Arc<Ctx>) -> HandlerResult {
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let (_, user_id) = key(&msg);
+    if cmd == BoardCommand::Cancel {
+        let key = if clear(&ctx, key(&msg)).await? { "np-cancelled" } else { "np-nothing" };
+        return send(&bot, chat, c.s(locale, key), no_keyboard()).await;
+    }
+    let name = if cmd == BoardCommand::Newpack { "/newpack" } else { "/packs" };
+    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    let allowed = matches!(
+        (&cmd, member.as_ref().map(|m| m.role)),
+        (BoardCommand::Newpack, Some(Role::Admin | Role::Board)) | (BoardCommand::Packs, Some(_))
+    );
+    if !allowed {
+        staff::record_denial(&ctx.pool, user_id, name).await?;
+        let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
+        return super::say(&bot, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+    }
+    match cmd {
+        BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
+        _ => {
+            if !msg.chat.is_private() {
+                return super::say(&bot, chat, c.t(locale, "private-only", Args::new().raw("command", name))).await;
+            }
+            if let Some(d) = load(&ctx, key(&msg)).await? {
+                return send(
+                    &bot,
+                    chat,
+                    c.t(locale, "np-busy", Args::new().raw("step", i64::from(d.step.min(9)))),
+                    None,
+                )
+                .await;
+            }
+            let draft = Draft { step: KIND, ..Default::default() };
+            save(&ctx, key(&msg), &draft).await?;
+            ask(&bot, chat, &ctx, locale, &draft).await
+        }
+    }
+}
+
+/// Asks the question of the draft's step.
+async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
+    let c = &ctx.catalog;
+    let w = |k: &str| c.s(locale, k);
+    let today = today(ctx);
+    match d.step {
+        KIND => {
+            let kb = keyboard(vec![
+                vec![w("kind-monthly"), w("kind-quarterly")],
+                vec![w("kind-thematic"), w("kind-urgent")],
+            ]);
+            send(bot, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
+        }
+        PERIOD => {
+            let quarterly = d.kind() == Some(PackKind::Quarterly);
+            let now = Period::containing(today, quarterly);
+            let next_day = if quarterly { today + chrono::Months::new(3) } else { today + chrono::Months::new(1) };
+            let next = Period::containing(next_day.with_day(1).unwrap_or(next_day), quarterly);
+            let args = Args::new()
+                .raw("month", Period::containing(today, false).code())
+                .raw("quarter", Period::containing(today, true).code());
+            send(bot, chat, c.t(locale, "np-ask-period", args), keyboard(vec![vec![now.code(), next.code()]])).await
+        }
+        TITLE => send(bot, chat, w("np-ask-title"), no_keyboard()).await,
+        BODY => send(bot, chat, w("np-ask-body"), no_keyboard()).await,
+        DOCS => {
+            let args = Args::new().raw("max", MAX_ATTACHMENTS as i64);
+            send(bot, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
+        }
+        AUDIENCE => send(bot, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
+        DEADLINE => {
+            let example = (today + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)))
+                .format("%d/%m/%Y")
+                .to_string();
+            let args = Args::new().raw("example", example).raw("days", i64::from(ctx.config.default_deadline_days));
+            send(bot, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]])).await
+        }
+        REPORT => send(bot, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
+        SCHEDULE => {
+            let mut first = vec![w("word-now")];
+            if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) {
+                first.push(w("word-slot"));
+            }
+            send(bot, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
+        }
+        _ => preview(bot, chat, ctx, locale, d).await,
+    }
+}
+
+fn render(ctx: &Ctx, locale: Locale, d: &Draft) -> String {
+    let deadline =
+        d.deadline().unwrap_or(today(ctx) + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)));
+    message::render(
+        &ctx.catalog,
+        locale,
+        &PackText {
+            title: d.title.as_deref().unwrap_or(""),
+            period: d.period(),
+            body_html: d.body_html.as_deref().unwrap_or(""),
+            deadline,
+            report_prompt: d.report.as_deref(),
+            attachments: d.docs.len(),
+        },
+    )
+}
+
+async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
+    let c = &ctx.catalog;
+    let report = if d.report.is_some() { " và «📝 Báo cáo»".to_string() } else { String::new() };
+    let report =
+        if locale == Locale::En && d.report.is_some() { " and «📝 Báo cáo»".to_string() } else { report };
+    send(
+        bot,
+        chat,
+        c.t(locale, "np-preview", Args::new().raw("docs", d.docs.len() as i64).raw("report", report)),
+        None,
+    )
+    .await?;
+    send(bot, chat, render(ctx, Locale::Vi, d), None).await?;
+    let (cells, active) = audience_counts(&ctx.pool, &d.audience()).await?;
+    let secs = estimate_seconds(active, d.docs.len() as i64 + 1, ctx.config.delivery.messages_per_second);
+    let when = match d.schedule.as_deref() {
+        Some("now") => c.s(locale, "np-when-now"),
+        Some("slot") => c.s(locale, "np-when-slot"),
+        Some("draft") | None => c.s(locale, "np-when-draft"),
+        Some(t) => c.t(locale, "np-when-at", Args::new().raw("time", t.to_string())),
+    };
+    let args = Args::new()
+        .raw("cells", cells)
+        .raw("active", active)
+        .raw("when", when)
+        .raw("estimate", duration_words(secs, locale));
+    let kb = keyboard(vec![vec![c.s(locale, "word-confirm"), c.s(locale, "word-cancel")]]);
+    send(bot, chat, c.t(locale, "np-summary", args), kb).await
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok()
+}
+
+fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, "%d/%m/%Y %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+        .ok()
+}
+
+/// One answer. Returns the problem to show (and the step stays), or moves the draft on.
+async fn answer(
+    bot: &Bot,
+    msg: &Message,
+    ctx: &Ctx,
+    locale: Locale,
+    d: &mut Draft,
+) -> anyhow::Result<Result<(), String>> {
+    let c = &ctx.catalog;
+    let text = msg.text().map(str::trim).unwrap_or("");
+    let need_text = || Err(c.s(locale, "np-bad-text"));
+    match d.step {
+        KIND => {
+            let kind = [
+                ("kind-monthly", PackKind::Monthly, "monthly"),
+                ("kind-quarterly", PackKind::Quarterly, "quarterly"),
+                ("kind-thematic", PackKind::Thematic, "thematic"),
+                ("kind-urgent", PackKind::Urgent, "urgent"),
+            ]
+            .into_iter()
+            .find(|(k, _, en)| is(ctx, text, k, &[en]))
+            .map(|(_, kind, _)| kind);
+            let Some(kind) = kind else { return Ok(Err(c.s(locale, "np-bad-kind"))) };
+            d.kind = Some(kind.as_str().into());
+            d.step = if matches!(kind, PackKind::Monthly | PackKind::Quarterly) { PERIOD } else { TITLE };
+        }
+        PERIOD => {
+            let kind = d.kind().unwrap_or(PackKind::Monthly);
+            let period =
+                Period::parse(text).and_then(|p| kind.check_period(Some(p)).map(|_| p).map_err(str::to_string));
+            match period {
+                Ok(p) => {
+                    d.period = Some(p.code());
+                    d.step = TITLE;
+                }
+                Err(e) => return Ok(Err(c.t(locale, "np-bad-period", Args::new().user("reason", &e)))),
+            }
+        }
+        TITLE => {
+            if text.is_empty() {
+                return Ok(need_text());
+            }
+            if text.chars().count() > 200 {
+                return Ok(Err(c.t(locale, "np-bad-body", Args::new().raw("reason", "> 200"))));
+            }
+            d.title = Some(text.to_string());
+            d.step = BODY;
+        }
+        BODY => {
+            let Some(raw) = msg.text() else { return Ok(need_text()) };
+            // teloxide returns text without entities unescaped: escape it here
+            let html = match msg.entities() {
+                Some(e) if !e.is_empty() => msg.html_text().unwrap_or_else(|| escape(raw)),
+                _ => escape(raw),
+            };
+            match body::to_telegram_html(&html, BodyFormat::Html) {
+                Ok(h) => {
+                    d.body_html = Some(h);
+                    d.step = DOCS;
+                }
+                Err(e) => return Ok(Err(c.t(locale, "np-bad-body", Args::new().user("reason", &e)))),
+            }
+        }
+        DOCS => {
+            if let Some(doc) = msg.document() {
+                if d.docs.len() >= MAX_ATTACHMENTS {
+                    return Ok(Err(c.t(locale, "np-too-many-docs", Args::new().raw("max", MAX_ATTACHMENTS as i64))));
+                }
+                let name = doc.file_name.clone().unwrap_or_else(|| format!("tai-lieu-{}.pdf", d.docs.len() + 1));
+                let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+                let ext = if ext == "jpeg" { "jpg".to_string() } else { ext };
+                if !ALLOWED_TYPES.contains(&ext.as_str()) {
+                    let args = Args::new().user("name", &name).raw("types", ALLOWED_TYPES.join(", "));
+                    return Ok(Err(c.t(locale, "np-bad-doc-type", args)));
+                }
+                d.docs.push(ChatDoc {
+                    file_id: doc.file.id.0.clone(),
+                    unique_id: doc.file.unique_id.0.clone(),
+                    name: name.clone(),
+                    size: i64::from(doc.file.size),
+                });
+                let args = Args::new()
+                    .user("name", &name)
+                    .raw("count", d.docs.len() as i64)
+                    .raw("max", MAX_ATTACHMENTS as i64);
+                send(bot, msg.chat.id, c.t(locale, "np-doc-added", args), None).await?;
+                return Ok(Ok(()));
+            }
+            if !is(ctx, text, "word-done", &["done"]) {
+                return Ok(Err(c.s(locale, "np-bad-doc")));
+            }
+            d.step = AUDIENCE;
+        }
+        AUDIENCE => {
+            if text.is_empty() {
+                return Ok(need_text());
+            }
+            let audience = if is(ctx, text, "word-all", &["all"]) {
+                Audience::All
+            } else {
+                let (mut districts, mut tags, mut cells) = (Default::default(), Default::default(), Default::default());
+                for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    if let Ok(d) = crate::cells::known_district(&ctx.pool, token).await? {
+                        let _ = std::collections::BTreeSet::insert(&mut districts, d);
+                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cell_tags WHERE tag = ?")
+                        .bind(token)
+                        .fetch_one(&ctx.pool)
+                        .await?
+                        > 0
+                    {
+                        let _ = std::collections::BTreeSet::insert(&mut tags, token.to_string());
+                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cells WHERE code = ?")
+                        .bind(token)
+                        .fetch_one(&ctx.pool)
+                        .await?
+                        > 0
+                    {
+                        let _ = std::collections::BTreeSet::insert(&mut cells, token.to_string());
+                    } else {
+                        return Ok(Err(c.t(locale, "np-bad-audience", Args::new().user("token", token))));
+                    }
+                }
+                Audience::Some { districts, tags, cells }
+            };
+            if crate::packs::audience_size(&ctx.pool, &audience).await? == 0 {
+                return Ok(Err(c.s(locale, "np-empty-audience")));
+            }
+            d.audience = Some(audience.to_json());
+            d.step = DEADLINE;
+        }
+        DEADLINE => {
+            if is(ctx, text, "word-default", &["default"]) {
+                d.deadline = None;
+            } else {
+                match parse_date(text).filter(|date| *date >= today(ctx)) {
+                    Some(date) => d.deadline = Some(date.to_string()),
+                    None => {
+                        let example = (today(ctx) + chrono::Duration::days(10)).format("%d/%m/%Y").to_string();
+                        return Ok(Err(c.t(locale, "np-bad-date", Args::new().raw("example", example))));
+                    }
+                }
+            }
+            d.step = REPORT;
+        }
+        REPORT => {
+            if text.is_empty() {
+                return Ok(need_text());
+            }
+            d.report = if is(ctx, text, "word-no", &["no", "none", "không"]) {
+                None
+            } else {
+                Some(text.chars().take(500).collect())
+            };
+            d.step = SCHEDULE;
+        }
+        SCHEDULE => {
+            let slot_ok = matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly));
+            let choice = if is(ctx, text, "word-now", &["now"]) {
+                "now".to_string()
+            } else if slot_ok && is(ctx, text, "word-slot", &["slot"]) {
+                "slot".to_string()
+            } else if is(ctx, text, "word-draft", &["draft"]) {
+                "draft".to_string()
+            } else {
+                let now_local = Utc::now().with_timezone(&ctx.config.timezone).naive_local();
+                match parse_time(text).filter(|t| *t > now_local && d.deadline().is_none_or(|dl| dl >= t.date())) {
+                    Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+                    None => return Ok(Err(c.s(locale, "np-bad-schedule"))),
+                }
+            };
+            d.schedule = Some(choice);
+            let length =
+                body::visible_len(&render(ctx, Locale::Vi, d)).max(body::visible_len(&render(ctx, Locale::En, d)));
+            if length > MAX_MESSAGE {
+                d.step = BODY;
+                let args = Args::new().raw("length", length as i64).raw("max", MAX_MESSAGE as i64);
+                send(bot, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
+                return Ok(Ok(()));
+            }
+            d.step = CONFIRM;
+        }
+        _ => return Ok(Err(c.s(locale, "np-bad-confirm"))),
+    }
+    Ok(Ok(()))
+}
+
+pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft, ctx: Arc<Ctx>) -> HandlerResult {
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let text = msg.text().unwrap_or("").trim().to_string();
+    if draft.step >= CONFIRM {
+        if is(&ctx, &text, "word-cancel", &["cancel"]) {
+            clear(&ctx, key(&msg)).await?;
+            return send(&bot, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
+        }
+        if !is(&ctx, &text, "word-confirm", &["confirm"]) {
+            return send(&bot, chat, c.s(locale, "np-bad-confirm"), None).await;
+        }
+        return confirm(&bot, &msg, &ctx, locale, &draft).await;
+    }
+    let before = draft.step;
+    match answer(&bot, &msg, &ctx, locale, &mut draft).await? {
+        Err(problem) => send(&bot, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await,
+        Ok(()) => {
+            save(&ctx, key(&msg), &draft).await?;
+            if draft.step != before || draft.step == BODY {
+                ask(&bot, chat, &ctx, locale, &draft).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
+    let c = &ctx.catalog;
+    let chat = msg.chat.id;
+    let (_, user_id) = key(msg);
+    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    if !matches!(member.as_ref().map(|m| m.role), Some(Role::Admin | Role::Board)) {
+        staff::record_denial(&ctx.pool, user_id, "/newpack").await?;
+        clear(ctx, key(msg)).await?;
+        return send(bot, chat, c.t(locale, "denied-staff", Args::new().raw("command", "/newpack")), no_keyboard())
+            .await;
+    }
+    let mut attachments = Vec::new();
+    for doc in &d.docs {
+        let mut a = NewAttachment {
+            name: doc.name.clone(),
+            size: doc.size,
+            mime: mime_of(doc.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default().as_str())
+                .to_string(),
+            sha256: String::new(),
+            local_path: None,
+            telegram_file_id: Some(doc.file_id.clone()),
+            telegram_file_unique_id: Some(doc.unique_id.clone()),
+        };
+        // a local copy when Telegram lets a bot download it
+        if doc.size <= MAX_DOWNLOAD {
+            match download(bot, &doc.file_id).await {
+                Ok(bytes) => {
+                    let (hash, path) = store::store_bytes(&ctx.config, &bytes)?;
+                    a.sha256 = hash;
+                    a.local_path = Some(path.to_string_lossy().to_string());
+                }
+                Err(e) => {
+                    tracing::warn!(file = %doc.name, error = %crate::logging::redact(&format!("{e:#}")), "no local copy of a document")
+                }
+            }
+        }
+        attachments.push(a);
+    }
+    let draft = PackDraft {
+        kind: d.kind().unwrap_or(PackKind::Thematic),
+        period: d.period(),
+        title: d.title.clone().unwrap_or_default(),
+        body_source: d.body_html.clone().unwrap_or_default(),
+        body_format: BodyFormat::Html,
+        body_html: d.body_html.clone().unwrap_or_default(),
+        attachments: Vec::new(),
+        audience: d.audience(),
+        deadline: d.deadline(),
+        report_prompt: d.report.clone(),
+        schedule: Schedule::Draft,
+    };
+    let id = store::insert(&ctx.pool, &draft, &attachments, Actor::User(user_id)).await?;
+    clear(ctx, key(msg)).await?;
+    let when = match d.schedule.as_deref() {
+        Some("now") => Some(When::Now),
+        Some("slot") => Some(When::Slot),
+        Some("draft") | None => None,
+        Some(t) => crate::packs::folder::parse_local(t).map(When::At),
+    };
+    let reply = match when {
+        None => c.t(locale, "np-saved-draft", Args::new().raw("id", id)),
+        Some(when) => {
+            match store::schedule(&ctx.pool, &ctx.config, id, when, Utc::now(), Actor::User(user_id)).await? {
+                Ok(due) => c.t(
+                    locale,
+                    "np-saved-scheduled",
+                    Args::new().raw("id", id).raw("time", crate::dates::chat(due.timestamp(), ctx.config.timezone)),
+                ),
+                Err(e) => c.t(locale, "np-saved-unscheduled", Args::new().raw("id", id).user("reason", &e.to_string())),
+            }
+        }
+    };
+    send(bot, chat, reply, no_keyboard()).await
+}
+
+async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
+    use teloxide::net::Download;
+    let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
+    let mut bytes = Vec::new();
+    bot.download_file(&file.path, &mut bytes).await?;
+    Ok(bytes)
+}
+
+async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> HandlerResult {
+    let c = &ctx.catalog;
+    let packs = store::list(&ctx.pool).await?;
+    if packs.is_empty() {
+        return super::say(bot, chat, c.s(locale, "packs-none")).await;
+    }
+    let mut lines = Vec::new();
+    for p in packs.iter().take(10) {
+        let status = match p.status.as_str() {
+            "scheduled" => c.t(
+                locale,
+                "status-scheduled",
+                Args::new().raw(
+                    "time",
+                    p.scheduled_for.map(|t| crate::dates::chat(t, ctx.config.timezone)).unwrap_or_default(),
+                ),
+            ),
+            other => c.s(locale, &format!("status-{other}")),
+        };
+        let (targeted, acked): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
+                    (SELECT count(*) FROM acks WHERE pack_id = ?1)",
+        )
+        .bind(p.id)
+        .fetch_one(&ctx.pool)
+        .await?;
+        let progress = if targeted > 0 {
+            c.t(locale, "packs-progress", Args::new().raw("acked", acked).raw("targeted", targeted))
+        } else {
+            String::new()
+        };
+        lines.push(c.t(
+            locale,
+            "packs-line",
+            Args::new().raw("id", p.id).user("title", &p.title).raw("status", status).raw("progress", progress),
+        ));
+    }
+    super::say(bot, chat, lines.join("\n")).await
+}
