@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bot::{self, Ctx};
 use crate::config::{Config, Mode};
-use crate::i18n::Catalog;
 
 /// Why `loa serve` could not start, when the cause is the operator's input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +87,7 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
         return Ok(());
     };
     tracing::info!(bot = %me.username(), api_url = %config.telegram.api_url, "connected to the Bot API");
-    let ctx = Arc::new(Ctx { pool: pool.clone(), config: Arc::new(config), catalog: Catalog::new() });
+    let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config)));
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }
@@ -97,7 +96,7 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
         pool.clone(),
         ctx.config.clone(),
         bot::announce::BotAnnouncer { bot: bot.clone(), ctx: ctx.clone() },
-        Arc::new(tokio::sync::Notify::new()),
+        ctx.schedule_changed.clone(),
         stop.clone(),
     ));
 

@@ -27,11 +27,19 @@ pub use commands::{AdminCommand, BoardCommand, Command};
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
 
-/// What every handler shares: the database, the configuration, the catalogs.
+/// What every handler shares: the database, the configuration, the catalogs, and the bell that
+/// wakes the scheduler when a schedule changes.
 pub struct Ctx {
     pub pool: SqlitePool,
     pub config: Arc<Config>,
     pub catalog: Catalog,
+    pub schedule_changed: Arc<tokio::sync::Notify>,
+}
+
+impl Ctx {
+    pub fn new(pool: SqlitePool, config: Arc<Config>) -> Ctx {
+        Ctx { pool, config, catalog: Catalog::new(), schedule_changed: Arc::new(tokio::sync::Notify::new()) }
+    }
 }
 
 pub type HandlerResult = anyhow::Result<()>;

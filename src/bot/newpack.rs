@@ -577,11 +577,12 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
         None => c.t(locale, "np-saved-draft", Args::new().raw("id", id)),
         Some(when) => {
             match store::schedule(&ctx.pool, &ctx.config, id, when, Utc::now(), Actor::User(user_id)).await? {
-                Ok(due) => c.t(
-                    locale,
-                    "np-saved-scheduled",
-                    Args::new().raw("id", id).raw("time", crate::dates::chat(due.timestamp(), ctx.config.timezone)),
-                ),
+                Ok(due) => {
+                    // the scheduler sleeps until the next due time: tell it there is a new one
+                    ctx.schedule_changed.notify_one();
+                    let time = crate::dates::chat(due.timestamp(), ctx.config.timezone);
+                    c.t(locale, "np-saved-scheduled", Args::new().raw("id", id).raw("time", time))
+                }
                 Err(e) => c.t(locale, "np-saved-unscheduled", Args::new().raw("id", id).user("reason", &e.to_string())),
             }
         }

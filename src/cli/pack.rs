@@ -104,6 +104,10 @@ pub async fn run(cmd: PackCommand, config: &Config, pool: &SqlitePool) -> Result
                 crate::dates::table(due.timestamp(), config.timezone),
                 config.timezone
             );
+            let pack = store::get(pool, id).await.map_err(anyhow::Error::from)?;
+            if let Some(pack) = pack {
+                println!("{}", delivery_line(pool, config, &pack).await?);
+            }
             Ok(())
         }
         PackCommand::Cancel { id } => {
@@ -139,8 +143,6 @@ async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::Na
     if length > folder::MAX_MESSAGE {
         problems.push(format!("body: the message is {length} characters; Telegram allows {}", folder::MAX_MESSAGE));
     }
-    let per_cell = docs.len() as i64 + 1;
-    let secs = estimate_seconds(active, per_cell, config.delivery.messages_per_second);
     println!("pack {} · {} · {}", pack.id, pack.kind, pack.status);
     if let Some(t) = pack.scheduled_for {
         println!("due: {} ({})", crate::dates::table(t, config.timezone), pack.schedule_kind.as_deref().unwrap_or(""));
@@ -154,12 +156,7 @@ async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::Na
             docs.iter().map(|(n, s, _)| format!("{n} ({} KB)", s / 1024 + 1)).collect::<Vec<_>>().join(", ")
         }
     );
-    println!(
-        "delivery: {active} cell(s) x {per_cell} message(s) at {}/s: {} ({})",
-        config.delivery.messages_per_second,
-        duration_words(secs, Locale::Vi),
-        duration_words(secs, Locale::En)
-    );
+    println!("{}", delivery_line(pool, config, pack).await?);
     if problems.is_empty() {
         println!("checks: ok ({length} of {} characters)", folder::MAX_MESSAGE);
     } else {
@@ -174,6 +171,19 @@ async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::Na
     );
     println!("{visible}");
     Ok(())
+}
+
+/// "delivery: 120 cell(s) x 3 message(s) at 30/s: khoảng 12 giây (about 12 s)"
+async fn delivery_line(pool: &SqlitePool, config: &Config, pack: &Pack) -> anyhow::Result<String> {
+    let (_, active) = audience_counts(pool, &pack.audience()).await?;
+    let per_cell = pack.attachments + 1;
+    let secs = estimate_seconds(active, per_cell, config.delivery.messages_per_second);
+    Ok(format!(
+        "delivery: {active} cell(s) x {per_cell} message(s) at {}/s: {} ({})",
+        config.delivery.messages_per_second,
+        duration_words(secs, Locale::Vi),
+        duration_words(secs, Locale::En)
+    ))
 }
 
 type Row = (Pack, chrono_tz::Tz);

@@ -328,6 +328,10 @@ fn the_sample_pack_in_examples_is_created_shown_and_scheduled_at_the_command_lin
     let (code, out, _) = run(&["pack", "schedule", "1", "--now"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("pack 1 is scheduled for"), "{out}");
+    assert!(
+        out.contains("delivery: 0 cell(s) x 3 message(s) at 30/s: khoảng 0 giây (about 0 s)"),
+        "the estimate is stated: {out}"
+    );
     let (_, out, _) = run(&["pack", "list", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list[0]["status"], "scheduled");
