@@ -16,6 +16,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The Telegram user behind the action, if a person in chat did it.
+    pub fn user_id(self) -> Option<i64> {
+        match self {
+            Actor::User(id) => Some(id),
+            _ => None,
+        }
+    }
+
     fn parts(self) -> (&'static str, Option<i64>) {
         match self {
             Actor::Cli => ("cli", None),

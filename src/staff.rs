@@ -144,10 +144,7 @@ pub async fn grant(
     if admins.contains(&user_id) {
         return Ok(Err(StaffError::BootstrapAdmin(user_id)));
     }
-    let granted_by = match actor {
-        Actor::User(id) => Some(id),
-        _ => None,
-    };
+    let granted_by = actor.user_id();
     let now = crate::db::now();
     let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query(

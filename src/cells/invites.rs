@@ -77,10 +77,7 @@ pub async fn issue(
             .execute(&mut *tx)
             .await?;
         let code = InviteCode::generate();
-        let created_by = match actor {
-            Actor::User(id) => Some(id),
-            _ => None,
-        };
+        let created_by = actor.user_id();
         sqlx::query(
             "INSERT INTO invites (cell_id, code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
         )

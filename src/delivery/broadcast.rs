@@ -32,10 +32,7 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     .await?;
     let Some(audience) = audience else { return Ok(None) };
     let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
-    let started_by = match actor {
-        Actor::User(id) => Some(id),
-        _ => None,
-    };
+    let started_by = actor.user_id();
     let broadcast_id: i64 =
         sqlx::query_scalar("INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at) VALUES (?, 'pack', 'running', ?, ?) RETURNING id")
             .bind(pack_id)

@@ -137,10 +137,7 @@ pub async fn insert(
     actor: Actor,
 ) -> anyhow::Result<i64> {
     let now = crate::db::now();
-    let created_by = match actor {
-        Actor::User(id) => Some(id),
-        _ => None,
-    };
+    let created_by = actor.user_id();
     let mut tx = crate::db::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
