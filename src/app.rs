@@ -1,6 +1,6 @@
 //! `loa serve`: opens the database, reaches Telegram, registers the command menus and runs the
-//! dispatcher and the scheduler until told to stop. The delivery worker joins them as a tokio task
-//! sharing the same pool when its issue lands; one [`CancellationToken`] stops them together.
+//! dispatcher, the scheduler and the delivery worker as tokio tasks sharing one pool until told to
+//! stop; one [`CancellationToken`] stops them together, and the worker finishes its sends in flight.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bot::{self, Ctx};
 use crate::config::{Config, Mode};
+use crate::delivery::worker::{Worker, WorkerOptions};
 
 /// Why `loa serve` could not start, when the cause is the operator's input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +72,11 @@ async fn reach_telegram(bot: &Bot, stop: &CancellationToken) -> anyhow::Result<O
 
 /// Runs Loa until `stop` is cancelled (ctrl-c / SIGTERM in `loa serve`).
 pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()> {
+    serve_with(config, stop, WorkerOptions::default()).await
+}
+
+/// [`serve`] with the delivery worker's tunables (tests shorten its retry delays).
+pub async fn serve_with(config: Config, stop: CancellationToken, worker_options: WorkerOptions) -> anyhow::Result<()> {
     let token = config.token.clone().ok_or(StartError::MissingToken)?;
     crate::logging::register_secret(token.expose_secret());
     if config.telegram.mode == Mode::Webhook {
@@ -99,6 +105,15 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
         ctx.schedule_changed.clone(),
         stop.clone(),
     ));
+
+    let worker = Arc::new(Worker::new(
+        pool.clone(),
+        bot.clone(),
+        ctx.config.clone(),
+        Arc::new(crate::i18n::Catalog::new()),
+        worker_options,
+    ));
+    let worker = tokio::spawn(worker.run(stop.clone()));
 
     let listener = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
@@ -132,6 +147,9 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
     watcher.abort();
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "the scheduler task failed");
+    }
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "the delivery worker task failed");
     }
     pool.close().await;
     tracing::info!("stopped");

@@ -3,3 +3,6 @@
 //! The worker that sends from the outbox, within Telegram's limits, arrives with issue 5.
 
 pub mod broadcast;
+pub mod errors;
+pub mod limiter;
+pub mod worker;

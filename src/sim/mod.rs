@@ -153,6 +153,17 @@ impl Sim {
         self.with(|w| w.create_user(first_name, None, Some(language_code)))
     }
 
+    /// The user opens the private chat with the bot (presses Start) without sending anything the
+    /// bot would see: from now on the bot may write to them.
+    pub fn open_private_chat(&self, user_id: i64) {
+        self.with(|w| w.open_private_chat(user_id))
+    }
+
+    /// How many distinct files Telegram holds (uploads by the bot and users).
+    pub fn file_count(&self) -> usize {
+        self.shared.world().files.len()
+    }
+
     /// A new basic group or supergroup, without the bot in it.
     pub fn create_group(&self, title: &str, kind: ChatKind) -> i64 {
         self.with(|w| w.create_group(title, kind))

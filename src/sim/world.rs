@@ -412,6 +412,13 @@ impl World {
         id
     }
 
+    pub fn open_private_chat(&mut self, user_id: i64) {
+        if let Some(u) = self.users.get_mut(&user_id) {
+            u.started = true;
+            self.ensure_private_chat(user_id);
+        }
+    }
+
     fn ensure_private_chat(&mut self, user_id: i64) {
         self.chats.entry(user_id).or_insert_with(|| SimChat {
             id: user_id,

@@ -32,12 +32,18 @@ pub struct TestApp {
     pub admin: i64,
     /// A pool on the same database, for seeding and checking.
     pub pool: sqlx::SqlitePool,
+    edit: fn(&mut loa::config::Config),
     stop: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`spawn`](Self::spawn), with the configuration changed by `edit` (kept for restarts).
+    pub async fn spawn_with(edit: fn(&mut loa::config::Config)) -> TestApp {
         if std::env::var_os("RUST_LOG").is_some() {
             loa::logging::init();
         }
@@ -45,7 +51,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let admin = sim.create_user("Quản trị", None);
         let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
-        let mut app = TestApp { sim, dir, admin, pool, stop: CancellationToken::new(), task: None };
+        let mut app = TestApp { sim, dir, admin, pool, edit, stop: CancellationToken::new(), task: None };
         app.start().await;
         app
     }
@@ -54,9 +60,12 @@ impl TestApp {
     pub async fn start(&mut self) {
         let mut config = config_for(&self.sim, &self.dir);
         config.admins.insert(self.admin);
+        (self.edit)(&mut config);
+        let options =
+            loa::delivery::worker::WorkerOptions { retry_base: Duration::from_millis(200), ..Default::default() };
         self.stop = CancellationToken::new();
         let polls_before = self.sim.call_count("getUpdates");
-        self.task = Some(tokio::spawn(loa::app::serve(config, self.stop.clone())));
+        self.task = Some(tokio::spawn(loa::app::serve_with(config, self.stop.clone(), options)));
         let ready = self.sim.wait_until(WAIT, |s| s.call_count("getUpdates") > polls_before).await;
         assert!(
             ready,

@@ -4,6 +4,7 @@
 mod binding;
 mod bot_chat;
 mod cli;
+mod delivery;
 mod harness;
 mod newpack;
 mod packs;

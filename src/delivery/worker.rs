@@ -1,0 +1,502 @@
+//! The delivery worker: sends from the outbox (`deliveries`) as fast as Telegram's limits allow.
+//!
+//! Each step claims a batch of due `pending` rows (marking them `sending`), and each claimed row
+//! becomes a task that sends the pack's documents (one sendDocument, or an album) and then the
+//! message with its buttons, every send through the [`Limiter`]. Progress is written after each
+//! send (`step`, message ids), so a crash repeats at most the send that was in flight: at start,
+//! rows left `sending` go back to `pending`. Memory stays flat: only a batch is read at a time.
+//!
+//! Failures are judged by [`classify`]: a 429 pauses everything; a migrated group gets its new id
+//! and the send goes on; a chat gone for good fails the delivery and marks the cell unreachable;
+//! a transient error retries with exponential backoff and jitter up to `delivery.max_attempts`; a
+//! content error stops the broadcast.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rand::Rng;
+use sqlx::SqlitePool;
+use teloxide::prelude::*;
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaDocument, ParseMode,
+};
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::errors::{Verdict, classify};
+use super::limiter::Limiter;
+use crate::config::Config;
+use crate::i18n::{Catalog, Locale};
+use crate::packs::message::{self, PackText};
+use crate::packs::period::Period;
+
+/// The acknowledge button's label (the same in every language, as cells know it).
+pub const ACK_BUTTON: &str = "✅ Đã nhận";
+/// The report button's label.
+pub const REPORT_BUTTON: &str = "📝 Báo cáo";
+
+/// Tunables that are not configuration (tests shorten them).
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Rows claimed per step.
+    pub batch: i64,
+    /// Deliveries in flight at once.
+    pub in_flight: usize,
+    /// The first retry waits about this long; each next one twice as long (jittered), at most an hour.
+    pub retry_base: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions { batch: 200, in_flight: 256, retry_base: Duration::from_secs(5) }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    broadcast_id: i64,
+    cell_id: i64,
+    chat_id: i64,
+    step: i64,
+    attempts: i64,
+}
+
+struct Doc {
+    attachment_id: i64,
+    name: String,
+    local_path: Option<String>,
+}
+
+/// What every delivery of one pack sends.
+struct PackContent {
+    title: String,
+    period: Option<Period>,
+    body_html: String,
+    deadline: NaiveDate,
+    report: Option<String>,
+    docs: Vec<Doc>,
+    /// Telegram's file_id of each document, once known: uploaded once, then reused.
+    file_ids: Mutex<Vec<Option<String>>>,
+    /// Held by the one delivery that uploads documents Telegram does not have yet.
+    uploading: tokio::sync::Mutex<()>,
+}
+
+/// The worker.
+pub struct Worker {
+    pool: SqlitePool,
+    bot: Bot,
+    config: Arc<Config>,
+    catalog: Arc<Catalog>,
+    limiter: Arc<Limiter>,
+    options: WorkerOptions,
+    packs: Mutex<HashMap<i64, Arc<PackContent>>>,
+    broadcast_packs: Mutex<HashMap<i64, i64>>,
+    /// Rung when a broadcast starts, so the worker does not wait for its next look.
+    pub wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(
+        pool: SqlitePool,
+        bot: Bot,
+        config: Arc<Config>,
+        catalog: Arc<Catalog>,
+        options: WorkerOptions,
+    ) -> Worker {
+        let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
+        Worker {
+            pool,
+            bot,
+            config,
+            catalog,
+            limiter,
+            options,
+            packs: Mutex::new(HashMap::new()),
+            broadcast_packs: Mutex::new(HashMap::new()),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
+    pub async fn recover(&self) -> sqlx::Result<u64> {
+        let r =
+            sqlx::query("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'").execute(&self.pool).await?;
+        if r.rows_affected() > 0 {
+            tracing::warn!(rows = r.rows_affected(), "deliveries in flight at the last stop are sent again");
+        }
+        Ok(r.rows_affected())
+    }
+
+    async fn claim(&self, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+        sqlx::query_as(
+            "UPDATE deliveries SET state = 'sending'
+             WHERE id IN (SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+                          WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'
+                          ORDER BY d.next_attempt_at, d.id LIMIT ?)
+             RETURNING id, broadcast_id, cell_id, chat_id, step, attempts",
+        )
+        .bind(crate::db::now())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Marks broadcasts with nothing left to send as done, and their packs as sent.
+    async fn finish_broadcasts(&self) -> anyhow::Result<()> {
+        let mut tx = crate::db::begin_write(&self.pool).await?;
+        let done: Vec<(i64, i64)> = sqlx::query_as(
+            "UPDATE broadcasts SET state = 'done', finished_at = ?
+             WHERE state = 'running' AND NOT EXISTS
+                 (SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.state IN ('pending', 'sending'))
+             RETURNING id, pack_id",
+        )
+        .bind(crate::db::now())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, pack) in &done {
+            sqlx::query("UPDATE packs SET status = 'sent', updated_at = ? WHERE id = ? AND status = 'sending'")
+                .bind(crate::db::now())
+                .bind(pack)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(broadcast_id = id, pack_id = pack, "broadcast finished");
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs until `stop`; then finishes the sends in flight.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        if let Err(e) = self.recover().await {
+            tracing::error!(error = %e, "failed to recover deliveries in flight");
+        }
+        let slots = Arc::new(Semaphore::new(self.options.in_flight));
+        let mut tasks = JoinSet::new();
+        let mut idle_rounds = 0u32;
+        while !stop.is_cancelled() {
+            while tasks.try_join_next().is_some() {}
+            let free = slots.available_permits() as i64;
+            if free == 0 {
+                tokio::select! {
+                    _ = tasks.join_next() => {}
+                    _ = stop.cancelled() => break,
+                }
+                continue;
+            }
+            let batch = match self.claim(free.min(self.options.batch)).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "failed to read the outbox; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                if let Err(e) = self.finish_broadcasts().await {
+                    tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
+                }
+                idle_rounds += 1;
+                if idle_rounds.is_multiple_of(600) {
+                    self.limiter.forget_idle();
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = self.wake.notified() => {}
+                    _ = tasks.join_next(), if !tasks.is_empty() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+                continue;
+            }
+            idle_rounds = 0;
+            for row in batch {
+                let permit = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let me = self.clone();
+                let span = tracing::info_span!(
+                    "delivery",
+                    delivery_id = row.id,
+                    broadcast_id = row.broadcast_id,
+                    cell_id = row.cell_id,
+                    chat_id = row.chat_id
+                );
+                tasks.spawn(tracing::Instrument::instrument(async move {
+                    if let Err(e) = me.deliver(row.clone()).await {
+                        tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
+                        let _ = sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
+                            .bind(crate::db::now() + 5)
+                            .bind(row.id)
+                            .execute(&me.pool)
+                            .await;
+                    }
+                    drop(permit);
+                }, span));
+            }
+        }
+        tracing::info!(in_flight = tasks.len(), "delivery worker stopping: finishing the sends in flight");
+        while tasks.join_next().await.is_some() {}
+        if let Err(e) = self.finish_broadcasts().await {
+            tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    async fn pack_of(&self, broadcast_id: i64) -> anyhow::Result<Arc<PackContent>> {
+        let known = self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
+        let pack_id = match known {
+            Some(p) => p,
+            None => {
+                let p: i64 = sqlx::query_scalar("SELECT pack_id FROM broadcasts WHERE id = ?")
+                    .bind(broadcast_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, p);
+                p
+            }
+        };
+        if let Some(p) = self.packs.lock().unwrap_or_else(|e| e.into_inner()).get(&pack_id) {
+            return Ok(p.clone());
+        }
+        let pack = crate::packs::store::get(&self.pool, pack_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))?;
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, file_name, local_path, telegram_file_id FROM attachments WHERE pack_id = ? ORDER BY position",
+        )
+        .bind(pack_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let today = chrono::Utc::now().with_timezone(&self.config.timezone).date_naive();
+        let content = Arc::new(PackContent {
+            title: pack.title.clone(),
+            period: pack.period(),
+            body_html: pack.body_html.clone(),
+            deadline: pack
+                .deadline()
+                .unwrap_or(today + chrono::Duration::days(i64::from(self.config.default_deadline_days))),
+            report: pack.report_prompt.clone(),
+            file_ids: Mutex::new(rows.iter().map(|r| r.3.clone()).collect()),
+            docs: rows
+                .into_iter()
+                .map(|(id, name, path, _)| Doc { attachment_id: id, name, local_path: path })
+                .collect(),
+            uploading: tokio::sync::Mutex::new(()),
+        });
+        Ok(self.packs.lock().unwrap_or_else(|e| e.into_inner()).entry(pack_id).or_insert(content).clone())
+    }
+
+    /// Sends one delivery to the end (or to a verdict that stops it).
+    async fn deliver(&self, mut d: Claimed) -> anyhow::Result<()> {
+        let pack = self.pack_of(d.broadcast_id).await?;
+        let locale = self.locale(d.chat_id).await;
+        loop {
+            let sending_docs = d.step == 0 && !pack.docs.is_empty();
+            let result =
+                if sending_docs { self.send_docs(&d, &pack).await } else { self.send_message(&d, &pack, locale).await };
+            match result {
+                Ok(ids) if sending_docs => {
+                    sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
+                        .bind(serde_json::to_string(&ids)?)
+                        .bind(d.id)
+                        .execute(&self.pool)
+                        .await?;
+                    d.step = 1;
+                }
+                Ok(ids) => {
+                    sqlx::query(
+                        "UPDATE deliveries SET state = 'sent', step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
+                             message_ids = json_insert(COALESCE(message_ids, '[]'), '$[#]', ?) WHERE id = ?",
+                    )
+                    .bind(ids[0])
+                    .bind(crate::db::now())
+                    .bind(ids[0])
+                    .bind(d.id)
+                    .execute(&self.pool)
+                    .await?;
+                    return Ok(());
+                }
+                Err(e) => match classify(&e) {
+                    Verdict::SlowDown(wait) => self.limiter.pause(wait),
+                    Verdict::Migrated(new_chat) => {
+                        tracing::info!(
+                            delivery_id = d.id,
+                            from = d.chat_id,
+                            to = new_chat,
+                            "group migrated; sending to the supergroup"
+                        );
+                        crate::cells::binding::migrate_chat(&self.pool, d.chat_id, new_chat).await?;
+                        sqlx::query("UPDATE deliveries SET chat_id = ? WHERE id = ?")
+                            .bind(new_chat)
+                            .bind(d.id)
+                            .execute(&self.pool)
+                            .await?;
+                        d.chat_id = new_chat;
+                    }
+                    Verdict::Unreachable(reason) => {
+                        sqlx::query("UPDATE deliveries SET state = 'failed', error = ? WHERE id = ?")
+                            .bind(&reason)
+                            .bind(d.id)
+                            .execute(&self.pool)
+                            .await?;
+                        crate::cells::binding::mark_unreachable(&self.pool, d.chat_id, &reason).await?;
+                        tracing::info!(delivery_id = d.id, reason, "cell unreachable");
+                        return Ok(());
+                    }
+                    Verdict::Content(why) => {
+                        sqlx::query("UPDATE deliveries SET state = 'failed', error = ? WHERE id = ?")
+                            .bind(&why)
+                            .bind(d.id)
+                            .execute(&self.pool)
+                            .await?;
+                        sqlx::query("UPDATE broadcasts SET state = 'failed', finished_at = ? WHERE id = ? AND state = 'running'")
+                            .bind(crate::db::now())
+                            .bind(d.broadcast_id)
+                            .execute(&self.pool)
+                            .await?;
+                        tracing::error!(
+                            broadcast_id = d.broadcast_id,
+                            error = why,
+                            "the pack itself was refused by Telegram: broadcast stopped"
+                        );
+                        return Ok(());
+                    }
+                    Verdict::Transient(why) => {
+                        let attempts = d.attempts + 1;
+                        if attempts >= i64::from(self.config.delivery.max_attempts) {
+                            sqlx::query("UPDATE deliveries SET state = 'failed', attempts = ?, error = ? WHERE id = ?")
+                                .bind(attempts)
+                                .bind(format!("gave up after {attempts} attempts: {why}"))
+                                .bind(d.id)
+                                .execute(&self.pool)
+                                .await?;
+                            tracing::warn!(delivery_id = d.id, attempts, error = why, "delivery given up");
+                        } else {
+                            let wait = self.backoff(attempts);
+                            sqlx::query("UPDATE deliveries SET state = 'pending', attempts = ?, error = ?, next_attempt_at = ? WHERE id = ?")
+                                .bind(attempts)
+                                .bind(&why)
+                                .bind(crate::db::now() + wait.as_secs().max(1) as i64)
+                                .bind(d.id)
+                                .execute(&self.pool)
+                                .await?;
+                            tracing::info!(
+                                delivery_id = d.id,
+                                attempts,
+                                retry_in_s = wait.as_secs(),
+                                error = why,
+                                "send failed; will retry"
+                            );
+                        }
+                        return Ok(());
+                    }
+                },
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter: base x 2^(attempts-1), +-50 %, at most an hour.
+    fn backoff(&self, attempts: i64) -> Duration {
+        let exp = self.options.retry_base.as_secs_f64() * 2f64.powi((attempts - 1).clamp(0, 20) as i32);
+        let jitter = rand::rng().random_range(0.5..1.5);
+        Duration::from_secs_f64((exp * jitter).min(3600.0))
+    }
+
+    async fn locale(&self, chat_id: i64) -> Locale {
+        let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap_or(None);
+        chosen.as_deref().and_then(Locale::parse).unwrap_or(self.config.default_locale)
+    }
+
+    async fn send_docs(&self, d: &Claimed, pack: &PackContent) -> Result<Vec<i64>, teloxide::RequestError> {
+        let known =
+            |pack: &PackContent| pack.file_ids.lock().unwrap_or_else(|e| e.into_inner()).iter().all(Option::is_some);
+        // the first delivery uploads; the others wait and then send by file_id
+        let _uploading = if known(pack) { None } else { Some(pack.uploading.lock().await) };
+        let ids = pack.file_ids.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let input = |i: usize| -> InputFile {
+            match &ids[i] {
+                Some(id) => InputFile::file_id(teloxide::types::FileId(id.clone())),
+                None => InputFile::file(pack.docs[i].local_path.clone().unwrap_or_default())
+                    .file_name(pack.docs[i].name.clone()),
+            }
+        };
+        let paid = self.config.delivery.paid_broadcast;
+        self.limiter.acquire(d.chat_id, pack.docs.len() as u32).await;
+        let sent: Vec<Message> = if pack.docs.len() == 1 {
+            let mut req = self.bot.send_document(ChatId(d.chat_id), input(0));
+            if paid {
+                req = req.allow_paid_broadcast(true);
+            }
+            vec![req.await?]
+        } else {
+            let media: Vec<InputMedia> =
+                (0..pack.docs.len()).map(|i| InputMedia::Document(InputMediaDocument::new(input(i)))).collect();
+            let mut req = self.bot.send_media_group(ChatId(d.chat_id), media);
+            if paid {
+                req = req.allow_paid_broadcast(true);
+            }
+            req.await?
+        };
+        if ids.iter().any(Option::is_none) {
+            let learned: Vec<Option<String>> =
+                sent.iter().map(|m| m.document().map(|doc| doc.file.id.0.clone())).collect();
+            for (i, fid) in learned.iter().enumerate() {
+                if let (Some(fid), Some(doc)) = (fid, pack.docs.get(i)) {
+                    let _ = sqlx::query(
+                        "UPDATE attachments SET telegram_file_id = ? WHERE id = ? AND telegram_file_id IS NULL",
+                    )
+                    .bind(fid)
+                    .bind(doc.attachment_id)
+                    .execute(&self.pool)
+                    .await;
+                }
+            }
+            let mut cache = pack.file_ids.lock().unwrap_or_else(|e| e.into_inner());
+            for (slot, fid) in cache.iter_mut().zip(learned) {
+                if slot.is_none() {
+                    *slot = fid;
+                }
+            }
+        }
+        Ok(sent.iter().map(|m| i64::from(m.id.0)).collect())
+    }
+
+    async fn send_message(
+        &self,
+        d: &Claimed,
+        pack: &PackContent,
+        locale: Locale,
+    ) -> Result<Vec<i64>, teloxide::RequestError> {
+        let text = message::render(
+            &self.catalog,
+            locale,
+            &PackText {
+                title: &pack.title,
+                period: pack.period,
+                body_html: &pack.body_html,
+                deadline: pack.deadline,
+                report_prompt: pack.report.as_deref(),
+                attachments: pack.docs.len(),
+            },
+        );
+        let mut row = vec![InlineKeyboardButton::callback(ACK_BUTTON, format!("a:{}", d.id))];
+        if pack.report.is_some() {
+            row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{}", d.id)));
+        }
+        self.limiter.acquire(d.chat_id, 1).await;
+        let mut req = self
+            .bot
+            .send_message(ChatId(d.chat_id), text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(InlineKeyboardMarkup::new([row]));
+        if self.config.delivery.paid_broadcast {
+            req = req.allow_paid_broadcast(true);
+        }
+        Ok(vec![i64::from(req.await?.id.0)])
+    }
+}

@@ -1,0 +1,209 @@
+//! The delivery worker through the simulator with Telegram's limits on: every cell gets the pack
+//! once, documents then message, no 429; documents uploaded once; blocked, kicked, vanished and
+//! migrated chats; transient faults and an injected 429.
+
+use loa::audit::Actor;
+use loa::packs::Audience;
+use loa::packs::folder::{PackDraft, Schedule};
+use loa::packs::period::{PackKind, Period};
+use loa::packs::store::{self, NewAttachment, When};
+use loa::sim::{ChatKind, FaultKind, FaultRule, RateLimits};
+
+use crate::harness::TestApp;
+
+const CELLS: usize = 60;
+
+fn fast(config: &mut loa::config::Config) {
+    config.delivery.paid_broadcast = true;
+    config.delivery.messages_per_second = 100;
+}
+
+/// A registry of `CELLS` cells, each bound to its own private chat; returns the chats in order.
+async fn province(app: &TestApp) -> Vec<i64> {
+    let mut csv = String::from("code,name,district\n");
+    for i in 0..CELLS {
+        csv.push_str(&format!("C-{i:03},Chi bộ số {i},{}\n", if i % 2 == 0 { "Na Rì" } else { "Ba Bể" }));
+    }
+    app.import(&csv).await;
+    let mut chats = Vec::new();
+    for i in 0..CELLS {
+        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
+        app.sim.open_private_chat(u);
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            .bind(u)
+            .bind(format!("C-{i:03}"))
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        chats.push(u);
+    }
+    chats
+}
+
+async fn send_pack(app: &TestApp) -> i64 {
+    let path = app.dir.path().join("ke-hoach.pdf");
+    std::fs::write(&path, b"%PDF-1.4 ke hoach quy IV").unwrap();
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let (sha, stored) = store::store_bytes(&config, &std::fs::read(&path).unwrap()).unwrap();
+    let draft = PackDraft {
+        kind: PackKind::Quarterly,
+        period: Period::parse("2023-Q4").ok(),
+        title: "Định hướng tuyên truyền quý IV/2023".into(),
+        body_source: "Nội dung".into(),
+        body_format: loa::packs::body::BodyFormat::Text,
+        body_html: "Nội dung <b>chính</b>".into(),
+        attachments: vec![],
+        audience: Audience::All,
+        deadline: None,
+        report_prompt: Some("Báo cáo kết quả".into()),
+        schedule: Schedule::Draft,
+    };
+    let doc = NewAttachment {
+        name: "ke-hoach.pdf".into(),
+        size: 24,
+        mime: "application/pdf".into(),
+        sha256: sha,
+        local_path: Some(stored.to_string_lossy().to_string()),
+        telegram_file_id: None,
+        telegram_file_unique_id: None,
+    };
+    let id = store::insert(&app.pool, &draft, &[doc], Actor::Cli).await.unwrap();
+    store::schedule(&app.pool, &config, id, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
+    id
+}
+
+async fn wait_sent(app: &TestApp, pack: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status = store::get(&app.pool, pack).await.unwrap().unwrap().status;
+        if status == "sent" {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the pack is still {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn assert_got_the_pack_once(app: &TestApp, chat: i64) {
+    let got = app.sim.bot_messages(chat);
+    assert_eq!(got.len(), 2, "chat {chat}: {got:?}");
+    assert_eq!(got[0].document_name(), Some("ke-hoach.pdf"), "documents first");
+    assert!(got[1].text().unwrap().starts_with("Định hướng tuyên truyền quý IV/2023\nQuý IV/2023"));
+    assert_eq!(got[1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo"]);
+}
+
+fn http_429s(app: &TestApp) -> usize {
+    app.sim.calls().iter().filter(|c| c.error_code == Some(429)).count()
+}
+
+#[tokio::test]
+async fn every_cell_gets_the_pack_once_in_order_within_the_limits() {
+    let app = TestApp::spawn_with(fast).await;
+    app.sim.set_limits(RateLimits { global_per_sec: 100, ..RateLimits::default() });
+    let chats = province(&app).await;
+    let pack = send_pack(&app).await;
+    wait_sent(&app, pack).await;
+    for chat in &chats {
+        assert_got_the_pack_once(&app, *chat);
+    }
+    assert_eq!(http_429s(&app), 0, "no 429 in normal operation");
+    assert_eq!(app.sim.file_count(), 1, "the document was uploaded once, then sent by file_id");
+    let file_id: Option<String> =
+        sqlx::query_scalar("SELECT telegram_file_id FROM attachments").fetch_one(&app.pool).await.unwrap();
+    assert!(file_id.is_some());
+    let (sent, targeted): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM deliveries WHERE state = 'sent' AND ack_message_id IS NOT NULL), (SELECT targeted FROM broadcasts)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((sent, targeted), (CELLS as i64, CELLS as i64));
+}
+
+#[tokio::test]
+async fn blocked_kicked_vanished_and_migrated_chats_are_handled() {
+    let app = TestApp::spawn_with(fast).await;
+    app.sim.set_limits(RateLimits { global_per_sec: 100, ..RateLimits::default() });
+    let chats = province(&app).await;
+    let someone = chats[0];
+    // C-001 blocked the bot; C-002 is a group that removed it; C-003's chat vanished;
+    // C-004 is a group that became a supergroup after it was bound
+    app.sim.block_bot(chats[1], true).unwrap();
+    let kicked = app.sim.create_group("Nhóm cũ", ChatKind::Group);
+    app.sim.add_bot_to_group(kicked, someone, None).unwrap();
+    app.sim.remove_bot_from_group(kicked, someone).unwrap();
+    app.sim.delete_chat(chats[3]);
+    let old = app.sim.create_group("Nhóm sắp nâng cấp", ChatKind::Group);
+    app.sim.add_bot_to_group(old, someone, None).unwrap();
+    let new = app.sim.migrate_group(old, someone).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the bot sees the membership updates first
+    for (code, chat, ty) in [("C-002", kicked, "group"), ("C-004", old, "group")] {
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
+            .bind(chat)
+            .bind(ty)
+            .bind(code)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE cells SET status = 'active' WHERE code = 'C-001'").execute(&app.pool).await.unwrap();
+    let pack = send_pack(&app).await;
+    wait_sent(&app, pack).await;
+
+    let failed: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.code, d.error FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.state = 'failed' ORDER BY c.code",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    assert_eq!(failed[0], ("C-001".into(), "blocked by the user".into()));
+    assert_eq!(failed[1].0, "C-002");
+    assert_eq!(failed[2], ("C-003".into(), "chat not found".into()));
+    for code in ["C-001", "C-002", "C-003"] {
+        assert_eq!(app.cell(code).await.status, "unreachable", "{code}");
+    }
+    let migrated = app.cell("C-004").await;
+    assert_eq!((migrated.chat_id, migrated.chat_type.as_deref()), (Some(new), Some("supergroup")));
+    assert_eq!(app.sim.bot_messages(new).len(), 2, "the supergroup got the pack");
+    for chat in chats.iter().skip(5) {
+        assert_got_the_pack_once(&app, *chat);
+    }
+    assert_eq!(http_429s(&app), 0);
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_an_injected_429_pauses_everything() {
+    let app = TestApp::spawn_with(fast).await;
+    app.sim.set_limits(RateLimits { global_per_sec: 100, ..RateLimits::default() });
+    let chats = province(&app).await;
+    for method in ["senddocument", "sendmessage"] {
+        app.sim.add_fault(FaultRule {
+            method: Some(method.into()),
+            chat_id: None,
+            probability: 0.2,
+            remaining: Some(8),
+            fault: FaultKind::Drop,
+        });
+    }
+    app.sim.add_fault(FaultRule {
+        method: Some("sendmessage".into()),
+        chat_id: Some(chats[10]),
+        probability: 1.0,
+        remaining: Some(1),
+        fault: FaultKind::Api {
+            code: 429,
+            description: "Too Many Requests: retry after 1".into(),
+            retry_after: Some(1),
+        },
+    });
+    let pack = send_pack(&app).await;
+    wait_sent(&app, pack).await;
+    for chat in &chats {
+        assert_got_the_pack_once(&app, *chat);
+    }
+    assert_eq!(http_429s(&app), 1, "only the injected one");
+    let retried: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE attempts > 0").fetch_one(&app.pool).await.unwrap();
+    assert!(retried > 0, "some sends were dropped and retried");
+}
