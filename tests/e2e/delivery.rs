@@ -207,3 +207,108 @@ async fn transient_faults_are_retried_and_an_injected_429_pauses_everything() {
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE attempts > 0").fetch_one(&app.pool).await.unwrap();
     assert!(retried > 0, "some sends were dropped and retried");
 }
+
+#[tokio::test]
+async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_the_sends_in_flight() {
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    sim.set_limits(RateLimits { global_per_sec: 40, ..RateLimits::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+    let pool = loa::db::open(&db).await.unwrap();
+    let mut csv = String::from("code,name,district\n");
+    let cells = 120;
+    for i in 0..cells {
+        csv.push_str(&format!("K-{i:03},Chi bộ {i},Chợ Đồn\n"));
+    }
+    let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
+    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+    let mut chats = Vec::new();
+    for i in 0..cells {
+        let u = sim.create_user(&format!("Bí thư {i}"), None);
+        sim.open_private_chat(u);
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            .bind(u)
+            .bind(format!("K-{i:03}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        chats.push(u);
+    }
+    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
+        loa::config::DEFAULT_TOML,
+    ))
+    .merge(figment::providers::Serialized::default("database.url", db.clone()));
+    let config = loa::config::Config::from_figment(fig).unwrap();
+    let draft = PackDraft {
+        kind: PackKind::Urgent,
+        period: None,
+        title: "Thông báo khẩn".into(),
+        body_source: "Nội dung".into(),
+        body_format: loa::packs::body::BodyFormat::Text,
+        body_html: "Nội dung".into(),
+        attachments: vec![],
+        audience: Audience::All,
+        deadline: None,
+        report_prompt: None,
+        schedule: Schedule::Draft,
+    };
+    let pack = store::insert(&pool, &draft, &[], Actor::Cli).await.unwrap();
+    store::schedule(&pool, &config, pack, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
+
+    let serve = || {
+        tokio::process::Command::from(crate::harness::loa_bin(dir.path()))
+            .arg("serve")
+            .env("LOA_TELEGRAM__API_URL", sim.url())
+            .env("LOA_TELEGRAM__TOKEN", sim.token())
+            .env("LOA_DATABASE__URL", &db)
+            .env("LOA_DELIVERY__PAID_BROADCAST", "true")
+            .env("LOA_DELIVERY__MESSAGES_PER_SECOND", "40")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let sent = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deliveries WHERE state = 'sent'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let mut first = serve();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sent(pool.clone()).await < 30 {
+        assert!(std::time::Instant::now() < deadline, "the first process sent too little");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.start_kill().unwrap(); // SIGKILL
+    first.wait().await.unwrap();
+    let in_flight: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'").fetch_one(&pool).await.unwrap();
+    let before = sent(pool.clone()).await;
+    assert!(before < cells as i64, "killed mid-broadcast");
+
+    let mut second = serve();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status = store::get(&pool, pack).await.unwrap().unwrap().status;
+        if status == "sent" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the restarted process did not finish: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    second.start_kill().unwrap();
+    second.wait().await.unwrap();
+
+    let mut missed = 0;
+    let mut duplicates = 0;
+    for chat in &chats {
+        let n = sim.bot_messages(*chat).len();
+        if n == 0 {
+            missed += 1;
+        }
+        duplicates += n.saturating_sub(1);
+    }
+    assert_eq!(missed, 0, "no cell missed");
+    assert!(duplicates as i64 <= in_flight, "{duplicates} duplicates, {in_flight} sends were in flight at the kill");
+    println!("killed after {before} of {cells} sent; {in_flight} in flight; {duplicates} duplicate(s)");
+}
