@@ -164,3 +164,17 @@ status-cancelled = cancelled
 cmd-newpack = Compose a new pack
 cmd-packs = Recent packs
 cmd-cancel = Drop what you are doing
+
+## Progress of a broadcast, for its author
+progress = Sending { $pack }: { $done }/{ $total } ({ $percent }%) · { $failed } could not be sent · { $left } left
+progress-paused = Sending { $pack } is paused: { $done }/{ $total } ({ $percent }%). Type /resume to go on.
+progress-done = ✅ { $pack } is sent: { $sent }/{ $total } cells received it.
+progress-unreachable = { $count } cell(s) could not be reached:
+progress-failed = ⛔ Sending { $pack } stopped: Telegram refused the content ({ $reason }). Sent { $sent }/{ $total }. Fix the pack and send it again.
+progress-cancelled = Sending { $pack } was cancelled: { $sent }/{ $total } cells had received it.
+pause-ok = Sending { $pack } is paused. Type /resume to go on.
+resume-ok = Sending { $pack } goes on.
+pause-none = No broadcast is running.
+resume-none = No broadcast is paused.
+cmd-pause = Pause the running broadcast
+cmd-resume = Resume a paused broadcast

@@ -164,3 +164,17 @@ status-cancelled = đã huỷ
 cmd-newpack = Soạn định hướng mới
 cmd-packs = Các định hướng gần đây
 cmd-cancel = Bỏ việc đang làm
+
+## Progress of a broadcast, for its author
+progress = Đang gửi { $pack }: { $done }/{ $total } ({ $percent }%) · { $failed } không gửi được · còn { $left }
+progress-paused = Đã tạm dừng gửi { $pack }: { $done }/{ $total } ({ $percent }%). Gõ /resume để gửi tiếp.
+progress-done = ✅ Đã gửi xong { $pack }: { $sent }/{ $total } chi bộ nhận được.
+progress-unreachable = { $count } chi bộ không gửi được:
+progress-failed = ⛔ Đã dừng gửi { $pack }: Telegram từ chối nội dung ({ $reason }). Đã gửi { $sent }/{ $total }. Sửa định hướng rồi gửi lại.
+progress-cancelled = Đã huỷ gửi { $pack }: { $sent }/{ $total } chi bộ đã nhận trước khi huỷ.
+pause-ok = Đã tạm dừng gửi { $pack }. Gõ /resume để gửi tiếp.
+resume-ok = Đang gửi tiếp { $pack }.
+pause-none = Không có đợt gửi nào đang chạy.
+resume-none = Không có đợt gửi nào đang tạm dừng.
+cmd-pause = Tạm dừng đợt gửi đang chạy
+cmd-resume = Gửi tiếp đợt đã tạm dừng

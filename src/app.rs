@@ -111,8 +111,17 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         bot.clone(),
         ctx.config.clone(),
         Arc::new(crate::i18n::Catalog::new()),
+        ctx.limiter.clone(),
         worker_options,
     ));
+    let reporter = crate::delivery::progress::Reporter {
+        pool: pool.clone(),
+        bot: bot.clone(),
+        config: ctx.config.clone(),
+        catalog: Arc::new(crate::i18n::Catalog::new()),
+        limiter: worker.limiter(),
+    };
+    let reporter = tokio::spawn(reporter.run(stop.clone()));
     let worker = tokio::spawn(worker.run(stop.clone()));
 
     let listener = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
@@ -150,6 +159,9 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     }
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the delivery worker task failed");
+    }
+    if let Err(e) = reporter.await {
+        tracing::error!(error = %e, "the progress reporter task failed");
     }
     pool.close().await;
     tracing::info!("stopped");

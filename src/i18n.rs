@@ -27,6 +27,23 @@ impl Locale {
         }
     }
 
+    /// A whole number with thousands grouped as this language writes them: "1.512" / "1,512".
+    pub fn number(self, n: i64) -> String {
+        let sep = match self {
+            Locale::Vi => '.',
+            Locale::En => ',',
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 { format!("-{out}") } else { out }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Locale::Vi => "vi",
@@ -168,6 +185,14 @@ mod tests {
         let s = c.t(Locale::Vi, "welcome-private", Args::new().user("name", "<Bác Ba & Co>"));
         assert!(s.starts_with("Xin chào &lt;Bác Ba &amp; Co&gt;!"), "{s}");
         assert!(!s.contains('\u{2068}'));
+    }
+
+    #[test]
+    fn numbers_are_grouped_as_each_language_writes_them() {
+        assert_eq!(Locale::Vi.number(1512), "1.512");
+        assert_eq!(Locale::En.number(1_234_567), "1,234,567");
+        assert_eq!(Locale::Vi.number(840), "840");
+        assert_eq!(Locale::Vi.number(-1000), "-1.000");
     }
 
     #[test]

@@ -31,7 +31,7 @@ impl BotAnnouncer {
         for m in members.into_iter().filter(|m| matches!(m.role, Role::Admin | Role::Board)) {
             let chat = ChatId(m.user_id);
             let locale = self.ctx.locale(chat).await;
-            if let Err(e) = say(&self.bot, chat, self.ctx.catalog.t(locale, key, args())).await {
+            if let Err(e) = say(&self.bot, &self.ctx.limiter, chat, self.ctx.catalog.t(locale, key, args())).await {
                 tracing::info!(user_id = m.user_id, error = %crate::logging::redact(&e.to_string()), "could not tell a board member");
             }
         }

@@ -35,6 +35,10 @@ pub enum BoardCommand {
     Newpack,
     /// Recent packs.
     Packs,
+    /// Pause the running broadcast.
+    Pause,
+    /// Resume a paused broadcast.
+    Resume,
     /// Drop what you are doing.
     Cancel,
 }
@@ -73,7 +77,7 @@ pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotComma
     let board: Vec<String> = BoardCommand::bot_commands()
         .into_iter()
         .map(|c| c.command)
-        .filter(|c| role != Role::District || !c.ends_with("newpack"))
+        .filter(|c| role != Role::District || !["newpack", "pause", "resume"].iter().any(|x| c.ends_with(x)))
         .collect();
     menu.extend(menu_of(catalog, locale, board));
     if role == Role::Admin {
@@ -153,7 +157,10 @@ mod tests {
         let admin: Vec<String> = staff_menu(&c, Locale::Vi, Role::Admin).into_iter().map(|c| c.command).collect();
         assert_eq!(
             admin,
-            ["start", "help", "lang", "whoami", "newpack", "packs", "cancel", "invite", "grant", "revoke"]
+            [
+                "start", "help", "lang", "whoami", "newpack", "packs", "pause", "resume", "cancel", "invite", "grant",
+                "revoke"
+            ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
         assert_eq!(district, ["start", "help", "lang", "whoami", "packs", "cancel"]);

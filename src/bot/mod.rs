@@ -25,6 +25,7 @@ use teloxide::types::{ParseMode, ReplyMarkup};
 pub use commands::{AdminCommand, BoardCommand, Command};
 
 use crate::config::Config;
+use crate::delivery::limiter::Limiter;
 use crate::i18n::{Args, Catalog, Locale};
 
 /// What every handler shares: the database, the configuration, the catalogs, and the bell that
@@ -34,11 +35,14 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub catalog: Catalog,
     pub schedule_changed: Arc<tokio::sync::Notify>,
+    /// The one limiter every message of this process goes through (answers, packs, progress).
+    pub limiter: Arc<Limiter>,
 }
 
 impl Ctx {
     pub fn new(pool: SqlitePool, config: Arc<Config>) -> Ctx {
-        Ctx { pool, config, catalog: Catalog::new(), schedule_changed: Arc::new(tokio::sync::Notify::new()) }
+        let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
+        Ctx { pool, config, catalog: Catalog::new(), schedule_changed: Arc::new(tokio::sync::Notify::new()), limiter }
     }
 }
 
@@ -94,14 +98,21 @@ impl Ctx {
 
 /// Answers in a chat. Should Telegram still say "too many requests" (a user typing faster than a
 /// chat may be answered), waits as told and tries again, a few times at most.
-pub(crate) async fn say(bot: &Bot, chat_id: ChatId, html: String) -> HandlerResult {
-    say_with(bot, chat_id, html, None).await
+pub(crate) async fn say(bot: &Bot, limiter: &Limiter, chat_id: ChatId, html: String) -> HandlerResult {
+    say_with(bot, limiter, chat_id, html, None).await
 }
 
 /// [`say`] with a keyboard.
-pub(crate) async fn say_with(bot: &Bot, chat_id: ChatId, html: String, markup: Option<ReplyMarkup>) -> HandlerResult {
+pub(crate) async fn say_with(
+    bot: &Bot,
+    limiter: &Limiter,
+    chat_id: ChatId,
+    html: String,
+    markup: Option<ReplyMarkup>,
+) -> HandlerResult {
     let mut tries = 0;
     loop {
+        limiter.acquire(chat_id.0, 1).await;
         let mut req = bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html);
         if let Some(m) = &markup {
             req = req.reply_markup(m.clone());
@@ -129,13 +140,15 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
     tracing::info!(chat_id = chat.0, command = ?cmd, "command");
     match cmd {
         Command::Start(code) => start::on_start(&bot, &msg, code.trim(), &ctx, locale).await,
-        Command::Help => say(&bot, chat, c.s(locale, "help")).await,
+        Command::Help => say(&bot, &ctx.limiter, chat, c.s(locale, "help")).await,
         Command::Lang(arg) => match Locale::parse(&arg) {
             Some(new) => {
                 ctx.set_locale(chat, new).await?;
-                say(&bot, chat, c.s(new, "lang-set")).await
+                say(&bot, &ctx.limiter, chat, c.s(new, "lang-set")).await
             }
-            None => say(&bot, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await,
+            None => {
+                say(&bot, &ctx.limiter, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await
+            }
         },
         Command::Whoami => staff::on_whoami(&bot, &msg, &ctx, locale).await,
     }
@@ -158,5 +171,5 @@ async fn on_other_message(bot: Bot, msg: Message, me: teloxide::types::Me, ctx: 
     } else {
         ctx.catalog.s(locale, "not-understood")
     };
-    say(&bot, chat, reply).await
+    say(&bot, &ctx.limiter, chat, reply).await
 }

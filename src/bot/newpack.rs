@@ -126,8 +126,14 @@ pub(super) async fn active_dialogue(msg: Message, ctx: Arc<Ctx>) -> Option<Draft
     })
 }
 
-async fn send(bot: &Bot, chat: ChatId, html: String, markup: Option<ReplyMarkup>) -> HandlerResult {
-    super::say_with(bot, chat, html, markup).await
+async fn send(
+    bot: &Bot,
+    limiter: &super::Limiter,
+    chat: ChatId,
+    html: String,
+    markup: Option<ReplyMarkup>,
+) -> HandlerResult {
+    super::say_with(bot, limiter, chat, html, markup).await
 }
 
 fn keyboard(rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
@@ -157,28 +163,56 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
     let (_, user_id) = key(&msg);
     if cmd == BoardCommand::Cancel {
         let key = if clear(&ctx, key(&msg)).await? { "np-cancelled" } else { "np-nothing" };
-        return send(&bot, chat, c.s(locale, key), no_keyboard()).await;
+        return send(&bot, &ctx.limiter, chat, c.s(locale, key), no_keyboard()).await;
     }
-    let name = if cmd == BoardCommand::Newpack { "/newpack" } else { "/packs" };
+    let name = match cmd {
+        BoardCommand::Newpack => "/newpack",
+        BoardCommand::Pause => "/pause",
+        BoardCommand::Resume => "/resume",
+        _ => "/packs",
+    };
     let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
     let allowed = matches!(
         (&cmd, member.as_ref().map(|m| m.role)),
-        (BoardCommand::Newpack, Some(Role::Admin | Role::Board)) | (BoardCommand::Packs, Some(_))
+        (BoardCommand::Newpack | BoardCommand::Pause | BoardCommand::Resume, Some(Role::Admin | Role::Board))
+            | (BoardCommand::Packs, Some(_))
     );
     if !allowed {
         staff::record_denial(&ctx.pool, user_id, name).await?;
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
-        return super::say(&bot, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+        return super::say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
     }
     match cmd {
         BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
+        BoardCommand::Pause | BoardCommand::Resume => {
+            let pause = cmd == BoardCommand::Pause;
+            let (from, none) = if pause { ("running", "pause-none") } else { ("paused", "resume-none") };
+            let Some((broadcast, pack_id)) = crate::delivery::broadcast::latest_in_state(&ctx.pool, from).await? else {
+                return super::say(&bot, &ctx.limiter, chat, c.s(locale, none)).await;
+            };
+            crate::delivery::broadcast::set_paused(&ctx.pool, broadcast, pause, Actor::User(user_id)).await?;
+            let pack = store::get(&ctx.pool, pack_id).await?.map(|p| match p.period() {
+                Some(period) => period.label(locale),
+                None => format!("«{}»", escape(&p.title)),
+            });
+            let key = if pause { "pause-ok" } else { "resume-ok" };
+            super::say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default())))
+                .await
+        }
         _ => {
             if !msg.chat.is_private() {
-                return super::say(&bot, chat, c.t(locale, "private-only", Args::new().raw("command", name))).await;
+                return super::say(
+                    &bot,
+                    &ctx.limiter,
+                    chat,
+                    c.t(locale, "private-only", Args::new().raw("command", name)),
+                )
+                .await;
             }
             if let Some(d) = load(&ctx, key(&msg)).await? {
                 return send(
                     &bot,
+                    &ctx.limiter,
                     chat,
                     c.t(locale, "np-busy", Args::new().raw("step", i64::from(d.step.min(9)))),
                     None,
@@ -203,7 +237,7 @@ async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> H
                 vec![w("kind-monthly"), w("kind-quarterly")],
                 vec![w("kind-thematic"), w("kind-urgent")],
             ]);
-            send(bot, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
+            send(bot, &ctx.limiter, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
         }
         PERIOD => {
             let quarterly = d.kind() == Some(PackKind::Quarterly);
@@ -213,29 +247,37 @@ async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> H
             let args = Args::new()
                 .raw("month", Period::containing(today, false).code())
                 .raw("quarter", Period::containing(today, true).code());
-            send(bot, chat, c.t(locale, "np-ask-period", args), keyboard(vec![vec![now.code(), next.code()]])).await
+            send(
+                bot,
+                &ctx.limiter,
+                chat,
+                c.t(locale, "np-ask-period", args),
+                keyboard(vec![vec![now.code(), next.code()]]),
+            )
+            .await
         }
-        TITLE => send(bot, chat, w("np-ask-title"), no_keyboard()).await,
-        BODY => send(bot, chat, w("np-ask-body"), no_keyboard()).await,
+        TITLE => send(bot, &ctx.limiter, chat, w("np-ask-title"), no_keyboard()).await,
+        BODY => send(bot, &ctx.limiter, chat, w("np-ask-body"), no_keyboard()).await,
         DOCS => {
             let args = Args::new().raw("max", MAX_ATTACHMENTS as i64);
-            send(bot, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
+            send(bot, &ctx.limiter, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
         }
-        AUDIENCE => send(bot, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
+        AUDIENCE => send(bot, &ctx.limiter, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
         DEADLINE => {
             let example = (today + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)))
                 .format("%d/%m/%Y")
                 .to_string();
             let args = Args::new().raw("example", example).raw("days", i64::from(ctx.config.default_deadline_days));
-            send(bot, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]])).await
+            send(bot, &ctx.limiter, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]]))
+                .await
         }
-        REPORT => send(bot, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
+        REPORT => send(bot, &ctx.limiter, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
         SCHEDULE => {
             let mut first = vec![w("word-now")];
             if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) {
                 first.push(w("word-slot"));
             }
-            send(bot, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
+            send(bot, &ctx.limiter, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
         }
         _ => preview(bot, chat, ctx, locale, d).await,
     }
@@ -265,12 +307,13 @@ async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) 
         if locale == Locale::En && d.report.is_some() { " and «📝 Báo cáo»".to_string() } else { report };
     send(
         bot,
+        &ctx.limiter,
         chat,
         c.t(locale, "np-preview", Args::new().raw("docs", d.docs.len() as i64).raw("report", report)),
         None,
     )
     .await?;
-    send(bot, chat, render(ctx, Locale::Vi, d), None).await?;
+    send(bot, &ctx.limiter, chat, render(ctx, Locale::Vi, d), None).await?;
     let (cells, active) = audience_counts(&ctx.pool, &d.audience()).await?;
     let secs = estimate_seconds(active, d.docs.len() as i64 + 1, ctx.config.delivery.messages_per_second);
     let when = match d.schedule.as_deref() {
@@ -285,7 +328,7 @@ async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) 
         .raw("when", when)
         .raw("estimate", duration_words(secs, locale));
     let kb = keyboard(vec![vec![c.s(locale, "word-confirm"), c.s(locale, "word-cancel")]]);
-    send(bot, chat, c.t(locale, "np-summary", args), kb).await
+    send(bot, &ctx.limiter, chat, c.t(locale, "np-summary", args), kb).await
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -385,7 +428,7 @@ async fn answer(
                     .user("name", &name)
                     .raw("count", d.docs.len() as i64)
                     .raw("max", MAX_ATTACHMENTS as i64);
-                send(bot, msg.chat.id, c.t(locale, "np-doc-added", args), None).await?;
+                send(bot, &ctx.limiter, msg.chat.id, c.t(locale, "np-doc-added", args), None).await?;
                 return Ok(Ok(()));
             }
             if !is(ctx, text, "word-done", &["done"]) {
@@ -476,7 +519,7 @@ async fn answer(
             if length > MAX_MESSAGE {
                 d.step = BODY;
                 let args = Args::new().raw("length", length as i64).raw("max", MAX_MESSAGE as i64);
-                send(bot, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
+                send(bot, &ctx.limiter, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
                 return Ok(Ok(()));
             }
             d.step = CONFIRM;
@@ -494,16 +537,18 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
     if draft.step >= CONFIRM {
         if is(&ctx, &text, "word-cancel", &["cancel"]) {
             clear(&ctx, key(&msg)).await?;
-            return send(&bot, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
+            return send(&bot, &ctx.limiter, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
         }
         if !is(&ctx, &text, "word-confirm", &["confirm"]) {
-            return send(&bot, chat, c.s(locale, "np-bad-confirm"), None).await;
+            return send(&bot, &ctx.limiter, chat, c.s(locale, "np-bad-confirm"), None).await;
         }
         return confirm(&bot, &msg, &ctx, locale, &draft).await;
     }
     let before = draft.step;
     match answer(&bot, &msg, &ctx, locale, &mut draft).await? {
-        Err(problem) => send(&bot, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await,
+        Err(problem) => {
+            send(&bot, &ctx.limiter, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await
+        }
         Ok(()) => {
             save(&ctx, key(&msg), &draft).await?;
             if draft.step != before || draft.step == BODY {
@@ -522,8 +567,14 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
     if !matches!(member.as_ref().map(|m| m.role), Some(Role::Admin | Role::Board)) {
         staff::record_denial(&ctx.pool, user_id, "/newpack").await?;
         clear(ctx, key(msg)).await?;
-        return send(bot, chat, c.t(locale, "denied-staff", Args::new().raw("command", "/newpack")), no_keyboard())
-            .await;
+        return send(
+            bot,
+            &ctx.limiter,
+            chat,
+            c.t(locale, "denied-staff", Args::new().raw("command", "/newpack")),
+            no_keyboard(),
+        )
+        .await;
     }
     let mut attachments = Vec::new();
     for doc in &d.docs {
@@ -587,7 +638,7 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
             }
         }
     };
-    send(bot, chat, reply, no_keyboard()).await
+    send(bot, &ctx.limiter, chat, reply, no_keyboard()).await
 }
 
 async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
@@ -602,7 +653,7 @@ async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> Handl
     let c = &ctx.catalog;
     let packs = store::list(&ctx.pool).await?;
     if packs.is_empty() {
-        return super::say(bot, chat, c.s(locale, "packs-none")).await;
+        return super::say(bot, &ctx.limiter, chat, c.s(locale, "packs-none")).await;
     }
     let mut lines = Vec::new();
     for p in packs.iter().take(10) {
@@ -635,5 +686,5 @@ async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> Handl
             Args::new().raw("id", p.id).user("title", &p.title).raw("status", status).raw("progress", progress),
         ));
     }
-    super::say(bot, chat, lines.join("\n")).await
+    super::say(bot, &ctx.limiter, chat, lines.join("\n")).await
 }

@@ -45,7 +45,7 @@ pub(super) async fn on_whoami(bot: &Bot, msg: &Message, ctx: &Arc<Ctx>, locale: 
             .raw("role", role_text(c, locale, member.as_ref()))
             .raw("cell", cell_line),
     );
-    say(bot, msg.chat.id, text).await
+    say(bot, &ctx.limiter, msg.chat.id, text).await
 }
 
 /// Sets a user's staff menu in their private chat to what their role is now.
@@ -77,7 +77,7 @@ pub(super) async fn on_admin_command(bot: Bot, msg: Message, cmd: AdminCommand, 
     if member.as_ref().map(|m| m.role) != Some(Role::Admin) {
         staff::record_denial(&ctx.pool, user_id, name).await?;
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
-        return say(&bot, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+        return say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
     }
     if let Err(e) = staff::note_name(&ctx.pool, user_id, &user.full_name()).await {
         tracing::debug!(error = %e, "failed to note the admin's name");
@@ -94,16 +94,16 @@ async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Lo
     let c = &ctx.catalog;
     let chat = msg.chat.id;
     if !msg.chat.is_private() {
-        return say(bot, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
+        return say(bot, &ctx.limiter, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
     }
     if code.is_empty() {
-        return say(bot, chat, c.s(locale, "invite-usage")).await;
+        return say(bot, &ctx.limiter, chat, c.s(locale, "invite-usage")).await;
     }
     let mut conn = ctx.pool.acquire().await?;
     let cell = cells::by_code(&mut conn, code).await?.filter(|cell| cell.status() != cells::CellStatus::Retired);
     drop(conn);
     let Some(cell) = cell else {
-        return say(bot, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
+        return say(bot, &ctx.limiter, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
     };
     let issued =
         invites::issue(&ctx.pool, std::slice::from_ref(&cell), ctx.config.invite_ttl_days, Actor::User(user_id))
@@ -123,7 +123,7 @@ async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Lo
             .raw("private", private)
             .raw("group", group),
     );
-    say(bot, chat, text).await
+    say(bot, &ctx.limiter, chat, text).await
 }
 
 fn staff_error(c: &Catalog, locale: Locale, e: &StaffError) -> String {
@@ -140,14 +140,15 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
     let c = &ctx.catalog;
     let mut words = arg.split_whitespace();
     let (Some(id_text), Some(role_text)) = (words.next(), words.next()) else {
-        return say(bot, chat, c.s(locale, "grant-usage")).await;
+        return say(bot, &ctx.limiter, chat, c.s(locale, "grant-usage")).await;
     };
     let district_text = words.collect::<Vec<_>>().join(" ");
     let Some(user_id) = id_text.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return say(bot, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", id_text))).await;
+        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", id_text))).await;
     };
     let Some(role) = Role::parse(role_text) else {
-        return say(bot, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text))).await;
+        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text)))
+            .await;
     };
     let district = if district_text.is_empty() {
         None
@@ -157,7 +158,7 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
             Err(_) => {
                 let known = cells::districts(&ctx.pool).await?.join(", ");
                 let args = Args::new().user("given", &district_text).user("known", &known);
-                return say(bot, chat, c.t(locale, "staff-err-unknown-district", args)).await;
+                return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-unknown-district", args)).await;
             }
         }
     };
@@ -165,10 +166,15 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
         Ok(m) => {
             refresh_menu(bot, ctx, user_id).await;
             let role_name = role_text_of(c, locale, &m);
-            say(bot, chat, c.t(locale, "grant-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())))
-                .await
+            say(
+                bot,
+                &ctx.limiter,
+                chat,
+                c.t(locale, "grant-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())),
+            )
+            .await
         }
-        Err(e) => say(bot, chat, staff_error(c, locale, &e)).await,
+        Err(e) => say(bot, &ctx.limiter, chat, staff_error(c, locale, &e)).await,
     }
 }
 
@@ -179,10 +185,10 @@ fn role_text_of(c: &Catalog, locale: Locale, m: &StaffMember) -> String {
 async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Locale, actor: i64) -> HandlerResult {
     let c = &ctx.catalog;
     if arg.is_empty() {
-        return say(bot, chat, c.s(locale, "revoke-usage")).await;
+        return say(bot, &ctx.limiter, chat, c.s(locale, "revoke-usage")).await;
     }
     let Some(user_id) = arg.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return say(bot, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", arg))).await;
+        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", arg))).await;
     };
     match staff::revoke(&ctx.pool, &ctx.config.admins, user_id, Actor::User(actor)).await? {
         Ok(role) => {
@@ -193,9 +199,14 @@ async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Loca
                 Role::District => c.t(locale, "role-district", Args::new().raw("district", "")).trim_end().to_string(),
                 _ => role_text_of(c, locale, &gone),
             };
-            say(bot, chat, c.t(locale, "revoke-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())))
-                .await
+            say(
+                bot,
+                &ctx.limiter,
+                chat,
+                c.t(locale, "revoke-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())),
+            )
+            .await
         }
-        Err(e) => say(bot, chat, staff_error(c, locale, &e)).await,
+        Err(e) => say(bot, &ctx.limiter, chat, staff_error(c, locale, &e)).await,
     }
 }

@@ -76,3 +76,64 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     tracing::info!(pack_id, broadcast_id, targeted, skipped, "broadcast started");
     Ok(Some(Started { broadcast_id, pack_id, targeted, skipped }))
 }
+
+/// The newest broadcast of a pack in `state` (e.g. the running one), with its pack's id.
+pub async fn latest_in_state(pool: &SqlitePool, state: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as("SELECT id, pack_id FROM broadcasts WHERE state = ? AND kind = 'pack' ORDER BY id DESC LIMIT 1")
+        .bind(state)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Pauses (`running` to `paused`) or resumes (`paused` to `running`) a broadcast; false when it
+/// was not in the expected state. Sends in flight finish; nothing new starts while paused.
+pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, actor: Actor) -> anyhow::Result<bool> {
+    let (from, to) = if paused { ("running", "paused") } else { ("paused", "running") };
+    let mut tx = crate::db::begin_write(pool).await?;
+    let changed = sqlx::query("UPDATE broadcasts SET state = ? WHERE id = ? AND state = ?")
+        .bind(to)
+        .bind(broadcast_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if changed {
+        let action = if paused { "broadcasts.pause" } else { "broadcasts.resume" };
+        audit::record(&mut tx, actor, action, Some(&broadcast_id.to_string()), "ok", json!({})).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Cancels a pack's running or paused broadcast: its pending deliveries are not sent.
+pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> anyhow::Result<bool> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "UPDATE broadcasts SET state = 'cancelled', finished_at = ? WHERE pack_id = ? AND state IN ('running', 'paused') RETURNING id",
+    )
+    .bind(crate::db::now())
+    .bind(pack_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for id in &ids {
+        sqlx::query("UPDATE deliveries SET state = 'cancelled' WHERE broadcast_id = ? AND state = 'pending'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let changed =
+        sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'sending'")
+            .bind(crate::db::now())
+            .bind(pack_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if changed {
+        audit::record(&mut tx, actor, "packs.cancel", Some(&pack_id.to_string()), "ok", json!({ "was": "sending" }))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}

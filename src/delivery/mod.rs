@@ -1,8 +1,10 @@
 //! Delivery: getting each pack to every targeted cell. `broadcast.rs` starts a broadcast: one
 //! transaction that writes the broadcast and one delivery row (the outbox) per reachable cell.
-//! The worker that sends from the outbox, within Telegram's limits, arrives with issue 5.
+//! `worker.rs` sends from the outbox within the limits of `limiter.rs`, judging failures with
+//! `errors.rs`; `progress.rs` keeps the author informed.
 
 pub mod broadcast;
 pub mod errors;
 pub mod limiter;
+pub mod progress;
 pub mod worker;

@@ -2,7 +2,8 @@
 //!
 //! Each step claims a batch of due `pending` rows (marking them `sending`), and each claimed row
 //! becomes a task that sends the pack's documents (one sendDocument, or an album) and then the
-//! message with its buttons, every send through the [`Limiter`]. Progress is written after each
+//! message with its buttons, every send through the [`Limiter`] and only while its broadcast is
+//! still running (a pause puts waiting rows back, a cancel cancels them). Progress is written after each
 //! send (`step`, message ids), so a crash repeats at most the send that was in flight: at start,
 //! rows left `sending` go back to `pending`. Memory stays flat: only a batch is read at a time.
 //!
@@ -105,9 +106,9 @@ impl Worker {
         bot: Bot,
         config: Arc<Config>,
         catalog: Arc<Catalog>,
+        limiter: Arc<Limiter>,
         options: WorkerOptions,
     ) -> Worker {
-        let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
         Worker {
             pool,
             bot,
@@ -119,6 +120,11 @@ impl Worker {
             broadcast_packs: Mutex::new(HashMap::new()),
             wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// The limiter every send of this process goes through.
+    pub fn limiter(&self) -> Arc<Limiter> {
+        self.limiter.clone()
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -187,7 +193,9 @@ impl Worker {
                 }
                 continue;
             }
-            let batch = match self.claim(free.min(self.options.batch)).await {
+            // claim about two seconds of sending at a time: a pause or cancel takes effect soon
+            let per_two_seconds = i64::from(self.config.delivery.messages_per_second) * 2;
+            let batch = match self.claim(free.min(self.options.batch).min(per_two_seconds.max(10))).await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::error!(error = %e, "failed to read the outbox; trying again");
@@ -293,6 +301,21 @@ impl Worker {
         let locale = self.locale(d.chat_id).await;
         loop {
             let sending_docs = d.step == 0 && !pack.docs.is_empty();
+            // the broadcast may have been paused or cancelled since this delivery was claimed
+            let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
+                .bind(d.broadcast_id)
+                .fetch_one(&self.pool)
+                .await?;
+            if state != "running" {
+                let next = if state == "paused" { "pending" } else { "cancelled" };
+                sqlx::query("UPDATE deliveries SET state = ? WHERE id = ? AND state = 'sending'")
+                    .bind(next)
+                    .bind(d.id)
+                    .execute(&self.pool)
+                    .await?;
+                return Ok(());
+            }
+            self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 }).await;
             let result =
                 if sending_docs { self.send_docs(&d, &pack).await } else { self.send_message(&d, &pack, locale).await };
             match result {
@@ -426,7 +449,6 @@ impl Worker {
             }
         };
         let paid = self.config.delivery.paid_broadcast;
-        self.limiter.acquire(d.chat_id, pack.docs.len() as u32).await;
         let sent: Vec<Message> = if pack.docs.len() == 1 {
             let mut req = self.bot.send_document(ChatId(d.chat_id), input(0));
             if paid {
@@ -488,7 +510,6 @@ impl Worker {
         if pack.report.is_some() {
             row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{}", d.id)));
         }
-        self.limiter.acquire(d.chat_id, 1).await;
         let mut req = self
             .bot
             .send_message(ChatId(d.chat_id), text)

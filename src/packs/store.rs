@@ -233,7 +233,7 @@ impl From<Schedule> for Option<When> {
 pub enum ScheduleError {
     #[error("there is no pack {0}")]
     NoSuchPack(i64),
-    #[error("pack {id} is {status}; only a draft or scheduled pack can be {what}")]
+    #[error("pack {id} is {status}; only a draft, scheduled (or, to cancel, sending) pack can be {what}")]
     WrongStatus { id: i64, status: String, what: &'static str },
     #[error("{0} is in the past")]
     InThePast(String),
@@ -343,9 +343,12 @@ pub async fn schedule(
     Ok(Ok(due))
 }
 
-/// Cancels a draft or scheduled pack.
+/// Cancels a draft or scheduled pack, or stops the broadcast of one being sent.
 pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
     let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
+    if pack.status == "sending" && crate::delivery::broadcast::cancel_running(pool, id, actor).await? {
+        return Ok(Ok(()));
+    }
     if !matches!(pack.status.as_str(), "draft" | "scheduled") {
         return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
     }

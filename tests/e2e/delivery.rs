@@ -312,3 +312,105 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     assert!(duplicates as i64 <= in_flight, "{duplicates} duplicates, {in_flight} sends were in flight at the kill");
     println!("killed after {before} of {cells} sent; {in_flight} in flight; {duplicates} duplicate(s)");
 }
+
+#[tokio::test]
+async fn the_author_follows_progress_pauses_resumes_and_gets_a_summary() {
+    let app = TestApp::spawn_with(|c| {
+        c.delivery.paid_broadcast = true;
+        c.delivery.messages_per_second = 10;
+    })
+    .await;
+    app.sim.set_limits(RateLimits { global_per_sec: 10, ..RateLimits::default() });
+    app.sim.open_private_chat(app.admin);
+    let chats = province(&app).await;
+    app.sim.block_bot(chats[7], true).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("UPDATE cells SET status = 'active' WHERE code = 'C-007'").execute(&app.pool).await.unwrap();
+    let pack = send_pack(&app).await;
+    sqlx::query("UPDATE packs SET created_by = ? WHERE id = ?")
+        .bind(app.admin)
+        .bind(pack)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // the progress message appears, then is edited
+    // the scheduler starts the pack within its look interval, the reporter reports every 5 s
+    let soon = crate::harness::WAIT * 2;
+    let ok = app
+        .sim
+        .wait_until(soon, |s| {
+            s.bot_messages(app.admin).iter().any(|m| m.text().is_some_and(|t| t.starts_with("Đang gửi Quý IV/2023:")))
+        })
+        .await;
+    assert!(ok, "no progress message: {:?}", app.sim.bot_messages(app.admin));
+    let progress =
+        app.sim.bot_messages(app.admin).into_iter().find(|m| m.text().unwrap_or("").starts_with("Đang gửi")).unwrap();
+    assert!(progress.text().unwrap().contains("/60 ("), "{:?}", progress.text());
+    assert!(progress.text().unwrap().contains("không gửi được · còn khoảng"), "{:?}", progress.text());
+
+    // pause: nothing new goes out; resume: it goes on
+    app.sim.send_text(app.admin, app.admin, "/pause").unwrap();
+    let ok = app
+        .sim
+        .wait_until(crate::harness::WAIT, |s| {
+            s.bot_messages(app.admin)
+                .iter()
+                .any(|m| m.text().is_some_and(|t| t.starts_with("Đã tạm dừng gửi Quý IV/2023")))
+        })
+        .await;
+    assert!(ok);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // sends in flight finish
+    let count = || app.sim.calls().iter().filter(|c| c.method == "sendmessage" || c.method == "senddocument").count();
+    let paused_at = count();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let progress_edits =
+        app.sim.calls().iter().filter(|c| c.method == "sendmessage" && c.chat_id == Some(app.admin)).count();
+    assert!(count() <= paused_at + progress_edits, "nothing is sent to cells while paused");
+    app.sim.send_text(app.admin, app.admin, "/resume").unwrap();
+    wait_sent(&app, pack).await;
+
+    let summary = app
+        .sim
+        .wait_until(crate::harness::WAIT, |s| {
+            s.bot_messages(app.admin).iter().any(|m| m.text().is_some_and(|t| t.starts_with("✅ Đã gửi xong")))
+        })
+        .await;
+    assert!(summary, "no summary");
+    let summary =
+        app.sim.bot_messages(app.admin).into_iter().rev().find(|m| m.text().unwrap_or("").starts_with("✅")).unwrap();
+    let text = summary.text().unwrap();
+    assert!(text.starts_with("✅ Đã gửi xong Quý IV/2023: 59/60 chi bộ nhận được."), "{text}");
+    assert!(text.contains("1 chi bộ không gửi được:\n• C-007 Chi bộ số 7: blocked by the user"), "{text}");
+    for chat in chats.iter().filter(|c| **c != chats[7]) {
+        assert_got_the_pack_once(&app, *chat);
+    }
+    assert_eq!(http_429s(&app), 0, "progress edits stay within the limits too");
+}
+
+#[tokio::test]
+async fn cancelling_a_pack_being_sent_stops_its_broadcast() {
+    let app = TestApp::spawn_with(|c| {
+        c.delivery.paid_broadcast = true;
+        c.delivery.messages_per_second = 10;
+    })
+    .await;
+    app.sim.set_limits(RateLimits { global_per_sec: 10, ..RateLimits::default() });
+    let chats = province(&app).await;
+    let pack = send_pack(&app).await;
+    let ok = app
+        .sim
+        .wait_until(crate::harness::WAIT, |s| chats.iter().filter(|c| !s.bot_messages(**c).is_empty()).count() >= 3)
+        .await;
+    assert!(ok);
+    store::cancel(&app.pool, pack, Actor::Cli).await.unwrap().unwrap();
+    assert_eq!(store::get(&app.pool, pack).await.unwrap().unwrap().status, "cancelled");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let reached = chats.iter().filter(|c| !app.sim.bot_messages(**c).is_empty()).count();
+    assert!(reached < CELLS, "the rest were not sent: {reached} of {CELLS}");
+    let cancelled: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'cancelled'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(cancelled > 0);
+}

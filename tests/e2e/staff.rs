@@ -107,9 +107,15 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     assert!(ok, "the menu was not registered at start");
     let names: Vec<String> =
         app.sim.commands(scope.clone(), "").iter().map(|c| c["command"].as_str().unwrap().to_string()).collect();
-    assert_eq!(names, ["start", "help", "lang", "whoami", "newpack", "packs", "cancel", "invite", "grant", "revoke"]);
+    assert_eq!(
+        names,
+        [
+            "start", "help", "lang", "whoami", "newpack", "packs", "pause", "resume", "cancel", "invite", "grant",
+            "revoke"
+        ]
+    );
     assert_eq!(app.sim.commands(scope.clone(), "en")[4]["description"], "Compose a new pack");
-    assert_eq!(app.sim.commands(scope, "en")[7]["description"], "Issue an invite code for a cell");
+    assert_eq!(app.sim.commands(scope, "en")[9]["description"], "Issue an invite code for a cell");
 
     // a board member gets the board menu as soon as the grant is made, an admin the admin menu
     let board = app.user("Cán bộ Ban");
@@ -118,10 +124,10 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} board")).unwrap();
     app.nth_reply(app.admin, 2).await;
     let scope = json!({"type": "chat", "chat_id": board});
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 7);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 9);
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} admin")).unwrap();
     app.nth_reply(app.admin, 3).await;
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 10);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 12);
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {board}")).unwrap();
     app.nth_reply(app.admin, 4).await;
     assert!(app.sim.commands(scope, "").is_empty(), "the menu goes with the role");
