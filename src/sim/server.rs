@@ -22,6 +22,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/file/{token}/{*path}", get(file))
         .route("/{token}/{method}", post(api).get(api))
         .route("/_sim/users", post(c_user))
+        .route("/_sim/users/bulk", post(c_users_bulk))
+        .route("/_sim/stats", get(c_stats))
         .route("/_sim/users/{id}/block", post(c_block))
         .route("/_sim/groups", post(c_group))
         .route("/_sim/chats/{id}/bot", post(c_bot))
@@ -321,6 +323,46 @@ struct NewUser {
 
 async fn c_user(State(s): State<Arc<Shared>>, Json(b): Json<NewUser>) -> Response {
     control(Ok(s.with(|w| w.create_user(&b.first_name, b.last_name.as_deref(), b.language_code.as_deref()))))
+}
+
+#[derive(Deserialize)]
+struct Bulk {
+    count: u32,
+    /// The users open their private chat with the bot at once.
+    #[serde(default)]
+    started: bool,
+}
+
+/// Many users at once (for load runs): returns their ids.
+async fn c_users_bulk(State(s): State<Arc<Shared>>, Json(b): Json<Bulk>) -> Response {
+    control(Ok(s.with(|w| {
+        (0..b.count)
+            .map(|i| {
+                let id = w.create_user(&format!("User {i}"), None, Some("vi"));
+                if b.started {
+                    w.open_private_chat(id);
+                }
+                id
+            })
+            .collect::<Vec<i64>>()
+    })))
+}
+
+/// What a load run needs to judge itself: how many chats got how many bot messages, 429s, files.
+async fn c_stats(State(s): State<Arc<Shared>>) -> Response {
+    control(Ok(s.with(|w| {
+        let mut per_chat: std::collections::BTreeMap<usize, usize> = Default::default();
+        for chat in w.chats.values() {
+            let n = chat.messages.iter().filter(|m| m.from_bot).count();
+            *per_chat.entry(n).or_default() += 1;
+        }
+        json!({
+            "chats_by_bot_messages": per_chat,
+            "http_429": w.calls.iter().filter(|c| c.error_code == Some(429)).count(),
+            "files": w.files.len(),
+            "calls": w.calls.len(),
+        })
+    })))
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,182 @@
+//! `cargo bench --bench broadcast`: how close a broadcast comes to Telegram's floor.
+//!
+//! Loa's delivery worker runs in this process against the Bot API simulator in another (`loa sim`),
+//! so that the memory and CPU measured are Loa's own. One JSON line per run. By default three runs:
+//! 2,000 cells at 30/s and 10,000 cells at 1000/s with the simulator enforcing those rates, and
+//! 100,000 cells with the simulator unlimited (Loa still at its 1000/s maximum). `--cells N
+//! --rate R|unlimited` makes one run.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use loa::audit::Actor;
+use serde_json::{Value, json};
+
+fn cpu_ms() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    ms(u.ru_utime) + ms(u.ru_stime)
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn run(cells: usize, rate: Option<u32>) -> Value {
+    // the simulator, in its own process
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("loa sim starts");
+    let mut first = String::new();
+    let mut out = BufReader::new(sim.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    std::thread::spawn(move || for _ in out.lines() {});
+    let http = reqwest::Client::new();
+    let limits = match rate {
+        Some(r) => json!({"enforce": true, "global_per_sec": r, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50}),
+        None => json!({"enforce": false, "global_per_sec": 1000, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50}),
+    };
+    http.put(format!("{url}/_sim/limits")).json(&limits).send().await.unwrap();
+    let users: Value =
+        http.post(format!("{url}/_sim/users/bulk")).json(&json!({"count": cells, "started": true})).send().await.unwrap().json().await.unwrap();
+    let users: Vec<i64> = users["result"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+
+    // Loa's side: a database with the cells bound to those chats, and a pack with one document
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/loa.db", dir.path().display());
+    let pool = loa::db::open(&db).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for (i, u) in users.iter().enumerate() {
+        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, 'Na Rì', 'active', ?, 'private', 0, 0)")
+            .bind(format!("B-{i:06}"))
+            .bind(format!("Chi bộ {i}"))
+            .bind(u)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let per_second = rate.unwrap_or(1000);
+    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(loa::config::DEFAULT_TOML))
+        .merge(figment::providers::Serialized::default("database.url", db.clone()))
+        .merge(figment::providers::Serialized::default("telegram.api_url", url.clone()))
+        .merge(figment::providers::Serialized::default("delivery.paid_broadcast", per_second > 30))
+        .merge(figment::providers::Serialized::default("delivery.messages_per_second", per_second));
+    let config = Arc::new(loa::config::Config::from_figment(fig).unwrap());
+    let pdf = dir.path().join("ke-hoach.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
+    let (sha, stored) = loa::packs::store::store_bytes(&config, &std::fs::read(&pdf).unwrap()).unwrap();
+    let draft = loa::packs::folder::PackDraft {
+        kind: loa::packs::period::PackKind::Urgent,
+        period: None,
+        title: "Thông báo".into(),
+        body_source: "Nội dung".into(),
+        body_format: loa::packs::body::BodyFormat::Text,
+        body_html: "Nội dung".into(),
+        attachments: vec![],
+        audience: loa::packs::Audience::All,
+        deadline: None,
+        report_prompt: None,
+        schedule: loa::packs::folder::Schedule::Draft,
+    };
+    let doc = loa::packs::store::NewAttachment {
+        name: "ke-hoach.pdf".into(),
+        size: 27,
+        mime: "application/pdf".into(),
+        sha256: sha,
+        local_path: Some(stored.to_string_lossy().to_string()),
+        telegram_file_id: None,
+        telegram_file_unique_id: None,
+    };
+    let pack = loa::packs::store::insert(&pool, &draft, &[doc], Actor::Cli).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?").bind(pack).execute(&pool).await.unwrap();
+
+    let bot = teloxide::Bot::new(loa::sim::DEFAULT_TOKEN).set_api_url(url.parse().unwrap());
+    let limiter = Arc::new(loa::delivery::limiter::Limiter::new(per_second));
+    let worker = Arc::new(loa::delivery::worker::Worker::new(
+        pool.clone(),
+        bot,
+        config.clone(),
+        Arc::new(loa::i18n::Catalog::new()),
+        limiter,
+        Default::default(),
+    ));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let cpu0 = cpu_ms();
+    let started = Instant::now();
+    loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::db::now()).await.unwrap();
+    let task = tokio::spawn(worker.clone().run(stop.clone()));
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')").fetch_one(&pool).await.unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_ms() - cpu0;
+    stop.cancel();
+    task.await.unwrap();
+
+    let stats: Value = http.get(format!("{url}/_sim/stats")).send().await.unwrap().json().await.unwrap();
+    let by = &stats["result"]["chats_by_bot_messages"];
+    let lost: u64 = by.as_object().unwrap().iter().filter(|(n, _)| n.parse::<u64>().unwrap() < 2).map(|(_, c)| c.as_u64().unwrap()).sum();
+    let duplicates: u64 = by
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(n, c)| n.parse::<u64>().unwrap().saturating_sub(2) * c.as_u64().unwrap())
+        .sum();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let messages = cells * 2;
+    let floor = messages as f64 / f64::from(per_second);
+    json!({
+        "cells": cells,
+        "messages": messages,
+        "rate": rate.map(Value::from).unwrap_or(json!("unlimited")),
+        "floor_s": (floor * 100.0).round() / 100.0,
+        "wall_s": (wall * 100.0).round() / 100.0,
+        "ratio": (wall / floor * 1000.0).round() / 1000.0,
+        "messages_per_s": (messages as f64 / wall).round(),
+        "http_429": stats["result"]["http_429"],
+        "lost": lost,
+        "duplicates": duplicates,
+        "cpu_ms_per_1k_messages": (cpu / messages as f64 * 1000.0).round(),
+        "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let runs: Vec<(usize, Option<u32>)> = match arg("--cells") {
+        Some(n) => {
+            let rate = match arg("--rate").as_deref() {
+                None | Some("unlimited") => None,
+                Some(r) => Some(r.parse().expect("--rate is a number or \"unlimited\"")),
+            };
+            vec![(n.parse().expect("--cells is a number"), rate)]
+        }
+        None => vec![(2_000, Some(30)), (10_000, Some(1000)), (100_000, None)],
+    };
+    for (cells, rate) in runs {
+        println!("{}", run(cells, rate).await);
+    }
+}
