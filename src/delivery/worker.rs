@@ -44,7 +44,8 @@ pub const REPORT_BUTTON: &str = "📝 Báo cáo";
 pub struct WorkerOptions {
     /// Rows claimed per step.
     pub batch: i64,
-    /// Deliveries in flight at once.
+    /// Deliveries in flight at once. Each takes at least a second per message in its chat, so the
+    /// overall rate needs about rate x messages-per-cell of them: this is a ceiling, not a target.
     pub in_flight: usize,
     /// The first retry waits about this long; each next one twice as long (jittered), at most an hour.
     pub retry_base: Duration,
@@ -52,7 +53,7 @@ pub struct WorkerOptions {
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        WorkerOptions { batch: 200, in_flight: 256, retry_base: Duration::from_secs(5) }
+        WorkerOptions { batch: 500, in_flight: 8192, retry_base: Duration::from_secs(5) }
     }
 }
 
