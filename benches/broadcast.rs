@@ -48,12 +48,23 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     std::thread::spawn(move || for _ in out.lines() {});
     let http = reqwest::Client::new();
     let limits = match rate {
-        Some(r) => json!({"enforce": true, "global_per_sec": r, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50}),
-        None => json!({"enforce": false, "global_per_sec": 1000, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50}),
+        Some(r) => {
+            json!({"enforce": true, "global_per_sec": r, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50})
+        }
+        None => {
+            json!({"enforce": false, "global_per_sec": 1000, "per_chat_per_sec": 1, "per_chat_burst": 3, "per_group_per_min": 20, "edits_count": true, "slack_ms": 50})
+        }
     };
     http.put(format!("{url}/_sim/limits")).json(&limits).send().await.unwrap();
-    let users: Value =
-        http.post(format!("{url}/_sim/users/bulk")).json(&json!({"count": cells, "started": true})).send().await.unwrap().json().await.unwrap();
+    let users: Value = http
+        .post(format!("{url}/_sim/users/bulk"))
+        .json(&json!({"count": cells, "started": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let users: Vec<i64> = users["result"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
 
     // Loa's side: a database with the cells bound to those chats, and a pack with one document
@@ -72,11 +83,13 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     }
     tx.commit().await.unwrap();
     let per_second = rate.unwrap_or(1000);
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(loa::config::DEFAULT_TOML))
-        .merge(figment::providers::Serialized::default("database.url", db.clone()))
-        .merge(figment::providers::Serialized::default("telegram.api_url", url.clone()))
-        .merge(figment::providers::Serialized::default("delivery.paid_broadcast", per_second > 30))
-        .merge(figment::providers::Serialized::default("delivery.messages_per_second", per_second));
+    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
+        loa::config::DEFAULT_TOML,
+    ))
+    .merge(figment::providers::Serialized::default("database.url", db.clone()))
+    .merge(figment::providers::Serialized::default("telegram.api_url", url.clone()))
+    .merge(figment::providers::Serialized::default("delivery.paid_broadcast", per_second > 30))
+    .merge(figment::providers::Serialized::default("delivery.messages_per_second", per_second));
     let config = Arc::new(loa::config::Config::from_figment(fig).unwrap());
     let pdf = dir.path().join("ke-hoach.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
@@ -104,7 +117,11 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
         telegram_file_unique_id: None,
     };
     let pack = loa::packs::store::insert(&pool, &draft, &[doc], Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?").bind(pack).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+        .bind(pack)
+        .execute(&pool)
+        .await
+        .unwrap();
 
     let bot = teloxide::Bot::new(loa::sim::DEFAULT_TOKEN).set_api_url(url.parse().unwrap());
     let limiter = Arc::new(loa::delivery::limiter::Limiter::new(per_second));
@@ -122,7 +139,10 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::db::now()).await.unwrap();
     let task = tokio::spawn(worker.clone().run(stop.clone()));
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')").fetch_one(&pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         if left == 0 {
             break;
         }
@@ -135,7 +155,13 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
 
     let stats: Value = http.get(format!("{url}/_sim/stats")).send().await.unwrap().json().await.unwrap();
     let by = &stats["result"]["chats_by_bot_messages"];
-    let lost: u64 = by.as_object().unwrap().iter().filter(|(n, _)| n.parse::<u64>().unwrap() < 2).map(|(_, c)| c.as_u64().unwrap()).sum();
+    let lost: u64 = by
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(n, _)| n.parse::<u64>().unwrap() < 2)
+        .map(|(_, c)| c.as_u64().unwrap())
+        .sum();
     let duplicates: u64 = by
         .as_object()
         .unwrap()

@@ -20,13 +20,17 @@ fn fast(config: &mut loa::config::Config) {
 
 /// A registry of `CELLS` cells, each bound to its own private chat; returns the chats in order.
 async fn province(app: &TestApp) -> Vec<i64> {
+    province_of(app, CELLS).await
+}
+
+async fn province_of(app: &TestApp, cells: usize) -> Vec<i64> {
     let mut csv = String::from("code,name,district\n");
-    for i in 0..CELLS {
+    for i in 0..cells {
         csv.push_str(&format!("C-{i:03},Chi bộ số {i},{}\n", if i % 2 == 0 { "Na Rì" } else { "Ba Bể" }));
     }
     app.import(&csv).await;
     let mut chats = Vec::new();
-    for i in 0..CELLS {
+    for i in 0..cells {
         let u = app.sim.create_user(&format!("Bí thư {i}"), None);
         app.sim.open_private_chat(u);
         sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
@@ -100,7 +104,8 @@ fn http_429s(app: &TestApp) -> usize {
 async fn every_cell_gets_the_pack_once_in_order_within_the_limits() {
     let app = TestApp::spawn_with(fast).await;
     app.sim.set_limits(RateLimits { global_per_sec: 100, ..RateLimits::default() });
-    let chats = province(&app).await;
+    let cells = 300;
+    let chats = province_of(&app, cells).await;
     let pack = send_pack(&app).await;
     wait_sent(&app, pack).await;
     for chat in &chats {
@@ -117,7 +122,7 @@ async fn every_cell_gets_the_pack_once_in_order_within_the_limits() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!((sent, targeted), (CELLS as i64, CELLS as i64));
+    assert_eq!((sent, targeted), (cells as i64, cells as i64));
 }
 
 #[tokio::test]
@@ -186,6 +191,14 @@ async fn transient_faults_are_retried_and_an_injected_429_pauses_everything() {
             fault: FaultKind::Drop,
         });
     }
+    // two 5xx answers (teloxide waits 10 s after each before it reads the answer)
+    app.sim.add_fault(FaultRule {
+        method: Some("senddocument".into()),
+        chat_id: None,
+        probability: 1.0,
+        remaining: Some(2),
+        fault: FaultKind::ServerError { status: 500 },
+    });
     app.sim.add_fault(FaultRule {
         method: Some("sendmessage".into()),
         chat_id: Some(chats[10]),
@@ -413,4 +426,40 @@ async fn cancelling_a_pack_being_sent_stops_its_broadcast() {
         .await
         .unwrap();
     assert!(cancelled > 0);
+}
+
+#[tokio::test]
+async fn content_telegram_refuses_stops_the_broadcast_and_tells_the_author() {
+    let app = TestApp::spawn_with(fast).await;
+    app.sim.set_limits(RateLimits { global_per_sec: 100, ..RateLimits::default() });
+    app.sim.open_private_chat(app.admin);
+    let chats = province(&app).await;
+    // a pack that slipped past validation: its message is too long for Telegram
+    let draft = PackDraft {
+        kind: PackKind::Urgent,
+        period: None,
+        title: "Quá dài".into(),
+        body_source: String::new(),
+        body_format: loa::packs::body::BodyFormat::Text,
+        body_html: "chữ ".repeat(1100),
+        attachments: vec![],
+        audience: Audience::All,
+        deadline: None,
+        report_prompt: None,
+        schedule: Schedule::Draft,
+    };
+    let pack = store::insert(&app.pool, &draft, &[], Actor::User(app.admin)).await.unwrap();
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    store::schedule(&app.pool, &config, pack, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
+    let told = app
+        .sim
+        .wait_until(crate::harness::WAIT * 2, |s| {
+            s.bot_messages(app.admin).iter().any(|m| m.text().is_some_and(|t| t.starts_with("⛔ Đã dừng gửi")))
+        })
+        .await;
+    assert!(told, "the author was not told: {:?}", app.sim.bot_messages(app.admin));
+    let state: String = sqlx::query_scalar("SELECT state FROM broadcasts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(state, "failed");
+    let reached = chats.iter().filter(|c| !app.sim.bot_messages(**c).is_empty()).count();
+    assert_eq!(reached, 0, "nothing too long reached a cell");
 }
