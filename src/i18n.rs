@@ -52,6 +52,19 @@ impl Locale {
     }
 }
 
+/// The language of a chat: its `/lang` choice (table `chat_prefs`), else `default`.
+pub async fn chat_locale(pool: &sqlx::SqlitePool, chat_id: i64, default: Locale) -> Locale {
+    let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
+        .bind(chat_id)
+        .fetch_optional(pool)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "failed to read the chat's language");
+            None
+        });
+    chosen.as_deref().and_then(Locale::parse).unwrap_or(default)
+}
+
 /// Escapes text that came from people (names, titles, reports) for Telegram HTML.
 /// The one place Loa does this.
 pub fn escape(s: &str) -> String {

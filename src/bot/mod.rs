@@ -71,15 +71,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 impl Ctx {
     /// The language of a chat: its /lang choice, else the configured default.
     pub async fn locale(&self, chat_id: ChatId) -> Locale {
-        let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
-            .bind(chat_id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "failed to read the chat's language");
-                None
-            });
-        chosen.as_deref().and_then(Locale::parse).unwrap_or(self.config.default_locale)
+        crate::i18n::chat_locale(&self.pool, chat_id.0, self.config.default_locale).await
     }
 
     async fn set_locale(&self, chat_id: ChatId, locale: Locale) -> anyhow::Result<()> {

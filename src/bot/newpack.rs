@@ -302,9 +302,7 @@ fn render(ctx: &Ctx, locale: Locale, d: &Draft) -> String {
 
 async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
-    let report = if d.report.is_some() { " và «📝 Báo cáo»".to_string() } else { String::new() };
-    let report =
-        if locale == Locale::En && d.report.is_some() { " and «📝 Báo cáo»".to_string() } else { report };
+    let report = if d.report.is_some() { c.s(locale, "np-preview-report") } else { String::new() };
     send(
         bot,
         &ctx.limiter,

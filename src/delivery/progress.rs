@@ -59,12 +59,7 @@ impl Reporter {
     }
 
     async fn locale(&self, chat: i64) -> Locale {
-        let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
-            .bind(chat)
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap_or(None);
-        chosen.as_deref().and_then(Locale::parse).unwrap_or(self.config.default_locale)
+        crate::i18n::chat_locale(&self.pool, chat, self.config.default_locale).await
     }
 
     /// One look at every broadcast not yet summed up.
@@ -147,11 +142,19 @@ impl Reporter {
                             Args::new().raw("count", r.failed),
                         ));
                         for (code, name, why) in unreachable.iter().take(30) {
+                            let why = match why.as_str() {
+                                "blocked by the user" => self.catalog.s(locale, "reason-blocked"),
+                                "user is deactivated" => self.catalog.s(locale, "reason-deactivated"),
+                                "chat not found" => self.catalog.s(locale, "reason-not-found"),
+                                "removed from the group" | "bot was kicked from the group chat" => {
+                                    self.catalog.s(locale, "reason-removed")
+                                }
+                                other => crate::i18n::escape(other),
+                            };
                             text.push_str(&format!(
-                                "\n• {} {}: {}",
+                                "\n• {} {}: {why}",
                                 crate::i18n::escape(code),
-                                crate::i18n::escape(name),
-                                crate::i18n::escape(why)
+                                crate::i18n::escape(name)
                             ));
                         }
                         if r.failed > 30 {

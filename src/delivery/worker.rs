@@ -428,12 +428,7 @@ impl Worker {
     }
 
     async fn locale(&self, chat_id: i64) -> Locale {
-        let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap_or(None);
-        chosen.as_deref().and_then(Locale::parse).unwrap_or(self.config.default_locale)
+        crate::i18n::chat_locale(&self.pool, chat_id, self.config.default_locale).await
     }
 
     async fn send_docs(&self, d: &Claimed, pack: &PackContent) -> Result<Vec<i64>, teloxide::RequestError> {

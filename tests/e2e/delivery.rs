@@ -394,7 +394,7 @@ async fn the_author_follows_progress_pauses_resumes_and_gets_a_summary() {
         app.sim.bot_messages(app.admin).into_iter().rev().find(|m| m.text().unwrap_or("").starts_with("✅")).unwrap();
     let text = summary.text().unwrap();
     assert!(text.starts_with("✅ Đã gửi xong Quý IV/2023: 59/60 chi bộ nhận được."), "{text}");
-    assert!(text.contains("1 chi bộ không gửi được:\n• C-007 Chi bộ số 7: blocked by the user"), "{text}");
+    assert!(text.contains("1 chi bộ không gửi được:\n• C-007 Chi bộ số 7: đã chặn Loa"), "{text}");
     for chat in chats.iter().filter(|c| **c != chats[7]) {
         assert_got_the_pack_once(&app, *chat);
     }
