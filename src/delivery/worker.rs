@@ -34,6 +34,10 @@ use crate::i18n::{Catalog, Locale};
 use crate::packs::message::{self, PackText};
 use crate::packs::period::Period;
 
+/// How stale a broadcast's state may be when a send checks it: a pause or cancel takes effect
+/// within this time.
+const STATE_TTL: Duration = Duration::from_millis(300);
+
 /// The acknowledge button's label (the same in every language, as cells know it).
 pub const ACK_BUTTON: &str = "✅ Đã nhận";
 /// The report button's label.
@@ -97,6 +101,8 @@ pub struct Worker {
     options: WorkerOptions,
     packs: Mutex<HashMap<i64, Arc<PackContent>>>,
     broadcast_packs: Mutex<HashMap<i64, i64>>,
+    /// Broadcast states as last read, and when.
+    states: Mutex<HashMap<i64, (String, std::time::Instant)>>,
     /// Rung when a broadcast starts, so the worker does not wait for its next look.
     pub wake: Arc<Notify>,
 }
@@ -119,6 +125,7 @@ impl Worker {
             options,
             packs: Mutex::new(HashMap::new()),
             broadcast_packs: Mutex::new(HashMap::new()),
+            states: Mutex::new(HashMap::new()),
             wake: Arc::new(Notify::new()),
         }
     }
@@ -181,7 +188,10 @@ impl Worker {
         if let Err(e) = self.recover().await {
             tracing::error!(error = %e, "failed to recover deliveries in flight");
         }
-        let slots = Arc::new(Semaphore::new(self.options.in_flight));
+        // enough deliveries in flight for the rate (each needs a second per message in its chat),
+        // never more than the ceiling
+        let needed = (self.config.delivery.messages_per_second as usize).saturating_mul(4).max(64);
+        let slots = Arc::new(Semaphore::new(self.options.in_flight.min(needed)));
         let mut tasks = JoinSet::new();
         let mut idle_rounds = 0u32;
         while !stop.is_cancelled() {
@@ -303,10 +313,7 @@ impl Worker {
         loop {
             let sending_docs = d.step == 0 && !pack.docs.is_empty();
             // the broadcast may have been paused or cancelled since this delivery was claimed
-            let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
-                .bind(d.broadcast_id)
-                .fetch_one(&self.pool)
-                .await?;
+            let state = self.broadcast_state(d.broadcast_id).await?;
             if state != "running" {
                 let next = if state == "paused" { "pending" } else { "cancelled" };
                 sqlx::query("UPDATE deliveries SET state = ? WHERE id = ? AND state = 'sending'")
@@ -418,6 +425,25 @@ impl Worker {
                 },
             }
         }
+    }
+
+    /// A broadcast's state, read at most every [`STATE_TTL`] (not once per send).
+    async fn broadcast_state(&self, broadcast_id: i64) -> sqlx::Result<String> {
+        let cached = self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).cloned();
+        if let Some((state, at)) = cached
+            && at.elapsed() < STATE_TTL
+        {
+            return Ok(state);
+        }
+        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
+            .bind(broadcast_id)
+            .fetch_one(&self.pool)
+            .await?;
+        self.states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(broadcast_id, (state.clone(), std::time::Instant::now()));
+        Ok(state)
     }
 
     /// Exponential backoff with jitter: base x 2^(attempts-1), +-50 %, at most an hour.
