@@ -26,6 +26,7 @@ help =
     /start: begin; open it with an invite code to connect a cell
     /help: this guide
     /lang: change language: <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English)
+    /whoami: your Telegram id and role
 
 lang-set = Switched to English.
 lang-usage = There is no language «{ $given }». Type <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English).

@@ -26,6 +26,7 @@ help =
     /start — bắt đầu; mở kèm mã mời để kết nối chi bộ
     /help — xem hướng dẫn này
     /lang — đổi ngôn ngữ: <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English)
+    /whoami — xem mã số Telegram và vai trò của mình
 
 lang-set = Đã chuyển sang Tiếng Việt.
 lang-usage = Ngôn ngữ «{ $given }» chưa có. Hãy gõ <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English).
