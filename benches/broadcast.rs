@@ -94,19 +94,8 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     let pdf = dir.path().join("ke-hoach.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
     let (sha, stored) = loa::packs::store::store_bytes(&config, &std::fs::read(&pdf).unwrap()).unwrap();
-    let draft = loa::packs::folder::PackDraft {
-        kind: loa::packs::period::PackKind::Urgent,
-        period: None,
-        title: "Thông báo".into(),
-        body_source: "Nội dung".into(),
-        body_format: loa::packs::body::BodyFormat::Text,
-        body_html: "Nội dung".into(),
-        attachments: vec![],
-        audience: loa::packs::Audience::All,
-        deadline: None,
-        report_prompt: None,
-        schedule: loa::packs::folder::Schedule::Draft,
-    };
+    let draft =
+        loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Thông báo", "Nội dung");
     let doc = loa::packs::store::NewAttachment {
         name: "ke-hoach.pdf".into(),
         size: 27,

@@ -23,7 +23,7 @@ use teloxide::prelude::*;
 use teloxide::types::{
     InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaDocument, ParseMode,
 };
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -103,8 +103,6 @@ pub struct Worker {
     broadcast_packs: Mutex<HashMap<i64, i64>>,
     /// Broadcast states as last read, and when.
     states: Mutex<HashMap<i64, (String, std::time::Instant)>>,
-    /// Rung when a broadcast starts, so the worker does not wait for its next look.
-    pub wake: Arc<Notify>,
 }
 
 impl Worker {
@@ -126,7 +124,6 @@ impl Worker {
             packs: Mutex::new(HashMap::new()),
             broadcast_packs: Mutex::new(HashMap::new()),
             states: Mutex::new(HashMap::new()),
-            wake: Arc::new(Notify::new()),
         }
     }
 
@@ -224,7 +221,6 @@ impl Worker {
                 }
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = self.wake.notified() => {}
                     _ = tasks.join_next(), if !tasks.is_empty() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 }

@@ -101,6 +101,26 @@ pub struct PackDraft {
     pub schedule: Schedule,
 }
 
+impl PackDraft {
+    /// A pack with a body already in Telegram HTML, no documents, sent to every cell, not
+    /// scheduled: what tests and benchmarks build without a folder.
+    pub fn plain(kind: PackKind, period: Option<Period>, title: &str, body_html: &str) -> PackDraft {
+        PackDraft {
+            kind,
+            period,
+            title: title.to_string(),
+            body_source: body_html.to_string(),
+            body_format: BodyFormat::Html,
+            body_html: body_html.to_string(),
+            attachments: Vec::new(),
+            audience: Audience::All,
+            deadline: None,
+            report_prompt: None,
+            schedule: Schedule::Draft,
+        }
+    }
+}
+
 /// One thing wrong with a pack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {

@@ -3,8 +3,7 @@
 //! migrated chats; transient faults and an injected 429.
 
 use loa::audit::Actor;
-use loa::packs::Audience;
-use loa::packs::folder::{PackDraft, Schedule};
+use loa::packs::folder::PackDraft;
 use loa::packs::period::{PackKind, Period};
 use loa::packs::store::{self, NewAttachment, When};
 use loa::sim::{ChatKind, FaultKind, FaultRule, RateLimits};
@@ -50,17 +49,13 @@ async fn send_pack(app: &TestApp) -> i64 {
     let config = crate::harness::config_for(&app.sim, &app.dir);
     let (sha, stored) = store::store_bytes(&config, &std::fs::read(&path).unwrap()).unwrap();
     let draft = PackDraft {
-        kind: PackKind::Quarterly,
-        period: Period::parse("2023-Q4").ok(),
-        title: "Định hướng tuyên truyền quý IV/2023".into(),
-        body_source: "Nội dung".into(),
-        body_format: loa::packs::body::BodyFormat::Text,
-        body_html: "Nội dung <b>chính</b>".into(),
-        attachments: vec![],
-        audience: Audience::All,
-        deadline: None,
         report_prompt: Some("Báo cáo kết quả".into()),
-        schedule: Schedule::Draft,
+        ..PackDraft::plain(
+            PackKind::Quarterly,
+            Period::parse("2023-Q4").ok(),
+            "Định hướng tuyên truyền quý IV/2023",
+            "Nội dung <b>chính</b>",
+        )
     };
     let doc = NewAttachment {
         name: "ke-hoach.pdf".into(),
@@ -252,19 +247,7 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     ))
     .merge(figment::providers::Serialized::default("database.url", db.clone()));
     let config = loa::config::Config::from_figment(fig).unwrap();
-    let draft = PackDraft {
-        kind: PackKind::Urgent,
-        period: None,
-        title: "Thông báo khẩn".into(),
-        body_source: "Nội dung".into(),
-        body_format: loa::packs::body::BodyFormat::Text,
-        body_html: "Nội dung".into(),
-        attachments: vec![],
-        audience: Audience::All,
-        deadline: None,
-        report_prompt: None,
-        schedule: Schedule::Draft,
-    };
+    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo khẩn", "Nội dung");
     let pack = store::insert(&pool, &draft, &[], Actor::Cli).await.unwrap();
     store::schedule(&pool, &config, pack, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
 
@@ -435,19 +418,7 @@ async fn content_telegram_refuses_stops_the_broadcast_and_tells_the_author() {
     app.sim.open_private_chat(app.admin);
     let chats = province(&app).await;
     // a pack that slipped past validation: its message is too long for Telegram
-    let draft = PackDraft {
-        kind: PackKind::Urgent,
-        period: None,
-        title: "Quá dài".into(),
-        body_source: String::new(),
-        body_format: loa::packs::body::BodyFormat::Text,
-        body_html: "chữ ".repeat(1100),
-        attachments: vec![],
-        audience: Audience::All,
-        deadline: None,
-        report_prompt: None,
-        schedule: Schedule::Draft,
-    };
+    let draft = PackDraft::plain(PackKind::Urgent, None, "Quá dài", &"chữ ".repeat(1100));
     let pack = store::insert(&app.pool, &draft, &[], Actor::User(app.admin)).await.unwrap();
     let config = crate::harness::config_for(&app.sim, &app.dir);
     store::schedule(&app.pool, &config, pack, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use figment::providers::{Format, Serialized, Toml};
 use loa::audit::Actor;
-use loa::packs::Audience;
 use loa::packs::period::{PackKind, Period};
 use loa::packs::store::{self, When};
 use loa::schedule::{self, Announcer};
@@ -41,19 +40,12 @@ fn at(f: &Fixture, y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 async fn pack(f: &Fixture, kind: PackKind, period: &str) -> i64 {
-    let draft = loa::packs::folder::PackDraft {
+    let draft = loa::packs::folder::PackDraft::plain(
         kind,
-        period: Period::parse(period).ok(),
-        title: format!("Định hướng {period}"),
-        body_source: "Nội dung".into(),
-        body_format: loa::packs::body::BodyFormat::Text,
-        body_html: "Nội dung".into(),
-        attachments: vec![],
-        audience: Audience::All,
-        deadline: None,
-        report_prompt: None,
-        schedule: loa::packs::folder::Schedule::Draft,
-    };
+        Period::parse(period).ok(),
+        &format!("Định hướng {period}"),
+        "Nội dung",
+    );
     store::create(&f.pool, &f.config, &draft, Actor::Cli).await.unwrap()
 }
 
