@@ -82,6 +82,7 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
             .unwrap();
     }
     tx.commit().await.unwrap();
+    drop(users);
     let per_second = rate.unwrap_or(1000);
     let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
         loa::config::DEFAULT_TOML,

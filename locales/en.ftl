@@ -27,6 +27,8 @@ help =
     /help: this guide
     /lang: change language: <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English)
     /whoami: your Telegram id and role
+    /packs: (in a cell's chat) the recent packs, documents sent again
+    /report: (in a cell's chat) report on how a pack was carried out
 
 lang-set = Switched to English.
 lang-usage = There is no language «{ $given }». Type <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English).
@@ -184,3 +186,89 @@ reason-blocked = blocked Loa
 reason-deactivated = the account was deleted
 reason-not-found = the chat no longer exists
 reason-removed = Loa was removed from the group
+
+## Cells: acknowledging, reporting, their packs
+cmd-report = Report on how a pack was carried out
+cmd-remind = Remind the cells that have not acknowledged, now
+button-invalid = This button does not belong to any pack sent to this chat, so Loa did not record it.
+ack-recorded = Recorded. Thank you!
+ack-recorded-late = Recorded (after the deadline). Thank you!
+ack-already = The cell acknowledged already: { $name }, at { $time }. No need to press again.
+ack-button-done = ✅ Received by { $name } at { $time }
+resend-started = Loa is sending the documents again.
+resend-pending = The documents are on their way again; please wait a moment.
+cell-only = This command works in the chat of a cell connected to Loa.
+report-none-open = The cell has no pack awaiting a report.
+report-choose = The cell has several packs awaiting a report. Choose the one to report on:
+report-not-asked = The board did not ask for a report on { $pack }.
+report-closed = The deadline of { $pack } has passed: the report sent can no longer be changed.
+report-gone = The pack of this report no longer takes reports. The report being written was dropped.
+report-cancelled = The report being written was dropped. Press «📝 Báo cáo» or type /report to start again.
+report-intro =
+    { $who } is reporting on { $pack }.
+    <i>{ $prompt }</i>
+    Loa asks 4 questions; answer each by replying to the question's message. Type /cancel to stop.
+report-correcting = The cell reported at { $time }; the new report will replace it (the old one is kept).
+report-ask-date = { $who }, question 1/4: on which day did the cell's meeting discuss this guidance? Write day/month/year, e.g. 05/10/2023.
+report-ask-date-hint = day/month/year
+report-ask-attendance = { $who }, question 2/4: how many members attended the meeting? Write a number, e.g. 18.
+report-ask-attendance-hint = members present
+report-ask-text = { $who }, question 3/4: sum up how it was carried out and what people are saying (at most { $max } characters).
+report-ask-text-hint = results, public opinion
+report-ask-attachment = { $who }, question 4/4: attach one photo or one file (minutes, a photo of the meeting) if there is one; otherwise reply «No».
+report-ask-attachment-hint = photo, file, or «No»
+report-skip = No
+report-bad-date = Loa cannot read this date. Write day/month/year, e.g. 05/10/2023.
+report-no-such-day = This day is not on the calendar. Check the day and the month.
+report-future-date = This day has not come yet. Write the day the cell met.
+report-old-date = This day is more than a year ago. Write the day the cell met about this guidance.
+report-bad-count = The number of members present must be a number, e.g. 18.
+report-count-range = The number of members present must be from 1 to { $max }.
+report-empty = The report is empty. Write a few lines on how it was carried out.
+report-too-long = The text is { $count } characters long, over the { $max } allowed. Shorten it and send it again.
+report-bad-attachment = { $who }, this question needs a photo or a file, or the reply «No».
+report-saved =
+    ✅ Report on { $pack } recorded:
+    • Meeting day: { $date }
+    • Members present: { $attendance }
+    • Text: { $body }
+    • { $attachment }
+report-saved-corrected =
+    ✅ Corrected report on { $pack } recorded (it replaces the earlier one):
+    • Meeting day: { $date }
+    • Members present: { $attendance }
+    • Text: { $body }
+    • { $attachment }
+report-with-photo = With 1 photo
+report-with-document = With 1 file
+report-without-attachment = No attachment
+report-late-note = The report came after the deadline.
+report-until = The cell may correct its report until the end of { $date } with the «📝 Báo cáo» button.
+cell-packs-none = No pack has been sent to the cell yet.
+cell-packs-title = <b>The cell's recent packs</b>
+cell-pack-line =
+    { $pack }
+    Received { $sent } · deadline { $deadline }
+    { $ack }{ $report }
+cell-pack-acked = ✅ acknowledged ({ $name }, { $time })
+cell-pack-not-acked = ⏳ not acknowledged
+cell-pack-reported = {" "}· 📝 reported at { $time }
+cell-pack-not-reported = {" "}· 📝 not reported
+cell-pack-resend = 📎 Send the documents again: { $pack }
+remind-cell = ⏰ Reminder: the cell has not acknowledged { $pack }. Deadline: { $date }. Press «✅ Đã nhận» below.
+resent-note = 📎 The documents of { $pack }, sent again at the cell's request.
+
+## Reminders and escalation, for staff
+remind-usage = «{ $given }» is not a pack number. Type <code>/remind</code> (the latest pack sent) or <code>/remind 12</code>.
+remind-no-pack = No pack has been sent yet to remind about.
+remind-not-sent = Pack #{ $given } does not exist or has not been sent.
+remind-started = Sending a reminder to { $cells } cells that have not acknowledged { $pack }.
+remind-nobody = No cell needs a reminder about { $pack }: all have acknowledged or were reminded today.
+behind-not-acked = not acknowledged
+behind-not-reported = acknowledged, not reported
+escalate-district = ⚠️ The deadline { $deadline } of { $pack } has passed: { $behind }/{ $targeted } cells of { $district } have not acknowledged or reported:
+escalate-board = 📊 The deadline { $deadline } of { $pack } has passed: { $acked }/{ $targeted } cells acknowledged ({ $ack_pct }%).
+escalate-board-reports = Reported: { $reported }/{ $targeted } ({ $pct }%).
+escalate-board-line = • { $district }: { $behind }/{ $targeted } cells not done
+escalate-board-all-done = Every cell is done.
+escalate-board-worst = Districts behind, worst first:

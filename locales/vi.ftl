@@ -27,6 +27,8 @@ help =
     /help — xem hướng dẫn này
     /lang — đổi ngôn ngữ: <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English)
     /whoami — xem mã số Telegram và vai trò của mình
+    /packs — (trong nhóm chi bộ) các định hướng gần đây, gửi lại tư liệu
+    /report — (trong nhóm chi bộ) báo cáo kết quả thực hiện một định hướng
 
 lang-set = Đã chuyển sang Tiếng Việt.
 lang-usage = Ngôn ngữ «{ $given }» chưa có. Hãy gõ <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English).
@@ -184,3 +186,89 @@ reason-blocked = đã chặn Loa
 reason-deactivated = tài khoản đã bị xoá
 reason-not-found = không còn cuộc trò chuyện
 reason-removed = Loa đã bị xoá khỏi nhóm
+
+## Cells: acknowledging, reporting, their packs
+cmd-report = Báo cáo kết quả thực hiện một định hướng
+cmd-remind = Nhắc ngay các chi bộ chưa xác nhận
+button-invalid = Nút này không thuộc về định hướng nào đã gửi tới cuộc trò chuyện này, nên Loa không ghi nhận.
+ack-recorded = Đã ghi nhận. Cảm ơn đồng chí!
+ack-recorded-late = Đã ghi nhận (sau hạn). Cảm ơn đồng chí!
+ack-already = Chi bộ đã xác nhận trước đó: { $name }, lúc { $time }. Không cần bấm lại.
+ack-button-done = ✅ { $name } đã nhận lúc { $time }
+resend-started = Loa đang gửi lại tư liệu.
+resend-pending = Tư liệu đang được gửi lại, đồng chí chờ trong giây lát.
+cell-only = Lệnh này dùng trong cuộc trò chuyện của chi bộ đã kết nối với Loa.
+report-none-open = Chi bộ hiện không có định hướng nào cần báo cáo.
+report-choose = Chi bộ có nhiều định hướng cần báo cáo. Đồng chí chọn định hướng muốn báo cáo:
+report-not-asked = Ban không đề nghị báo cáo về { $pack }.
+report-closed = Đã quá hạn của { $pack }: báo cáo đã gửi không sửa được nữa.
+report-gone = Định hướng của báo cáo này không còn nhận báo cáo. Đã bỏ báo cáo đang viết.
+report-cancelled = Đã bỏ báo cáo đang viết. Bấm «📝 Báo cáo» hoặc gõ /report để viết lại.
+report-intro =
+    { $who } báo cáo về { $pack }.
+    <i>{ $prompt }</i>
+    Loa hỏi 4 câu; đồng chí trả lời từng câu bằng cách trả lời (reply) tin nhắn câu hỏi. Gõ /cancel để bỏ.
+report-correcting = Chi bộ đã gửi báo cáo lúc { $time }; báo cáo mới sẽ thay báo cáo đó (báo cáo cũ vẫn được lưu).
+report-ask-date = { $who }, câu 1/4: chi bộ sinh hoạt, quán triệt định hướng này ngày nào? Ghi theo ngày/tháng/năm, ví dụ 05/10/2023.
+report-ask-date-hint = ngày/tháng/năm
+report-ask-attendance = { $who }, câu 2/4: có bao nhiêu đảng viên dự buổi sinh hoạt? Ghi một số, ví dụ 18.
+report-ask-attendance-hint = số đảng viên dự
+report-ask-text = { $who }, câu 3/4: tóm tắt kết quả thực hiện và tình hình tư tưởng, dư luận (không quá { $max } ký tự).
+report-ask-text-hint = kết quả, dư luận
+report-ask-attachment = { $who }, câu 4/4: gửi kèm một ảnh hoặc một tệp (biên bản, ảnh buổi sinh hoạt) nếu có; nếu không, trả lời «Không».
+report-ask-attachment-hint = ảnh, tệp, hoặc «Không»
+report-skip = Không
+report-bad-date = Loa chưa đọc được ngày này. Đồng chí ghi theo ngày/tháng/năm, ví dụ 05/10/2023.
+report-no-such-day = Ngày này không có trên lịch. Đồng chí kiểm tra lại ngày và tháng.
+report-future-date = Ngày này chưa tới. Đồng chí ghi ngày chi bộ đã sinh hoạt.
+report-old-date = Ngày này đã quá một năm. Đồng chí ghi ngày chi bộ sinh hoạt về định hướng này.
+report-bad-count = Số đảng viên dự cần là một số, ví dụ 18.
+report-count-range = Số đảng viên dự cần từ 1 đến { $max }.
+report-empty = Nội dung báo cáo đang trống. Đồng chí viết vài dòng về kết quả thực hiện.
+report-too-long = Nội dung dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
+report-bad-attachment = { $who }, câu này cần một ảnh hoặc một tệp, hoặc trả lời «Không».
+report-saved =
+    ✅ Đã ghi nhận báo cáo về { $pack }:
+    • Ngày sinh hoạt: { $date }
+    • Số đảng viên dự: { $attendance }
+    • Nội dung: { $body }
+    • { $attachment }
+report-saved-corrected =
+    ✅ Đã ghi nhận báo cáo sửa đổi về { $pack } (thay báo cáo trước):
+    • Ngày sinh hoạt: { $date }
+    • Số đảng viên dự: { $attendance }
+    • Nội dung: { $body }
+    • { $attachment }
+report-with-photo = Kèm 1 ảnh
+report-with-document = Kèm 1 tệp
+report-without-attachment = Không có tệp kèm
+report-late-note = Báo cáo được gửi sau hạn.
+report-until = Chi bộ có thể sửa báo cáo đến hết ngày { $date } bằng nút «📝 Báo cáo».
+cell-packs-none = Chưa có định hướng nào được gửi tới chi bộ.
+cell-packs-title = <b>Định hướng gần đây của chi bộ</b>
+cell-pack-line =
+    { $pack }
+    Nhận ngày { $sent } · hạn { $deadline }
+    { $ack }{ $report }
+cell-pack-acked = ✅ đã xác nhận ({ $name }, { $time })
+cell-pack-not-acked = ⏳ chưa xác nhận
+cell-pack-reported = {" "}· 📝 đã báo cáo lúc { $time }
+cell-pack-not-reported = {" "}· 📝 chưa báo cáo
+cell-pack-resend = 📎 Gửi lại tư liệu: { $pack }
+remind-cell = ⏰ Nhắc: chi bộ chưa xác nhận đã nhận { $pack }. Hạn xác nhận: { $date }. Đồng chí bấm «✅ Đã nhận» bên dưới.
+resent-note = 📎 Tư liệu của { $pack } được gửi lại theo yêu cầu của chi bộ.
+
+## Reminders and escalation, for staff
+remind-usage = «{ $given }» không phải số định hướng. Gõ <code>/remind</code> (định hướng gửi gần nhất) hoặc <code>/remind 12</code>.
+remind-no-pack = Chưa có định hướng nào đã gửi để nhắc.
+remind-not-sent = Định hướng #{ $given } không có hoặc chưa được gửi.
+remind-started = Đang gửi lời nhắc tới { $cells } chi bộ chưa xác nhận { $pack }.
+remind-nobody = Không có chi bộ nào cần nhắc về { $pack }: tất cả đã xác nhận hoặc đã được nhắc hôm nay.
+behind-not-acked = chưa xác nhận
+behind-not-reported = đã xác nhận, chưa báo cáo
+escalate-district = ⚠️ Đã quá hạn { $deadline } của { $pack }: { $behind }/{ $targeted } chi bộ của { $district } chưa xác nhận hoặc chưa báo cáo:
+escalate-board = 📊 Đã quá hạn { $deadline } của { $pack }: { $acked }/{ $targeted } chi bộ đã xác nhận ({ $ack_pct }%).
+escalate-board-reports = Đã báo cáo: { $reported }/{ $targeted } ({ $pct }%).
+escalate-board-line = • { $district }: { $behind }/{ $targeted } chi bộ chưa xong
+escalate-board-all-done = Tất cả chi bộ đã xong.
+escalate-board-worst = Các huyện còn chậm, chậm nhất trước:

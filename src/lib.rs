@@ -5,6 +5,7 @@
 //! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
 //!   and its validation; the bot token as a secret.
 //! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
+//! - [`acks`], [`reports`], [`reminders`]: what cells answer, and chasing those that do not.
 //! - [`staff`]: roles (admin, board, district) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
 //! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout) and the embedded migrations.
@@ -14,6 +15,7 @@
 //! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
 //! - [`cli`]: the command line.
 
+pub mod acks;
 pub mod app;
 pub mod audit;
 pub mod bot;
@@ -26,6 +28,8 @@ pub mod delivery;
 pub mod i18n;
 pub mod logging;
 pub mod packs;
+pub mod reminders;
+pub mod reports;
 pub mod schedule;
 pub mod sim;
 pub mod staff;

@@ -9,6 +9,8 @@
 //!   (a pack of that kind and period scheduled, sending or sent) is reported, once, so the board
 //!   can be told. Loa starts watching a slot from its first run: firings before that are recorded
 //!   silently.
+//! - The reminders slot (`schedule.reminders`) queues the day's reminders and, for packs whose
+//!   deadline has passed, the escalation to districts and board (see [`crate::reminders`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +36,11 @@ pub struct Tick {
     pub started: Vec<(Started, i64)>,
     /// Slot firings with no pack ready: (kind, the period it was for, when it fired).
     pub empty_slots: Vec<(PackKind, Period, DateTime<Utc>)>,
+    /// Reminder broadcasts started at the reminders slot.
+    pub reminded: Vec<Started>,
+    /// Packs past their deadline to report to districts and board (at the reminders slot); each
+    /// is marked done with [`crate::reminders::mark_escalated`] once told.
+    pub escalations: Vec<crate::reminders::Escalation>,
     /// When the next thing is due, if anything is.
     pub next: Option<DateTime<Utc>>,
 }
@@ -108,10 +115,39 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
             out.empty_slots.push((kind, period, fired));
         }
     }
+    // the reminders slot: today's reminders, then the packs whose deadline has passed. A firing
+    // missed while Loa was down is made up the same day; the `reminders` table keeps a cell from
+    // being reminded twice a day, so the slot is recorded only once the work is done.
+    if let Some(fired) = last_firing(&config.schedule.reminders, config, now)
+        && now - fired < chrono::Duration::days(1)
+    {
+        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs WHERE slot = 'reminders' AND due_at = ?")
+            .bind(fired.timestamp())
+            .fetch_one(pool)
+            .await?;
+        if done == 0 {
+            let today = now.with_timezone(&config.timezone).date_naive();
+            out.reminded =
+                crate::reminders::remind(pool, config, today, None, false, Actor::System, now.timestamp()).await?;
+            out.escalations = crate::reminders::overdue(pool, today).await?;
+            sqlx::query(
+                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('reminders', ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(fired.timestamp())
+            .bind(now.timestamp())
+            .execute(pool)
+            .await?;
+        }
+    }
     let next_pack: Option<i64> =
         sqlx::query_scalar("SELECT min(scheduled_for) FROM packs WHERE status = 'scheduled'").fetch_one(pool).await?;
     let next_pack = next_pack.and_then(|t| Utc.timestamp_opt(t, 0).single());
-    out.next = slots(config).iter().filter_map(|(_, s)| next_firing(s, config, now)).chain(next_pack).min();
+    out.next = slots(config)
+        .iter()
+        .filter_map(|(_, s)| next_firing(s, config, now))
+        .chain(next_firing(&config.schedule.reminders, config, now))
+        .chain(next_pack)
+        .min();
     Ok(out)
 }
 
@@ -119,6 +155,8 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
 pub trait Announcer: Send + Sync {
     fn started(&self, started: &Started, late_s: i64) -> impl Future<Output = ()> + Send;
     fn empty_slot(&self, kind: PackKind, period: Period, fired: DateTime<Utc>) -> impl Future<Output = ()> + Send;
+    /// Tells district officers and the board which cells are behind on a pack past its deadline.
+    fn escalate(&self, e: &crate::reminders::Escalation) -> impl Future<Output = ()> + Send;
 }
 
 /// Runs the scheduler until `stop`; `wake` says schedules changed.
@@ -143,6 +181,19 @@ pub async fn run(
                 }
                 for (kind, period, fired) in &t.empty_slots {
                     announcer.empty_slot(*kind, *period, *fired).await;
+                }
+                for e in &t.escalations {
+                    announcer.escalate(e).await;
+                    if let Err(err) = crate::reminders::mark_escalated(&pool, e.pack_id, now.timestamp()).await {
+                        tracing::error!(pack_id = e.pack_id, error = %err, "failed to note the escalation as sent");
+                    }
+                }
+                if !t.reminded.is_empty() {
+                    tracing::info!(
+                        broadcasts = t.reminded.len(),
+                        cells = t.reminded.iter().map(|s| s.targeted).sum::<i64>(),
+                        "reminders queued"
+                    );
                 }
                 t.next.map(|n| (n - now).to_std().unwrap_or_default()).unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
             }

@@ -175,7 +175,8 @@ fn decode_all(s: &str) -> String {
 
 /// Decodes one `&...;` at the start of `s`; an unknown one is kept as written.
 fn decode_entity(s: &str) -> (String, usize) {
-    let Some(semi) = s[..s.len().min(12)].find(';') else {
+    // an entity is ASCII: look for its ';' among the first few bytes, never cutting a character
+    let Some(semi) = s.bytes().take(12).position(|b| b == b';') else {
         return ("&".into(), 1);
     };
     let name = &s[1..semi];
@@ -219,6 +220,9 @@ mod tests {
     #[test]
     fn escaped_characters_are_decoded() {
         assert_eq!(parse("a &lt; b &amp;&amp; c &gt; d &#39;x&#x41;").unwrap().text, "a < b && c > d 'xA");
+        // an ampersand followed by letters of several bytes (found by a report in Vietnamese)
+        assert_eq!(parse("&lt;đầy đủ&gt; & đồng tình").unwrap().text, "<đầy đủ> & đồng tình");
+        assert_eq!(parse("&đđđđđđđđ;").unwrap().text, "&đđđđđđđđ;");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! What the scheduler tells the board in chat: a slot that came with no pack, a pack that started
-//! late. Sent to every admin and board member in their private chat, in their language.
+//! What the scheduler tells the staff in chat: a slot that came with no pack, a pack that started
+//! late (to every admin and board member), and after a pack's deadline the cells behind on it
+//! (each district officer their own district's; the board the province's summary). Each in the
+//! reader's private chat and language.
 
 use std::sync::Arc;
 
@@ -8,8 +10,9 @@ use teloxide::prelude::*;
 
 use super::{Ctx, say};
 use crate::delivery::broadcast::Started;
-use crate::i18n::Args;
+use crate::i18n::{Args, escape};
 use crate::packs::period::{PackKind, Period};
+use crate::reminders::{Behind, Escalation};
 use crate::schedule::Announcer;
 use crate::staff::{self, Role};
 
@@ -38,7 +41,135 @@ impl BotAnnouncer {
     }
 }
 
+/// Joins lines into messages that stay under Telegram's 4,096 characters (with room to spare).
+pub fn pages(header: &str, lines: &[String]) -> Vec<String> {
+    const LIMIT: usize = 3800;
+    let mut out = Vec::new();
+    let mut page = header.to_string();
+    for line in lines {
+        if page.chars().count() + line.chars().count() + 1 > LIMIT && page != header {
+            out.push(std::mem::take(&mut page));
+        }
+        if !page.is_empty() {
+            page.push('\n');
+        }
+        page.push_str(line);
+    }
+    if !page.is_empty() {
+        out.push(page);
+    }
+    out
+}
+
+impl BotAnnouncer {
+    async fn tell(&self, chat: ChatId, html: String) {
+        if let Err(e) = say(&self.bot, &self.ctx.limiter, chat, html).await {
+            tracing::info!(chat_id = chat.0, error = %crate::logging::redact(&e.to_string()), "could not tell a member of staff");
+        }
+    }
+}
+
 impl Announcer for BotAnnouncer {
+    async fn escalate(&self, e: &Escalation) {
+        let members = match staff::list(&self.ctx.pool, &self.ctx.config.admins).await {
+            Ok(m) => m,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the staff to tell them");
+                return;
+            }
+        };
+        let c = &self.ctx.catalog;
+        let deadline = chrono::NaiveDate::parse_from_str(&e.deadline, "%Y-%m-%d")
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|_| e.deadline.clone());
+        let period = e.period.as_deref().and_then(|p| Period::parse(p).ok());
+        for m in members {
+            let chat = ChatId(m.user_id);
+            let locale = self.ctx.locale(chat).await;
+            let pack = crate::packs::message::name(&e.title, period, locale);
+            let state = |b: &Behind| {
+                let key = if !b.acknowledged { "behind-not-acked" } else { "behind-not-reported" };
+                c.s(locale, key)
+            };
+            match (m.role, m.district.as_deref()) {
+                (Role::District, Some(district)) => {
+                    let mine: Vec<&Behind> = e.cells.iter().filter(|b| b.district == district).collect();
+                    let Some(lag) = e.districts.iter().find(|d| d.district == district) else { continue };
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    let header = c.t(
+                        locale,
+                        "escalate-district",
+                        Args::new()
+                            .raw("pack", pack.clone())
+                            .raw("deadline", deadline.clone())
+                            .user("district", district)
+                            .raw("behind", lag.behind)
+                            .raw("targeted", lag.targeted),
+                    );
+                    let lines: Vec<String> = mine
+                        .iter()
+                        .map(|b| format!("• <code>{}</code> {} — {}", escape(&b.code), escape(&b.name), state(b)))
+                        .collect();
+                    for page in pages(&header, &lines) {
+                        self.tell(chat, page).await;
+                    }
+                }
+                (Role::Admin | Role::Board, _) => {
+                    let pct = |n: i64, of: i64| if of == 0 { 0 } else { (n * 100 + of / 2) / of };
+                    let mut header = c.t(
+                        locale,
+                        "escalate-board",
+                        Args::new()
+                            .raw("pack", pack.clone())
+                            .raw("deadline", deadline.clone())
+                            .raw("acked", e.acknowledged)
+                            .raw("targeted", e.targeted)
+                            .raw("ack_pct", pct(e.acknowledged, e.targeted)),
+                    );
+                    if e.report_requested {
+                        header.push('\n');
+                        header.push_str(
+                            &c.t(
+                                locale,
+                                "escalate-board-reports",
+                                Args::new()
+                                    .raw("reported", e.reported)
+                                    .raw("targeted", e.targeted)
+                                    .raw("pct", pct(e.reported, e.targeted)),
+                            ),
+                        );
+                    }
+                    let lines: Vec<String> = e
+                        .districts
+                        .iter()
+                        .filter(|d| d.behind > 0)
+                        .map(|d| {
+                            c.t(
+                                locale,
+                                "escalate-board-line",
+                                Args::new()
+                                    .user("district", &d.district)
+                                    .raw("behind", d.behind)
+                                    .raw("targeted", d.targeted),
+                            )
+                        })
+                        .collect();
+                    header.push('\n');
+                    header.push_str(
+                        &c.s(locale, if lines.is_empty() { "escalate-board-all-done" } else { "escalate-board-worst" }),
+                    );
+                    for page in pages(&header, &lines) {
+                        self.tell(chat, page).await;
+                    }
+                }
+                _ => {}
+            }
+        }
+        tracing::info!(pack_id = e.pack_id, behind = e.cells.len(), "cells behind reported to districts and board");
+    }
+
     async fn started(&self, started: &Started, late_s: i64) {
         if late_s <= 60 {
             return;

@@ -24,6 +24,8 @@ pub enum Command {
     Lang(String),
     /// Show your Telegram id and role.
     Whoami,
+    /// Report on a pack (in a cell's chat).
+    Report,
 }
 
 /// The commands of board staff (and admins); /packs is for every member of staff, /cancel for
@@ -39,6 +41,8 @@ pub enum BoardCommand {
     Pause,
     /// Resume a paused broadcast.
     Resume,
+    /// Remind the cells that have not acknowledged a pack, now.
+    Remind(String),
     /// Drop what you are doing.
     Cancel,
 }
@@ -66,9 +70,11 @@ fn menu_of(catalog: &Catalog, locale: Locale, names: impl IntoIterator<Item = St
         .collect()
 }
 
-/// The menu everyone sees.
+/// The menu everyone sees: the public commands, and the two a cell's members use besides
+/// (`/packs` shows a cell its packs; `/cancel` drops a report being written).
 pub fn public_menu(catalog: &Catalog, locale: Locale) -> Vec<BotCommand> {
-    menu_of(catalog, locale, Command::bot_commands().into_iter().map(|c| c.command))
+    let cell = ["packs", "cancel"].map(String::from);
+    menu_of(catalog, locale, Command::bot_commands().into_iter().map(|c| c.command).chain(cell))
 }
 
 /// The menu a member of staff sees in their private chat.
@@ -77,7 +83,8 @@ pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotComma
     let board: Vec<String> = BoardCommand::bot_commands()
         .into_iter()
         .map(|c| c.command)
-        .filter(|c| role != Role::District || !["newpack", "pause", "resume"].iter().any(|x| c.ends_with(x)))
+        .filter(|c| role != Role::District || !["newpack", "pause", "resume", "remind"].iter().any(|x| c.ends_with(x)))
+        .filter(|c| !menu.iter().any(|m| c.trim_start_matches('/') == m.command))
         .collect();
     menu.extend(menu_of(catalog, locale, board));
     if role == Role::Admin {
@@ -158,11 +165,11 @@ mod tests {
         assert_eq!(
             admin,
             [
-                "start", "help", "lang", "whoami", "newpack", "packs", "pause", "resume", "cancel", "invite", "grant",
-                "revoke"
+                "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "remind",
+                "invite", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
-        assert_eq!(district, ["start", "help", "lang", "whoami", "packs", "cancel"]);
+        assert_eq!(district, ["start", "help", "lang", "whoami", "report", "packs", "cancel"]);
     }
 }

@@ -4,11 +4,13 @@
 //! - `commands.rs`: the command enums and the per-scope menus;
 //! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
 //! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
+//! - `cell.rs`: what cells do: acknowledge, report, list their packs, ask for documents again;
 //! - `newpack.rs`: composing a pack in chat (`/newpack`, `/cancel`) and `/packs`;
 //! - `announce.rs`: what the scheduler tells the board;
 //! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 
 pub mod announce;
+mod cell;
 mod chats;
 pub mod commands;
 mod newpack;
@@ -63,9 +65,13 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
         .branch(teloxide::filter_command::<AdminCommand, _>().endpoint(staff::on_admin_command))
         .branch(teloxide::filter_command::<BoardCommand, _>().endpoint(newpack::on_board_command))
+        .branch(dptree::filter_map_async(cell::active_report).endpoint(cell::on_report_message))
         .branch(dptree::filter_map_async(newpack::active_dialogue).endpoint(newpack::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
-    dptree::entry().branch(messages).branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
+    dptree::entry()
+        .branch(messages)
+        .branch(Update::filter_callback_query().endpoint(cell::on_callback))
+        .branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
 }
 
 impl Ctx {
@@ -143,6 +149,7 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
             }
         },
         Command::Whoami => staff::on_whoami(&bot, &msg, &ctx, locale).await,
+        Command::Report => cell::on_report_command(&bot, &msg, &ctx, locale).await,
     }
 }
 

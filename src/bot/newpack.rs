@@ -162,20 +162,38 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
     let c = &ctx.catalog;
     let (_, user_id) = key(&msg);
     if cmd == BoardCommand::Cancel {
-        let key = if clear(&ctx, key(&msg)).await? { "np-cancelled" } else { "np-nothing" };
+        let key = if super::cell::cancel_report(&ctx, chat.0, user_id).await? {
+            "report-cancelled"
+        } else if clear(&ctx, key(&msg)).await? {
+            "np-cancelled"
+        } else {
+            "np-nothing"
+        };
         return send(&bot, &ctx.limiter, chat, c.s(locale, key), no_keyboard()).await;
+    }
+    if cmd == BoardCommand::Packs {
+        // in a cell's chat, /packs is the cell's own list, for anyone there
+        let mut conn = ctx.pool.acquire().await?;
+        let cell = crate::cells::by_chat(&mut conn, chat.0).await?;
+        drop(conn);
+        if let Some(cell) = cell {
+            return super::cell::list_cell_packs(&bot, chat, cell.id, &ctx, locale).await;
+        }
     }
     let name = match cmd {
         BoardCommand::Newpack => "/newpack",
         BoardCommand::Pause => "/pause",
         BoardCommand::Resume => "/resume",
+        BoardCommand::Remind(_) => "/remind",
         _ => "/packs",
     };
     let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
     let allowed = matches!(
         (&cmd, member.as_ref().map(|m| m.role)),
-        (BoardCommand::Newpack | BoardCommand::Pause | BoardCommand::Resume, Some(Role::Admin | Role::Board))
-            | (BoardCommand::Packs, Some(_))
+        (
+            BoardCommand::Newpack | BoardCommand::Pause | BoardCommand::Resume | BoardCommand::Remind(_),
+            Some(Role::Admin | Role::Board)
+        ) | (BoardCommand::Packs, Some(_))
     );
     if !allowed {
         staff::record_denial(&ctx.pool, user_id, name).await?;
@@ -184,6 +202,7 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
     }
     match cmd {
         BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
+        BoardCommand::Remind(arg) => remind_now(&bot, chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
             let (from, none) = if pause { ("running", "pause-none") } else { ("paused", "resume-none") };
@@ -685,4 +704,54 @@ async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> Handl
         ));
     }
     super::say(bot, &ctx.limiter, chat, lines.join("\n")).await
+}
+
+/// `/remind [pack]`: reminds now every cell that has not acknowledged the pack (the latest pack
+/// sent when none is named), except those already reminded today.
+async fn remind_now(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
+    let c = &ctx.catalog;
+    let pack_id = if arg.is_empty() {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state IN ('running', 'paused', 'done') ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&ctx.pool)
+        .await?
+    } else {
+        match arg.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return super::say(
+                    bot,
+                    &ctx.limiter,
+                    chat,
+                    c.t(locale, "remind-usage", Args::new().user("given", arg)),
+                )
+                .await;
+            }
+        }
+    };
+    let pack = match pack_id {
+        Some(id) => store::get(&ctx.pool, id).await?,
+        None => None,
+    };
+    let Some(pack) = pack.filter(|p| matches!(p.status.as_str(), "sending" | "sent")) else {
+        let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
+        return super::say(bot, &ctx.limiter, chat, c.t(locale, key, Args::new().user("given", arg))).await;
+    };
+    let now = Utc::now();
+    let today = now.with_timezone(&ctx.config.timezone).date_naive();
+    let started = crate::reminders::remind(
+        &ctx.pool,
+        &ctx.config,
+        today,
+        Some(pack.id),
+        true,
+        Actor::User(user_id),
+        now.timestamp(),
+    )
+    .await?;
+    let cells: i64 = started.iter().map(|s| s.targeted).sum();
+    let name = crate::packs::message::name(&pack.title, pack.period(), locale);
+    let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
+    super::say(bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
 }

@@ -137,3 +137,49 @@ pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> an
     tx.commit().await?;
     Ok(changed)
 }
+
+/// Sends a pack's documents to one cell again, at its request (a `resend` broadcast of one
+/// delivery). False when the same request is still waiting to go out.
+pub async fn resend(pool: &SqlitePool, target: &crate::acks::Target, actor: Actor, now: i64) -> anyhow::Result<bool> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+         WHERE b.kind = 'resend' AND b.pack_id = ? AND d.cell_id = ? AND d.state IN ('pending', 'sending')",
+    )
+    .bind(target.pack_id)
+    .bind(target.cell_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if waiting > 0 {
+        return Ok(false);
+    }
+    let broadcast_id: i64 = sqlx::query_scalar(
+        "INSERT INTO broadcasts (pack_id, kind, state, targeted, started_by, created_at, reported_at)
+         VALUES (?, 'resend', 'running', 1, ?, ?, ?) RETURNING id",
+    )
+    .bind(target.pack_id)
+    .bind(actor.user_id())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at) VALUES (?, ?, ?, 'pending', ?)")
+        .bind(broadcast_id)
+        .bind(target.cell_id)
+        .bind(target.chat_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "packs.resend",
+        Some(&target.pack_id.to_string()),
+        "ok",
+        json!({ "broadcast_id": broadcast_id, "cell_id": target.cell_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(pack_id = target.pack_id, cell_id = target.cell_id, broadcast_id, "documents sent again on request");
+    Ok(true)
+}

@@ -38,10 +38,31 @@ use crate::packs::period::Period;
 /// within this time.
 const STATE_TTL: Duration = Duration::from_millis(300);
 
+/// How often the limiter forgets the chats it no longer holds back.
+const PRUNE_EVERY: Duration = Duration::from_secs(2);
+
 /// The acknowledge button's label (the same in every language, as cells know it).
 pub const ACK_BUTTON: &str = "✅ Đã nhận";
 /// The report button's label.
 pub const REPORT_BUTTON: &str = "📝 Báo cáo";
+
+/// What a broadcast sends: the pack itself, a reminder of it, or its documents again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pack,
+    Reminder,
+    Resend,
+}
+
+/// The buttons under a pack's message (and its reminders): `a:<delivery>` acknowledges,
+/// `r:<delivery>` starts a report. Callback data stays far under Telegram's 64 bytes.
+pub fn buttons(delivery_id: i64, report: bool) -> InlineKeyboardMarkup {
+    let mut row = vec![InlineKeyboardButton::callback(ACK_BUTTON, format!("a:{delivery_id}"))];
+    if report {
+        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{delivery_id}")));
+    }
+    InlineKeyboardMarkup::new([row])
+}
 
 /// Tunables that are not configuration (tests shorten them).
 #[derive(Debug, Clone)]
@@ -100,7 +121,8 @@ pub struct Worker {
     limiter: Arc<Limiter>,
     options: WorkerOptions,
     packs: Mutex<HashMap<i64, Arc<PackContent>>>,
-    broadcast_packs: Mutex<HashMap<i64, i64>>,
+    /// Each broadcast's pack and kind.
+    broadcast_packs: Mutex<HashMap<i64, (i64, Kind)>>,
     /// Broadcast states as last read, and when.
     states: Mutex<HashMap<i64, (String, std::time::Instant)>>,
 }
@@ -190,9 +212,15 @@ impl Worker {
         let needed = (self.config.delivery.messages_per_second as usize).saturating_mul(4).max(64);
         let slots = Arc::new(Semaphore::new(self.options.in_flight.min(needed)));
         let mut tasks = JoinSet::new();
-        let mut idle_rounds = 0u32;
+        let mut pruned = std::time::Instant::now();
         while !stop.is_cancelled() {
             while tasks.try_join_next().is_some() {}
+            // the limiter remembers each chat it let through; forget those past their wait, so that
+            // its memory follows the sending rate, not the number of cells
+            if pruned.elapsed() >= PRUNE_EVERY {
+                self.limiter.forget_idle();
+                pruned = std::time::Instant::now();
+            }
             let free = slots.available_permits() as i64;
             if free == 0 {
                 tokio::select! {
@@ -215,10 +243,6 @@ impl Worker {
                 if let Err(e) = self.finish_broadcasts().await {
                     tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
                 }
-                idle_rounds += 1;
-                if idle_rounds.is_multiple_of(600) {
-                    self.limiter.forget_idle();
-                }
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tasks.join_next(), if !tasks.is_empty() => {}
@@ -226,7 +250,6 @@ impl Worker {
                 }
                 continue;
             }
-            idle_rounds = 0;
             for row in batch {
                 let permit = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
                 let me = self.clone();
@@ -258,21 +281,26 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    async fn pack_of(&self, broadcast_id: i64) -> anyhow::Result<Arc<PackContent>> {
+    async fn pack_of(&self, broadcast_id: i64) -> anyhow::Result<(Arc<PackContent>, Kind)> {
         let known = self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
-        let pack_id = match known {
+        let (pack_id, kind) = match known {
             Some(p) => p,
             None => {
-                let p: i64 = sqlx::query_scalar("SELECT pack_id FROM broadcasts WHERE id = ?")
+                let (p, kind): (i64, String) = sqlx::query_as("SELECT pack_id, kind FROM broadcasts WHERE id = ?")
                     .bind(broadcast_id)
                     .fetch_one(&self.pool)
                     .await?;
-                self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, p);
-                p
+                let kind = match kind.as_str() {
+                    "reminder" => Kind::Reminder,
+                    "resend" => Kind::Resend,
+                    _ => Kind::Pack,
+                };
+                self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, (p, kind));
+                (p, kind)
             }
         };
         if let Some(p) = self.packs.lock().unwrap_or_else(|e| e.into_inner()).get(&pack_id) {
-            return Ok(p.clone());
+            return Ok((p.clone(), kind));
         }
         let pack = crate::packs::store::get(&self.pool, pack_id)
             .await?
@@ -299,13 +327,31 @@ impl Worker {
                 .collect(),
             uploading: tokio::sync::Mutex::new(()),
         });
-        Ok(self.packs.lock().unwrap_or_else(|e| e.into_inner()).entry(pack_id).or_insert(content).clone())
+        Ok((self.packs.lock().unwrap_or_else(|e| e.into_inner()).entry(pack_id).or_insert(content).clone(), kind))
+    }
+
+    /// The pack delivery to this cell a reminder or a resend belongs to: its buttons answer that one.
+    async fn original_delivery(&self, broadcast_id: i64, cell_id: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+             WHERE b.pack_id = (SELECT pack_id FROM broadcasts WHERE id = ?) AND b.kind = 'pack' AND d.cell_id = ?
+             ORDER BY d.id DESC LIMIT 1",
+        )
+        .bind(broadcast_id)
+        .bind(cell_id)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Sends one delivery to the end (or to a verdict that stops it).
     async fn deliver(&self, mut d: Claimed) -> anyhow::Result<()> {
-        let pack = self.pack_of(d.broadcast_id).await?;
+        let (pack, kind) = self.pack_of(d.broadcast_id).await?;
         let locale = self.locale(d.chat_id).await;
+        // a reminder's buttons answer the pack's own delivery
+        let answers = match kind {
+            Kind::Pack => Some(d.id),
+            Kind::Reminder | Kind::Resend => self.original_delivery(d.broadcast_id, d.cell_id).await?,
+        };
         loop {
             let sending_docs = d.step == 0 && !pack.docs.is_empty();
             // the broadcast may have been paused or cancelled since this delivery was claimed
@@ -320,8 +366,11 @@ impl Worker {
                 return Ok(());
             }
             self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 }).await;
-            let result =
-                if sending_docs { self.send_docs(&d, &pack).await } else { self.send_message(&d, &pack, locale).await };
+            let result = if sending_docs {
+                self.send_docs(&d, &pack).await
+            } else {
+                self.send_message(&d, &pack, locale, kind, answers).await
+            };
             match result {
                 Ok(ids) if sending_docs => {
                     sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
@@ -511,28 +560,29 @@ impl Worker {
         d: &Claimed,
         pack: &PackContent,
         locale: Locale,
+        kind: Kind,
+        answers: Option<i64>,
     ) -> Result<Vec<i64>, teloxide::RequestError> {
-        let text = message::render(
-            &self.catalog,
-            locale,
-            &PackText {
-                title: &pack.title,
-                period: pack.period,
-                body_html: &pack.body_html,
-                deadline: pack.deadline,
-                report_prompt: pack.report.as_deref(),
-                attachments: pack.docs.len(),
-            },
-        );
-        let mut row = vec![InlineKeyboardButton::callback(ACK_BUTTON, format!("a:{}", d.id))];
-        if pack.report.is_some() {
-            row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{}", d.id)));
+        let text = match kind {
+            Kind::Pack => message::render(
+                &self.catalog,
+                locale,
+                &PackText {
+                    title: &pack.title,
+                    period: pack.period,
+                    body_html: &pack.body_html,
+                    deadline: pack.deadline,
+                    report_prompt: pack.report.as_deref(),
+                    attachments: pack.docs.len(),
+                },
+            ),
+            Kind::Reminder => message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline),
+            Kind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
+        };
+        let mut req = self.bot.send_message(ChatId(d.chat_id), text).parse_mode(ParseMode::Html);
+        if let (Some(answers), Kind::Pack | Kind::Reminder) = (answers, kind) {
+            req = req.reply_markup(buttons(answers, pack.report.is_some()));
         }
-        let mut req = self
-            .bot
-            .send_message(ChatId(d.chat_id), text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(InlineKeyboardMarkup::new([row]));
         if self.config.delivery.paid_broadcast {
             req = req.allow_paid_broadcast(true);
         }

@@ -42,6 +42,28 @@ pub fn render(catalog: &Catalog, locale: Locale, p: &PackText<'_>) -> String {
     out
 }
 
+/// "«Title» (Quý IV/2023)": how a pack is named in short messages.
+pub fn name(title: &str, period: Option<Period>, locale: Locale) -> String {
+    match period {
+        Some(p) => format!("«{}» ({})", escape(title), p.label(locale)),
+        None => format!("«{}»", escape(title)),
+    }
+}
+
+/// A reminder of a pack the cell has not acknowledged (sent with the pack's buttons).
+pub fn reminder(catalog: &Catalog, locale: Locale, title: &str, period: Option<Period>, deadline: NaiveDate) -> String {
+    catalog.t(
+        locale,
+        "remind-cell",
+        Args::new().raw("pack", name(title, period, locale)).raw("date", deadline.format("%d/%m/%Y").to_string()),
+    )
+}
+
+/// The note after a pack's documents sent again at the cell's request.
+pub fn resent(catalog: &Catalog, locale: Locale, title: &str, period: Option<Period>) -> String {
+    catalog.t(locale, "resent-note", Args::new().raw("pack", name(title, period, locale)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Loa's end-to-end tests: one test binary (so the crate links once), one module per area.
 //! Everything that talks to Telegram runs against the in-process Bot API simulator.
 
+mod answers;
 mod binding;
 mod bot_chat;
 mod cli;

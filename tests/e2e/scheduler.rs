@@ -104,7 +104,9 @@ async fn slots_send_their_pack_and_an_empty_slot_is_reported_once() {
     // Loa's first run: slots that fired before are recorded, not reported
     let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 10, 5, 9, 0)).await.unwrap();
     assert!(t.empty_slots.is_empty());
-    assert_eq!(t.next, Some(at(&f, 2023, 11, 1, 8, 0)), "the monthly slot of November");
+    assert_eq!(t.next, Some(at(&f, 2023, 10, 6, 8, 0)), "the reminders slot, the next morning");
+    let monthly = schedule::next_firing(&f.config.schedule.monthly_slot, &f.config, at(&f, 2023, 10, 5, 9, 0));
+    assert_eq!(monthly, Some(at(&f, 2023, 11, 1, 8, 0)), "the monthly slot of November");
 
     // the December pack waits in its slot
     let dec = pack(&f, PackKind::Monthly, "2023-12").await;

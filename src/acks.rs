@@ -1,0 +1,191 @@
+//! Acknowledgements: a cell says it received a pack by pressing `✅ Đã nhận` (or by sending a
+//! report). At most one per pack and cell; the first one counts, with who pressed and when, and is
+//! late when it comes after the pack's deadline. It is written before anyone is told.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A delivery a button or a report refers to: a pack's message to one cell.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Target {
+    pub delivery_id: i64,
+    pub pack_id: i64,
+    pub cell_id: i64,
+    pub chat_id: i64,
+    /// The message with the buttons.
+    pub ack_message_id: Option<i64>,
+    pub title: String,
+    pub period: Option<String>,
+    /// The pack's deadline (local date).
+    pub deadline: Option<String>,
+    pub report_prompt: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+impl Target {
+    pub fn deadline(&self) -> Option<NaiveDate> {
+        self.deadline.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// Is `at` after the deadline (the end of its day, in `tz`)?
+    pub fn is_late(&self, at: i64, tz: Tz) -> bool {
+        self.deadline().is_some_and(|d| at >= end_of_day(d, tz))
+    }
+
+    pub fn period(&self) -> Option<crate::packs::period::Period> {
+        self.period.as_deref().and_then(|p| crate::packs::period::Period::parse(p).ok())
+    }
+}
+
+/// The first instant after local day `d`.
+pub fn end_of_day(d: NaiveDate, tz: Tz) -> i64 {
+    let next = d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&next)
+        .earliest()
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|| Utc.from_utc_datetime(&next).timestamp())
+}
+
+/// The local date of `at`.
+pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id, d.ack_message_id, p.title, p.period,
+        p.deadline, p.report_prompt, d.sent_at
+     FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id";
+
+/// The pack delivery `delivery_id`, when it was sent to `chat_id` (and so may be answered from
+/// there). Anything else (another chat's button, a made-up number, a delivery not sent) is `None`.
+pub async fn target_in_chat(pool: &SqlitePool, delivery_id: i64, chat_id: i64) -> sqlx::Result<Option<Target>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TARGET} WHERE d.id = ? AND d.chat_id = ? AND b.kind = 'pack' AND d.state = 'sent'"
+    )))
+    .bind(delivery_id)
+    .bind(chat_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The packs sent to `cell_id`, newest first (at most `limit`).
+pub async fn sent_to_cell(pool: &SqlitePool, cell_id: i64, limit: i64) -> sqlx::Result<Vec<Target>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TARGET} WHERE d.cell_id = ? AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT ?"
+    )))
+    .bind(cell_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// An acknowledgement as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Ack {
+    pub user_id: i64,
+    pub user_name: String,
+    pub at: i64,
+    pub late: bool,
+    pub via: String,
+}
+
+/// What pressing the button did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// This press was the cell's acknowledgement.
+    Recorded(Ack),
+    /// The cell had acknowledged already: nothing changed.
+    Already(Ack),
+}
+
+/// The cell's acknowledgement of the pack, if any.
+pub async fn of(conn: &mut SqliteConnection, pack_id: i64, cell_id: i64) -> sqlx::Result<Option<Ack>> {
+    sqlx::query_as("SELECT user_id, user_name, at, late, via FROM acks WHERE pack_id = ? AND cell_id = ?")
+        .bind(pack_id)
+        .bind(cell_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Records the cell's acknowledgement of the target's pack inside `conn`'s transaction, unless
+/// there is one already. `via` is "button" or "report".
+pub async fn record_in(
+    conn: &mut SqliteConnection,
+    target: &Target,
+    user_id: i64,
+    user_name: &str,
+    at: i64,
+    tz: Tz,
+    via: &str,
+) -> sqlx::Result<Outcome> {
+    let late = target.is_late(at, tz);
+    let inserted = sqlx::query(
+        "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pack_id, cell_id) DO NOTHING",
+    )
+    .bind(target.pack_id)
+    .bind(target.cell_id)
+    .bind(target.delivery_id)
+    .bind(user_id)
+    .bind(user_name)
+    .bind(at)
+    .bind(late)
+    .bind(via)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let ack = of(conn, target.pack_id, target.cell_id).await?.expect("an ack was just written or found");
+    Ok(if inserted == 1 { Outcome::Recorded(ack) } else { Outcome::Already(ack) })
+}
+
+/// Records an acknowledgement by button, in its own transaction.
+pub async fn acknowledge(
+    pool: &SqlitePool,
+    target: &Target,
+    user_id: i64,
+    user_name: &str,
+    at: i64,
+    tz: Tz,
+) -> sqlx::Result<Outcome> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let out = record_in(&mut tx, target, user_id, user_name, at, tz, "button").await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A person's name as Telegram gives it: first and last name, else the username, else the id.
+pub fn display_name(user: &teloxide::types::User) -> String {
+    let full = user.full_name();
+    let full = full.trim();
+    if !full.is_empty() {
+        return full.chars().take(128).collect();
+    }
+    user.username.clone().map(|u| format!("@{u}")).unwrap_or_else(|| user.id.0.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_day_ends_at_local_midnight() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let d = NaiveDate::from_ymd_opt(2023, 10, 15).unwrap();
+        // 2023-10-16 00:00 +07:00 = 2023-10-15 17:00 UTC
+        assert_eq!(end_of_day(d, tz), Utc.with_ymd_and_hms(2023, 10, 15, 17, 0, 0).unwrap().timestamp());
+        let t = Target {
+            delivery_id: 1,
+            pack_id: 1,
+            cell_id: 1,
+            chat_id: 1,
+            ack_message_id: None,
+            title: String::new(),
+            period: None,
+            deadline: Some("2023-10-15".into()),
+            report_prompt: None,
+            sent_at: None,
+        };
+        assert!(!t.is_late(end_of_day(d, tz) - 1, tz));
+        assert!(t.is_late(end_of_day(d, tz), tz));
+    }
+}

@@ -1,0 +1,565 @@
+//! What cells do in their chat: acknowledge a pack (`a:<delivery>`), report on it (`r:<delivery>`
+//! or `/report`, a dialogue of four answers kept in SQLite per chat and member), list their recent
+//! packs (`/packs`) and have a pack's documents sent again (`d:<delivery>`).
+//!
+//! A button is honoured only in the chat its delivery went to: any other callback data (forged,
+//! from another chat, or of a delivery that does not exist) is refused and logged. Every
+//! acknowledgement and report is written before anyone is told.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use teloxide::prelude::*;
+use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyMarkup};
+
+use super::{Ctx, HandlerResult, say, say_with};
+use crate::acks::{self, Ack, Outcome, Target};
+use crate::audit::{self, Actor};
+use crate::delivery::worker::REPORT_BUTTON;
+use crate::i18n::{Args, Locale, escape};
+use crate::packs::message;
+use crate::reports::{self, Invalid, NewReport};
+
+const DATE: u8 = 1;
+const ATTENDANCE: u8 = 2;
+const TEXT: u8 = 3;
+const ATTACHMENT: u8 = 4;
+
+/// A report being written: which delivery it answers and the answers so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ReportDraft {
+    pub delivery_id: i64,
+    pub step: u8,
+    pub meeting_date: Option<String>,
+    pub attendance: Option<i64>,
+    pub body: Option<String>,
+}
+
+/// What a button asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Ack(i64),
+    Report(i64),
+    Resend(i64),
+}
+
+impl Button {
+    /// Reads callback data; anything that is not one of Loa's buttons is `None`.
+    pub fn parse(data: &str) -> Option<Button> {
+        let (kind, id) = data.split_once(':')?;
+        if id.is_empty() || id.len() > 18 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "a" => Some(Button::Ack(id)),
+            "r" => Some(Button::Report(id)),
+            "d" => Some(Button::Resend(id)),
+            _ => None,
+        }
+    }
+
+    fn delivery(self) -> i64 {
+        match self {
+            Button::Ack(d) | Button::Report(d) | Button::Resend(d) => d,
+        }
+    }
+}
+
+fn name_of(t: &Target, locale: Locale) -> String {
+    message::name(&t.title, t.period(), locale)
+}
+
+/// The buttons of a pack's message once acknowledged: who and when, and the report button.
+pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) -> InlineKeyboardMarkup {
+    let label = ctx.catalog.t(
+        locale,
+        "ack-button-done",
+        Args::new().raw("name", ack.user_name.clone()).raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
+    );
+    let mut row = vec![InlineKeyboardButton::callback(label, format!("a:{}", t.delivery_id))];
+    if t.report_prompt.is_some() {
+        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{}", t.delivery_id)));
+    }
+    InlineKeyboardMarkup::new([row])
+}
+
+/// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
+/// reminder). A failure here is logged: the acknowledgement is stored already.
+async fn show_ack(bot: &Bot, ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
+    let locale = ctx.locale(ChatId(t.chat_id)).await;
+    let markup = acknowledged_buttons(ctx, locale, t, ack);
+    let mut ids: Vec<i32> = t.ack_message_id.map(|m| m as i32).into_iter().collect();
+    if let Some(p) = pressed
+        && !ids.contains(&p.0)
+    {
+        ids.push(p.0);
+    }
+    for id in ids {
+        ctx.limiter.acquire(t.chat_id, 1).await;
+        if let Err(e) =
+            bot.edit_message_reply_markup(ChatId(t.chat_id), MessageId(id)).reply_markup(markup.clone()).await
+        {
+            tracing::warn!(chat_id = t.chat_id, message_id = id, error = %crate::logging::redact(&e.to_string()), "failed to show the acknowledgement on the buttons");
+        }
+    }
+}
+
+async fn answer(bot: &Bot, q: &CallbackQuery, text: String, alert: bool) {
+    let mut req = bot.answer_callback_query(q.id.clone()).text(text);
+    if alert {
+        req = req.show_alert(true);
+    }
+    if let Err(e) = req.await {
+        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to answer a button press");
+    }
+}
+
+/// A button press.
+pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let user = q.from.id.0 as i64;
+    let chat = q.message.as_ref().map(|m| m.chat().id);
+    let locale = match chat {
+        Some(c) => ctx.locale(c).await,
+        None => ctx.config.default_locale,
+    };
+    let button = q.data.as_deref().and_then(Button::parse);
+    let target = match (button, chat) {
+        (Some(b), Some(c)) => acks::target_in_chat(&ctx.pool, b.delivery(), c.0).await?,
+        _ => None,
+    };
+    let (Some(button), Some(target)) = (button, target) else {
+        tracing::warn!(
+            user_id = user,
+            chat_id = chat.map(|c| c.0),
+            data = q.data.as_deref().unwrap_or(""),
+            "button refused: it does not belong to a pack sent to this chat"
+        );
+        let mut conn = ctx.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            Actor::User(user),
+            "callback.refused",
+            chat.map(|c| c.0.to_string()).as_deref(),
+            "refused",
+            json!({ "data": q.data.as_deref().unwrap_or("").chars().take(64).collect::<String>() }),
+        )
+        .await?;
+        answer(&bot, &q, ctx.catalog.s(locale, "button-invalid"), true).await;
+        return Ok(());
+    };
+    let pressed = q.message.as_ref().map(|m| m.id());
+    match button {
+        Button::Ack(_) => {
+            let now = crate::db::now();
+            let name = acks::display_name(&q.from);
+            match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await? {
+                Outcome::Recorded(ack) => {
+                    tracing::info!(
+                        pack_id = target.pack_id,
+                        cell_id = target.cell_id,
+                        user_id = user,
+                        late = ack.late,
+                        "acknowledged"
+                    );
+                    let key = if ack.late { "ack-recorded-late" } else { "ack-recorded" };
+                    answer(&bot, &q, ctx.catalog.s(locale, key), false).await;
+                    show_ack(&bot, &ctx, &target, &ack, pressed).await;
+                }
+                Outcome::Already(ack) => {
+                    let text = ctx.catalog.t(
+                        locale,
+                        "ack-already",
+                        Args::new()
+                            .raw("name", ack.user_name.clone())
+                            .raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
+                    );
+                    answer(&bot, &q, text, false).await;
+                }
+            }
+            Ok(())
+        }
+        Button::Report(_) => {
+            answer(&bot, &q, String::new(), false).await;
+            begin_report(&bot, &ctx, &target, &q.from, locale).await
+        }
+        Button::Resend(_) => {
+            let started =
+                crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::db::now()).await?;
+            let key = if started { "resend-started" } else { "resend-pending" };
+            answer(&bot, &q, ctx.catalog.s(locale, key), false).await;
+            Ok(())
+        }
+    }
+}
+
+fn dialogue_key(msg: &Message) -> (i64, i64) {
+    (msg.chat.id.0, msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0))
+}
+
+async fn load(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<Option<ReportDraft>> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'report'")
+            .bind(chat)
+            .bind(user)
+            .fetch_optional(&ctx.pool)
+            .await?;
+    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+async fn save(ctx: &Ctx, (chat, user): (i64, i64), d: &ReportDraft) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, 'report', ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(chat)
+    .bind(user)
+    .bind(serde_json::to_string(d)?)
+    .bind(crate::db::now())
+    .execute(&ctx.pool)
+    .await?;
+    Ok(())
+}
+
+/// Drops the report this member is writing in this chat, if any (`/cancel`).
+pub(super) async fn cancel_report(ctx: &Ctx, chat: i64, user: i64) -> anyhow::Result<bool> {
+    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'report'")
+        .bind(chat)
+        .bind(user)
+        .execute(&ctx.pool)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The report this member is writing in this chat, for a message that is not a command.
+pub(super) async fn active_report(msg: Message, ctx: Arc<Ctx>) -> Option<ReportDraft> {
+    if msg.text().is_some_and(|t| t.starts_with('/')) {
+        return None;
+    }
+    load(&ctx, dialogue_key(&msg)).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "failed to read the report dialogue");
+        None
+    })
+}
+
+/// Starts (or restarts) a member's report on a pack.
+async fn begin_report(bot: &Bot, ctx: &Ctx, t: &Target, from: &teloxide::types::User, locale: Locale) -> HandlerResult {
+    let chat = ChatId(t.chat_id);
+    let c = &ctx.catalog;
+    if t.report_prompt.is_none() {
+        return say(
+            bot,
+            &ctx.limiter,
+            chat,
+            c.t(locale, "report-not-asked", Args::new().raw("pack", name_of(t, locale))),
+        )
+        .await;
+    }
+    let now = crate::db::now();
+    let existing = reports::current(&ctx.pool, t.pack_id, t.cell_id).await?;
+    if existing.is_some() && t.is_late(now, ctx.config.timezone) {
+        return say(bot, &ctx.limiter, chat, c.t(locale, "report-closed", Args::new().raw("pack", name_of(t, locale))))
+            .await;
+    }
+    let draft = ReportDraft { delivery_id: t.delivery_id, step: DATE, ..Default::default() };
+    save(ctx, (t.chat_id, from.id.0 as i64), &draft).await?;
+    let mut intro = c.t(
+        locale,
+        "report-intro",
+        Args::new()
+            .raw("who", mention(from))
+            .raw("pack", name_of(t, locale))
+            .user("prompt", t.report_prompt.as_deref().unwrap_or("")),
+    );
+    if let Some(r) = existing {
+        intro.push_str("\n\n");
+        intro.push_str(&c.t(
+            locale,
+            "report-correcting",
+            Args::new().raw("time", crate::dates::chat(r.at, ctx.config.timezone)),
+        ));
+    }
+    say(bot, &ctx.limiter, chat, intro).await?;
+    ask(bot, ctx, chat, from, locale, DATE).await
+}
+
+/// A link that mentions the member, so that in a group the question is forced on them only.
+fn mention(user: &teloxide::types::User) -> String {
+    format!("<a href=\"tg://user?id={}\">{}</a>", user.id.0, escape(&acks::display_name(user)))
+}
+
+async fn ask(
+    bot: &Bot,
+    ctx: &Ctx,
+    chat: ChatId,
+    from: &teloxide::types::User,
+    locale: Locale,
+    step: u8,
+) -> HandlerResult {
+    let key = match step {
+        DATE => "report-ask-date",
+        ATTENDANCE => "report-ask-attendance",
+        TEXT => "report-ask-text",
+        _ => "report-ask-attachment",
+    };
+    let text = ctx.catalog.t(locale, key, Args::new().raw("who", mention(from)).raw("max", reports::MAX_TEXT as i64));
+    let placeholder = ctx.catalog.s(locale, &format!("{key}-hint"));
+    let markup = ReplyMarkup::ForceReply(ForceReply::new().selective().input_field_placeholder(Some(placeholder)));
+    say_with(bot, &ctx.limiter, chat, text, Some(markup)).await
+}
+
+/// `/report` in a cell's chat: the one open pack, or a choice among them.
+pub(super) async fn on_report_command(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale) -> HandlerResult {
+    let chat = msg.chat.id;
+    let c = &ctx.catalog;
+    let Some(from) = msg.from.as_ref() else { return Ok(()) };
+    let mut conn = ctx.pool.acquire().await?;
+    let Some(cell) = crate::cells::by_chat(&mut conn, chat.0).await? else {
+        return say(bot, &ctx.limiter, chat, c.s(locale, "cell-only")).await;
+    };
+    drop(conn);
+    let now = crate::db::now();
+    let mut open = Vec::new();
+    for t in acks::sent_to_cell(&ctx.pool, cell.id, 20).await? {
+        if t.report_prompt.is_none() {
+            continue;
+        }
+        let reported = reports::current(&ctx.pool, t.pack_id, t.cell_id).await?.is_some();
+        if !reported || !t.is_late(now, ctx.config.timezone) {
+            open.push((t, reported));
+        }
+    }
+    match open.len() {
+        0 => say(bot, &ctx.limiter, chat, c.s(locale, "report-none-open")).await,
+        1 => begin_report(bot, ctx, &open[0].0, from, locale).await,
+        _ => {
+            let rows: Vec<Vec<InlineKeyboardButton>> = open
+                .iter()
+                .take(8)
+                .map(|(t, reported)| {
+                    let mark = if *reported { "✏️ " } else { "📝 " };
+                    let label = match t.period() {
+                        Some(p) => format!("{mark}{} — {}", p.label(locale), t.title),
+                        None => format!("{mark}{}", t.title),
+                    };
+                    vec![InlineKeyboardButton::callback(
+                        label.chars().take(60).collect::<String>(),
+                        format!("r:{}", t.delivery_id),
+                    )]
+                })
+                .collect();
+            say_with(
+                bot,
+                &ctx.limiter,
+                chat,
+                c.s(locale, "report-choose"),
+                Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))),
+            )
+            .await
+        }
+    }
+}
+
+/// An answer in a report dialogue.
+pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
+    let chat = msg.chat.id;
+    let key = dialogue_key(&msg);
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let Some(from) = msg.from.clone() else { return Ok(()) };
+    let Some(target) = acks::target_in_chat(&ctx.pool, d.delivery_id, chat.0).await? else {
+        cancel_report(&ctx, key.0, key.1).await?;
+        return say(&bot, &ctx.limiter, chat, c.s(locale, "report-gone")).await;
+    };
+    let tz = ctx.config.timezone;
+    let today = acks::local_date(chrono::Utc::now(), tz);
+    let text = msg.text().or(msg.caption()).unwrap_or("");
+    let wrong = |e: Invalid| {
+        let mut args = Args::new().raw("who", mention(&from));
+        if let Invalid::TooLong(n) = e {
+            args = args.raw("count", n as i64).raw("max", reports::MAX_TEXT as i64);
+        }
+        if e == Invalid::CountOutOfRange {
+            args = args.raw("max", reports::MAX_ATTENDANCE);
+        }
+        c.t(locale, e.key(), args)
+    };
+    let answering = d.step;
+    let result: Result<(), Invalid> = match d.step {
+        DATE => reports::parse_meeting_date(text, today).map(|date| {
+            d.meeting_date = Some(date.to_string());
+            d.step = ATTENDANCE;
+        }),
+        ATTENDANCE => reports::parse_attendance(text).map(|n| {
+            d.attendance = Some(n);
+            d.step = TEXT;
+        }),
+        TEXT => reports::check_text(text).map(|body| {
+            d.body = Some(body);
+            d.step = ATTACHMENT;
+        }),
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        say(&bot, &ctx.limiter, chat, wrong(e)).await?;
+        return ask(&bot, &ctx, chat, &from, locale, d.step).await;
+    }
+    if answering != ATTACHMENT {
+        save(&ctx, key, &d).await?;
+        return ask(&bot, &ctx, chat, &from, locale, d.step).await;
+    }
+    // the last step: a photo, a document, or "no"
+    let attachment = if let Some(p) = msg.photo().and_then(|p| p.last()) {
+        Some((p.file.id.0.clone(), "photo".to_string()))
+    } else if let Some(doc) = msg.document() {
+        Some((doc.file.id.0.clone(), "document".to_string()))
+    } else if is_no(&ctx, text) {
+        None
+    } else {
+        say(&bot, &ctx.limiter, chat, c.t(locale, "report-bad-attachment", Args::new().raw("who", mention(&from))))
+            .await?;
+        return ask(&bot, &ctx, chat, &from, locale, ATTACHMENT).await;
+    };
+    let (Some(date), Some(attendance), Some(body)) = (d.meeting_date.clone(), d.attendance, d.body.clone()) else {
+        cancel_report(&ctx, key.0, key.1).await?;
+        return say(&bot, &ctx.limiter, chat, c.s(locale, "report-gone")).await;
+    };
+    let report = NewReport {
+        user_id: key.1,
+        user_name: acks::display_name(&from),
+        meeting_date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")?,
+        attendance,
+        body,
+        attachment,
+    };
+    let now = crate::db::now();
+    let stored = reports::store(&ctx.pool, &target, &report, now, tz, Some(key)).await?;
+    tracing::info!(
+        pack_id = target.pack_id,
+        cell_id = target.cell_id,
+        report_id = stored.report_id,
+        corrected = stored.corrected,
+        late = stored.late,
+        "report stored"
+    );
+    let mut summary = c.t(
+        locale,
+        if stored.corrected { "report-saved-corrected" } else { "report-saved" },
+        Args::new()
+            .raw("pack", name_of(&target, locale))
+            .raw("date", report.meeting_date.format("%d/%m/%Y").to_string())
+            .raw("attendance", report.attendance)
+            .user("body", &report.body)
+            .raw(
+                "attachment",
+                match report.attachment.as_ref().map(|a| a.1.as_str()) {
+                    Some("photo") => c.s(locale, "report-with-photo"),
+                    Some(_) => c.s(locale, "report-with-document"),
+                    None => c.s(locale, "report-without-attachment"),
+                },
+            ),
+    );
+    summary.push('\n');
+    if stored.late {
+        summary.push_str(&c.s(locale, "report-late-note"));
+    } else if let Some(deadline) = target.deadline() {
+        summary.push_str(&c.t(
+            locale,
+            "report-until",
+            Args::new().raw("date", deadline.format("%d/%m/%Y").to_string()),
+        ));
+    }
+    say(&bot, &ctx.limiter, chat, summary).await?;
+    if let Some(ack) = stored.ack {
+        show_ack(&bot, &ctx, &target, &ack, None).await;
+    }
+    Ok(())
+}
+
+fn is_no(ctx: &Ctx, text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    ["0", "-", "no", "skip", "không", "khong", "bỏ qua", "bo qua", "ko"].contains(&t.as_str())
+        || Locale::ALL.into_iter().any(|l| ctx.catalog.s(l, "report-skip").to_lowercase() == t)
+}
+
+/// `/packs` in a cell's chat: its recent packs, each with its state, and buttons to have
+/// documents sent again.
+pub(super) async fn list_cell_packs(bot: &Bot, chat: ChatId, cell_id: i64, ctx: &Ctx, locale: Locale) -> HandlerResult {
+    let c = &ctx.catalog;
+    let tz = ctx.config.timezone;
+    let sent = acks::sent_to_cell(&ctx.pool, cell_id, 10).await?;
+    if sent.is_empty() {
+        return say(bot, &ctx.limiter, chat, c.s(locale, "cell-packs-none")).await;
+    }
+    let mut lines = vec![c.s(locale, "cell-packs-title")];
+    let mut rows = Vec::new();
+    for t in &sent {
+        let mut conn = ctx.pool.acquire().await?;
+        let ack = acks::of(&mut conn, t.pack_id, t.cell_id).await?;
+        drop(conn);
+        let ack_text = match &ack {
+            Some(a) => c.t(
+                locale,
+                "cell-pack-acked",
+                Args::new().raw("name", escape(&a.user_name)).raw("time", crate::dates::chat(a.at, tz)),
+            ),
+            None => c.s(locale, "cell-pack-not-acked"),
+        };
+        let report_text = if t.report_prompt.is_some() {
+            match reports::current(&ctx.pool, t.pack_id, t.cell_id).await? {
+                Some(r) => c.t(locale, "cell-pack-reported", Args::new().raw("time", crate::dates::chat(r.at, tz))),
+                None => c.s(locale, "cell-pack-not-reported"),
+            }
+        } else {
+            String::new()
+        };
+        lines.push(
+            c.t(
+                locale,
+                "cell-pack-line",
+                Args::new()
+                    .raw("pack", name_of(t, locale))
+                    .raw("sent", t.sent_at.map(|s| crate::dates::chat_date(s, tz)).unwrap_or_default())
+                    .raw("deadline", t.deadline().map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default())
+                    .raw("ack", ack_text)
+                    .raw("report", report_text),
+            ),
+        );
+        let docs: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE pack_id = ?")
+            .bind(t.pack_id)
+            .fetch_one(&ctx.pool)
+            .await?;
+        if docs > 0 && rows.len() < 8 {
+            let label = c.t(
+                locale,
+                "cell-pack-resend",
+                Args::new().raw(
+                    "pack",
+                    match t.period() {
+                        Some(p) => p.label(locale),
+                        None => t.title.chars().take(40).collect(),
+                    },
+                ),
+            );
+            rows.push(vec![InlineKeyboardButton::callback(label, format!("d:{}", t.delivery_id))]);
+        }
+    }
+    let markup = (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)));
+    say_with(bot, &ctx.limiter, chat, lines.join("\n\n"), markup).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loas_buttons_are_read() {
+        assert_eq!(Button::parse("a:12"), Some(Button::Ack(12)));
+        assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
+        assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
+        for bad in ["", "a", "a:", "a:-1", "a:1x", "x:1", "a:99999999999999999999", "a: 1", "a:1:2"] {
+            assert_eq!(Button::parse(bad), None, "{bad}");
+        }
+    }
+}

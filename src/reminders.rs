@@ -1,0 +1,287 @@
+//! Reminders and escalation. A cell that has not acknowledged a pack is reminded
+//! `schedule.remind_after_days` after the pack reached it, and once more the day before the
+//! deadline; never twice a day for one pack (the `reminders` table is the proof). Reminders go out
+//! as a broadcast of kind `reminder` through the delivery worker: the same limits, the same
+//! durability. After the deadline, each district officer is told which of their cells did not
+//! acknowledge or report, and the board gets the province's summary, worst districts first.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::audit::{self, Actor};
+use crate::config::Config;
+use crate::delivery::broadcast::Started;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Candidate {
+    pack_id: i64,
+    cell_id: i64,
+    chat_id: i64,
+    sent_at: i64,
+    deadline: Option<String>,
+    /// The local days this cell was already reminded of this pack, comma-separated.
+    reminded: Option<String>,
+}
+
+/// Which cells are due a reminder today, by pack. With `forced` (staff asked with `/remind`), every
+/// cell that has not acknowledged is due, unless reminded today already.
+async fn due(
+    pool: &SqlitePool,
+    config: &Config,
+    today: NaiveDate,
+    only_pack: Option<i64>,
+    forced: bool,
+) -> sqlx::Result<Vec<Candidate>> {
+    let rows: Vec<Candidate> = sqlx::query_as(
+        "SELECT b.pack_id, d.cell_id, c.chat_id, d.sent_at, p.deadline,
+                (SELECT group_concat(r.day) FROM reminders r WHERE r.pack_id = b.pack_id AND r.cell_id = d.cell_id) AS reminded
+         FROM deliveries d
+         JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
+         JOIN packs p ON p.id = b.pack_id
+         JOIN cells c ON c.id = d.cell_id
+         WHERE d.state = 'sent' AND c.status = 'active' AND c.chat_id IS NOT NULL
+           AND p.status IN ('sending', 'sent')
+           AND (?1 IS NULL OR b.pack_id = ?1)
+           AND (?2 OR p.deadline IS NULL OR p.deadline >= ?3)
+           AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = d.cell_id)
+         ORDER BY b.pack_id, d.cell_id",
+    )
+    .bind(only_pack)
+    .bind(forced)
+    .bind(today.to_string())
+    .fetch_all(pool)
+    .await?;
+    let tz = config.timezone;
+    let after = Duration::days(i64::from(config.schedule.remind_after_days));
+    Ok(rows
+        .into_iter()
+        .filter(|c| {
+            let days: Vec<NaiveDate> = c
+                .reminded
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .collect();
+            if days.contains(&today) {
+                return false;
+            }
+            if forced {
+                return true;
+            }
+            let sent = crate::acks::local_date(chrono::DateTime::from_timestamp(c.sent_at, 0).unwrap_or_default(), tz);
+            let deadline = c.deadline.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let first_due = today >= sent + after && days.is_empty();
+            let last_due = deadline.is_some_and(|d| {
+                let eve = d - Duration::days(1);
+                today >= eve && today <= d && !days.iter().any(|x| *x >= eve) && sent < today
+            });
+            first_due || last_due
+        })
+        .collect())
+}
+
+/// Sends today's reminders: one `reminder` broadcast per pack with cells due. `only_pack` limits it
+/// to one pack; `forced` reminds every cell that has not acknowledged (see [`due`]).
+pub async fn remind(
+    pool: &SqlitePool,
+    config: &Config,
+    today: NaiveDate,
+    only_pack: Option<i64>,
+    forced: bool,
+    actor: Actor,
+    now: i64,
+) -> anyhow::Result<Vec<Started>> {
+    let due = due(pool, config, today, only_pack, forced).await?;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < due.len() {
+        let pack_id = due[i].pack_id;
+        let j = due[i..].iter().position(|c| c.pack_id != pack_id).map(|k| i + k).unwrap_or(due.len());
+        if let Some(s) = start(pool, pack_id, &due[i..j], today, actor, now).await? {
+            out.push(s);
+        }
+        i = j;
+    }
+    Ok(out)
+}
+
+/// One transaction: the reminder broadcast, a reminder row per cell (the once-a-day guard) and a
+/// delivery for each cell whose row was new. The deliveries start at step 1: no documents.
+async fn start(
+    pool: &SqlitePool,
+    pack_id: i64,
+    cells: &[Candidate],
+    today: NaiveDate,
+    actor: Actor,
+    now: i64,
+) -> anyhow::Result<Option<Started>> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let broadcast_id: i64 = sqlx::query_scalar(
+        "INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at, reported_at)
+         VALUES (?, 'reminder', 'running', ?, ?, ?) RETURNING id",
+    )
+    .bind(pack_id)
+    .bind(actor.user_id())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut targeted = 0i64;
+    for c in cells {
+        let fresh = sqlx::query(
+            "INSERT INTO reminders (pack_id, cell_id, day, broadcast_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(pack_id)
+        .bind(c.cell_id)
+        .bind(today.to_string())
+        .bind(broadcast_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if fresh == 0 {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at) VALUES (?, ?, ?, 'pending', 1, ?)",
+        )
+        .bind(broadcast_id)
+        .bind(c.cell_id)
+        .bind(c.chat_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        targeted += 1;
+    }
+    if targeted == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    sqlx::query("UPDATE broadcasts SET targeted = ? WHERE id = ?")
+        .bind(targeted)
+        .bind(broadcast_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "packs.remind",
+        Some(&pack_id.to_string()),
+        "ok",
+        json!({ "broadcast_id": broadcast_id, "cells": targeted, "day": today.to_string() }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(pack_id, broadcast_id, cells = targeted, "reminders started");
+    Ok(Some(Started { broadcast_id, pack_id, targeted, skipped: 0 }))
+}
+
+/// A cell behind on a pack after its deadline.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Behind {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub acknowledged: bool,
+    pub reported: bool,
+}
+
+/// One district's figures on a pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistrictLag {
+    pub district: String,
+    pub targeted: i64,
+    /// Cells that did not acknowledge, or (when a report was asked) did not report.
+    pub behind: i64,
+}
+
+/// What is said about a pack once its deadline has passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub pack_id: i64,
+    pub title: String,
+    pub period: Option<String>,
+    pub deadline: String,
+    pub report_requested: bool,
+    pub targeted: i64,
+    pub acknowledged: i64,
+    pub reported: i64,
+    /// Worst first (largest share behind).
+    pub districts: Vec<DistrictLag>,
+    /// Every cell behind, by district then code.
+    pub cells: Vec<Behind>,
+}
+
+/// Packs whose deadline passed before `today` and that were not escalated yet, each with what
+/// is to be said. The caller sends it, then calls [`mark_escalated`].
+pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Escalation>> {
+    /// id, title, period, deadline, report prompt
+    type PackRow = (i64, String, Option<String>, String, Option<String>);
+    let packs: Vec<PackRow> = sqlx::query_as(
+        "SELECT id, title, period, deadline, report_prompt FROM packs
+         WHERE status = 'sent' AND escalated_at IS NULL AND deadline IS NOT NULL AND deadline < ? ORDER BY id",
+    )
+    .bind(today.to_string())
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::new();
+    for (pack_id, title, period, deadline, report) in packs {
+        let report_requested = report.is_some();
+        let cells: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+            "SELECT c.code, c.name, c.district,
+                    EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = c.id),
+                    EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = b.pack_id AND r.cell_id = c.id)
+             FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
+             JOIN cells c ON c.id = d.cell_id
+             WHERE b.pack_id = ? AND d.state = 'sent'
+             ORDER BY c.district, c.code",
+        )
+        .bind(pack_id)
+        .fetch_all(pool)
+        .await?;
+        let mut e = Escalation {
+            pack_id,
+            title,
+            period,
+            deadline,
+            report_requested,
+            targeted: cells.len() as i64,
+            acknowledged: cells.iter().filter(|c| c.3).count() as i64,
+            reported: cells.iter().filter(|c| c.4).count() as i64,
+            districts: Vec::new(),
+            cells: Vec::new(),
+        };
+        for (code, name, district, acknowledged, reported) in cells {
+            let behind = !acknowledged || (report_requested && !reported);
+            match e.districts.last_mut() {
+                Some(d) if d.district == district => {
+                    d.targeted += 1;
+                    d.behind += i64::from(behind);
+                }
+                _ => {
+                    e.districts.push(DistrictLag { district: district.clone(), targeted: 1, behind: i64::from(behind) })
+                }
+            }
+            if behind {
+                e.cells.push(Behind { code, name, district, acknowledged, reported });
+            }
+        }
+        e.districts.sort_by(|a, b| {
+            let share = |d: &DistrictLag| d.behind as f64 / d.targeted.max(1) as f64;
+            share(b).total_cmp(&share(a)).then(b.behind.cmp(&a.behind)).then(a.district.cmp(&b.district))
+        });
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// Notes that a pack's escalation was sent.
+pub async fn mark_escalated(pool: &SqlitePool, pack_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE packs SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL")
+        .bind(now)
+        .bind(pack_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
