@@ -3,8 +3,8 @@
 //! Loa's delivery worker runs in this process against the Bot API simulator in another (`loa sim`),
 //! so that the memory and CPU measured are Loa's own. One JSON line per run. By default three runs:
 //! 2,000 cells at 30/s and 10,000 cells at 1000/s with the simulator enforcing those rates, and
-//! 100,000 cells with the simulator unlimited (Loa still at its 1000/s maximum). `--cells N
-//! --rate R|unlimited` makes one run.
+//! 100,000 cells with the simulator unlimited (Loa still at its 1000/s maximum), each in a process
+//! of its own. `--cells N --rate R|unlimited` makes one run.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -190,7 +190,17 @@ async fn main() {
             };
             vec![(n.parse().expect("--cells is a number"), rate)]
         }
-        None => vec![(2_000, Some(30)), (10_000, Some(1000)), (100_000, None)],
+        None => {
+            // each run in a fresh process of its own, so that its peak memory is its own
+            for (cells, rate) in [("2000", "30"), ("10000", "1000"), ("100000", "unlimited")] {
+                let status = Command::new(std::env::current_exe().expect("the benchmark's own path"))
+                    .args(["--cells", cells, "--rate", rate])
+                    .status()
+                    .expect("the benchmark runs itself");
+                assert!(status.success(), "the run with {cells} cells failed");
+            }
+            return;
+        }
     };
     for (cells, rate) in runs {
         println!("{}", run(cells, rate).await);

@@ -12,8 +12,11 @@ pub struct Target {
     pub delivery_id: i64,
     pub pack_id: i64,
     pub cell_id: i64,
+    /// The chat answering: the chat it was sent to, or (see [`target_in_chat`]) the cell's chat now.
     pub chat_id: i64,
-    /// The message with the buttons.
+    /// The chat the pack was sent to (the same, unless the group migrated or the cell moved).
+    pub sent_chat_id: i64,
+    /// The message with the buttons, in `sent_chat_id`.
     pub ack_message_id: Option<i64>,
     pub title: String,
     pub period: Option<String>,
@@ -52,20 +55,24 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
-const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id, d.ack_message_id, p.title, p.period,
+const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id AS chat_id, d.chat_id AS sent_chat_id, d.ack_message_id, p.title, p.period,
         p.deadline, p.report_prompt, d.sent_at
-     FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id";
+     FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id
+     JOIN cells c ON c.id = d.cell_id";
 
-/// The pack delivery `delivery_id`, when it was sent to `chat_id` (and so may be answered from
-/// there). Anything else (another chat's button, a made-up number, a delivery not sent) is `None`.
+/// The pack delivery `delivery_id`, when it was sent to `chat_id` (the button really is there) or
+/// its cell is bound to `chat_id` now (a group that became a supergroup answers under its new id),
+/// and so may be answered from there. Anything else (another cell's button, a made-up number, a
+/// delivery not sent) is `None`.
 pub async fn target_in_chat(pool: &SqlitePool, delivery_id: i64, chat_id: i64) -> sqlx::Result<Option<Target>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TARGET} WHERE d.id = ? AND d.chat_id = ? AND b.kind = 'pack' AND d.state = 'sent'"
+        "{TARGET} WHERE d.id = ?1 AND (d.chat_id = ?2 OR c.chat_id = ?2) AND b.kind = 'pack' AND d.state = 'sent'"
     )))
     .bind(delivery_id)
     .bind(chat_id)
     .fetch_optional(pool)
     .await
+    .map(|t: Option<Target>| t.map(|t| Target { chat_id, ..t }))
 }
 
 /// The packs sent to `cell_id`, newest first (at most `limit`).
@@ -178,6 +185,7 @@ mod tests {
             pack_id: 1,
             cell_id: 1,
             chat_id: 1,
+            sent_chat_id: 1,
             ack_message_id: None,
             title: String::new(),
             period: None,

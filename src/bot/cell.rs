@@ -90,18 +90,16 @@ pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) ->
 async fn show_ack(bot: &Bot, ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
     let locale = ctx.locale(ChatId(t.chat_id)).await;
     let markup = acknowledged_buttons(ctx, locale, t, ack);
-    let mut ids: Vec<i32> = t.ack_message_id.map(|m| m as i32).into_iter().collect();
+    let mut messages: Vec<(i64, i32)> = t.ack_message_id.map(|m| (t.sent_chat_id, m as i32)).into_iter().collect();
     if let Some(p) = pressed
-        && !ids.contains(&p.0)
+        && !messages.contains(&(t.chat_id, p.0))
     {
-        ids.push(p.0);
+        messages.push((t.chat_id, p.0));
     }
-    for id in ids {
-        ctx.limiter.acquire(t.chat_id, 1).await;
-        if let Err(e) =
-            bot.edit_message_reply_markup(ChatId(t.chat_id), MessageId(id)).reply_markup(markup.clone()).await
-        {
-            tracing::warn!(chat_id = t.chat_id, message_id = id, error = %crate::logging::redact(&e.to_string()), "failed to show the acknowledgement on the buttons");
+    for (chat, id) in messages {
+        ctx.limiter.acquire(chat, 1).await;
+        if let Err(e) = bot.edit_message_reply_markup(ChatId(chat), MessageId(id)).reply_markup(markup.clone()).await {
+            tracing::warn!(chat_id = chat, message_id = id, error = %crate::logging::redact(&e.to_string()), "failed to show the acknowledgement on the buttons");
         }
     }
 }

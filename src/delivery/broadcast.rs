@@ -163,13 +163,16 @@ pub async fn resend(pool: &SqlitePool, target: &crate::acks::Target, actor: Acto
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at) VALUES (?, ?, ?, 'pending', ?)")
-        .bind(broadcast_id)
-        .bind(target.cell_id)
-        .bind(target.chat_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    // to the cell's chat now (a group may have migrated since the pack went out)
+    sqlx::query(
+        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at)
+         SELECT ?, id, chat_id, 'pending', ? FROM cells WHERE id = ? AND chat_id IS NOT NULL",
+    )
+    .bind(broadcast_id)
+    .bind(now)
+    .bind(target.cell_id)
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut tx,
         actor,

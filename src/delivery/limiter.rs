@@ -116,6 +116,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_headroom_bursts_after_a_gap_but_no_second_holds_more_than_the_rate() {
+        assert_eq!(global_burst(1000).get(), 30);
+        assert_eq!(global_burst(30).get(), 1, "at 30/s the headroom is less than one send");
+        // after a gap, the headroom's worth may go at once, and not much more
+        let l = Limiter::new(1000);
+        let at_once = std::iter::repeat_with(|| l.global.check()).take(100).take_while(Result::is_ok).count();
+        assert!((30..60).contains(&at_once), "{at_once}");
+        let l = Limiter::new(1000);
+        let start = std::time::Instant::now();
+        let mut times = Vec::new();
+        for chat in 0..1500 {
+            l.acquire(chat, 1).await;
+            times.push(start.elapsed());
+        }
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..].iter().take_while(|u| **u < *t + Duration::from_secs(1)).count();
+            assert!(within <= 1000, "{within} sends in the second from {t:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn one_chat_gets_one_message_a_second() {
         let l = Limiter::new(1000);
         let start = std::time::Instant::now();

@@ -433,3 +433,27 @@ async fn report_offers_a_choice_of_open_packs_and_cells_list_theirs_and_get_docu
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.sim.bot_messages(chat).len(), before + 3, "sent again once");
 }
+
+#[tokio::test]
+async fn a_group_that_became_a_supergroup_still_acknowledges_its_pack() {
+    let app = TestApp::spawn_with(fast).await;
+    let p = province(&app).await;
+    sent_pack(&app, "Định hướng quý IV", "2023-Q4").await;
+    let data = data_of(&pack_message(&app, p.group, "Định hướng quý IV"), "✅");
+    let supergroup = app.sim.migrate_group(p.group, p.member_a).unwrap();
+    let cell = app.wait_cell("BB-001", |c| c.chat_id == Some(supergroup)).await;
+    assert_eq!(cell.chat_id, Some(supergroup));
+    // a button pressed in the supergroup (on a message there, such as a reminder) answers the pack
+    let there = app.sim.send_text(supergroup, p.member_b, "/packs").unwrap();
+    let q = app.sim.forge_callback(supergroup, p.member_b, there, &data).unwrap();
+    assert_eq!(answer_to(&app, &q).await.text.as_deref(), Some("Đã ghi nhận. Cảm ơn đồng chí!"));
+    assert_eq!(acks(&app).await[0].1, p.member_b);
+    // while the other cell's chat still may not
+    let q = app.sim.forge_callback(
+        p.secretary,
+        p.secretary,
+        pack_message(&app, p.secretary, "Định hướng").message_id,
+        &data,
+    );
+    assert!(answer_to(&app, &q.unwrap()).await.show_alert);
+}

@@ -10,6 +10,7 @@ mod harness;
 mod newpack;
 mod packs;
 mod registry;
+mod reminders;
 mod scheduler;
 mod sim_api;
 mod sim_pressure;
