@@ -193,6 +193,24 @@ async fn an_ack_after_the_deadline_is_recorded_as_late() {
     let q = app.sim.press_button(p.secretary, p.secretary, msg.message_id, &data_of(&msg, "✅")).unwrap();
     assert_eq!(answer_to(&app, &q).await.text.as_deref(), Some("Đã ghi nhận (sau hạn). Cảm ơn đồng chí!"));
     assert!(acks(&app).await[0].3, "late");
+
+    // a cell that reported may not change its report once the deadline has passed
+    sqlx::query(
+        "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body, at)
+         SELECT ?, cell_id, id, 1, 'An', '2023-10-05', 9, 'x', 1 FROM deliveries WHERE chat_id = ?",
+    )
+    .bind(pack)
+    .bind(p.secretary)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let before = app.sim.bot_messages(p.secretary).len();
+    app.sim.press_button(p.secretary, p.secretary, msg.message_id, &data_of(&msg, "📝")).unwrap();
+    let got = app.sim.wait_for_bot_messages(p.secretary, before + 1, WAIT).await;
+    assert_eq!(
+        got[before].text(),
+        Some("Đã quá hạn của «Định hướng quý IV» (Quý IV/2023): báo cáo đã gửi không sửa được nữa.")
+    );
 }
 
 /// The bot's question `number` to `user` in a chat (a ForceReply), asked after the user's last
