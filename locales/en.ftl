@@ -272,3 +272,29 @@ escalate-board-reports = Reported: { $reported }/{ $targeted } ({ $pct }%).
 escalate-board-line = • { $district }: { $behind }/{ $targeted } cells not done
 escalate-board-all-done = Every cell is done.
 escalate-board-worst = Districts behind, worst first:
+
+## Figures for staff
+cmd-stats = A pack's figures by district (or: /stats trend)
+cmd-pending = The cells that have not acknowledged
+cmd-export = Export the figures and reports as a spreadsheet
+cmd-chart = Chart of acknowledgement and report rates by district
+stats-private-only = { $command } works only in your private chat with Loa, so that figures stay out of groups.
+stats-usage = «{ $given }» is not a pack number. For example: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
+stats-none = No pack has been sent yet, so there are no figures.
+stats-no-pack = There is no pack #{ $id }.
+stats-head =
+    📊 <b>{ $pack }</b> (#{ $id })
+    Delivered to { $delivered }/{ $targeted } cells · unreachable { $unreachable }
+    Acknowledged { $acked } ({ $ack_pct }) · late { $late }
+    Reported { $reported } ({ $report_pct })
+stats-col-district = District
+stats-col-delivered = Recv
+stats-col-acked = Ack
+stats-col-reported = Rep
+stats-trend-head = 📈 <b>Acknowledgement rate by district, recent periods</b>
+pending-none = Every cell that received { $pack } has acknowledged it.
+pending-head = ⏳ <b>{ $count } cells have not acknowledged { $pack }</b>
+pending-unreachable = {" "}(unreachable)
+chart-trend-title = Acknowledgement rate by district, recent periods
+chart-acked = Acknowledged
+chart-reported = Reported

@@ -272,3 +272,29 @@ escalate-board-reports = Đã báo cáo: { $reported }/{ $targeted } ({ $pct }%)
 escalate-board-line = • { $district }: { $behind }/{ $targeted } chi bộ chưa xong
 escalate-board-all-done = Tất cả chi bộ đã xong.
 escalate-board-worst = Các huyện còn chậm, chậm nhất trước:
+
+## Figures for staff
+cmd-stats = Số liệu một định hướng theo huyện (hoặc: /stats trend)
+cmd-pending = Các chi bộ chưa xác nhận
+cmd-export = Xuất bảng tính số liệu và báo cáo
+cmd-chart = Biểu đồ tỉ lệ xác nhận, báo cáo theo huyện
+stats-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa, để số liệu không lộ ra nhóm.
+stats-usage = «{ $given }» không phải số định hướng. Ví dụ: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
+stats-none = Chưa có định hướng nào được gửi, nên chưa có số liệu.
+stats-no-pack = Không có định hướng #{ $id }.
+stats-head =
+    📊 <b>{ $pack }</b> (#{ $id })
+    Đã gửi tới { $delivered }/{ $targeted } chi bộ · không gửi được { $unreachable }
+    Đã xác nhận { $acked } ({ $ack_pct }) · muộn { $late }
+    Đã báo cáo { $reported } ({ $report_pct })
+stats-col-district = Huyện
+stats-col-delivered = Nhận
+stats-col-acked = XN
+stats-col-reported = BC
+stats-trend-head = 📈 <b>Tỉ lệ xác nhận theo huyện, các kỳ gần đây</b>
+pending-none = Mọi chi bộ đã nhận { $pack } đều đã xác nhận.
+pending-head = ⏳ <b>{ $count } chi bộ chưa xác nhận { $pack }</b>
+pending-unreachable = {" "}(không gửi được)
+chart-trend-title = Tỉ lệ xác nhận theo huyện, các kỳ gần đây
+chart-acked = Đã xác nhận
+chart-reported = Đã báo cáo

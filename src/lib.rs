@@ -6,6 +6,7 @@
 //!   and its validation; the bot token as a secret.
 //! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
 //! - [`acks`], [`reports`], [`reminders`]: what cells answer, and chasing those that do not.
+//! - [`stats`]: figures by pack, district and commune; who is behind; the trend.
 //! - [`staff`]: roles (admin, board, district) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
 //! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout) and the embedded migrations.
@@ -20,11 +21,13 @@ pub mod app;
 pub mod audit;
 pub mod bot;
 pub mod cells;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod dates;
 pub mod db;
 pub mod delivery;
+pub mod export;
 pub mod i18n;
 pub mod logging;
 pub mod packs;
@@ -33,4 +36,5 @@ pub mod reports;
 pub mod schedule;
 pub mod sim;
 pub mod staff;
+pub mod stats;
 pub mod tghtml;

@@ -229,13 +229,13 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
     for (pack_id, title, period, deadline, report) in packs {
         let report_requested = report.is_some();
         let cells: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
-            "SELECT c.code, c.name, c.district,
+            "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district,
                     EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = c.id),
                     EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = b.pack_id AND r.cell_id = c.id)
              FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
              JOIN cells c ON c.id = d.cell_id
              WHERE b.pack_id = ? AND d.state = 'sent'
-             ORDER BY c.district, c.code",
+             ORDER BY 3, c.code",
         )
         .bind(pack_id)
         .fetch_all(pool)

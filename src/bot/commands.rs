@@ -43,6 +43,14 @@ pub enum BoardCommand {
     Resume,
     /// Remind the cells that have not acknowledged a pack, now.
     Remind(String),
+    /// A pack's figures by district, or the trend.
+    Stats(String),
+    /// The cells that have not acknowledged a pack.
+    Pending(String),
+    /// A pack's figures and answers as a spreadsheet.
+    Export(String),
+    /// A chart of a pack's rates by district, or of the trend.
+    Chart(String),
     /// Drop what you are doing.
     Cancel,
 }
@@ -166,10 +174,13 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "remind",
-                "invite", "grant", "revoke"
+                "stats", "pending", "export", "chart", "invite", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
-        assert_eq!(district, ["start", "help", "lang", "whoami", "report", "packs", "cancel"]);
+        assert_eq!(
+            district,
+            ["start", "help", "lang", "whoami", "report", "packs", "cancel", "stats", "pending", "export", "chart"]
+        );
     }
 }

@@ -6,9 +6,11 @@
 //! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
 //! - `cell.rs`: what cells do: acknowledge, report, list their packs, ask for documents again;
 //! - `newpack.rs`: composing a pack in chat (`/newpack`, `/cancel`) and `/packs`;
+//! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff;
 //! - `announce.rs`: what the scheduler tells the board;
 //! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 
+mod analytics;
 pub mod announce;
 mod cell;
 mod chats;

@@ -185,6 +185,10 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         BoardCommand::Pause => "/pause",
         BoardCommand::Resume => "/resume",
         BoardCommand::Remind(_) => "/remind",
+        BoardCommand::Stats(_) => "/stats",
+        BoardCommand::Pending(_) => "/pending",
+        BoardCommand::Export(_) => "/export",
+        BoardCommand::Chart(_) => "/chart",
         _ => "/packs",
     };
     let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
@@ -193,14 +197,39 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         (
             BoardCommand::Newpack | BoardCommand::Pause | BoardCommand::Resume | BoardCommand::Remind(_),
             Some(Role::Admin | Role::Board)
-        ) | (BoardCommand::Packs, Some(_))
+        ) | (
+            BoardCommand::Packs
+                | BoardCommand::Stats(_)
+                | BoardCommand::Pending(_)
+                | BoardCommand::Export(_)
+                | BoardCommand::Chart(_),
+            Some(_)
+        )
     );
     if !allowed {
         staff::record_denial(&ctx.pool, user_id, name).await?;
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
         return super::say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
     }
+    if matches!(
+        cmd,
+        BoardCommand::Stats(_) | BoardCommand::Pending(_) | BoardCommand::Export(_) | BoardCommand::Chart(_)
+    ) && !msg.chat.is_private()
+    {
+        return super::say(
+            &bot,
+            &ctx.limiter,
+            chat,
+            c.t(locale, "stats-private-only", Args::new().raw("command", name)),
+        )
+        .await;
+    }
+    let Some(member) = member else { return Ok(()) };
     match cmd {
+        BoardCommand::Stats(arg) => super::analytics::on_stats(&bot, chat, &ctx, locale, &member, &arg).await,
+        BoardCommand::Pending(arg) => super::analytics::on_pending(&bot, chat, &ctx, locale, &member, &arg).await,
+        BoardCommand::Export(arg) => super::analytics::on_export(&bot, chat, &ctx, locale, &member, &arg).await,
+        BoardCommand::Chart(arg) => super::analytics::on_chart(&bot, chat, &ctx, locale, &member, &arg).await,
         BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
         BoardCommand::Remind(arg) => remind_now(&bot, chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {

@@ -5,6 +5,9 @@ mod cells;
 mod output;
 mod pack;
 mod staff;
+mod stats;
+
+pub use output::neutralise;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +49,10 @@ pub enum Command {
     /// Staff roles: grant, revoke, list.
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    /// A pack's figures: targeted, delivered, acknowledged, reported, by district or commune.
+    Stats(stats::StatsArgs),
+    /// A pack's figures and every cell's answers as a spreadsheet (.xlsx) or CSV.
+    Export(stats::ExportArgs),
     /// Run the Telegram Bot API simulator alone, for trying Loa without Telegram.
     Sim {
         /// Address to listen on.
@@ -136,6 +143,16 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             cells::run(cmd, &config, &pool).await
+        }
+        Command::Stats(args) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            stats::stats(args, &config, &pool).await
+        }
+        Command::Export(args) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            stats::export(args, &config, &pool).await
         }
         Command::Pack(cmd) => {
             let config = Config::load(cli.config.as_deref())?;

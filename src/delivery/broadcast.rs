@@ -42,8 +42,8 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
             .await?;
     let (cond, binds) = audience_sql(&audience);
     let insert = format!(
-        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at)
-         SELECT ?, c.id, c.chat_id, 'pending', ? FROM cells c
+        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune)
+         SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune FROM cells c
          WHERE {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL ORDER BY c.id"
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now);

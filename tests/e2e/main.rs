@@ -15,3 +15,4 @@ mod scheduler;
 mod sim_api;
 mod sim_pressure;
 mod staff;
+mod stats;

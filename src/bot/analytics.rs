@@ -1,0 +1,361 @@
+//! The board's questions in chat: `/stats [pack|trend]`, `/pending [pack] [district]`,
+//! `/export [pack] [csv]`, `/chart [pack|trend]`. Staff only, in their private chat; a district
+//! officer sees their own district and nothing else.
+
+use teloxide::prelude::*;
+use teloxide::types::InputFile;
+
+use super::{Ctx, HandlerResult, say};
+use crate::i18n::{Args, Locale, escape};
+use crate::staff::{Role, StaffMember};
+use crate::stats::{self, By, PackStats, Trend};
+
+/// What a question is about: a pack (or the latest), or the trend; and perhaps a district.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub trend: bool,
+    pub pack: Option<i64>,
+    pub district: Option<String>,
+    pub csv: bool,
+}
+
+/// Reads "[trend] [pack id] [district words...] [csv]".
+pub fn parse_query(arg: &str) -> Result<Query, String> {
+    let mut q = Query { trend: false, pack: None, district: None, csv: false };
+    let mut rest = Vec::new();
+    for (i, w) in arg.split_whitespace().enumerate() {
+        let lower = w.to_lowercase();
+        if i == 0 && (lower == "trend" || lower == "xu-huong" || lower == "xuhuong") {
+            q.trend = true;
+        } else if i == 0 && w.trim_start_matches('#').chars().all(|c| c.is_ascii_digit()) {
+            q.pack = Some(w.trim_start_matches('#').parse().map_err(|_| w.to_string())?);
+        } else if lower == "csv" && rest.is_empty() {
+            q.csv = true;
+        } else {
+            rest.push(w);
+        }
+    }
+    if !rest.is_empty() {
+        q.district = Some(rest.join(" "));
+    }
+    Ok(q)
+}
+
+/// The district a member may see: a district officer's own, whatever they asked.
+fn scope(member: &StaffMember, asked: Option<String>) -> Option<String> {
+    match member.role {
+        Role::District => member.district.clone(),
+        _ => asked,
+    }
+}
+
+fn pct(r: f64, locale: Locale) -> String {
+    let n = (r * 1000.0).round() as i64;
+    let sep = if locale == Locale::Vi { ',' } else { '.' };
+    format!("{}{sep}{}%", n / 10, n % 10)
+}
+
+/// Pads or cuts `s` to `w` characters.
+fn cell(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w { s.chars().take(w).collect() } else { format!("{s}{}", " ".repeat(w - n)) }
+}
+
+fn right(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w { s.to_string() } else { format!("{}{s}", " ".repeat(w - n)) }
+}
+
+/// The stats message: totals, then a table by district that fits a phone (34 characters wide).
+pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> String {
+    let c = &ctx.catalog;
+    let t = &s.total;
+    let period = s.period.as_deref().and_then(|p| crate::packs::period::Period::parse(p).ok());
+    let mut out = c.t(
+        locale,
+        "stats-head",
+        Args::new()
+            .raw("pack", crate::packs::message::name(&s.title, period, locale))
+            .raw("id", s.pack_id)
+            .raw("delivered", locale.number(t.delivered))
+            .raw("targeted", locale.number(t.targeted))
+            .raw("unreachable", locale.number(t.unreachable))
+            .raw("acked", locale.number(t.acknowledged))
+            .raw("ack_pct", pct(t.ack_rate(), locale))
+            .raw("late", locale.number(t.late))
+            .raw("reported", locale.number(t.reported))
+            .raw("report_pct", pct(t.report_rate(), locale)),
+    );
+    if s.groups.is_empty() {
+        return out;
+    }
+    let mut table = format!(
+        "{}{}{}{}{}\n",
+        cell(&c.s(locale, "stats-col-district"), 12),
+        right(&c.s(locale, "stats-col-delivered"), 6),
+        right(&c.s(locale, "stats-col-acked"), 5),
+        right("%", 5),
+        right(&c.s(locale, "stats-col-reported"), 6),
+    );
+    for g in &s.groups {
+        let rate = format!("{}%", (g.counts.ack_rate() * 100.0).round() as i64);
+        table.push_str(&format!(
+            "{}{}{}{}{}\n",
+            cell(&g.district, 12),
+            right(&g.counts.delivered.to_string(), 6),
+            right(&g.counts.acknowledged.to_string(), 5),
+            right(&rate, 5),
+            right(&g.counts.reported.to_string(), 6),
+        ));
+    }
+    out.push_str("\n\n<pre>");
+    out.push_str(&escape(table.trim_end()));
+    out.push_str("</pre>");
+    out
+}
+
+/// The trend message: acknowledgement rate per district for each of the last periods.
+pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
+    let c = &ctx.catalog;
+    if t.packs.is_empty() {
+        return c.s(locale, "stats-none");
+    }
+    let short = |code: &str| match crate::packs::period::Period::parse(code) {
+        Ok(p) => {
+            let label = p.code();
+            // "2023-10" -> "10/23", "2023-Q4" -> "Q4/23"
+            match label.split_once('-') {
+                Some((y, rest)) => format!("{rest}/{}", &y[y.len().saturating_sub(2)..]),
+                None => label,
+            }
+        }
+        Err(_) => code.to_string(),
+    };
+    let mut table = cell(&c.s(locale, "stats-col-district"), 10);
+    for (_, code) in &t.packs {
+        table.push_str(&right(&short(code), 6));
+    }
+    table.push('\n');
+    for (district, rates) in &t.rows {
+        table.push_str(&cell(district, 10));
+        for r in rates {
+            let v = r.map(|r| format!("{}%", (r * 100.0).round() as i64)).unwrap_or_else(|| "–".into());
+            table.push_str(&right(&v, 6));
+        }
+        table.push('\n');
+    }
+    format!("{}\n\n<pre>{}</pre>", c.s(locale, "stats-trend-head"), escape(table.trim_end()))
+}
+
+async fn pack_id(ctx: &Ctx, q: &Query) -> anyhow::Result<Option<i64>> {
+    Ok(match q.pack {
+        Some(id) => Some(id),
+        None => stats::latest_pack(&ctx.pool).await?,
+    })
+}
+
+/// `/stats`.
+pub(super) async fn on_stats(
+    bot: &Bot,
+    chat: ChatId,
+    ctx: &Ctx,
+    locale: Locale,
+    member: &StaffMember,
+    arg: &str,
+) -> HandlerResult {
+    let c = &ctx.catalog;
+    let q = match parse_query(arg) {
+        Ok(q) => q,
+        Err(bad) => {
+            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
+        }
+    };
+    let district = scope(member, q.district.clone());
+    if q.trend {
+        let t = stats::trend(&ctx.pool, 6, district.as_deref()).await?;
+        return say(bot, &ctx.limiter, chat, render_trend(ctx, locale, &t)).await;
+    }
+    let Some(id) = pack_id(ctx, &q).await? else {
+        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
+    };
+    match stats::pack(&ctx.pool, id, By::District, district.as_deref()).await? {
+        Some(s) => say(bot, &ctx.limiter, chat, render_stats(ctx, locale, &s)).await,
+        None => say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await,
+    }
+}
+
+/// More cells than this go as a file rather than messages.
+const PENDING_IN_MESSAGES: usize = 150;
+
+/// `/pending`.
+pub(super) async fn on_pending(
+    bot: &Bot,
+    chat: ChatId,
+    ctx: &Ctx,
+    locale: Locale,
+    member: &StaffMember,
+    arg: &str,
+) -> HandlerResult {
+    let c = &ctx.catalog;
+    let q = match parse_query(arg) {
+        Ok(q) => q,
+        Err(bad) => {
+            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
+        }
+    };
+    let Some(id) = pack_id(ctx, &q).await? else {
+        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
+    };
+    let Some(pack) = crate::packs::store::get(&ctx.pool, id).await? else {
+        return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
+    };
+    let district = scope(member, q.district.clone());
+    let list = stats::pending(&ctx.pool, id, district.as_deref()).await?;
+    let name = crate::packs::message::name(&pack.title, pack.period(), locale);
+    if list.is_empty() {
+        return say(bot, &ctx.limiter, chat, c.t(locale, "pending-none", Args::new().raw("pack", name))).await;
+    }
+    let header =
+        c.t(locale, "pending-head", Args::new().raw("pack", name).raw("count", locale.number(list.len() as i64)));
+    if list.len() > PENDING_IN_MESSAGES {
+        let mut csv = Vec::new();
+        {
+            csv.extend_from_slice("\u{feff}".as_bytes());
+            let mut w = csv::Writer::from_writer(&mut csv);
+            w.write_record(["Huyện", "Mã chi bộ", "Tên chi bộ", "Không gửi được"])?;
+            for p in &list {
+                w.write_record(
+                    [&p.district, &p.code, &p.name, p.unreachable.as_deref().unwrap_or("")]
+                        .map(|s| crate::cli::neutralise(s.to_string())),
+                )?;
+            }
+            w.flush()?;
+        }
+        ctx.limiter.acquire(chat.0, 1).await;
+        bot.send_document(chat, InputFile::memory(csv).file_name(format!("chua-xac-nhan-{id}.csv")))
+            .caption(header)
+            .parse_mode(teloxide::types::ParseMode::Html)
+            .await?;
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    let mut current: Option<&str> = None;
+    for p in &list {
+        if current != Some(p.district.as_str()) {
+            let n = list.iter().filter(|x| x.district == p.district).count();
+            lines.push(format!("\n<b>{}</b> ({n})", escape(&p.district)));
+            current = Some(p.district.as_str());
+        }
+        let why = p.unreachable.as_ref().map(|_| c.s(locale, "pending-unreachable")).unwrap_or_default();
+        lines.push(format!("<code>{}</code> {}{why}", escape(&p.code), escape(&p.name)));
+    }
+    for page in super::announce::pages(&header, &lines) {
+        say(bot, &ctx.limiter, chat, page).await?;
+    }
+    Ok(())
+}
+
+/// `/export`.
+pub(super) async fn on_export(
+    bot: &Bot,
+    chat: ChatId,
+    ctx: &Ctx,
+    locale: Locale,
+    member: &StaffMember,
+    arg: &str,
+) -> HandlerResult {
+    let c = &ctx.catalog;
+    let q = match parse_query(arg) {
+        Ok(q) => q,
+        Err(bad) => {
+            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
+        }
+    };
+    let Some(id) = pack_id(ctx, &q).await? else {
+        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
+    };
+    if crate::packs::store::get(&ctx.pool, id).await?.is_none() {
+        return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
+    }
+    let district = scope(member, q.district.clone());
+    let tz = ctx.config.timezone;
+    let (bytes, name) = if q.csv {
+        let rows = crate::export::cell_rows(&ctx.pool, id, district.as_deref()).await?;
+        let mut buf = Vec::new();
+        crate::export::write_csv(&mut buf, &rows, tz)?;
+        (buf, format!("loa-dinh-huong-{id}.csv"))
+    } else {
+        (crate::export::xlsx_bytes(&ctx.pool, tz, id, district.as_deref()).await?, format!("loa-dinh-huong-{id}.xlsx"))
+    };
+    ctx.limiter.acquire(chat.0, 1).await;
+    bot.send_document(chat, InputFile::memory(bytes).file_name(name)).await?;
+    Ok(())
+}
+
+/// `/chart`.
+pub(super) async fn on_chart(
+    bot: &Bot,
+    chat: ChatId,
+    ctx: &Ctx,
+    locale: Locale,
+    member: &StaffMember,
+    arg: &str,
+) -> HandlerResult {
+    let c = &ctx.catalog;
+    let q = match parse_query(arg) {
+        Ok(q) => q,
+        Err(bad) => {
+            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
+        }
+    };
+    let district = scope(member, q.district.clone());
+    let png = if q.trend {
+        let t = stats::trend(&ctx.pool, 6, district.as_deref()).await?;
+        if t.packs.is_empty() {
+            return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
+        }
+        crate::chart::trend_png(&t, &c.s(locale, "chart-trend-title"))?
+    } else {
+        let Some(id) = pack_id(ctx, &q).await? else {
+            return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
+        };
+        let Some(s) = stats::pack(&ctx.pool, id, By::District, district.as_deref()).await? else {
+            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
+        };
+        let period = s.period.as_deref().and_then(|p| crate::packs::period::Period::parse(p).ok());
+        let title = match period {
+            Some(p) => format!("{} ({})", s.title, p.label(locale)),
+            None => s.title.clone(),
+        };
+        crate::chart::pack_png(&s, &title, &c.s(locale, "chart-acked"), &c.s(locale, "chart-reported"))?
+    };
+    ctx.limiter.acquire(chat.0, 1).await;
+    bot.send_photo(chat, InputFile::memory(png).file_name("loa-bieu-do.png")).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_read_a_pack_a_district_trend_and_csv() {
+        let q = |s: &str| parse_query(s).unwrap();
+        assert_eq!(q(""), Query { trend: false, pack: None, district: None, csv: false });
+        assert_eq!(q("12"), Query { trend: false, pack: Some(12), district: None, csv: false });
+        assert_eq!(q("#12 Na Rì"), Query { trend: false, pack: Some(12), district: Some("Na Rì".into()), csv: false });
+        assert_eq!(q("Ba Bể"), Query { trend: false, pack: None, district: Some("Ba Bể".into()), csv: false });
+        assert_eq!(q("trend"), Query { trend: true, pack: None, district: None, csv: false });
+        assert_eq!(q("3 csv"), Query { trend: false, pack: Some(3), district: None, csv: true });
+        assert!(parse_query("99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn table_cells_pad_and_cut_by_characters() {
+        assert_eq!(cell("Bạch Thông", 12), "Bạch Thông  ");
+        assert_eq!(cell("Thành phố Bắc Kạn", 12), "Thành phố Bắ");
+        assert_eq!(right("93%", 5), "  93%");
+        assert_eq!(pct(0.822, Locale::Vi), "82,2%");
+        assert_eq!(pct(0.822, Locale::En), "82.2%");
+    }
+}

@@ -1,0 +1,180 @@
+//! `loa stats` and `loa export`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use sqlx::SqlitePool;
+
+use super::Failure;
+use super::output::{self, Column, Format};
+use crate::config::Config;
+use crate::stats::{self, By, Group};
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// The pack (default: the latest sent).
+    #[arg(long, value_name = "ID")]
+    pack: Option<i64>,
+    /// Group the figures by district or by commune.
+    #[arg(long, value_enum, default_value = "district")]
+    by: By,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long, value_name = "ID")]
+    pack: i64,
+    /// FILE.xlsx (Summary, Cells, Reports) or FILE.csv (the cells).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Failure> {
+    match pack {
+        Some(id) => Ok(id),
+        None => stats::latest_pack(pool)
+            .await
+            .map_err(anyhow::Error::from)?
+            .ok_or_else(|| Failure::BadInput("no pack has been sent yet: there are no figures".into())),
+    }
+}
+
+fn pct(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+    let _ = config;
+    let id = pack_or_latest(pool, args.pack).await?;
+    let s = stats::pack(pool, id, args.by, None)
+        .await
+        .map_err(anyhow::Error::from)?
+        .ok_or_else(|| Failure::BadInput(format!("there is no pack {id} (see `loa pack list`)")))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer(&mut out, &s.to_json(args.by)).map_err(anyhow::Error::from)?;
+            writeln!(out).map_err(anyhow::Error::from)?;
+        }
+        format => {
+            let t = &s.total;
+            if format == Format::Table {
+                writeln!(
+                    out,
+                    "pack {} «{}»{}: targeted {}, delivered {}, unreachable {}, acknowledged {} ({}; {} late), reported {} ({})",
+                    s.pack_id,
+                    s.title,
+                    s.period.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
+                    t.targeted,
+                    t.delivered,
+                    t.unreachable,
+                    t.acknowledged,
+                    pct(t.ack_rate()),
+                    t.late,
+                    t.reported,
+                    pct(t.report_rate()),
+                )
+                .map_err(anyhow::Error::from)?;
+            }
+            let mut columns: Vec<Column<Group>> = vec![Column {
+                key: "district",
+                people: true,
+                text: |g: &Group| g.district.clone(),
+                json: |g: &Group| g.district.clone().into(),
+            }];
+            if args.by == By::Commune {
+                columns.push(Column {
+                    key: "commune",
+                    people: true,
+                    text: |g: &Group| g.commune.clone().unwrap_or_default(),
+                    json: |g: &Group| g.commune.clone().into(),
+                });
+            }
+            columns.extend([
+                Column {
+                    key: "targeted",
+                    people: false,
+                    text: |g: &Group| g.counts.targeted.to_string(),
+                    json: |g: &Group| g.counts.targeted.into(),
+                },
+                Column {
+                    key: "delivered",
+                    people: false,
+                    text: |g: &Group| g.counts.delivered.to_string(),
+                    json: |g: &Group| g.counts.delivered.into(),
+                },
+                Column {
+                    key: "unreachable",
+                    people: false,
+                    text: |g: &Group| g.counts.unreachable.to_string(),
+                    json: |g: &Group| g.counts.unreachable.into(),
+                },
+                Column {
+                    key: "acknowledged",
+                    people: false,
+                    text: |g: &Group| g.counts.acknowledged.to_string(),
+                    json: |g: &Group| g.counts.acknowledged.into(),
+                },
+                Column {
+                    key: "late",
+                    people: false,
+                    text: |g: &Group| g.counts.late.to_string(),
+                    json: |g: &Group| g.counts.late.into(),
+                },
+                Column {
+                    key: "ack_rate",
+                    people: false,
+                    text: |g: &Group| g.counts.ack_rate().to_string(),
+                    json: |g: &Group| g.counts.ack_rate().into(),
+                },
+                Column {
+                    key: "reported",
+                    people: false,
+                    text: |g: &Group| g.counts.reported.to_string(),
+                    json: |g: &Group| g.counts.reported.into(),
+                },
+                Column {
+                    key: "report_rate",
+                    people: false,
+                    text: |g: &Group| g.counts.report_rate().to_string(),
+                    json: |g: &Group| g.counts.report_rate().into(),
+                },
+            ]);
+            output::print(&mut out, format, &columns, &s.groups)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn export(args: ExportArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+    let ext = args.out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("xlsx" | "csv")) {
+        return Err(Failure::BadInput(format!(
+            "{}: the file must end in .xlsx (a workbook) or .csv (the cells)",
+            args.out.display()
+        )));
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM packs WHERE id = ?")
+        .bind(args.pack)
+        .fetch_optional(pool)
+        .await
+        .map_err(anyhow::Error::from)?;
+    if exists.is_none() {
+        return Err(Failure::BadInput(format!("there is no pack {} (see `loa pack list`)", args.pack)));
+    }
+    if ext.as_deref() == Some("xlsx") {
+        crate::export::write_xlsx(pool, config.timezone, args.pack, None, &args.out).await?;
+    } else {
+        let rows = crate::export::cell_rows(pool, args.pack, None).await.map_err(anyhow::Error::from)?;
+        let mut buf = Vec::new();
+        crate::export::write_csv(&mut buf, &rows, config.timezone)?;
+        let tmp = args.out.with_extension("csv.part");
+        std::fs::write(&tmp, &buf).map_err(|e| anyhow::anyhow!("failed to write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &args.out).map_err(|e| anyhow::anyhow!("failed to write {}: {e}", args.out.display()))?;
+    }
+    println!("pack {} written to {}", args.pack, args.out.display());
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! A pack's figures as a spreadsheet: an .xlsx (rust_xlsxwriter) with the sheets Summary, Cells
+//! and Reports, Vietnamese headers; or the Cells sheet as CSV. Text that came from people is always
+//! written as text, never as a formula; in CSV, text a spreadsheet would take for a formula gets
+//! a leading apostrophe.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use sqlx::SqlitePool;
+
+use crate::stats::{self, By};
+
+/// One row of the Cells sheet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CellRow {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub commune: Option<String>,
+    pub state: String,
+    pub sent_at: Option<i64>,
+    pub error: Option<String>,
+    pub acked_at: Option<i64>,
+    pub acked_by: Option<String>,
+    pub late: Option<bool>,
+    pub meeting_date: Option<String>,
+    pub attendance: Option<i64>,
+    pub report: Option<String>,
+}
+
+/// The Cells sheet's headers.
+pub const CELL_HEADERS: [&str; 12] = [
+    "Mã chi bộ",
+    "Tên chi bộ",
+    "Huyện",
+    "Xã",
+    "Gửi lúc",
+    "Trạng thái",
+    "Xác nhận lúc",
+    "Người xác nhận",
+    "Muộn",
+    "Ngày sinh hoạt",
+    "Số đảng viên dự",
+    "Nội dung báo cáo",
+];
+
+/// The cells a pack went to (in `district`, or all), with what each answered.
+pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, district: Option<&str>) -> sqlx::Result<Vec<CellRow>> {
+    sqlx::query_as(
+        "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district, COALESCE(d.commune, c.commune) AS commune,
+                d.state, d.sent_at, d.error, a.at AS acked_at, a.user_name AS acked_by, a.late,
+                r.meeting_date, r.attendance, r.body AS report
+         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
+         JOIN cells c ON c.id = d.cell_id
+         LEFT JOIN acks a ON a.pack_id = b.pack_id AND a.cell_id = d.cell_id
+         LEFT JOIN reports r ON r.pack_id = b.pack_id AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
+         WHERE b.pack_id = ?1 AND d.state <> 'cancelled' AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
+         ORDER BY 3, c.code",
+    )
+    .bind(pack_id)
+    .bind(district)
+    .fetch_all(pool)
+    .await
+}
+
+fn state_word(state: &str) -> &'static str {
+    match state {
+        "sent" => "đã gửi",
+        "failed" => "không gửi được",
+        _ => "đang gửi",
+    }
+}
+
+impl CellRow {
+    /// The row as text, in the order of [`CELL_HEADERS`].
+    pub fn texts(&self, tz: Tz) -> [String; 12] {
+        let time = |t: Option<i64>| t.map(|t| crate::dates::table(t, tz)).unwrap_or_default();
+        let state = match (&self.error, self.state.as_str()) {
+            (Some(e), "failed") => format!("{}: {e}", state_word("failed")),
+            (_, s) => state_word(s).to_string(),
+        };
+        [
+            self.code.clone(),
+            self.name.clone(),
+            self.district.clone(),
+            self.commune.clone().unwrap_or_default(),
+            time(self.sent_at),
+            state,
+            time(self.acked_at),
+            self.acked_by.clone().unwrap_or_default(),
+            match self.late {
+                Some(true) => "có".into(),
+                Some(false) => "không".into(),
+                None => String::new(),
+            },
+            self.meeting_date.clone().unwrap_or_default(),
+            self.attendance.map(|n| n.to_string()).unwrap_or_default(),
+            self.report.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Writes the Cells sheet as CSV (UTF-8 with a byte-order mark, so that spreadsheets read the
+/// Vietnamese right).
+pub fn write_csv(out: &mut dyn std::io::Write, rows: &[CellRow], tz: Tz) -> anyhow::Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CELL_HEADERS)?;
+    for r in rows {
+        w.write_record(r.texts(tz).map(crate::cli::neutralise))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ReportRow {
+    code: String,
+    name: String,
+    district: String,
+    user_name: String,
+    at: i64,
+    meeting_date: String,
+    attendance: i64,
+    body: String,
+    attachment_kind: Option<String>,
+    late: bool,
+    current: bool,
+}
+
+fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> anyhow::Result<()> {
+    // always a string: a name that looks like a formula stays text
+    ws.write_string(row, col, s)?;
+    Ok(())
+}
+
+fn headers(ws: &mut Worksheet, names: &[&str], widths: &[f64]) -> anyhow::Result<()> {
+    let bold = Format::new().set_bold();
+    for (i, h) in names.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &bold)?;
+        ws.set_column_width(i as u16, widths.get(i).copied().unwrap_or(14.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Writes the pack's workbook to `path`, through a temporary file next to it (nothing half-written
+/// is left under the name asked for).
+pub async fn write_xlsx(
+    pool: &SqlitePool,
+    tz: Tz,
+    pack_id: i64,
+    district: Option<&str>,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let bytes = xlsx_bytes(pool, tz, pack_id, district).await?;
+    let tmp = path.with_extension("xlsx.part");
+    std::fs::write(&tmp, &bytes).with_context(|| format!("failed to write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("failed to write {}", path.display()))?;
+    Ok(())
+}
+
+/// The pack's workbook, in memory.
+pub async fn xlsx_bytes(pool: &SqlitePool, tz: Tz, pack_id: i64, district: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let s = stats::pack(pool, pack_id, By::District, district).await?.with_context(|| format!("no pack {pack_id}"))?;
+    let cells = cell_rows(pool, pack_id, district).await?;
+    let reports: Vec<ReportRow> = sqlx::query_as(
+        "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district, r.user_name, r.at, r.meeting_date,
+                r.attendance, r.body, r.attachment_kind, r.late, r.superseded_by IS NULL AS current
+         FROM reports r JOIN cells c ON c.id = r.cell_id LEFT JOIN deliveries d ON d.id = r.delivery_id
+         WHERE r.pack_id = ?1 AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
+         ORDER BY 3, c.code, r.id",
+    )
+    .bind(pack_id)
+    .bind(district)
+    .fetch_all(pool)
+    .await?;
+
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    {
+        let ws = wb.add_worksheet().set_name("Summary")?;
+        ws.set_column_width(0, 28.0)?;
+        let t = &s.total;
+        let lines: [(&str, String); 3] = [
+            ("Định hướng", s.title.clone()),
+            (
+                "Kỳ",
+                s.period
+                    .clone()
+                    .and_then(|p| crate::packs::period::Period::parse(&p).ok())
+                    .map(|p| p.label(crate::i18n::Locale::Vi))
+                    .unwrap_or_default(),
+            ),
+            ("Huyện", district.unwrap_or("Toàn tỉnh").to_string()),
+        ];
+        let mut row = 0;
+        for (k, v) in lines {
+            ws.write_string_with_format(row, 0, k, &bold)?;
+            text(ws, row, 1, &v)?;
+            row += 1;
+        }
+        let figures: [(&str, i64); 6] = [
+            ("Số chi bộ được gửi", t.targeted),
+            ("Đã gửi tới", t.delivered),
+            ("Không gửi được", t.unreachable),
+            ("Đã xác nhận", t.acknowledged),
+            ("Xác nhận muộn", t.late),
+            ("Đã báo cáo", t.reported),
+        ];
+        for (k, v) in figures {
+            ws.write_string_with_format(row, 0, k, &bold)?;
+            ws.write_number(row, 1, v as f64)?;
+            row += 1;
+        }
+        ws.write_string_with_format(row, 0, "Tỉ lệ xác nhận", &bold)?;
+        ws.write_number_with_format(row, 1, t.ack_rate(), &pct)?;
+        ws.write_string_with_format(row + 1, 0, "Tỉ lệ báo cáo", &bold)?;
+        ws.write_number_with_format(row + 1, 1, t.report_rate(), &pct)?;
+        row += 3;
+        let cols = ["Huyện", "Được gửi", "Đã gửi tới", "Đã xác nhận", "Tỉ lệ xác nhận", "Đã báo cáo", "Tỉ lệ báo cáo"];
+        for (i, h) in cols.iter().enumerate() {
+            ws.write_string_with_format(row, i as u16, *h, &bold)?;
+        }
+        for g in &s.groups {
+            row += 1;
+            text(ws, row, 0, &g.district)?;
+            ws.write_number(row, 1, g.counts.targeted as f64)?;
+            ws.write_number(row, 2, g.counts.delivered as f64)?;
+            ws.write_number(row, 3, g.counts.acknowledged as f64)?;
+            ws.write_number_with_format(row, 4, g.counts.ack_rate(), &pct)?;
+            ws.write_number(row, 5, g.counts.reported as f64)?;
+            ws.write_number_with_format(row, 6, g.counts.report_rate(), &pct)?;
+        }
+    }
+    {
+        let ws = wb.add_worksheet().set_name("Cells")?;
+        headers(ws, &CELL_HEADERS, &[12.0, 28.0, 14.0, 16.0, 17.0, 16.0, 17.0, 20.0, 6.0, 14.0, 10.0, 60.0])?;
+        for (i, r) in cells.iter().enumerate() {
+            for (j, v) in r.texts(tz).iter().enumerate() {
+                if j == 10 && !v.is_empty() {
+                    ws.write_number(i as u32 + 1, j as u16, v.parse::<f64>().unwrap_or_default())?;
+                } else {
+                    text(ws, i as u32 + 1, j as u16, v)?;
+                }
+            }
+        }
+    }
+    {
+        let ws = wb.add_worksheet().set_name("Reports")?;
+        let names = [
+            "Mã chi bộ",
+            "Tên chi bộ",
+            "Huyện",
+            "Người báo cáo",
+            "Gửi lúc",
+            "Ngày sinh hoạt",
+            "Số đảng viên dự",
+            "Nội dung",
+            "Tệp kèm",
+            "Muộn",
+            "Hiện hành",
+        ];
+        headers(ws, &names, &[12.0, 28.0, 14.0, 20.0, 17.0, 14.0, 10.0, 60.0, 10.0, 6.0, 10.0])?;
+        for (i, r) in reports.iter().enumerate() {
+            let row = i as u32 + 1;
+            text(ws, row, 0, &r.code)?;
+            text(ws, row, 1, &r.name)?;
+            text(ws, row, 2, &r.district)?;
+            text(ws, row, 3, &r.user_name)?;
+            text(ws, row, 4, &crate::dates::table(r.at, tz))?;
+            text(ws, row, 5, &r.meeting_date)?;
+            ws.write_number(row, 6, r.attendance as f64)?;
+            text(ws, row, 7, &r.body)?;
+            let kind = match r.attachment_kind.as_deref() {
+                Some("photo") => "ảnh",
+                Some(_) => "tệp",
+                None => "",
+            };
+            text(ws, row, 8, kind)?;
+            text(ws, row, 9, if r.late { "có" } else { "không" })?;
+            text(ws, row, 10, if r.current { "có" } else { "không (đã sửa)" })?;
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}

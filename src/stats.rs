@@ -1,0 +1,281 @@
+//! What the board asks: for a pack, how many cells were targeted, reached, acknowledged (on time
+//! or late) and reported, in the province and by district or commune; the cells still behind; the
+//! acknowledgement rate per district over the last periods.
+//!
+//! The figures come from `pack_stats`, running totals kept by triggers in the same transactions as
+//! the deliveries, acknowledgements and reports they count (migration 0005), so a question reads a
+//! few hundred rows however many cells there are. A delivery keeps the district and commune its
+//! cell had when the pack went out: a cell that moves later still counts where it was.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+
+/// How figures are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum By {
+    #[default]
+    District,
+    Commune,
+}
+
+/// The counts of one group (or of the whole province).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Counts {
+    pub targeted: i64,
+    pub delivered: i64,
+    pub unreachable: i64,
+    pub acknowledged: i64,
+    pub late: i64,
+    pub reported: i64,
+}
+
+impl Counts {
+    /// Acknowledged over delivered; 0 when nothing was delivered.
+    pub fn ack_rate(&self) -> f64 {
+        rate(self.acknowledged, self.delivered)
+    }
+    /// Reported over delivered; 0 when nothing was delivered.
+    pub fn report_rate(&self) -> f64 {
+        rate(self.reported, self.delivered)
+    }
+    fn add(&mut self, o: &Counts) {
+        self.targeted += o.targeted;
+        self.delivered += o.delivered;
+        self.unreachable += o.unreachable;
+        self.acknowledged += o.acknowledged;
+        self.late += o.late;
+        self.reported += o.reported;
+    }
+}
+
+/// `n / of`, rounded to three decimals; 0 when `of` is 0.
+pub fn rate(n: i64, of: i64) -> f64 {
+    if of <= 0 { 0.0 } else { (n as f64 / of as f64 * 1000.0).round() / 1000.0 }
+}
+
+/// One district's (or commune's) figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub district: String,
+    /// With [`By::Commune`]; empty for cells without a commune.
+    pub commune: Option<String>,
+    pub counts: Counts,
+}
+
+/// A pack's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackStats {
+    pub pack_id: i64,
+    pub title: String,
+    pub period: Option<String>,
+    pub total: Counts,
+    /// Worst acknowledgement rate first (then the most cells behind, then by name).
+    pub groups: Vec<Group>,
+}
+
+impl PackStats {
+    /// The JSON of DESIGN.md: `by_district` (or `by_commune`) rows with their rates.
+    pub fn to_json(&self, by: By) -> Value {
+        let groups: Vec<Value> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let mut o = json!({
+                    "district": g.district,
+                    "targeted": g.counts.targeted,
+                    "delivered": g.counts.delivered,
+                    "acknowledged": g.counts.acknowledged,
+                    "ack_rate": g.counts.ack_rate(),
+                    "reported": g.counts.reported,
+                });
+                if let Some(c) = &g.commune {
+                    o["commune"] = json!(c);
+                }
+                o
+            })
+            .collect();
+        let key = match by {
+            By::District => "by_district",
+            By::Commune => "by_commune",
+        };
+        let t = &self.total;
+        let mut out = json!({
+            "pack_id": self.pack_id,
+            "title": self.title,
+            "period": self.period,
+            "targeted": t.targeted,
+            "delivered": t.delivered,
+            "unreachable": t.unreachable,
+            "acknowledged": t.acknowledged,
+            "late": t.late,
+            "ack_rate": t.ack_rate(),
+            "reported": t.reported,
+            "report_rate": t.report_rate(),
+        });
+        out[key] = Value::Array(groups);
+        out
+    }
+}
+
+fn worst_first(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        a.counts
+            .ack_rate()
+            .total_cmp(&b.counts.ack_rate())
+            .then((b.counts.delivered - b.counts.acknowledged).cmp(&(a.counts.delivered - a.counts.acknowledged)))
+            .then(a.district.cmp(&b.district))
+            .then(a.commune.cmp(&b.commune))
+    });
+}
+
+/// The latest pack sent (or being sent), if any.
+pub async fn latest_pack(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state <> 'cancelled' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    district: String,
+    commune: String,
+    #[sqlx(flatten)]
+    counts: Counts,
+}
+
+/// A pack's figures, grouped `by`, for every district or only `district`. `None` when there is
+/// no such pack.
+pub async fn pack(pool: &SqlitePool, pack_id: i64, by: By, district: Option<&str>) -> sqlx::Result<Option<PackStats>> {
+    let Some((title, period)): Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT title, period FROM packs WHERE id = ?").bind(pack_id).fetch_optional(pool).await?
+    else {
+        return Ok(None);
+    };
+    let commune = if by == By::Commune { "commune" } else { "''" };
+    let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT district, {commune} AS commune, sum(targeted) AS targeted, sum(delivered) AS delivered,
+                sum(unreachable) AS unreachable, sum(acknowledged) AS acknowledged, sum(late) AS late,
+                sum(reported) AS reported
+         FROM pack_stats WHERE pack_id = ? AND (? IS NULL OR district = ?)
+         GROUP BY 1, 2"
+    )))
+    .bind(pack_id)
+    .bind(district)
+    .bind(district)
+    .fetch_all(pool)
+    .await?;
+    let mut total = Counts::default();
+    let mut groups: Vec<Group> = rows
+        .into_iter()
+        .map(|r| {
+            total.add(&r.counts);
+            Group { district: r.district, commune: (by == By::Commune).then_some(r.commune), counts: r.counts }
+        })
+        .collect();
+    worst_first(&mut groups);
+    Ok(Some(PackStats { pack_id, title, period, total, groups }))
+}
+
+/// The acknowledgement rate per district over the last `periods` packs sent that have a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    /// (pack id, period code), oldest first.
+    pub packs: Vec<(i64, String)>,
+    /// Per district, its rate for each pack (`None`: no cell of it received that pack); the
+    /// district with the lowest latest rate first.
+    pub rows: Vec<(String, Vec<Option<f64>>)>,
+}
+
+pub async fn trend(pool: &SqlitePool, periods: i64, district: Option<&str>) -> sqlx::Result<Trend> {
+    let mut packs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.period FROM packs p
+         WHERE p.period IS NOT NULL AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled')
+         ORDER BY p.period DESC, p.id DESC LIMIT ?",
+    )
+    .bind(periods)
+    .fetch_all(pool)
+    .await?;
+    packs.reverse();
+    let ids = packs.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, i64, i64)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT pack_id, district, sum(delivered), sum(acknowledged) FROM pack_stats
+             WHERE pack_id IN ({ids}) AND (? IS NULL OR district = ?) GROUP BY 1, 2"
+        )))
+        .bind(district)
+        .bind(district)
+        .fetch_all(pool)
+        .await?
+    };
+    let mut by: std::collections::BTreeMap<String, Vec<Option<f64>>> = std::collections::BTreeMap::new();
+    for (pack_id, d, delivered, acked) in rows {
+        let i = packs.iter().position(|(id, _)| *id == pack_id).expect("a pack asked for");
+        let slot = by.entry(d).or_insert_with(|| vec![None; packs.len()]);
+        slot[i] = (delivered > 0).then(|| rate(acked, delivered));
+    }
+    let mut rows: Vec<(String, Vec<Option<f64>>)> = by.into_iter().collect();
+    let latest = |r: &Vec<Option<f64>>| r.iter().rev().find_map(|x| *x).unwrap_or(f64::MAX);
+    rows.sort_by(|a, b| latest(&a.1).total_cmp(&latest(&b.1)).then(a.0.cmp(&b.0)));
+    Ok(Trend { packs, rows })
+}
+
+/// A cell of a pack's audience that has not acknowledged it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Pending {
+    pub district: String,
+    pub code: String,
+    pub name: String,
+    /// Why the pack did not reach the cell, when it did not.
+    pub unreachable: Option<String>,
+}
+
+/// The cells that received the pack (or could not be reached) and have not acknowledged it, by
+/// district then code.
+pub async fn pending(pool: &SqlitePool, pack_id: i64, district: Option<&str>) -> sqlx::Result<Vec<Pending>> {
+    sqlx::query_as(
+        "SELECT COALESCE(d.district, c.district) AS district, c.code, c.name,
+                CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') END AS unreachable
+         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
+         JOIN cells c ON c.id = d.cell_id
+         WHERE b.pack_id = ?1 AND d.state IN ('sent', 'failed')
+           AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
+           AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
+         ORDER BY 1, c.code",
+    )
+    .bind(pack_id)
+    .bind(district)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_over_delivered_cells_and_zero_when_none() {
+        assert_eq!(rate(97, 118), 0.822);
+        assert_eq!(rate(0, 0), 0.0);
+        let c = Counts { targeted: 120, delivered: 118, unreachable: 2, acknowledged: 97, late: 4, reported: 60 };
+        assert_eq!(c.report_rate(), 0.508);
+    }
+
+    #[test]
+    fn the_worst_district_comes_first() {
+        let g = |d: &str, delivered, acknowledged| Group {
+            district: d.into(),
+            commune: None,
+            counts: Counts { delivered, acknowledged, ..Default::default() },
+        };
+        let mut groups = vec![g("Ba Bể", 10, 9), g("Na Rì", 10, 5), g("Chợ Đồn", 20, 10), g("Pác Nặm", 0, 0)];
+        worst_first(&mut groups);
+        let order: Vec<&str> = groups.iter().map(|g| g.district.as_str()).collect();
+        // equal rates: the one with more cells behind first; nothing delivered counts as 0
+        assert_eq!(order, ["Pác Nặm", "Chợ Đồn", "Na Rì", "Ba Bể"]);
+    }
+}
