@@ -4,7 +4,8 @@
 //! them (2.4 million deliveries, written through the real broadcast start and the triggers that
 //! keep the running totals), most delivered, acknowledged and reported. Then, each the median of
 //! several runs: one pack's figures by district, by commune, the trend over the last six periods,
-//! and the pending list of one district. One JSON line. `-- --cells N --packs P` to change the size.
+//! and the pending list of one district; and once, the .xlsx export of the pack. One JSON line.
+//! `-- --cells N --packs P` to change the size.
 
 use std::time::Instant;
 
@@ -130,6 +131,9 @@ async fn main() {
         stats::pending(&pool, last, Some("Na Rì")).await.unwrap();
     })
     .await;
+    let t = Instant::now();
+    let xlsx = loa::export::xlsx_bytes(&pool, config.timezone, last, None).await.unwrap();
+    let export_ms = (t.elapsed().as_secs_f64() * 1000.0).round();
     println!(
         "{}",
         json!({
@@ -141,6 +145,8 @@ async fn main() {
             "pack_by_commune_ms": by_commune,
             "trend_ms": trend,
             "pending_one_district_ms": pending,
+            "export_xlsx_all_cells_ms": export_ms,
+            "export_xlsx_mb": ((xlsx.len() as f64) / 1e5).round() / 10.0,
             "target_ms": 100,
         })
     );

@@ -52,11 +52,11 @@ pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, district: Option<&str>) 
         "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district, COALESCE(d.commune, c.commune) AS commune,
                 d.state, d.sent_at, d.error, a.at AS acked_at, a.user_name AS acked_by, a.late,
                 r.meeting_date, r.attendance, r.body AS report
-         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
-         JOIN cells c ON c.id = d.cell_id
-         LEFT JOIN acks a ON a.pack_id = b.pack_id AND a.cell_id = d.cell_id
-         LEFT JOIN reports r ON r.pack_id = b.pack_id AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
-         WHERE b.pack_id = ?1 AND d.state <> 'cancelled' AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
+         FROM deliveries d JOIN cells c ON c.id = d.cell_id
+         LEFT JOIN acks a ON a.pack_id = ?1 AND a.cell_id = d.cell_id
+         LEFT JOIN reports r ON r.pack_id = ?1 AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
+           AND +d.state <> 'cancelled' AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
          ORDER BY 3, c.code",
     )
     .bind(pack_id)

@@ -240,9 +240,10 @@ pub async fn pending(pool: &SqlitePool, pack_id: i64, district: Option<&str>) ->
     sqlx::query_as(
         "SELECT COALESCE(d.district, c.district) AS district, c.code, c.name,
                 CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') END AS unreachable
-         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
-         JOIN cells c ON c.id = d.cell_id
-         WHERE b.pack_id = ?1 AND d.state IN ('sent', 'failed')
+         FROM deliveries d JOIN cells c ON c.id = d.cell_id
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
+           -- the unary + keeps SQLite from scanning every pack's deliveries by state
+           AND +d.state IN ('sent', 'failed')
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
            AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
          ORDER BY 1, c.code",
