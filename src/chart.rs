@@ -63,6 +63,7 @@ pub fn pack_png(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyh
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(WHITE)
             .x_labels(n * 2 + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor() as usize;
@@ -105,8 +106,22 @@ pub fn pack_png(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyh
     encode(&rgb)
 }
 
-/// The acknowledgement rate per district over the last periods, one line each.
-pub fn trend_png(t: &Trend, title: &str) -> anyhow::Result<Vec<u8>> {
+/// Line colours that read well on white (eight, one per district of a small province), then
+/// plotters' palette.
+const LINES: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x6f, 0xb5),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xe0, 0x8a, 0x1e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0x44, 0x44, 0x44),
+];
+
+/// The acknowledgement rate per district over the last periods, one line each; periods labelled
+/// as people read them in `locale`.
+pub fn trend_png(t: &Trend, title: &str, locale: crate::i18n::Locale) -> anyhow::Result<Vec<u8>> {
     font();
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
@@ -120,9 +135,14 @@ pub fn trend_png(t: &Trend, title: &str) -> anyhow::Result<Vec<u8>> {
             .y_label_area_size(56)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..100f64)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let labels: Vec<String> = t.packs.iter().map(|(_, p)| p.clone()).collect();
+        let labels: Vec<String> = t
+            .packs
+            .iter()
+            .map(|(_, p)| crate::packs::period::Period::parse(p).map(|p| p.label(locale)).unwrap_or_else(|_| p.clone()))
+            .collect();
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .x_labels(n)
             .x_label_formatter(&|x| {
                 let i = x.round();
@@ -137,7 +157,7 @@ pub fn trend_png(t: &Trend, title: &str) -> anyhow::Result<Vec<u8>> {
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for (k, (district, rates)) in t.rows.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
+            let color = LINES.get(k).map(|c| c.to_rgba()).unwrap_or_else(|| Palette99::pick(k).to_rgba());
             let points: Vec<(f64, f64)> =
                 rates.iter().enumerate().filter_map(|(i, r)| r.map(|r| (i as f64, r * 100.0))).collect();
             chart

@@ -314,7 +314,7 @@ pub(super) async fn on_chart(
         if t.packs.is_empty() {
             return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
         }
-        crate::chart::trend_png(&t, &c.s(locale, "chart-trend-title"))?
+        crate::chart::trend_png(&t, &c.s(locale, "chart-trend-title"), locale)?
     } else {
         let Some(id) = pack_id(ctx, &q).await? else {
             return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;

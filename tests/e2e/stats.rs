@@ -292,11 +292,17 @@ async fn charts_are_pngs_of_the_right_size() {
     let p = province().await;
     let s = stats::pack(&p.pool, p.first, By::District, None).await.unwrap().unwrap();
     let png = loa::chart::pack_png(&s, "Định hướng tháng 10 (Tháng 10/2023)", "Đã xác nhận", "Đã báo cáo").unwrap();
+    if let Some(dir) = std::env::var_os("LOA_CHART_PREVIEW") {
+        std::fs::write(std::path::Path::new(&dir).join("pack.png"), &png).unwrap();
+    }
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let reader = decoder.read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), loa::chart::SIZE);
     let t = stats::trend(&p.pool, 6, None).await.unwrap();
-    let png = loa::chart::trend_png(&t, "Tỉ lệ xác nhận theo huyện").unwrap();
+    let png = loa::chart::trend_png(&t, "Tỉ lệ xác nhận theo huyện", loa::i18n::Locale::Vi).unwrap();
+    if let Some(dir) = std::env::var_os("LOA_CHART_PREVIEW") {
+        std::fs::write(std::path::Path::new(&dir).join("trend.png"), &png).unwrap();
+    }
     let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     reader.next_frame(&mut buf).unwrap();
