@@ -27,6 +27,7 @@ pub mod config;
 pub mod dates;
 pub mod db;
 pub mod delivery;
+pub mod demo;
 pub mod export;
 pub mod i18n;
 pub mod logging;

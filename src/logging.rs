@@ -56,8 +56,12 @@ impl<'a> MakeWriter<'a> for RedactingStderr {
 
 /// Sets up tracing once for the process.
 pub fn init() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,hyper=warn,reqwest=warn"));
+    init_with("info,sqlx=warn,hyper=warn,reqwest=warn");
+}
+
+/// [`init`] with another filter when RUST_LOG is not set (`loa demo` is quiet by default).
+pub fn init_with(default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOG_FORMAT").map(|v| v.eq_ignore_ascii_case("json")).unwrap_or(false);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(RedactingStderr);

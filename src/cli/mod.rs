@@ -53,6 +53,15 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// A pack's figures and every cell's answers as a spreadsheet (.xlsx) or CSV.
     Export(stats::ExportArgs),
+    /// The whole job with no Telegram token: a province played against the built-in simulator.
+    Demo {
+        /// How many cells the province has.
+        #[arg(long, default_value_t = 300)]
+        cells: usize,
+        /// Where the spreadsheet and the chart go.
+        #[arg(long, default_value = "demo-out", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Run the Telegram Bot API simulator alone, for trying Loa without Telegram.
     Sim {
         /// Address to listen on.
@@ -143,6 +152,15 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             cells::run(cmd, &config, &pool).await
+        }
+        Command::Demo { cells, out } => {
+            if !(8..=20_000).contains(&cells) {
+                return Err(Failure::BadInput(format!("--cells {cells}: the demo plays 8 to 20000 cells")));
+            }
+            let options = crate::demo::Options { cells, out, progress: true, seed: 2023, keep_database_in: None };
+            let report = crate::demo::run(options).await?;
+            print!("{}", report.summary());
+            Ok(())
         }
         Command::Stats(args) => {
             let config = Config::load(cli.config.as_deref())?;

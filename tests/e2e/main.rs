@@ -6,6 +6,7 @@ mod binding;
 mod bot_chat;
 mod cli;
 mod delivery;
+mod demo;
 mod harness;
 mod newpack;
 mod packs;
