@@ -81,6 +81,79 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// What a backup holds, as read back from the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub bytes: u64,
+    pub migrations: i64,
+    pub cells: i64,
+    pub packs: i64,
+    pub deliveries: i64,
+    pub acks: i64,
+    pub reports: i64,
+}
+
+/// Writes a consistent copy of the database to `target` while Loa may be running (`VACUUM INTO`
+/// reads one snapshot), checks the copy (SQLite's integrity check, the migrations, the tables),
+/// and only then gives it its name: a failed backup leaves nothing under `target`. An existing
+/// `target` is refused.
+pub async fn backup(pool: &SqlitePool, target: &std::path::Path) -> anyhow::Result<BackupSummary> {
+    if target.exists() {
+        anyhow::bail!("{} exists already: choose a new file name (a backup never overwrites)", target.display());
+    }
+    let name = target.file_name().with_context(|| format!("{} is not a file name", target.display()))?;
+    let part = target.with_file_name(format!("{}.part", name.to_string_lossy()));
+    let _ = std::fs::remove_file(&part);
+    let result = async {
+        let path = part.to_str().with_context(|| format!("{} is not valid UTF-8", part.display()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(pool)
+            .await
+            .with_context(|| format!("failed to write the copy {}", part.display()))?;
+        let copy = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::new().filename(&part).read_only(true))
+            .await
+            .with_context(|| format!("failed to open the copy {}", part.display()))?;
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await?;
+        if check != "ok" {
+            anyhow::bail!("the copy failed SQLite's integrity check: {check}");
+        }
+        let count = async |table: &str| -> anyhow::Result<i64> {
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&copy)
+                .await?)
+        };
+        let summary = BackupSummary {
+            bytes: std::fs::metadata(&part)?.len(),
+            migrations: count("_sqlx_migrations").await?,
+            cells: count("cells").await?,
+            packs: count("packs").await?,
+            deliveries: count("deliveries").await?,
+            acks: count("acks").await?,
+            reports: count("reports").await?,
+        };
+        copy.close().await;
+        let live: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(pool).await?;
+        if summary.migrations != live {
+            anyhow::bail!("the copy has {} migrations, the database {live}", summary.migrations);
+        }
+        Ok(summary)
+    }
+    .await;
+    match result {
+        Ok(summary) => {
+            std::fs::rename(&part, target).with_context(|| format!("failed to name the copy {}", target.display()))?;
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// A pack's figures and every cell's answers as a spreadsheet (.xlsx) or CSV.
     Export(stats::ExportArgs),
+    /// A consistent copy of the database, checked, while Loa runs (never overwrites FILE).
+    Backup { file: PathBuf },
     /// The whole job with no Telegram token: a province played against the built-in simulator.
     Demo {
         /// How many cells the province has.
@@ -152,6 +154,29 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             cells::run(cmd, &config, &pool).await
+        }
+        Command::Backup { file } => {
+            let config = Config::load(cli.config.as_deref())?;
+            if file.exists() {
+                return Err(Failure::BadInput(format!(
+                    "{} exists already: choose a new file name (a backup never overwrites)",
+                    file.display()
+                )));
+            }
+            let pool = crate::db::open(&config.database_url).await?;
+            let s = crate::db::backup(&pool, &file).await?;
+            println!(
+                "backup written to {} ({:.1} MB) and checked: integrity ok, {} migrations, {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports",
+                file.display(),
+                s.bytes as f64 / 1e6,
+                s.migrations,
+                s.cells,
+                s.packs,
+                s.deliveries,
+                s.acks,
+                s.reports
+            );
+            Ok(())
         }
         Command::Demo { cells, out } => {
             if !(8..=20_000).contains(&cells) {

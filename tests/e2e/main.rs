@@ -9,6 +9,7 @@ mod delivery;
 mod demo;
 mod harness;
 mod newpack;
+mod ops;
 mod packs;
 mod registry;
 mod reminders;
