@@ -87,12 +87,42 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     }
     let pool = crate::db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");
+    // health and metrics: a port already taken is logged, not fatal (the bot matters more)
+    let http = match crate::ops::serve_http(config.http_listen, pool.clone(), stop.clone()).await {
+        Ok((addr, task)) => {
+            tracing::info!(listen = %addr, "health on /healthz, metrics on /metrics");
+            Some(task)
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "no health or metrics endpoint");
+            None
+        }
+    };
     let bot = build_bot(&config, &token)?;
     let Some(me) = reach_telegram(&bot, &stop).await? else {
         tracing::info!("stopped before Telegram answered");
         return Ok(());
     };
     tracing::info!(bot = %me.username(), api_url = %config.telegram.api_url, "connected to the Bot API");
+    crate::ops::health().telegram_ok();
+    // Telegram's reachability for /healthz, checked twice a minute
+    let pinger = {
+        let (bot, stop) = (bot.clone(), stop.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(20)) => {}
+                }
+                match bot.get_me().await {
+                    Ok(_) => crate::ops::health().telegram_ok(),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "Telegram did not answer getMe")
+                    }
+                }
+            }
+        })
+    };
     let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config)));
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
@@ -162,6 +192,10 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     }
     if let Err(e) = reporter.await {
         tracing::error!(error = %e, "the progress reporter task failed");
+    }
+    pinger.abort();
+    if let Some(http) = http {
+        let _ = http.await;
     }
     pool.close().await;
     tracing::info!("stopped");

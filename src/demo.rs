@@ -223,7 +223,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     .merge(figment::providers::Serialized::default("telegram.api_url", sim.url()))
     .merge(figment::providers::Serialized::default("database.url", db.clone()))
     .merge(figment::providers::Serialized::default("delivery.paid_broadcast", true))
-    .merge(figment::providers::Serialized::default("delivery.messages_per_second", 1000));
+    .merge(figment::providers::Serialized::default("delivery.messages_per_second", 1000))
+    .merge(figment::providers::Serialized::default("http.listen", "127.0.0.1:0"));
     let mut config = crate::config::Config::from_figment(fig).map_err(|e| anyhow::anyhow!("{e}"))?;
     config.token = Some(SecretString::from(sim.token()));
     config.admins.insert(board);

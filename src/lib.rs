@@ -31,6 +31,7 @@ pub mod demo;
 pub mod export;
 pub mod i18n;
 pub mod logging;
+pub mod ops;
 pub mod packs;
 pub mod reminders;
 pub mod reports;

@@ -176,6 +176,7 @@ pub async fn run(
         let now = Utc::now();
         let sleep = match tick(&pool, &config, now).await {
             Ok(t) => {
+                crate::ops::health().scheduler_alive();
                 for (s, late) in &t.started {
                     announcer.started(s, *late).await;
                 }

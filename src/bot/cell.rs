@@ -154,6 +154,7 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
             let name = acks::display_name(&q.from);
             match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await? {
                 Outcome::Recorded(ack) => {
+                    metrics::counter!("loa_acks_total").increment(1);
                     tracing::info!(
                         pack_id = target.pack_id,
                         cell_id = target.cell_id,
@@ -433,6 +434,10 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
     };
     let now = crate::db::now();
     let stored = reports::store(&ctx.pool, &target, &report, now, tz, Some(key)).await?;
+    metrics::counter!("loa_reports_total").increment(1);
+    if stored.ack.is_some() {
+        metrics::counter!("loa_acks_total").increment(1);
+    }
     tracing::info!(
         pack_id = target.pack_id,
         cell_id = target.cell_id,

@@ -366,11 +366,38 @@ impl Worker {
                 return Ok(());
             }
             self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 }).await;
+            let sent_at = std::time::Instant::now();
             let result = if sending_docs {
                 self.send_docs(&d, &pack).await
             } else {
                 self.send_message(&d, &pack, locale, kind, answers).await
             };
+            metrics::histogram!("loa_send_seconds").record(sent_at.elapsed().as_secs_f64());
+            let what = match (sending_docs, kind) {
+                (true, _) => "documents",
+                (false, Kind::Pack) => "message",
+                (false, Kind::Reminder) => "reminder",
+                (false, Kind::Resend) => "resend",
+            };
+            match &result {
+                Ok(_) => {
+                    metrics::counter!("loa_sends_total", "kind" => what).increment(1);
+                    crate::ops::health().telegram_ok();
+                }
+                Err(e) => {
+                    let verdict = match classify(e) {
+                        Verdict::SlowDown(_) => "slow_down",
+                        Verdict::Migrated(_) => "migrated",
+                        Verdict::Unreachable(_) => "unreachable",
+                        Verdict::Content(_) => "content",
+                        Verdict::Transient(_) => "transient",
+                    };
+                    metrics::counter!("loa_send_errors_total", "kind" => verdict).increment(1);
+                    if verdict == "slow_down" {
+                        metrics::counter!("loa_http_429_total").increment(1);
+                    }
+                }
+            }
             match result {
                 Ok(ids) if sending_docs => {
                     sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")

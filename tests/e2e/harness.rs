@@ -18,7 +18,9 @@ pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
     let db = format!("sqlite://{}/data/loa.db", dir.path().display());
     let fig = Figment::from(Toml::string(DEFAULT_TOML))
         .merge(Serialized::default("telegram.api_url", sim.url()))
-        .merge(Serialized::default("database.url", db));
+        .merge(Serialized::default("database.url", db))
+        // each test's health listener on a free port
+        .merge(Serialized::default("http.listen", "127.0.0.1:0"));
     let mut config = Config::from_figment(fig).expect("test config is valid");
     config.token = Some(SecretString::from(sim.token()));
     config

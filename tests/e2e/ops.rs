@@ -73,3 +73,94 @@ async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("copy.db exists already"));
     assert!(!app.dir.path().join("copy.db.part").exists());
 }
+
+static HTTP_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
+    HTTP_PORT.store(free_port(), std::sync::atomic::Ordering::SeqCst);
+    let app = TestApp::spawn_with(|c| {
+        c.http_listen = format!("127.0.0.1:{}", HTTP_PORT.load(std::sync::atomic::Ordering::SeqCst)).parse().unwrap();
+        c.delivery.paid_broadcast = true;
+        c.delivery.messages_per_second = 100;
+    })
+    .await;
+    let base = format!("http://127.0.0.1:{}", HTTP_PORT.load(std::sync::atomic::Ordering::SeqCst));
+    let http = reqwest::Client::new();
+    // healthy once the scheduler has made a step
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let health = loop {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status() == 200
+        {
+            break r.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "/healthz never said ok");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"], "ok");
+    assert!(health["telegram_last_ok_s"].as_i64().unwrap() <= 60);
+    assert!(health["scheduler_last_step_s"].as_i64().unwrap() <= 60);
+    assert_eq!(health["backlog"], 0);
+
+    // a broadcast to five cells
+    let mut csv = String::from("code,name,district\n");
+    for i in 0..5 {
+        csv.push_str(&format!("M-{i},Chi bộ {i},Ba Bể\n"));
+    }
+    app.import(&csv).await;
+    let mut chats = Vec::new();
+    for i in 0..5 {
+        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
+        app.sim.open_private_chat(u);
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            .bind(u)
+            .bind(format!("M-{i}"))
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        chats.push(u);
+    }
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo", "Nội dung");
+    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
+    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
+        .await
+        .unwrap()
+        .unwrap();
+    let got = app.sim.wait_for_bot_messages(chats[4], 1, crate::harness::WAIT).await;
+    let data =
+        got[0].json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap().to_string();
+    app.sim.press_button(chats[4], chats[4], got[0].message_id, &data).unwrap();
+    let ok = app.sim.wait_until(crate::harness::WAIT, |s| !s.callback_answers().is_empty()).await;
+    assert!(ok);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let text = loop {
+        let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        if text.contains("loa_deliveries{state=\"sent\"} 5") {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(text.contains("loa_backlog 0"), "{text}");
+    assert!(text.contains("loa_cells{status=\"active\"} 5"), "{text}");
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    // counters are the process's, shared by the tests running beside this one
+    assert!(value("loa_sends_total{kind=\"message\"}") >= 5.0);
+    assert!(value("loa_acks_total") >= 1.0);
+    assert!(value("loa_send_seconds_count") >= 5.0);
+    assert!(text.contains("loa_send_seconds_bucket{le=\"0.25\"}"), "a latency histogram: {text}");
+    assert!(text.contains("# HELP loa_sends_total"), "{text}");
+}

@@ -1,0 +1,163 @@
+//! What an operator watches, on `http.listen`: `/healthz` (is the database reachable, was Telegram
+//! reached within the last minute, is the scheduler alive, how long is the delivery backlog) and
+//! `/metrics` in Prometheus' text format (deliveries by state, sends and errors by kind, 429s,
+//! acknowledgements, reports, the backlog, send latency), through the `metrics` crate and its
+//! Prometheus exporter.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use serde_json::json;
+use sqlx::SqlitePool;
+use tokio_util::sync::CancellationToken;
+
+/// How stale Telegram or the scheduler may be before `/healthz` says 503.
+pub const STALE_S: i64 = 60;
+
+/// When things last went well, in Unix seconds (0: never). One per process.
+#[derive(Debug, Default)]
+pub struct Health {
+    telegram_ok_at: AtomicI64,
+    scheduler_at: AtomicI64,
+}
+
+impl Health {
+    /// Telegram answered a request.
+    pub fn telegram_ok(&self) {
+        self.telegram_ok_at.store(crate::db::now(), Ordering::Relaxed);
+    }
+    /// The scheduler finished a step.
+    pub fn scheduler_alive(&self) {
+        self.scheduler_at.store(crate::db::now(), Ordering::Relaxed);
+    }
+}
+
+/// This process's health marks.
+pub fn health() -> &'static Health {
+    static HEALTH: OnceLock<Health> = OnceLock::new();
+    HEALTH.get_or_init(Health::default)
+}
+
+/// The Prometheus recorder, installed once for the process (`None` if another recorder was).
+pub fn metrics() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("loa_send_seconds".into()),
+                    &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+                )
+                .ok()?;
+            match builder.install_recorder() {
+                Ok(h) => {
+                    describe();
+                    Some(h)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics are not recorded: another recorder is installed");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        "loa_sends_total",
+        "Messages sent to cells, by kind (documents, message, reminder, resend)"
+    );
+    metrics::describe_counter!(
+        "loa_send_errors_total",
+        "Failed sends, by kind (slow_down, migrated, unreachable, content, transient)"
+    );
+    metrics::describe_counter!("loa_http_429_total", "Answers 429 Too Many Requests from the Bot API");
+    metrics::describe_counter!("loa_acks_total", "Acknowledgements recorded");
+    metrics::describe_counter!("loa_reports_total", "Reports recorded (corrections included)");
+    metrics::describe_histogram!("loa_send_seconds", metrics::Unit::Seconds, "Time of one send to the Bot API");
+    metrics::describe_gauge!("loa_deliveries", "Deliveries by state");
+    metrics::describe_gauge!("loa_backlog", "Deliveries waiting to be sent (pending or sending)");
+    metrics::describe_gauge!("loa_cells", "Cells by status");
+}
+
+async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
+    let now = crate::db::now();
+    let db: Result<i64, _> =
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+            .fetch_one(&pool)
+            .await;
+    let age = |t: i64| if t == 0 { None } else { Some(now - t) };
+    let h = health();
+    let telegram = age(h.telegram_ok_at.load(Ordering::Relaxed));
+    let scheduler = age(h.scheduler_at.load(Ordering::Relaxed));
+    let fresh = |a: Option<i64>| a.is_some_and(|a| a <= STALE_S);
+    let ok = db.is_ok() && fresh(telegram) && fresh(scheduler);
+    let body = json!({
+        "status": if ok { "ok" } else { "unhealthy" },
+        "database": match &db { Ok(_) => "ok".to_string(), Err(e) => format!("error: {e}") },
+        "telegram_last_ok_s": telegram,
+        "scheduler_last_step_s": scheduler,
+        "backlog": db.as_ref().ok(),
+    });
+    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (code, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+}
+
+async fn metrics_text(State(pool): State<SqlitePool>) -> impl IntoResponse {
+    let Some(handle) = metrics() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded in this process\n".to_string());
+    };
+    // the states of the outbox and the registry, read now
+    if let Ok(rows) = sqlx::query_as::<_, (String, i64)>("SELECT state, count(*) FROM deliveries GROUP BY state")
+        .fetch_all(&pool)
+        .await
+    {
+        let mut backlog = 0;
+        for state in ["pending", "sending", "sent", "failed", "cancelled"] {
+            let n = rows.iter().find(|r| r.0 == state).map(|r| r.1).unwrap_or(0);
+            metrics::gauge!("loa_deliveries", "state" => state).set(n as f64);
+            if state == "pending" || state == "sending" {
+                backlog += n;
+            }
+        }
+        metrics::gauge!("loa_backlog").set(backlog as f64);
+    }
+    if let Ok(rows) =
+        sqlx::query_as::<_, (String, i64)>("SELECT status, count(*) FROM cells GROUP BY status").fetch_all(&pool).await
+    {
+        for status in ["unbound", "active", "unreachable", "retired"] {
+            let n = rows.iter().find(|r| r.0 == status).map(|r| r.1).unwrap_or(0);
+            metrics::gauge!("loa_cells", "status" => status).set(n as f64);
+        }
+    }
+    (StatusCode::OK, handle.render())
+}
+
+/// Serves `/healthz` and `/metrics` on `listen` until `stop`. Returns the address bound.
+pub async fn serve_http(
+    listen: SocketAddr,
+    pool: SqlitePool,
+    stop: CancellationToken,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    metrics();
+    let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_text)).with_state(pool);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (http.listen): {e}"))?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the health and metrics listener stopped");
+        }
+    });
+    Ok((addr, task))
+}
