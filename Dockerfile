@@ -10,9 +10,15 @@ COPY src src
 COPY migrations migrations
 COPY config config
 COPY locales locales
+# the demo's sample pack is built into the binary; the manifest names the benchmarks
+COPY examples examples
+COPY benches benches
 RUN cargo build --release --locked --bin loa
 
 FROM debian:bookworm-slim
+# Debian's point releases replace package versions, so pinned versions would break the build;
+# the base image's tag is what fixes the release.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
@@ -24,8 +30,9 @@ COPY --from=build /src/target/release/loa /usr/local/bin/loa
 COPY config/default.toml /etc/loa/default.toml
 COPY migrations /usr/share/loa/migrations
 ENV LOA_DATABASE__URL=sqlite:///data/loa.db \
-    LOA_HTTP__LISTEN=0.0.0.0:9090
-USER loa
+    LOA_HTTP__LISTEN=0.0.0.0:9090 \
+    LOA_TELEGRAM__WEBHOOK__LISTEN=0.0.0.0:8443
+USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 9090 8443

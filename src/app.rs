@@ -79,12 +79,6 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
 pub async fn serve_with(config: Config, stop: CancellationToken, worker_options: WorkerOptions) -> anyhow::Result<()> {
     let token = config.token.clone().ok_or(StartError::MissingToken)?;
     crate::logging::register_secret(token.expose_secret());
-    if config.telegram.mode == Mode::Webhook {
-        return Err(StartError::Unsupported(
-            "telegram.mode = \"webhook\" is not available in this version yet: use \"polling\"".into(),
-        )
-        .into());
-    }
     let pool = crate::db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");
     // health and metrics: a port already taken is logged, not fatal (the bot matters more)
@@ -154,7 +148,6 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     let reporter = tokio::spawn(reporter.run(stop.clone()));
     let worker = tokio::spawn(worker.run(stop.clone()));
 
-    let listener = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![ctx.clone()])
         .default_handler(|update| async move {
@@ -179,10 +172,23 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
             }
         }
     });
-    let listener_errors = Arc::new(|e: teloxide::RequestError| async move {
-        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "getUpdates failed; polling again");
-    });
-    dispatcher.dispatch_with_listener(listener, listener_errors).await;
+    match ctx.config.telegram.mode {
+        Mode::Polling => {
+            let listener =
+                Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
+            let listener_errors = Arc::new(|e: teloxide::RequestError| async move {
+                tracing::warn!(error = %crate::logging::redact(&e.to_string()), "getUpdates failed; polling again");
+            });
+            dispatcher.dispatch_with_listener(listener, listener_errors).await;
+        }
+        Mode::Webhook => {
+            let (listener, server) = webhook(&bot, &ctx.config).await?;
+            dispatcher
+                .dispatch_with_listener(listener, Arc::new(|e: std::convert::Infallible| async move { match e {} }))
+                .await;
+            let _ = server.await;
+        }
+    }
     watcher.abort();
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "the scheduler task failed");
@@ -200,6 +206,48 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Webhook mode: registers `telegram.webhook.public_url` with the secret (setWebhook), and listens
+/// on `telegram.webhook.listen`. A request without the right `X-Telegram-Bot-Api-Secret-Token` is
+/// answered 401 and logged. The server stops with the listener (deleting the webhook).
+async fn webhook(
+    bot: &Bot,
+    config: &Config,
+) -> anyhow::Result<(
+    impl teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible>,
+    tokio::task::JoinHandle<()>,
+)> {
+    use teloxide::update_listeners::webhooks;
+    let url = config
+        .telegram
+        .webhook_public_url
+        .clone()
+        .ok_or_else(|| StartError::Unsupported("telegram.webhook.public_url is needed in webhook mode".into()))?;
+    let mut options = webhooks::Options::new(config.telegram.webhook_listen, url.clone());
+    if let Some(secret) = &config.telegram.webhook_secret {
+        options = options.secret_token(secret.expose_secret().to_string());
+    }
+    let (listener, stopped, router) =
+        webhooks::axum_to_router(bot.clone(), options).await.context("failed to register the webhook (setWebhook)")?;
+    let router = router.layer(axum::middleware::map_response(
+        |req_path: axum::http::Uri, response: axum::response::Response| async move {
+            if response.status() == axum::http::StatusCode::UNAUTHORIZED {
+                tracing::warn!(path = %req_path, "webhook request refused: wrong or missing secret token");
+            }
+            response
+        },
+    ));
+    let tcp = tokio::net::TcpListener::bind(config.telegram.webhook_listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (telegram.webhook.listen)", config.telegram.webhook_listen))?;
+    tracing::info!(listen = %config.telegram.webhook_listen, public_url = %url, "receiving updates by webhook");
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stopped).await {
+            tracing::error!(error = %e, "the webhook listener stopped");
+        }
+    });
+    Ok((listener, server))
 }
 
 /// A token cancelled on ctrl-c or SIGTERM.

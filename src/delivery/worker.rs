@@ -38,6 +38,9 @@ use crate::packs::period::Period;
 /// within this time.
 const STATE_TTL: Duration = Duration::from_millis(300);
 
+/// How long a stop waits for the sends in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+
 /// How often the limiter forgets the chats it no longer holds back.
 const PRUNE_EVERY: Duration = Duration::from_secs(2);
 
@@ -253,6 +256,7 @@ impl Worker {
             for row in batch {
                 let permit = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
                 let me = self.clone();
+                let stopping = stop.clone();
                 let span = tracing::info_span!(
                     "delivery",
                     delivery_id = row.id,
@@ -261,7 +265,7 @@ impl Worker {
                     chat_id = row.chat_id
                 );
                 tasks.spawn(tracing::Instrument::instrument(async move {
-                    if let Err(e) = me.deliver(row.clone()).await {
+                    if let Err(e) = me.deliver(row.clone(), &stopping).await {
                         tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
                         let _ = sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
                             .bind(crate::db::now() + 5)
@@ -274,7 +278,17 @@ impl Worker {
             }
         }
         tracing::info!(in_flight = tasks.len(), "delivery worker stopping: finishing the sends in flight");
-        while tasks.join_next().await.is_some() {}
+        // a send that hangs (a dead connection) does not hold the stop for long: what is not done
+        // in time stays `sending` and goes out again at the next start
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(
+                left = tasks.len(),
+                grace_s = SHUTDOWN_GRACE.as_secs(),
+                "sends still in flight at the end of the grace period: they will be sent again at the next start"
+            );
+            tasks.abort_all();
+        }
         if let Err(e) = self.finish_broadcasts().await {
             tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
         }
@@ -344,7 +358,9 @@ impl Worker {
     }
 
     /// Sends one delivery to the end (or to a verdict that stops it).
-    async fn deliver(&self, mut d: Claimed) -> anyhow::Result<()> {
+    /// A stop lets the send under way finish; a delivery still waiting for its turn goes back to
+    /// `pending` for the next start.
+    async fn deliver(&self, mut d: Claimed, stop: &CancellationToken) -> anyhow::Result<()> {
         let (pack, kind) = self.pack_of(d.broadcast_id).await?;
         let locale = self.locale(d.chat_id).await;
         // a reminder's buttons answer the pack's own delivery
@@ -365,7 +381,17 @@ impl Worker {
                     .await?;
                 return Ok(());
             }
-            self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 }).await;
+            let turn = self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 });
+            tokio::select! {
+                _ = turn => {}
+                _ = stop.cancelled() => {
+                    sqlx::query("UPDATE deliveries SET state = 'pending' WHERE id = ? AND state = 'sending'")
+                        .bind(d.id)
+                        .execute(&self.pool)
+                        .await?;
+                    return Ok(());
+                }
+            }
             let sent_at = std::time::Instant::now();
             let result = if sending_docs {
                 self.send_docs(&d, &pack).await

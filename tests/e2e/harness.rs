@@ -66,9 +66,11 @@ impl TestApp {
         let options =
             loa::delivery::worker::WorkerOptions { retry_base: Duration::from_millis(200), ..Default::default() };
         self.stop = CancellationToken::new();
-        let polls_before = self.sim.call_count("getUpdates");
+        // ready: polling (getUpdates), or the webhook set
+        let polls_before = self.sim.call_count("getUpdates") + self.sim.call_count("setWebhook");
         self.task = Some(tokio::spawn(loa::app::serve_with(config, self.stop.clone(), options)));
-        let ready = self.sim.wait_until(WAIT, |s| s.call_count("getUpdates") > polls_before).await;
+        let ready =
+            self.sim.wait_until(WAIT, |s| s.call_count("getUpdates") + s.call_count("setWebhook") > polls_before).await;
         assert!(
             ready,
             "loa serve did not start polling: {:?}",

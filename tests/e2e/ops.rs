@@ -164,3 +164,113 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     assert!(text.contains("loa_send_seconds_bucket{le=\"0.25\"}"), "a latency histogram: {text}");
     assert!(text.contains("# HELP loa_sends_total"), "{text}");
 }
+
+static WEBHOOK_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+#[tokio::test]
+async fn webhook_mode_takes_updates_with_the_secret_and_refuses_others() {
+    WEBHOOK_PORT.store(free_port(), std::sync::atomic::Ordering::SeqCst);
+    let mut app = TestApp::spawn_with(|c| {
+        let port = WEBHOOK_PORT.load(std::sync::atomic::Ordering::SeqCst);
+        c.telegram.mode = loa::config::Mode::Webhook;
+        c.telegram.webhook_listen = format!("127.0.0.1:{port}").parse().unwrap();
+        c.telegram.webhook_public_url = Some(format!("http://127.0.0.1:{port}/telegram").parse().unwrap());
+        c.telegram.webhook_secret = Some(secrecy::SecretString::from("loa-webhook-Secret_42"));
+    })
+    .await;
+    let port = WEBHOOK_PORT.load(std::sync::atomic::Ordering::SeqCst);
+    let url = format!("http://127.0.0.1:{port}/telegram");
+    let ok = app.sim.wait_until(crate::harness::WAIT, |s| s.webhook_url().as_deref() == Some(url.as_str())).await;
+    assert!(ok, "Loa registered its webhook: {:?}", app.sim.webhook_url());
+
+    // a user talks to the bot: the simulator pushes the updates, Loa answers as in polling mode
+    let user = crate::harness::started_user(&app.sim, "Lan");
+    assert!(app.nth_reply(user, 1).await.starts_with("Xin chào Lan!"));
+    app.sim.send_text(user, user, "/help").unwrap();
+    assert!(app.nth_reply(user, 2).await.starts_with("Loa — hướng dẫn sử dụng"));
+
+    // anyone else calling the webhook is refused
+    let http = reqwest::Client::new();
+    let update = serde_json::json!({"update_id": 999999, "message": {"message_id": 1, "date": 0,
+        "chat": {"id": user, "type": "private", "first_name": "Lan"}, "from": {"id": user, "is_bot": false, "first_name": "Lan"}, "text": "/help"}});
+    let no_secret = http.post(&url).json(&update).send().await.unwrap();
+    assert_eq!(no_secret.status(), 401);
+    let wrong = http.post(&url).header("X-Telegram-Bot-Api-Secret-Token", "guess").json(&update).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.sim.bot_messages(user).len(), 2, "a refused update does nothing");
+    let right = http
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", "loa-webhook-Secret_42")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(app.nth_reply(user, 3).await.starts_with("Loa — hướng dẫn sử dụng"));
+
+    // stopping removes the webhook
+    app.stop().await;
+    assert_eq!(app.sim.webhook_url(), None);
+}
+
+#[tokio::test]
+async fn a_graceful_stop_during_a_broadcast_is_quick_and_loses_and_doubles_nothing() {
+    let mut app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 20).await;
+    let mut csv = String::from("code,name,district\n");
+    for i in 0..60 {
+        csv.push_str(&format!("G-{i:03},Chi bộ {i},Chợ Mới\n"));
+    }
+    app.import(&csv).await;
+    let mut chats = Vec::new();
+    for i in 0..60 {
+        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
+        app.sim.open_private_chat(u);
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            .bind(u)
+            .bind(format!("G-{i:03}"))
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        chats.push(u);
+    }
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo", "Nội dung");
+    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
+    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
+        .await
+        .unwrap()
+        .unwrap();
+    let pool = app.pool.clone();
+    let sent = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(&pool).await.unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sent().await < 15 {
+        assert!(std::time::Instant::now() < deadline, "the broadcast did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let took = app.stop().await;
+    assert!(took < loa::delivery::worker::SHUTDOWN_GRACE + std::time::Duration::from_secs(5), "{took:?}");
+    let at_stop = sent().await;
+    assert!(at_stop < 60, "stopped mid-broadcast");
+    let sending: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sending, 0, "nothing is left half-sent by a graceful stop");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let quiet = app.sim.call_count("sendMessage");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.sim.call_count("sendMessage"), quiet, "nothing is sent after the stop");
+
+    app.start().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sent().await < 60 {
+        assert!(std::time::Instant::now() < deadline, "the rest was not sent after the restart");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for chat in chats {
+        assert_eq!(app.sim.bot_messages(chat).len(), 1, "chat {chat}: exactly one copy");
+    }
+}
