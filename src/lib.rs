@@ -19,6 +19,8 @@
 pub mod acks;
 pub mod app;
 pub mod audit;
+#[cfg(test)]
+mod bad_input;
 pub mod bot;
 pub mod cells;
 pub mod chart;

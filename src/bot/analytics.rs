@@ -350,6 +350,15 @@ mod tests {
         assert!(parse_query("99999999999999999999999").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_command_argument_is_read_or_refused(s in "\\PC{0,60}") {
+            if let Ok(q) = parse_query(&s) {
+                proptest::prop_assert!(q.district.as_deref().is_none_or(|d| !d.is_empty()));
+            }
+        }
+    }
+
     #[test]
     fn table_cells_pad_and_cut_by_characters() {
         assert_eq!(cell("Bạch Thông", 12), "Bạch Thông  ");

@@ -48,7 +48,7 @@ impl Button {
     /// Reads callback data; anything that is not one of Loa's buttons is `None`.
     pub fn parse(data: &str) -> Option<Button> {
         let (kind, id) = data.split_once(':')?;
-        if id.is_empty() || id.len() > 18 || !id.chars().all(|c| c.is_ascii_digit()) {
+        if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
         let id: i64 = id.parse().ok()?;
@@ -555,6 +555,23 @@ pub(super) async fn list_cell_packs(bot: &Bot, chat: ChatId, cell_id: i64, ctx: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn callback_data_is_read_only_when_it_is_loas(s in "\\PC{0,70}", id in 0i64..i64::MAX) {
+            if let Some(b) = Button::parse(&s) {
+                let again = match b {
+                    Button::Ack(d) => format!("a:{d}"),
+                    Button::Report(d) => format!("r:{d}"),
+                    Button::Resend(d) => format!("d:{d}"),
+                };
+                proptest::prop_assert_eq!(Button::parse(&again), Some(b));
+            }
+            let data = format!("a:{id}");
+            proptest::prop_assert_eq!(Button::parse(&data), Some(Button::Ack(id)));
+            proptest::prop_assert!(data.len() <= 64, "callback data over 64 bytes");
+        }
+    }
 
     #[test]
     fn only_loas_buttons_are_read() {
