@@ -137,7 +137,16 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
     let chat = msg.chat.id;
     let locale = ctx.locale(chat).await;
     let c = &ctx.catalog;
-    tracing::info!(chat_id = chat.0, command = ?cmd, "command");
+    // the command's name only: an argument may be an invite code
+    let name = match &cmd {
+        Command::Start(code) if !code.trim().is_empty() => "start <code>",
+        Command::Start(_) => "start",
+        Command::Help => "help",
+        Command::Lang(_) => "lang",
+        Command::Whoami => "whoami",
+        Command::Report => "report",
+    };
+    tracing::info!(chat_id = chat.0, command = name, "command");
     match cmd {
         Command::Start(code) => start::on_start(&bot, &msg, code.trim(), &ctx, locale).await,
         Command::Help => say(&bot, &ctx.limiter, chat, c.s(locale, "help")).await,
