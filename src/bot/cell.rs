@@ -164,7 +164,10 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
                     );
                     let key = if ack.late { "ack-recorded-late" } else { "ack-recorded" };
                     answer(&bot, &q, ctx.catalog.s(locale, key), false).await;
-                    show_ack(&bot, &ctx, &target, &ack, pressed).await;
+                    // the buttons are edited on the side: the next update of this chat need not
+                    // wait for the chat's turn at the limiter (the acknowledgement is stored)
+                    let (bot, ctx) = (bot.clone(), ctx.clone());
+                    tokio::spawn(async move { show_ack(&bot, &ctx, &target, &ack, pressed).await });
                 }
                 Outcome::Already(ack) => {
                     let text = ctx.catalog.t(

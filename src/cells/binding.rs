@@ -189,7 +189,7 @@ pub async fn redeem(
 }
 
 async fn refuse(
-    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    mut tx: crate::db::WriteTx,
     chat_id: i64,
     user_id: i64,
     refusal: Refusal,
