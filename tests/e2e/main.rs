@@ -7,6 +7,7 @@ mod bot_chat;
 mod cli;
 mod delivery;
 mod demo;
+mod faults;
 mod harness;
 mod newpack;
 mod ops;
