@@ -130,7 +130,7 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
     wait_for(&app, "SELECT count(*) > 0 FROM deliveries WHERE state = 'sent'", 1, Duration::from_secs(20)).await;
     // another program takes SQLite's write lock and keeps it for three seconds
     let db = loa::db::file_of(&crate::harness::config_for(&app.sim, &app.dir).database_url).unwrap();
-    let holder = std::process::Command::new("python3")
+    let mut holder = std::process::Command::new("python3")
         .arg("-c")
         .arg(format!(
             "import sqlite3, time\nc = sqlite3.connect({:?}, timeout=30, isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(3)\nc.execute('COMMIT')\n",
@@ -139,7 +139,7 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("python3 runs");
-    let mut out = holder.stdout.unwrap();
+    let mut out = holder.stdout.take().unwrap();
     let mut first = [0u8; 6];
     std::io::Read::read_exact(&mut out, &mut first).unwrap();
     assert_eq!(&first, b"locked");
@@ -152,4 +152,5 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
     }
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&app.pool).await.unwrap();
     assert_eq!(check, "ok");
+    assert!(holder.wait().unwrap().success(), "the other program committed and ended");
 }
