@@ -427,8 +427,12 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let xlsx = opts.out.join("loa-demo.xlsx");
     crate::export::write_xlsx(&pool, config.timezone, pack_id, None, &xlsx).await?;
     let chart = opts.out.join("loa-demo.png");
-    let png =
-        crate::chart::pack_png(&s, "Định hướng tuyên truyền quý IV/2023 (Quý IV/2023)", "Đã xác nhận", "Đã báo cáo")?;
+    let (catalog, vi) = (crate::i18n::Catalog::new(), crate::i18n::Locale::Vi);
+    let title = match draft.period {
+        Some(p) => format!("{} ({})", s.title, p.label(vi)),
+        None => s.title.clone(),
+    };
+    let png = crate::chart::pack_png(&s, &title, &catalog.s(vi, "chart-acked"), &catalog.s(vi, "chart-reported"))?;
     write_file(&chart, &png)?;
 
     stop.cancel();

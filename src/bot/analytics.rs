@@ -147,73 +147,99 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
     format!("{}\n\n<pre>{}</pre>", c.s(locale, "stats-trend-head"), escape(table.trim_end()))
 }
 
-async fn pack_id(ctx: &Ctx, q: &Query) -> anyhow::Result<Option<i64>> {
-    Ok(match q.pack {
-        Some(id) => Some(id),
-        None => stats::latest_pack(&ctx.pool).await?,
-    })
+/// One staff question in chat: where to answer, in which language, and for whom.
+pub(super) struct Asked<'a> {
+    pub bot: &'a Bot,
+    pub chat: ChatId,
+    pub ctx: &'a Ctx,
+    pub locale: Locale,
+    pub member: &'a StaffMember,
 }
 
-/// `/stats`.
-pub(super) async fn on_stats(
-    bot: &Bot,
-    chat: ChatId,
-    ctx: &Ctx,
-    locale: Locale,
-    member: &StaffMember,
-    arg: &str,
-) -> HandlerResult {
-    let c = &ctx.catalog;
-    let q = match parse_query(arg) {
-        Ok(q) => q,
-        Err(bad) => {
-            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
+impl Asked<'_> {
+    async fn say(&self, html: String) -> HandlerResult {
+        say(self.bot, &self.ctx.limiter, self.chat, html).await
+    }
+
+    /// The question an argument asks, its district scoped to the member; `None` once the member
+    /// has been told what is wrong with it.
+    async fn query(&self, arg: &str) -> anyhow::Result<Option<(Query, Option<String>)>> {
+        match parse_query(arg) {
+            Ok(q) => {
+                let district = scope(self.member, q.district.clone());
+                Ok(Some((q, district)))
+            }
+            Err(bad) => {
+                let c = &self.ctx.catalog;
+                self.say(c.t(self.locale, "stats-usage", Args::new().user("given", &bad))).await?;
+                Ok(None)
+            }
         }
-    };
-    let district = scope(member, q.district.clone());
+    }
+
+    /// The pack a question is about (the latest sent when none is named); `None` once the
+    /// member has been told there is none.
+    async fn pack(&self, q: &Query) -> anyhow::Result<Option<crate::packs::store::Pack>> {
+        let c = &self.ctx.catalog;
+        let id = match q.pack {
+            Some(id) => id,
+            None => match stats::latest_pack(&self.ctx.pool).await? {
+                Some(id) => id,
+                None => {
+                    self.say(c.s(self.locale, "stats-none")).await?;
+                    return Ok(None);
+                }
+            },
+        };
+        let pack = crate::packs::store::get(&self.ctx.pool, id).await?;
+        if pack.is_none() {
+            self.say(c.t(self.locale, "stats-no-pack", Args::new().raw("id", id))).await?;
+        }
+        Ok(pack)
+    }
+
+    /// The trend, or `None` once the member has been told there is nothing sent yet.
+    async fn trend(&self, district: Option<&str>) -> anyhow::Result<Option<Trend>> {
+        let t = stats::trend(&self.ctx.pool, 6, district).await?;
+        if t.packs.is_empty() {
+            self.say(self.ctx.catalog.s(self.locale, "stats-none")).await?;
+            return Ok(None);
+        }
+        Ok(Some(t))
+    }
+
+    async fn stats(&self, pack_id: i64, district: Option<&str>) -> anyhow::Result<PackStats> {
+        stats::pack(&self.ctx.pool, pack_id, By::District, district)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))
+    }
+}
+
+/// `/stats [pack|trend] [district]`.
+pub(super) async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     if q.trend {
-        let t = stats::trend(&ctx.pool, 6, district.as_deref()).await?;
-        return say(bot, &ctx.limiter, chat, render_trend(ctx, locale, &t)).await;
+        let Some(t) = a.trend(district.as_deref()).await? else { return Ok(()) };
+        return a.say(render_trend(a.ctx, a.locale, &t)).await;
     }
-    let Some(id) = pack_id(ctx, &q).await? else {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
-    };
-    match stats::pack(&ctx.pool, id, By::District, district.as_deref()).await? {
-        Some(s) => say(bot, &ctx.limiter, chat, render_stats(ctx, locale, &s)).await,
-        None => say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await,
-    }
+    let Some(pack) = a.pack(&q).await? else { return Ok(()) };
+    let s = a.stats(pack.id, district.as_deref()).await?;
+    a.say(render_stats(a.ctx, a.locale, &s)).await
 }
 
 /// More cells than this go as a file rather than messages.
 const PENDING_IN_MESSAGES: usize = 150;
 
-/// `/pending`.
-pub(super) async fn on_pending(
-    bot: &Bot,
-    chat: ChatId,
-    ctx: &Ctx,
-    locale: Locale,
-    member: &StaffMember,
-    arg: &str,
-) -> HandlerResult {
-    let c = &ctx.catalog;
-    let q = match parse_query(arg) {
-        Ok(q) => q,
-        Err(bad) => {
-            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
-        }
-    };
-    let Some(id) = pack_id(ctx, &q).await? else {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
-    };
-    let Some(pack) = crate::packs::store::get(&ctx.pool, id).await? else {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
-    };
-    let district = scope(member, q.district.clone());
-    let list = stats::pending(&ctx.pool, id, district.as_deref()).await?;
+/// `/pending [pack] [district]`.
+pub(super) async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let (c, locale, chat) = (&a.ctx.catalog, a.locale, a.chat);
+    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some(pack) = a.pack(&q).await? else { return Ok(()) };
+    let id = pack.id;
+    let list = stats::pending(&a.ctx.pool, id, district.as_deref()).await?;
     let name = crate::packs::message::name(&pack.title, pack.period(), locale);
     if list.is_empty() {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "pending-none", Args::new().raw("pack", name))).await;
+        return a.say(c.t(locale, "pending-none", Args::new().raw("pack", name))).await;
     }
     let header =
         c.t(locale, "pending-head", Args::new().raw("pack", name).raw("count", locale.number(list.len() as i64)));
@@ -231,8 +257,9 @@ pub(super) async fn on_pending(
             }
             w.flush()?;
         }
-        ctx.limiter.acquire(chat.0, 1).await;
-        bot.send_document(chat, InputFile::memory(csv).file_name(format!("chua-xac-nhan-{id}.csv")))
+        a.ctx.limiter.acquire(chat.0, 1).await;
+        a.bot
+            .send_document(chat, InputFile::memory(csv).file_name(format!("chua-xac-nhan-{id}.csv")))
             .caption(header)
             .parse_mode(teloxide::types::ParseMode::Html)
             .await?;
@@ -250,87 +277,50 @@ pub(super) async fn on_pending(
         lines.push(format!("<code>{}</code> {}{why}", escape(&p.code), escape(&p.name)));
     }
     for page in super::announce::pages(&header, &lines) {
-        say(bot, &ctx.limiter, chat, page).await?;
+        a.say(page).await?;
     }
     Ok(())
 }
 
-/// `/export`.
-pub(super) async fn on_export(
-    bot: &Bot,
-    chat: ChatId,
-    ctx: &Ctx,
-    locale: Locale,
-    member: &StaffMember,
-    arg: &str,
-) -> HandlerResult {
-    let c = &ctx.catalog;
-    let q = match parse_query(arg) {
-        Ok(q) => q,
-        Err(bad) => {
-            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
-        }
-    };
-    let Some(id) = pack_id(ctx, &q).await? else {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
-    };
-    if crate::packs::store::get(&ctx.pool, id).await?.is_none() {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
-    }
-    let district = scope(member, q.district.clone());
-    let tz = ctx.config.timezone;
+/// `/export [pack] [district] [csv]`.
+pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some(pack) = a.pack(&q).await? else { return Ok(()) };
+    let (id, tz) = (pack.id, a.ctx.config.timezone);
     let (bytes, name) = if q.csv {
-        let rows = crate::export::cell_rows(&ctx.pool, id, district.as_deref()).await?;
+        let rows = crate::export::cell_rows(&a.ctx.pool, id, district.as_deref()).await?;
         let mut buf = Vec::new();
         crate::export::write_csv(&mut buf, &rows, tz)?;
         (buf, format!("loa-dinh-huong-{id}.csv"))
     } else {
-        (crate::export::xlsx_bytes(&ctx.pool, tz, id, district.as_deref()).await?, format!("loa-dinh-huong-{id}.xlsx"))
+        (
+            crate::export::xlsx_bytes(&a.ctx.pool, tz, id, district.as_deref()).await?,
+            format!("loa-dinh-huong-{id}.xlsx"),
+        )
     };
-    ctx.limiter.acquire(chat.0, 1).await;
-    bot.send_document(chat, InputFile::memory(bytes).file_name(name)).await?;
+    a.ctx.limiter.acquire(a.chat.0, 1).await;
+    a.bot.send_document(a.chat, InputFile::memory(bytes).file_name(name)).await?;
     Ok(())
 }
 
-/// `/chart`.
-pub(super) async fn on_chart(
-    bot: &Bot,
-    chat: ChatId,
-    ctx: &Ctx,
-    locale: Locale,
-    member: &StaffMember,
-    arg: &str,
-) -> HandlerResult {
-    let c = &ctx.catalog;
-    let q = match parse_query(arg) {
-        Ok(q) => q,
-        Err(bad) => {
-            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-usage", Args::new().user("given", &bad))).await;
-        }
-    };
-    let district = scope(member, q.district.clone());
+/// `/chart [pack|trend] [district]`.
+pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let (c, locale) = (&a.ctx.catalog, a.locale);
+    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     let png = if q.trend {
-        let t = stats::trend(&ctx.pool, 6, district.as_deref()).await?;
-        if t.packs.is_empty() {
-            return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
-        }
+        let Some(t) = a.trend(district.as_deref()).await? else { return Ok(()) };
         crate::chart::trend_png(&t, &c.s(locale, "chart-trend-title"), locale)?
     } else {
-        let Some(id) = pack_id(ctx, &q).await? else {
-            return say(bot, &ctx.limiter, chat, c.s(locale, "stats-none")).await;
-        };
-        let Some(s) = stats::pack(&ctx.pool, id, By::District, district.as_deref()).await? else {
-            return say(bot, &ctx.limiter, chat, c.t(locale, "stats-no-pack", Args::new().raw("id", id))).await;
-        };
-        let period = s.period.as_deref().and_then(|p| crate::packs::period::Period::parse(p).ok());
-        let title = match period {
+        let Some(pack) = a.pack(&q).await? else { return Ok(()) };
+        let s = a.stats(pack.id, district.as_deref()).await?;
+        let title = match pack.period() {
             Some(p) => format!("{} ({})", s.title, p.label(locale)),
             None => s.title.clone(),
         };
         crate::chart::pack_png(&s, &title, &c.s(locale, "chart-acked"), &c.s(locale, "chart-reported"))?
     };
-    ctx.limiter.acquire(chat.0, 1).await;
-    bot.send_photo(chat, InputFile::memory(png).file_name("loa-bieu-do.png")).await?;
+    a.ctx.limiter.acquire(a.chat.0, 1).await;
+    a.bot.send_photo(a.chat, InputFile::memory(png).file_name("loa-bieu-do.png")).await?;
     Ok(())
 }
 

@@ -225,11 +225,12 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         .await;
     }
     let Some(member) = member else { return Ok(()) };
+    let asked = super::analytics::Asked { bot: &bot, chat, ctx: &ctx, locale, member: &member };
     match cmd {
-        BoardCommand::Stats(arg) => super::analytics::on_stats(&bot, chat, &ctx, locale, &member, &arg).await,
-        BoardCommand::Pending(arg) => super::analytics::on_pending(&bot, chat, &ctx, locale, &member, &arg).await,
-        BoardCommand::Export(arg) => super::analytics::on_export(&bot, chat, &ctx, locale, &member, &arg).await,
-        BoardCommand::Chart(arg) => super::analytics::on_chart(&bot, chat, &ctx, locale, &member, &arg).await,
+        BoardCommand::Stats(arg) => super::analytics::on_stats(&asked, &arg).await,
+        BoardCommand::Pending(arg) => super::analytics::on_pending(&asked, &arg).await,
+        BoardCommand::Export(arg) => super::analytics::on_export(&asked, &arg).await,
+        BoardCommand::Chart(arg) => super::analytics::on_chart(&asked, &arg).await,
         BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
         BoardCommand::Remind(arg) => remind_now(&bot, chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {

@@ -3,44 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use loa::audit::Actor;
-use loa::packs::folder::PackDraft;
-use loa::packs::period::PackKind;
 use loa::sim::{FaultKind, FaultRule};
 
 use crate::harness::TestApp;
-
-async fn province(app: &TestApp, n: usize) -> Vec<i64> {
-    let mut csv = String::from("code,name,district\n");
-    for i in 0..n {
-        csv.push_str(&format!("F-{i:03},Chi bộ {i},Ngân Sơn\n"));
-    }
-    app.import(&csv).await;
-    let mut chats = Vec::new();
-    for i in 0..n {
-        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
-        app.sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("F-{i:03}"))
-            .execute(&app.pool)
-            .await
-            .unwrap();
-        chats.push(u);
-    }
-    chats
-}
-
-async fn send(app: &TestApp) -> i64 {
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo khẩn", "Nội dung");
-    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
-    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
-        .await
-        .unwrap()
-        .unwrap();
-    pack
-}
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&app.pool).await.unwrap()
@@ -69,7 +34,7 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
         c.delivery.messages_per_second = 100;
     })
     .await;
-    let chats = province(&app, 40).await;
+    let chats = app.private_cells("F", "Ngân Sơn", 40).await;
     for rule in [
         fault("sendmessage", 0.15, None, FaultKind::ServerError { status: 502 }),
         fault("sendmessage", 0.05, None, FaultKind::Drop),
@@ -87,7 +52,7 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
     ] {
         app.sim.add_fault(rule);
     }
-    let pack = send(&app).await;
+    let pack = app.send_plain_pack("Thông báo khẩn").await;
     wait_for(
         &app,
         &format!("SELECT count(*) FROM packs WHERE id = {pack} AND status = 'sent'"),
@@ -125,8 +90,8 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
 #[tokio::test]
 async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broadcast() {
     let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 30).await;
-    let chats = province(&app, 60).await;
-    send(&app).await;
+    let chats = app.private_cells("F", "Ngân Sơn", 60).await;
+    app.send_plain_pack("Thông báo khẩn").await;
     wait_for(&app, "SELECT count(*) > 0 FROM deliveries WHERE state = 'sent'", 1, Duration::from_secs(20)).await;
     // another program takes SQLite's write lock and keeps it for three seconds
     let db = loa::db::file_of(&crate::harness::config_for(&app.sim, &app.dir).database_url).unwrap();

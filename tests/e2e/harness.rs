@@ -144,6 +144,48 @@ impl TestApp {
         issued[0].code.as_str().to_string()
     }
 
+    /// `n` cells `<prefix>-000`... in `district`, each bound to its own secretary's private chat;
+    /// returns the chats in order.
+    pub async fn private_cells(&self, prefix: &str, district: &str, n: usize) -> Vec<i64> {
+        let mut csv = String::from("code,name,district\n");
+        for i in 0..n {
+            csv.push_str(&format!("{prefix}-{i:03},Chi bộ {i},{district}\n"));
+        }
+        self.import(&csv).await;
+        let mut chats = Vec::new();
+        for i in 0..n {
+            let u = self.sim.create_user(&format!("Bí thư {i}"), None);
+            self.sim.open_private_chat(u);
+            sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+                .bind(u)
+                .bind(format!("{prefix}-{i:03}"))
+                .execute(&self.pool)
+                .await
+                .unwrap();
+            chats.push(u);
+        }
+        chats
+    }
+
+    /// Schedules a one-message pack to every connected cell now; returns its id.
+    pub async fn send_plain_pack(&self, title: &str) -> i64 {
+        let config = config_for(&self.sim, &self.dir);
+        let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
+        let pack = loa::packs::store::create(&self.pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+        loa::packs::store::schedule(
+            &self.pool,
+            &config,
+            pack,
+            loa::packs::store::When::Now,
+            chrono::Utc::now(),
+            loa::audit::Actor::Cli,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        pack
+    }
+
     pub async fn cell(&self, code: &str) -> loa::cells::Cell {
         let mut conn = self.pool.acquire().await.unwrap();
         loa::cells::by_code(&mut conn, code).await.unwrap().expect("cell exists")

@@ -1,36 +1,13 @@
 //! Operations: `loa backup` while a broadcast runs.
 
-use loa::audit::Actor;
-use loa::packs::folder::PackDraft;
-use loa::packs::period::PackKind;
-
 use crate::harness::{TestApp, loa_bin};
 
 #[tokio::test]
 async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
     let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 20).await;
-    let mut csv = String::from("code,name,district\n");
-    for i in 0..80 {
-        csv.push_str(&format!("C-{i:03},Chi bộ {i},Na Rì\n"));
-    }
-    app.import(&csv).await;
-    for i in 0..80 {
-        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
-        app.sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("C-{i:03}"))
-            .execute(&app.pool)
-            .await
-            .unwrap();
-    }
+    app.private_cells("C", "Na Rì", 80).await;
     let config = crate::harness::config_for(&app.sim, &app.dir);
-    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo khẩn", "Nội dung");
-    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
-    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
-        .await
-        .unwrap()
-        .unwrap();
+    app.send_plain_pack("Thông báo khẩn").await;
     // wait until the broadcast is under way
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -109,30 +86,8 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     assert_eq!(health["backlog"], 0);
 
     // a broadcast to five cells
-    let mut csv = String::from("code,name,district\n");
-    for i in 0..5 {
-        csv.push_str(&format!("M-{i},Chi bộ {i},Ba Bể\n"));
-    }
-    app.import(&csv).await;
-    let mut chats = Vec::new();
-    for i in 0..5 {
-        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
-        app.sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("M-{i}"))
-            .execute(&app.pool)
-            .await
-            .unwrap();
-        chats.push(u);
-    }
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo", "Nội dung");
-    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
-    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
-        .await
-        .unwrap()
-        .unwrap();
+    let chats = app.private_cells("M", "Ba Bể", 5).await;
+    app.send_plain_pack("Thông báo").await;
     let got = app.sim.wait_for_bot_messages(chats[4], 1, crate::harness::WAIT).await;
     let data =
         got[0].json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap().to_string();
@@ -217,30 +172,8 @@ async fn webhook_mode_takes_updates_with_the_secret_and_refuses_others() {
 #[tokio::test]
 async fn a_graceful_stop_during_a_broadcast_is_quick_and_loses_and_doubles_nothing() {
     let mut app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 20).await;
-    let mut csv = String::from("code,name,district\n");
-    for i in 0..60 {
-        csv.push_str(&format!("G-{i:03},Chi bộ {i},Chợ Mới\n"));
-    }
-    app.import(&csv).await;
-    let mut chats = Vec::new();
-    for i in 0..60 {
-        let u = app.sim.create_user(&format!("Bí thư {i}"), None);
-        app.sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("G-{i:03}"))
-            .execute(&app.pool)
-            .await
-            .unwrap();
-        chats.push(u);
-    }
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo", "Nội dung");
-    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
-    loa::packs::store::schedule(&app.pool, &config, pack, loa::packs::store::When::Now, chrono::Utc::now(), Actor::Cli)
-        .await
-        .unwrap()
-        .unwrap();
+    let chats = app.private_cells("G", "Chợ Mới", 60).await;
+    app.send_plain_pack("Thông báo").await;
     let pool = app.pool.clone();
     let sent = async || -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(&pool).await.unwrap()
