@@ -223,25 +223,8 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/data/loa.db", dir.path().display());
     let pool = loa::db::open(&db).await.unwrap();
-    let mut csv = String::from("code,name,district\n");
     let cells = 120;
-    for i in 0..cells {
-        csv.push_str(&format!("K-{i:03},Chi bộ {i},Chợ Đồn\n"));
-    }
-    let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
-    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
-    let mut chats = Vec::new();
-    for i in 0..cells {
-        let u = sim.create_user(&format!("Bí thư {i}"), None);
-        sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("K-{i:03}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        chats.push(u);
-    }
+    let chats = crate::harness::private_cells(&sim, &pool, "K", "Chợ Đồn", cells).await;
     let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
         loa::config::DEFAULT_TOML,
     ))

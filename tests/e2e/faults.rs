@@ -132,24 +132,7 @@ async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
     let db = format!("sqlite://{}/data/loa.db", dir.path().display());
     let pool = loa::db::open(&db).await.unwrap();
     let cells = 80;
-    let mut csv = String::from("code,name,district\n");
-    for i in 0..cells {
-        csv.push_str(&format!("R-{i:03},Chi bộ {i},Pác Nặm\n"));
-    }
-    let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
-    loa::cells::import::apply(&pool, &rows, Default::default(), loa::audit::Actor::Cli).await.unwrap();
-    let mut chats = Vec::new();
-    for i in 0..cells {
-        let u = sim.create_user(&format!("Bí thư {i}"), None);
-        sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-            .bind(u)
-            .bind(format!("R-{i:03}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        chats.push(u);
-    }
+    let chats = crate::harness::private_cells(&sim, &pool, "R", "Pác Nặm", cells).await;
     let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
         loa::config::DEFAULT_TOML,
     ))

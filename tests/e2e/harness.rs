@@ -147,24 +147,7 @@ impl TestApp {
     /// `n` cells `<prefix>-000`... in `district`, each bound to its own secretary's private chat;
     /// returns the chats in order.
     pub async fn private_cells(&self, prefix: &str, district: &str, n: usize) -> Vec<i64> {
-        let mut csv = String::from("code,name,district\n");
-        for i in 0..n {
-            csv.push_str(&format!("{prefix}-{i:03},Chi bộ {i},{district}\n"));
-        }
-        self.import(&csv).await;
-        let mut chats = Vec::new();
-        for i in 0..n {
-            let u = self.sim.create_user(&format!("Bí thư {i}"), None);
-            self.sim.open_private_chat(u);
-            sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
-                .bind(u)
-                .bind(format!("{prefix}-{i:03}"))
-                .execute(&self.pool)
-                .await
-                .unwrap();
-            chats.push(u);
-        }
-        chats
+        private_cells(&self.sim, &self.pool, prefix, district, n).await
     }
 
     /// Schedules a one-message pack to every connected cell now; returns its id.
@@ -230,4 +213,28 @@ pub fn loa_bin(dir: &std::path::Path) -> std::process::Command {
         }
     }
     c
+}
+
+/// `n` cells `<prefix>-000`... in `district`, imported into `pool` and each bound to its own
+/// secretary's private chat in `sim`; returns the chats in order.
+pub async fn private_cells(sim: &Sim, pool: &sqlx::SqlitePool, prefix: &str, district: &str, n: usize) -> Vec<i64> {
+    let mut csv = String::from("code,name,district\n");
+    for i in 0..n {
+        csv.push_str(&format!("{prefix}-{i:03},Chi bộ {i},{district}\n"));
+    }
+    let rows = loa::cells::import::parse_csv(csv.as_bytes()).expect("valid registry");
+    loa::cells::import::apply(pool, &rows, Default::default(), loa::audit::Actor::Cli).await.expect("import");
+    let mut chats = Vec::new();
+    for i in 0..n {
+        let u = sim.create_user(&format!("Bí thư {i}"), None);
+        sim.open_private_chat(u);
+        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            .bind(u)
+            .bind(format!("{prefix}-{i:03}"))
+            .execute(pool)
+            .await
+            .unwrap();
+        chats.push(u);
+    }
+    chats
 }
