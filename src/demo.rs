@@ -140,7 +140,7 @@ pub fn registry(n: usize) -> String {
 
 /// The latest question `number` ("1/4"...) of the report dialogue put to `user` in `chat`, asked
 /// after the user's last message there.
-async fn question(sim: &Sim, chat: i64, user: i64, number: &str) -> anyhow::Result<i64> {
+pub async fn question(sim: &Sim, chat: i64, user: i64, number: &str) -> anyhow::Result<i64> {
     let mention = format!("tg://user?id={user}");
     let start = Instant::now();
     loop {
@@ -154,7 +154,7 @@ async fn question(sim: &Sim, chat: i64, user: i64, number: &str) -> anyhow::Resu
         if let Some(m) = found {
             return Ok(m.message_id);
         }
-        if start.elapsed() > Duration::from_secs(60) {
+        if start.elapsed() > Duration::from_secs(120) {
             anyhow::bail!("question {number} never came to user {user} in chat {chat}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -162,19 +162,22 @@ async fn question(sim: &Sim, chat: i64, user: i64, number: &str) -> anyhow::Resu
 }
 
 /// What one cell's members will do with the pack.
-struct Plan {
-    chat: i64,
-    user: i64,
-    message_id: i64,
-    delivery_id: i64,
-    ack: bool,
-    report: bool,
-    delay: Duration,
-    attendance: u32,
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub chat: i64,
+    pub user: i64,
+    /// The pack's message with the buttons, and its delivery.
+    pub message_id: i64,
+    pub delivery_id: i64,
+    pub ack: bool,
+    pub report: bool,
+    pub delay: Duration,
+    pub attendance: u32,
 }
 
-/// One cell's members answering the pack: perhaps acknowledging, perhaps reporting.
-async fn answer(sim: Arc<Sim>, plan: Plan) -> anyhow::Result<(bool, bool)> {
+/// One cell's members answering the pack: perhaps acknowledging, perhaps reporting (📝, then the
+/// dialogue's four questions answered). Says what they did: (acknowledged, reported).
+pub async fn answer(sim: &Sim, plan: Plan) -> anyhow::Result<(bool, bool)> {
     let Plan { chat, user, message_id, delivery_id, ack, report, delay, attendance } = plan;
     tokio::time::sleep(delay).await;
     if ack {
@@ -194,7 +197,7 @@ async fn answer(sim: Arc<Sim>, plan: Plan) -> anyhow::Result<(bool, bool)> {
         ("4/4", "Không".to_string()),
     ];
     for (number, text) in answers {
-        let q = question(&sim, chat, user, number).await?;
+        let q = question(sim, chat, user, number).await?;
         sim.reply(chat, user, q, &text).map_err(anyhow::Error::msg)?;
     }
     Ok((ack, true))
@@ -375,7 +378,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             delay,
             attendance,
         };
-        tasks.spawn(answer(sim.clone(), plan));
+        let sim = sim.clone();
+        tasks.spawn(async move { answer(&sim, plan).await });
     }
     let (mut pressed_ack, mut reports_sent) = (0, 0);
     while let Some(r) = tasks.join_next().await {

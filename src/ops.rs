@@ -86,6 +86,9 @@ fn describe() {
     metrics::describe_gauge!("loa_deliveries", "Deliveries by state");
     metrics::describe_gauge!("loa_backlog", "Deliveries waiting to be sent (pending or sending)");
     metrics::describe_gauge!("loa_cells", "Cells by status");
+    metrics::describe_gauge!("loa_tasks_alive", "Tokio tasks alive in the process");
+    metrics::describe_gauge!("process_resident_memory_bytes", metrics::Unit::Bytes, "Resident memory of the process");
+    metrics::describe_gauge!("process_open_fds", "Open file descriptors of the process");
 }
 
 async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
@@ -138,7 +141,22 @@ async fn metrics_text(State(pool): State<SqlitePool>) -> impl IntoResponse {
             metrics::gauge!("loa_cells", "status" => status).set(n as f64);
         }
     }
+    // the process itself: what a long run must keep flat
+    metrics::gauge!("loa_tasks_alive").set(tokio::runtime::Handle::current().metrics().num_alive_tasks() as f64);
+    if let Some(rss) = resident_bytes() {
+        metrics::gauge!("process_resident_memory_bytes").set(rss as f64);
+    }
+    if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+        metrics::gauge!("process_open_fds").set(fds.count() as f64);
+    }
     (StatusCode::OK, handle.render())
+}
+
+/// Resident memory from `/proc/self/status` (Linux); `None` elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+    Some(kb * 1024)
 }
 
 /// Serves `/healthz` and `/metrics` on `listen` until `stop`. Returns the address bound.

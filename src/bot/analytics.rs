@@ -298,8 +298,10 @@ pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
             format!("loa-dinh-huong-{id}.xlsx"),
         )
     };
-    a.ctx.limiter.acquire(a.chat.0, 1).await;
-    a.bot.send_document(a.chat, InputFile::memory(bytes).file_name(name)).await?;
+    super::insist(Some((&a.ctx.limiter, a.chat.0)), "send a file", || {
+        a.bot.send_document(a.chat, InputFile::memory(bytes.clone()).file_name(name.clone())).into_future()
+    })
+    .await?;
     Ok(())
 }
 
@@ -319,8 +321,10 @@ pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
         };
         crate::chart::pack_png(&s, &title, &c.s(locale, "chart-acked"), &c.s(locale, "chart-reported"))?
     };
-    a.ctx.limiter.acquire(a.chat.0, 1).await;
-    a.bot.send_photo(a.chat, InputFile::memory(png).file_name("loa-bieu-do.png")).await?;
+    super::insist(Some((&a.ctx.limiter, a.chat.0)), "send a chart", || {
+        a.bot.send_photo(a.chat, InputFile::memory(png.clone()).file_name("loa-bieu-do.png")).into_future()
+    })
+    .await?;
     Ok(())
 }
 

@@ -97,19 +97,27 @@ async fn show_ack(bot: &Bot, ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<M
         messages.push((t.chat_id, p.0));
     }
     for (chat, id) in messages {
-        ctx.limiter.acquire(chat, 1).await;
-        if let Err(e) = bot.edit_message_reply_markup(ChatId(chat), MessageId(id)).reply_markup(markup.clone()).await {
+        let edit = super::insist(Some((&ctx.limiter, chat)), "edit buttons", || {
+            bot.edit_message_reply_markup(ChatId(chat), MessageId(id)).reply_markup(markup.clone()).into_future()
+        });
+        // a try that went through unanswered leaves the next one nothing to change
+        if let Err(e) = edit.await
+            && !matches!(e, teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified))
+        {
             tracing::warn!(chat_id = chat, message_id = id, error = %crate::logging::redact(&e.to_string()), "failed to show the acknowledgement on the buttons");
         }
     }
 }
 
 async fn answer(bot: &Bot, q: &CallbackQuery, text: String, alert: bool) {
-    let mut req = bot.answer_callback_query(q.id.clone()).text(text);
-    if alert {
-        req = req.show_alert(true);
-    }
-    if let Err(e) = req.await {
+    let answered = super::insist(None, "answer a button", || {
+        let mut req = bot.answer_callback_query(q.id.clone()).text(text.clone());
+        if alert {
+            req = req.show_alert(true);
+        }
+        req.into_future()
+    });
+    if let Err(e) = answered.await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to answer a button press");
     }
 }

@@ -96,8 +96,7 @@ impl Ctx {
     }
 }
 
-/// Answers in a chat. Should Telegram still say "too many requests" (a user typing faster than a
-/// chat may be answered), waits as told and tries again, a few times at most.
+/// Answers in a chat, through [`insist`]: someone is waiting for it.
 pub(crate) async fn say(bot: &Bot, limiter: &Limiter, chat_id: ChatId, html: String) -> HandlerResult {
     say_with(bot, limiter, chat_id, html, None).await
 }
@@ -110,26 +109,66 @@ pub(crate) async fn say_with(
     html: String,
     markup: Option<ReplyMarkup>,
 ) -> HandlerResult {
-    let mut tries = 0;
-    loop {
-        limiter.acquire(chat_id.0, 1).await;
+    insist(Some((limiter, chat_id.0)), "answer", || {
         let mut req = bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html);
         if let Some(m) = &markup {
             req = req.reply_markup(m.clone());
         }
-        match req.await {
-            Ok(_) => return Ok(()),
-            Err(teloxide::RequestError::RetryAfter(wait)) if tries < 3 && wait.duration().as_secs() <= 60 => {
-                tries += 1;
-                tracing::warn!(
-                    chat_id = chat_id.0,
-                    retry_after_s = wait.seconds(),
-                    "answer throttled by Telegram; waiting"
-                );
-                tokio::time::sleep(wait.duration()).await;
-            }
-            Err(e) => return Err(e.into()),
+        req.into_future()
+    })
+    .await?;
+    Ok(())
+}
+
+/// Whether a failed request may go through if made again: the network or Telegram's front end
+/// failed (a dropped connection, a 5xx, an HTML page instead of JSON), not the request itself.
+pub(crate) fn passing_failure(e: &teloxide::RequestError) -> bool {
+    use teloxide::RequestError as E;
+    match e {
+        E::Network(_) | E::Io(_) | E::InvalidJson { .. } => true,
+        E::Api(teloxide::ApiError::Unknown(s)) => {
+            ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"]
+                .iter()
+                .any(|p| s.starts_with(p))
         }
+        _ => false,
+    }
+}
+
+/// Makes a request for someone who is waiting for it (an answer, a question of a dialogue, a
+/// button's new state): a 429 is waited out as told (up to a minute), a passing failure tried
+/// again after 1 s, 2 s, 4 s and 8 s (teloxide itself waits 10 s after a 5xx before it answers);
+/// four more tries at most. With `limiter`, every try takes its
+/// turn in the chat. A request that went through but whose answer was lost may so arrive twice.
+pub(crate) async fn insist<T, F, Fut>(
+    limiter: Option<(&Limiter, i64)>,
+    what: &'static str,
+    mut make: F,
+) -> Result<T, teloxide::RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
+{
+    let mut tries = 0u32;
+    loop {
+        if let Some((l, chat)) = limiter {
+            l.acquire(chat, 1).await;
+        }
+        let wait = match make().await {
+            Ok(v) => return Ok(v),
+            Err(teloxide::RequestError::RetryAfter(wait)) if tries < 4 && wait.duration().as_secs() <= 60 => {
+                tracing::warn!(request = what, retry_after_s = wait.seconds(), "throttled by Telegram; waiting");
+                wait.duration()
+            }
+            Err(e) if tries < 4 && passing_failure(&e) => {
+                let wait = std::time::Duration::from_secs(1 << tries);
+                tracing::warn!(request = what, error = %crate::logging::redact(&e.to_string()), retry_in_s = wait.as_secs(), "request failed; trying again");
+                wait
+            }
+            Err(e) => return Err(e),
+        };
+        tokio::time::sleep(wait).await;
+        tries += 1;
     }
 }
 
@@ -182,4 +221,21 @@ async fn on_other_message(bot: Bot, msg: Message, me: teloxide::types::Me, ctx: 
         ctx.catalog.s(locale, "not-understood")
     };
     say(&bot, &ctx.limiter, chat, reply).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::{ApiError as A, RequestError as E};
+
+    #[test]
+    fn only_failures_on_the_way_are_tried_again() {
+        assert!(passing_failure(&E::Api(A::Unknown("Internal Server Error".into()))));
+        assert!(passing_failure(&E::Api(A::Unknown("Bad Gateway".into()))));
+        assert!(passing_failure(&E::Io(Arc::new(std::io::Error::other("connection reset")))));
+        assert!(!passing_failure(&E::Api(A::Unknown("Bad Request: message to edit not found".into()))));
+        assert!(!passing_failure(&E::Api(A::BotBlocked)));
+        assert!(!passing_failure(&E::Api(A::MessageNotModified)));
+        assert!(!passing_failure(&E::RetryAfter(teloxide::types::Seconds::from_seconds(3))));
+    }
 }

@@ -88,6 +88,77 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
 }
 
 #[tokio::test]
+async fn with_faults_everywhere_every_report_dialogue_ends_with_its_report_stored_once() {
+    let app = TestApp::spawn_with(|c| {
+        c.delivery.paid_broadcast = true;
+        c.delivery.messages_per_second = 100;
+    })
+    .await;
+    let chats = app.private_cells("D", "Chợ Đồn", 12).await;
+    let pack = app.send_report_pack("Báo cáo nhanh").await;
+    wait_for(
+        &app,
+        &format!("SELECT count(*) FROM packs WHERE id = {pack} AND status = 'sent'"),
+        1,
+        Duration::from_secs(30),
+    )
+    .await;
+    // now the questions, the answers to button presses and the buttons' edits meet every fault
+    for rule in [
+        // (teloxide waits 10 s after any 5xx before it answers: a few go a long way)
+        fault("sendmessage", 0.04, None, FaultKind::ServerError { status: 502 }),
+        fault("sendmessage", 0.04, None, FaultKind::ServerError { status: 500 }),
+        fault("sendmessage", 0.04, None, FaultKind::Drop),
+        fault("sendmessage", 0.05, Some(2), FaultKind::DropAfter),
+        fault("sendmessage", 0.10, None, FaultKind::Slow { millis: 300 }),
+        fault(
+            "sendmessage",
+            1.0,
+            Some(1),
+            FaultKind::Api { code: 429, description: "Too Many Requests: retry after 1".into(), retry_after: Some(1) },
+        ),
+        fault("answercallbackquery", 0.2, None, FaultKind::ServerError { status: 502 }),
+        fault("editmessagereplymarkup", 0.2, None, FaultKind::ServerError { status: 500 }),
+        fault("getupdates", 0.1, Some(2), FaultKind::ServerError { status: 502 }),
+        fault("getupdates", 0.1, None, FaultKind::Drop),
+    ] {
+        app.sim.add_fault(rule);
+    }
+    let deliveries: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT id, chat_id, ack_message_id FROM deliveries WHERE state = 'sent' ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(deliveries.len(), chats.len());
+    let dialogues = deliveries.iter().enumerate().map(|(i, (id, chat, message))| {
+        let plan = loa::demo::Plan {
+            chat: *chat,
+            user: *chat,
+            message_id: *message,
+            delivery_id: *id,
+            ack: i % 2 == 0,
+            report: true,
+            delay: Duration::from_millis(50 * i as u64),
+            attendance: 10 + i as u32,
+        };
+        loa::demo::answer(&app.sim, plan)
+    });
+    for (i, done) in futures::future::join_all(dialogues).await.into_iter().enumerate() {
+        assert_eq!(done.expect("every question reached its member"), (i % 2 == 0, true));
+    }
+    // every dialogue ended with one report, its acknowledgement implied; nothing left half-way
+    wait_for(&app, "SELECT count(*) FROM reports", 12, Duration::from_secs(30)).await;
+    assert_eq!(count(&app, "SELECT count(DISTINCT cell_id) FROM reports").await, 12);
+    assert_eq!(count(&app, "SELECT count(*) FROM dialogues").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM acks").await, 12);
+    let attendance: Vec<i64> =
+        sqlx::query_scalar("SELECT attendance FROM reports ORDER BY cell_id").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(attendance, (10..22).collect::<Vec<i64>>(), "each report holds its own cell's answers");
+    assert_eq!(count(&app, "SELECT sum(reported) FROM pack_stats").await, 12, "the running totals agree");
+    app.sim.clear_faults();
+}
+
+#[tokio::test]
 async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broadcast() {
     let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 30).await;
     let chats = app.private_cells("F", "Ngân Sơn", 60).await;

@@ -152,8 +152,23 @@ impl TestApp {
 
     /// Schedules a one-message pack to every connected cell now; returns its id.
     pub async fn send_plain_pack(&self, title: &str) -> i64 {
+        self.send_draft(loa::packs::folder::PackDraft::plain(
+            loa::packs::period::PackKind::Urgent,
+            None,
+            title,
+            "Nội dung",
+        ))
+        .await
+    }
+
+    /// [`Self::send_plain_pack`] asking the cells for a report (its message has the 📝 button).
+    pub async fn send_report_pack(&self, title: &str) -> i64 {
+        let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
+        self.send_draft(loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo kết quả".into()), ..plain }).await
+    }
+
+    async fn send_draft(&self, draft: loa::packs::folder::PackDraft) -> i64 {
         let config = config_for(&self.sim, &self.dir);
-        let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
         let pack = loa::packs::store::create(&self.pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
         loa::packs::store::schedule(
             &self.pool,

@@ -118,6 +118,10 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     assert!(value("loa_send_seconds_count") >= 5.0);
     assert!(text.contains("loa_send_seconds_bucket{le=\"0.25\"}"), "a latency histogram: {text}");
     assert!(text.contains("# HELP loa_sends_total"), "{text}");
+    // the process's own figures, for long runs to watch
+    assert!(value("loa_tasks_alive") >= 1.0);
+    assert!(value("process_resident_memory_bytes") > 1_000_000.0);
+    assert!(value("process_open_fds") >= 3.0);
 }
 
 static WEBHOOK_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
