@@ -296,10 +296,7 @@ async fn main() {
         }
         if now >= next_sample {
             let s = sample(&http, &base, pid, start).await;
-            eprintln!(
-                "{:>7.0} {:>8.1} {:>5} {:>8} {:>7} {:>8}",
-                s.t, s.rss_mb, s.fds, s.threads, s.tasks, s.backlog
-            );
+            eprintln!("{:>7.0} {:>8.1} {:>5} {:>8} {:>7} {:>8}", s.t, s.rss_mb, s.fds, s.threads, s.tasks, s.backlog);
             samples.push(s);
             next_sample += every;
         }

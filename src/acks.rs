@@ -162,8 +162,7 @@ pub async fn acknowledge(
 
 /// A person's name as Telegram gives it: first and last name, else the username, else the id.
 pub fn display_name(user: &teloxide::types::User) -> String {
-    let full = user.full_name();
-    let full = full.trim();
+    let full = crate::text::clean_name(&user.full_name());
     if !full.is_empty() {
         return full.chars().take(128).collect();
     }

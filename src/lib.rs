@@ -41,4 +41,5 @@ pub mod schedule;
 pub mod sim;
 pub mod staff;
 pub mod stats;
+pub mod text;
 pub mod tghtml;

@@ -92,7 +92,8 @@ pub fn parse_attendance(text: &str) -> Result<i64, Invalid> {
 
 /// Checks a report text: not empty, at most [`MAX_TEXT`] characters.
 pub fn check_text(text: &str) -> Result<String, Invalid> {
-    let t = text.trim();
+    let t = crate::text::visible(text);
+    let t = t.trim();
     let n = t.chars().count();
     if n == 0 {
         Err(Invalid::Empty)

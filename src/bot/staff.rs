@@ -79,7 +79,7 @@ pub(super) async fn on_admin_command(bot: Bot, msg: Message, cmd: AdminCommand, 
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
         return say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
     }
-    if let Err(e) = staff::note_name(&ctx.pool, user_id, &user.full_name()).await {
+    if let Err(e) = staff::note_name(&ctx.pool, user_id, &crate::acks::display_name(user)).await {
         tracing::debug!(error = %e, "failed to note the admin's name");
     }
     tracing::info!(user_id, command = ?cmd, "admin command");

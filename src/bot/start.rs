@@ -24,10 +24,14 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
     let user_id = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0);
     if code.is_empty() {
         let mut text = if msg.chat.is_private() {
-            let name = msg.from.as_ref().map(|u| u.first_name.clone()).unwrap_or_default();
+            let name = msg.from.as_ref().map(|u| crate::text::clean_name(&u.first_name)).unwrap_or_default();
             c.t(locale, "welcome-private", Args::new().user("name", &name))
         } else {
-            c.t(locale, "welcome-group", Args::new().user("title", msg.chat.title().unwrap_or_default()))
+            c.t(
+                locale,
+                "welcome-group",
+                Args::new().user("title", &crate::text::clean_name(msg.chat.title().unwrap_or_default())),
+            )
         };
         let mut conn = ctx.pool.acquire().await?;
         if let Some(cell) = crate::cells::by_chat(&mut conn, chat.0).await? {

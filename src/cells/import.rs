@@ -190,7 +190,8 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
         let mut get = |col: &'static str| -> Option<String> {
             let i = *index.get(col)?;
             match fields.get(i) {
-                Some(Ok(s)) => Some(s.trim().to_string()),
+                // invisible characters (pasted from the web or Word) go, Vietnamese is composed
+                Some(Ok(s)) => Some(crate::text::visible(s).trim().to_string()),
                 Some(Err(())) => {
                     bad(col, "not valid UTF-8; save the file as UTF-8".into());
                     None

@@ -9,6 +9,7 @@ mod delivery;
 mod demo;
 mod faults;
 mod harness;
+mod names;
 mod newpack;
 mod ops;
 mod packs;
