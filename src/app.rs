@@ -75,6 +75,19 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
     serve_with(config, stop, WorkerOptions::default()).await
 }
 
+/// Which updates are handled in turn: a chat's messages, one after the other (a dialogue's answers
+/// in order), each chat in a task of its own. Button presses are handled as they come, side by
+/// side: each is one transaction, and a second press changes nothing. teloxide keeps a chat's task
+/// and its queue (a block of 32 updates, 62 KB) until more chats are idle than were ever busy at
+/// once; keyed by chat, a flood of presses from 10,000 chats left thousands of them behind, and
+/// their memory with them.
+fn distribution(update: &Update) -> Option<ChatId> {
+    match update.kind {
+        teloxide::types::UpdateKind::CallbackQuery(_) => None,
+        _ => update.chat().map(|c| c.id),
+    }
+}
+
 /// [`serve`] with the delivery worker's tunables (tests shorten its retry delays).
 pub async fn serve_with(config: Config, stop: CancellationToken, worker_options: WorkerOptions) -> anyhow::Result<()> {
     let token = config.token.clone().ok_or(StartError::MissingToken)?;
@@ -156,6 +169,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         .error_handler(Arc::new(|e: anyhow::Error| async move {
             tracing::error!(error = %crate::logging::redact(&format!("{e:#}")), "handler failed");
         }))
+        .distribution_function(distribution)
         .build();
     let shutdown = dispatcher.shutdown_token();
     let watcher = tokio::spawn(async move {

@@ -104,3 +104,115 @@ proptest! {
         }
     }
 }
+
+/// A runtime and a database for the property tests that read pack folders.
+fn pack_env() -> &'static (tokio::runtime::Runtime, sqlx::SqlitePool, tempfile::TempDir) {
+    static ENV: std::sync::OnceLock<(tokio::runtime::Runtime, sqlx::SqlitePool, tempfile::TempDir)> =
+        std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/loa.db", dir.path().display());
+        let pool = rt.block_on(crate::db::open(&url)).unwrap();
+        (rt, pool, dir)
+    })
+}
+
+/// Reads a pack folder holding `toml` as its pack.toml, a body and two documents.
+fn read_pack(toml: &str) -> Result<crate::packs::folder::PackDraft, crate::packs::folder::Problems> {
+    let (rt, pool, _) = pack_env();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pack.toml"), toml).unwrap();
+    std::fs::write(dir.path().join("body.md"), "Nội dung **chính**").unwrap();
+    std::fs::write(dir.path().join("ke-hoach.pdf"), b"%PDF-1.4 x").unwrap();
+    std::fs::write(dir.path().join("de-cuong.txt"), "Đề cương").unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2023, 9, 20).unwrap();
+    rt.block_on(crate::packs::folder::read(dir.path(), pool, today)).expect("reading a folder does not fail")
+}
+
+/// A TOML string literal of `s`, whatever it holds.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pack_files_of_any_text_are_read_or_refused_with_reasons(s in tricky()) {
+        if let Err(problems) = read_pack(&s) {
+            prop_assert!(!problems.0.is_empty() && problems.0.iter().all(|p| !p.field.is_empty() && !p.message.is_empty()));
+        }
+    }
+
+    #[test]
+    fn pack_fields_of_any_value_are_read_or_refused_with_reasons(
+        kind in prop_oneof![Just("monthly".to_string()), Just("quarterly".to_string()), Just("urgent".to_string()), tricky()],
+        period in prop_oneof![Just("2023-10".to_string()), Just("2023-Q4".to_string()), tricky()],
+        title in tricky(),
+        body in prop_oneof![Just("body.md".to_string()), Just("../etc/passwd".to_string()), tricky()],
+        attachments in proptest::collection::vec(prop_oneof![Just("ke-hoach.pdf".to_string()), Just("de-cuong.txt".to_string()), tricky()], 0..4),
+        audience in prop_oneof![Just("\"all\"".to_string()), tricky().prop_map(|t| format!("{{ districts = [{}] }}", toml_str(&t))), tricky().prop_map(|t| toml_str(&t))],
+        deadline in prop_oneof![Just("2023-10-31".to_string()), tricky()],
+        schedule in prop_oneof![Just("draft".to_string()), Just("slot".to_string()), Just("2023-10-01 08:00".to_string()), tricky()],
+    ) {
+        let list: Vec<String> = attachments.iter().map(|a| toml_str(a)).collect();
+        let toml = format!(
+            "kind = {}\nperiod = {}\ntitle = {}\nbody = {}\nattachments = [{}]\naudience = {audience}\ndeadline = {}\nreport = {}\nschedule = {}\n",
+            toml_str(&kind), toml_str(&period), toml_str(&title), toml_str(&body), list.join(", "),
+            toml_str(&deadline), toml_str(&title), toml_str(&schedule),
+        );
+        match read_pack(&toml) {
+            Ok(draft) => {
+                prop_assert!(!draft.title.trim().is_empty());
+                prop_assert!(crate::tghtml::parse(&draft.body_html).is_ok());
+                prop_assert!(draft.attachments.len() <= attachments.len());
+            }
+            Err(problems) => prop_assert!(problems.0.iter().all(|p| !p.field.is_empty() && !p.message.is_empty())),
+        }
+    }
+
+    #[test]
+    fn registry_workbooks_of_any_content_are_read_or_refused(
+        cells in proptest::collection::vec((0u16..8, 0u16..6, prop_oneof![
+            tricky().prop_map(|s| s),
+            any::<f64>().prop_map(|f| format!("#num:{f}")),
+            any::<bool>().prop_map(|b| format!("#bool:{b}")),
+        ]), 0..40),
+        header in any::<bool>(),
+    ) {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        if header {
+            for (i, h) in ["code", "name", "district", "commune", "parent", "tags"].iter().enumerate() {
+                sheet.write_string(0, i as u16, *h).unwrap();
+            }
+        }
+        for (row, col, v) in &cells {
+            let row = u32::from(*row) + u32::from(header);
+            if let Some(f) = v.strip_prefix("#num:") {
+                let _ = sheet.write_number(row, *col, f.parse::<f64>().unwrap());
+            } else if let Some(b) = v.strip_prefix("#bool:") {
+                sheet.write_boolean(row, *col, b == "true").unwrap();
+            } else if sheet.write_string(row, *col, v).is_err() {
+                // longer than a cell may hold: the writer refuses it, and that is all
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("so-dang-ky.xlsx");
+        book.save(&path).unwrap();
+        if let Ok(rows) = crate::cells::import::parse_xlsx(&path) {
+            prop_assert!(rows.iter().all(|r| !r.name.is_empty() && !r.district.is_empty()));
+        }
+    }
+
+    #[test]
+    fn registry_workbooks_that_are_not_workbooks_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..600), zip in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("so-dang-ky.xlsx");
+        let mut content = if zip { b"PK\x03\x04".to_vec() } else { Vec::new() };
+        content.extend(bytes);
+        std::fs::write(&path, content).unwrap();
+        prop_assert!(crate::cells::import::parse_xlsx(&path).is_err());
+    }
+}
