@@ -195,21 +195,27 @@ async fn main() {
         let (planned_acks, planned_reports) = (planned_acks.clone(), planned_reports.clone());
         tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(9);
-            let mut seen = 0i64;
+            // deliveries sent since the last look (a retried one is sent after later ones)
+            let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+            let mut since = 0i64;
             let mut tasks = tokio::task::JoinSet::new();
             let mut failures = 0usize;
             loop {
                 let stopping = answering.is_cancelled();
+                let looked = loa::db::now();
                 let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
                     "SELECT d.id, d.chat_id, d.ack_message_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-                     WHERE b.kind = 'pack' AND d.state = 'sent' AND d.id > ? ORDER BY d.id",
+                     WHERE b.kind = 'pack' AND d.state = 'sent' AND d.sent_at >= ? ORDER BY d.id",
                 )
-                .bind(seen)
+                .bind(since)
                 .fetch_all(&pool)
                 .await
                 .unwrap();
+                since = looked - 2;
                 for (id, chat, message) in rows {
-                    seen = seen.max(id);
+                    if !seen.insert(id) {
+                        continue;
+                    }
                     let report = rng.random_bool(0.02);
                     let ack = rng.random_bool(0.8);
                     if ack || report {

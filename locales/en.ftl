@@ -194,6 +194,7 @@ button-invalid = This button does not belong to any pack sent to this chat, so L
 ack-recorded = Recorded. Thank you!
 ack-recorded-late = Recorded (after the deadline). Thank you!
 ack-already = The cell acknowledged already: { $name }, at { $time }. No need to press again.
+ack-not-saved = Loa could not save the acknowledgement (a server problem). Please press again in a few minutes.
 ack-button-done = ✅ Received by { $name } at { $time }
 resend-started = Loa is sending the documents again.
 resend-pending = The documents are on their way again; please wait a moment.

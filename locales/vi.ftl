@@ -194,6 +194,7 @@ button-invalid = Nút này không thuộc về định hướng nào đã gửi 
 ack-recorded = Đã ghi nhận. Cảm ơn đồng chí!
 ack-recorded-late = Đã ghi nhận (sau hạn). Cảm ơn đồng chí!
 ack-already = Chi bộ đã xác nhận trước đó: { $name }, lúc { $time }. Không cần bấm lại.
+ack-not-saved = Loa chưa lưu được xác nhận do trục trặc ở máy chủ. Xin đồng chí bấm lại sau ít phút.
 ack-button-done = ✅ { $name } đã nhận lúc { $time }
 resend-started = Loa đang gửi lại tư liệu.
 resend-pending = Tư liệu đang được gửi lại, đồng chí chờ trong giây lát.

@@ -73,30 +73,82 @@ pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
 /// A write transaction, holding this process's turn to write to its database (see
 /// [`begin_write`]). It reads as the connection; `commit` or `rollback` ends it (dropping it rolls
 /// back), and either gives the turn to the next writer.
+///
+/// It says BEGIN, COMMIT and ROLLBACK itself rather than through `sqlx::Transaction`: when a
+/// COMMIT fails on a full disk, SQLite rolls the transaction back on its own, sqlx's ROLLBACK then
+/// fails ("no transaction is active"), and sqlx went on believing the connection was inside a
+/// transaction: every later `BEGIN IMMEDIATE` on it was refused, for the life of the process.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::SqliteConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        self.conn.as_ref().expect("a transaction not yet ended")
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        self.conn.as_mut().expect("a transaction not yet ended")
+    }
+}
+
+/// Ends whatever transaction `conn` may still be in; "no transaction is active" is the answer
+/// when SQLite ended it already.
+async fn end_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+    use sqlx::Executor;
+    match conn.execute("ROLLBACK").await {
+        Err(sqlx::Error::Database(e)) if e.message().contains("no transaction is active") => Ok(()),
+        other => other.map(|_| ()),
     }
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        use sqlx::Executor;
+        let mut conn = self.conn.take().expect("a transaction not yet ended");
+        let done = conn.execute("COMMIT").await.map(|_| ());
+        if done.is_err() {
+            // the transaction may still be open, or SQLite may have rolled it back: end it here
+            if end_transaction(&mut conn).await.is_err() {
+                conn.close_on_drop();
+            }
+        }
+        done
     }
-    pub async fn rollback(self) -> sqlx::Result<()> {
-        self.tx.rollback().await
+
+    pub async fn rollback(mut self) -> sqlx::Result<()> {
+        let mut conn = self.conn.take().expect("a transaction not yet ended");
+        let done = end_transaction(&mut conn).await;
+        if done.is_err() {
+            conn.close_on_drop();
+        }
+        done
+    }
+}
+
+impl Drop for WriteTx {
+    /// Dropped unfinished (an error half-way): rolled back before the connection goes back to the
+    /// pool and before the next writer's turn.
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            // no runtime left (the process is ending): the connection closes, and SQLite rolls
+            // back what was not committed
+            let Ok(rt) = tokio::runtime::Handle::try_current() else {
+                conn.close_on_drop();
+                return;
+            };
+            let turn = self.turn.take();
+            rt.spawn(async move {
+                if end_transaction(&mut conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+                drop(turn);
+            });
+        }
     }
 }
 
@@ -116,9 +168,17 @@ fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
 /// millisecond or more each time, which under a flood of acknowledgements wastes most of the time
 /// the lock is free.
 pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
+    use sqlx::Executor;
     let turn = write_turn(pool).lock_owned().await;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+    let mut conn = pool.acquire().await?;
+    if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+        // a BEGIN that failed leaves no transaction, unless SQLite says otherwise
+        if end_transaction(&mut conn).await.is_err() {
+            conn.close_on_drop();
+        }
+        return Err(e);
+    }
+    Ok(WriteTx { conn: Some(conn), turn: Some(turn) })
 }
 
 /// Now, in Unix seconds: the unit of every `*_at` column.

@@ -160,7 +160,15 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
         Button::Ack(_) => {
             let now = crate::db::now();
             let name = acks::display_name(&q.from);
-            match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await? {
+            let outcome = match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await {
+                Ok(o) => o,
+                Err(e) => {
+                    // the database refuses writes (a full disk...): say so, so that the member presses again
+                    answer(&bot, &q, ctx.catalog.s(locale, "ack-not-saved"), true).await;
+                    return Err(anyhow::Error::from(e).context("failed to store an acknowledgement"));
+                }
+            };
+            match outcome {
                 Outcome::Recorded(ack) => {
                     metrics::counter!("loa_acks_total").increment(1);
                     tracing::info!(

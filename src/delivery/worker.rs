@@ -205,6 +205,40 @@ impl Worker {
         Ok(())
     }
 
+    /// Runs `write` until the database takes it. A database that refuses writes for a while (a full
+    /// disk, a file-size limit, a lock held too long) is asked again after 1 s, 2 s, 4 s ... 30 s at
+    /// most, each failure logged; once Loa is stopping, three tries and no more (a delivery left
+    /// `sending` goes out again at the next start).
+    async fn until_written<W>(
+        stop: &CancellationToken,
+        delivery_id: i64,
+        what: &'static str,
+        mut write: impl FnMut() -> W,
+    ) -> Result<(), sqlx::Error>
+    where
+        W: std::future::Future<Output = Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>>,
+    {
+        let mut wait = Duration::from_secs(1);
+        let mut tries = 0;
+        loop {
+            match write().await {
+                Ok(_) => {
+                    if tries > 0 {
+                        tracing::info!(delivery_id, what, tries = tries + 1, "the database took the write again");
+                    }
+                    return Ok(());
+                }
+                Err(e) if !(stop.is_cancelled() && tries >= 3) => {
+                    tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Runs until `stop`; then finishes the sends in flight.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         if let Err(e) = self.recover().await {
@@ -267,11 +301,14 @@ impl Worker {
                 tasks.spawn(tracing::Instrument::instrument(async move {
                     if let Err(e) = me.deliver(row.clone(), &stopping).await {
                         tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
-                        let _ = sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
-                            .bind(crate::db::now() + 5)
-                            .bind(row.id)
-                            .execute(&me.pool)
-                            .await;
+                        let pool = &me.pool;
+                        let _ = Self::until_written(&stopping, row.id, "put back a delivery", || {
+                            sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
+                                .bind(crate::db::now() + 5)
+                                .bind(row.id)
+                                .execute(pool)
+                        })
+                        .await;
                     }
                     drop(permit);
                 }, span));
@@ -425,24 +462,31 @@ impl Worker {
                 }
             }
             match result {
+                // the messages are out: what they were must be written down, or they go out again
                 Ok(ids) if sending_docs => {
-                    sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
-                        .bind(serde_json::to_string(&ids)?)
-                        .bind(d.id)
-                        .execute(&self.pool)
-                        .await?;
+                    let ids = serde_json::to_string(&ids)?;
+                    Self::until_written(stop, d.id, "record documents sent", || {
+                        sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
+                            .bind(ids.clone())
+                            .bind(d.id)
+                            .execute(&self.pool)
+                    })
+                    .await?;
                     d.step = 1;
                 }
                 Ok(ids) => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'sent', step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
-                             message_ids = json_insert(COALESCE(message_ids, '[]'), '$[#]', ?) WHERE id = ?",
-                    )
-                    .bind(ids[0])
-                    .bind(crate::db::now())
-                    .bind(ids[0])
-                    .bind(d.id)
-                    .execute(&self.pool)
+                    let sent_at = crate::db::now();
+                    Self::until_written(stop, d.id, "record a message sent", || {
+                        sqlx::query(
+                            "UPDATE deliveries SET state = 'sent', step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
+                                 message_ids = json_insert(COALESCE(message_ids, '[]'), '$[#]', ?) WHERE id = ?",
+                        )
+                        .bind(ids[0])
+                        .bind(sent_at)
+                        .bind(ids[0])
+                        .bind(d.id)
+                        .execute(&self.pool)
+                    })
                     .await?;
                     return Ok(());
                 }

@@ -306,3 +306,124 @@ async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
         "{duplicates} duplicates, {in_flight_at_kills} in flight at the kills"
     );
 }
+
+/// Sets the soft file-size limit of process `pid` (the hard limit stays): a write past it fails
+/// as a write to a full disk does.
+fn limit_file_size(pid: u32, bytes: Option<u64>) {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: prlimit reads `new` and fills `old`, both valid for the call.
+    unsafe {
+        assert_eq!(libc::prlimit(pid as i32, libc::RLIMIT_FSIZE, std::ptr::null(), &mut old), 0);
+        let new = libc::rlimit { rlim_cur: bytes.unwrap_or(old.rlim_max), rlim_max: old.rlim_max };
+        assert_eq!(libc::prlimit(pid as i32, libc::RLIMIT_FSIZE, &new, std::ptr::null_mut()), 0);
+    }
+}
+
+/// The disk fills up in the middle of a broadcast (a file-size limit on the running `loa serve`:
+/// every write to the database fails): the failures are logged clearly, a cell pressing the button
+/// is told its acknowledgement was not saved, nothing is sent twice or corrupted, and when there is
+/// room again the broadcast finishes on its own, in the same process.
+#[tokio::test]
+async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_nothing() {
+    use tokio::io::AsyncReadExt;
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    sim.set_limits(loa::sim::RateLimits { global_per_sec: 20, ..loa::sim::RateLimits::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+    let pool = loa::db::open(&db).await.unwrap();
+    let cells = 60;
+    let chats = crate::harness::private_cells(&sim, &pool, "K", "Na Rì", cells).await;
+    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
+        loa::config::DEFAULT_TOML,
+    ))
+    .merge(figment::providers::Serialized::default("database.url", db.clone()));
+    let config = loa::config::Config::from_figment(fig).unwrap();
+    let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
+    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+    let now = chrono::Utc::now();
+    let when = loa::packs::store::When::Now;
+    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    let mut child = tokio::process::Command::from(crate::harness::loa_bin(dir.path()))
+        .arg("serve")
+        .env("LOA_TELEGRAM__API_URL", sim.url())
+        .env("LOA_TELEGRAM__TOKEN", sim.token())
+        .env("LOA_DATABASE__URL", &db)
+        .env("LOA_HTTP__LISTEN", "127.0.0.1:0")
+        .env("LOA_DELIVERY__MESSAGES_PER_SECOND", "20")
+        .env("RUST_LOG", "warn,loa::delivery=info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+    let sent = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(&pool).await.unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sent().await < 10 {
+        assert!(Instant::now() < deadline, "the broadcast did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // the disk is full: not a byte more in any file
+    limit_file_size(pid, Some(0));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at_full = sent().await;
+    // a cell that has its message presses the button and is told to press again later
+    let (chat, m) = chats
+        .iter()
+        .find_map(|c| sim.bot_messages(*c).into_iter().find(|m| m.reply_markup().is_some()).map(|m| (*c, m)))
+        .unwrap();
+    let data = m.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap().to_string();
+    sim.press_button(chat, chat, m.message_id, &data).unwrap();
+    let told = sim
+        .wait_until(Duration::from_secs(15), |s| {
+            s.callback_answers()
+                .iter()
+                .any(|a| a.show_alert && a.text.as_deref().is_some_and(|t| t.contains("bấm lại")))
+        })
+        .await;
+    assert!(told, "{:?}", sim.callback_answers());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = sent().await;
+    assert!(during - at_full <= 2, "nothing can be recorded on a full disk: {at_full} then {during}");
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM acks").fetch_one(&pool).await.unwrap(), 0);
+
+    // room again: the same process finishes the broadcast, and the press made again is recorded
+    limit_file_size(pid, None);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM packs WHERE id = ?").bind(pack).fetch_one(&pool).await.unwrap();
+        if status == "sent" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the broadcast did not finish after the disk had room: {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent().await, cells as i64);
+    for c in &chats {
+        assert_eq!(sim.bot_messages(*c).len(), 1, "chat {c}: one message, none lost or doubled");
+    }
+    sim.press_button(chat, chat, m.message_id, &data).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM acks").fetch_one(&pool).await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "the second press was not recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
+    assert_eq!(check, "ok");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let log = log.await.unwrap();
+    assert!(log.contains("the database refused a write; trying again"), "{log}");
+    assert!(log.contains("failed to store an acknowledgement"), "{log}");
+    assert!(log.contains("the database took the write again"), "{log}");
+    assert!(!log.contains("transaction depth"), "no connection left believing it is in a transaction: {log}");
+}
