@@ -9,6 +9,14 @@ use crate::harness::{TestApp, WAIT};
 
 const HIDDEN: [char; 5] = ['\u{200B}', '\u{202E}', '\u{202C}', '\u{FEFF}', '\u{2067}'];
 
+/// The first bot message in `chat` that `pick` likes (other messages, such as a broadcast's
+/// summary, may come in between).
+async fn bot_message(app: &TestApp, chat: i64, pick: impl Fn(&loa::sim::SimMessage) -> bool) -> loa::sim::SimMessage {
+    let found = app.sim.wait_until(WAIT, |s| s.bot_messages(chat).iter().any(&pick)).await;
+    assert!(found, "{:?}", app.sim.bot_messages(chat));
+    app.sim.bot_messages(chat).into_iter().find(|m| pick(m)).unwrap()
+}
+
 fn has_hidden(s: &str) -> bool {
     s.chars().any(|c| HIDDEN.contains(&c))
 }
@@ -72,7 +80,11 @@ async fn hostile_names_render_safely_in_messages_buttons_exports_and_charts() {
     app.sim.send_text(app.admin, app.admin, "/start").unwrap();
     app.nth_reply(app.admin, 1).await;
     app.sim.send_text(app.admin, app.admin, "/pending").unwrap();
-    let pending = app.nth_reply(app.admin, 2).await;
+    let pending = bot_message(&app, app.admin, |m| m.text().is_some_and(|t| t.starts_with("⏳")))
+        .await
+        .text()
+        .unwrap()
+        .to_string();
     assert!(pending.contains("Chi bộ ngược") && pending.contains("خلية الحزب"), "{pending}");
     assert!(pending.contains("حزب <b>Ba Bể</b>"), "{pending}");
     assert!(pending.contains("«Tin <khẩn> & *gấp*»"), "{pending}");
@@ -80,15 +92,15 @@ async fn hostile_names_render_safely_in_messages_buttons_exports_and_charts() {
 
     // exports: the same text, written as text
     app.sim.send_text(app.admin, app.admin, &format!("/export {pack} csv")).unwrap();
-    let got = app.sim.wait_for_bot_messages(app.admin, 3, WAIT).await;
-    let csv = app.sim.file_bytes(got[2].json["document"]["file_id"].as_str().unwrap()).unwrap();
+    let file = bot_message(&app, app.admin, |m| m.document_name().is_some_and(|n| n.ends_with(".csv"))).await;
+    let csv = app.sim.file_bytes(file.json["document"]["file_id"].as_str().unwrap()).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let csv = csv.strip_prefix('\u{FEFF}').expect("a BOM for Excel, and only there");
     assert!(csv.contains("Chi bộ <b>Nà</b> *Pài* & _co_") && csv.contains("<i>Lan</i> *_x_* &amp;"), "{csv}");
     assert!(!has_hidden(csv), "{csv:?}");
     app.sim.send_text(app.admin, app.admin, &format!("/export {pack}")).unwrap();
-    let got = app.sim.wait_for_bot_messages(app.admin, 4, WAIT).await;
-    let bytes = app.sim.file_bytes(got[3].json["document"]["file_id"].as_str().unwrap()).unwrap();
+    let file = bot_message(&app, app.admin, |m| m.document_name().is_some_and(|n| n.ends_with(".xlsx"))).await;
+    let bytes = app.sim.file_bytes(file.json["document"]["file_id"].as_str().unwrap()).unwrap();
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     use calamine::Reader;
     let cells = wb.worksheet_range("Cells").unwrap();
@@ -108,6 +120,5 @@ async fn hostile_names_render_safely_in_messages_buttons_exports_and_charts() {
     let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), loa::chart::SIZE);
     app.sim.send_text(app.admin, app.admin, &format!("/chart {pack}")).unwrap();
-    let got = app.sim.wait_for_bot_messages(app.admin, 5, WAIT).await;
-    assert!(got[4].json.get("photo").is_some(), "{:?}", got[4].json);
+    bot_message(&app, app.admin, |m| m.json.get("photo").is_some()).await;
 }
