@@ -111,6 +111,10 @@ impl WriteTx {
         use sqlx::Executor;
         let mut conn = self.conn.take().expect("a transaction not yet ended");
         let done = conn.execute("COMMIT").await.map(|_| ());
+        match &done {
+            Ok(()) => crate::ops::health().write_ok(),
+            Err(e) => crate::ops::health().write_failed(e),
+        }
         if done.is_err() {
             // the transaction may still be open, or SQLite may have rolled it back: end it here
             if end_transaction(&mut conn).await.is_err() {
@@ -172,6 +176,7 @@ pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
     let turn = write_turn(pool).lock_owned().await;
     let mut conn = pool.acquire().await?;
     if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+        crate::ops::health().write_failed(&e);
         // a BEGIN that failed leaves no transaction, unless SQLite says otherwise
         if end_transaction(&mut conn).await.is_err() {
             conn.close_on_drop();

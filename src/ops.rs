@@ -26,6 +26,9 @@ pub const STALE_S: i64 = 60;
 pub struct Health {
     telegram_ok_at: AtomicI64,
     scheduler_at: AtomicI64,
+    write_ok_at: AtomicI64,
+    write_failed_at: AtomicI64,
+    write_error: std::sync::Mutex<String>,
 }
 
 impl Health {
@@ -36,6 +39,23 @@ impl Health {
     /// The scheduler finished a step.
     pub fn scheduler_alive(&self) {
         self.scheduler_at.store(crate::db::now(), Ordering::Relaxed);
+    }
+    /// The database took a write.
+    pub fn write_ok(&self) {
+        self.write_ok_at.store(crate::db::now(), Ordering::Relaxed);
+    }
+    /// The database refused a write (a full disk, a lock held too long...).
+    pub fn write_failed(&self, e: &sqlx::Error) {
+        *self.write_error.lock().unwrap_or_else(|p| p.into_inner()) = e.to_string();
+        self.write_failed_at.store(crate::db::now(), Ordering::Relaxed);
+    }
+    /// Since when the database has refused writes, and why: a write refused within the last
+    /// [`STALE_S`] and none taken since.
+    fn refusing_writes(&self, now: i64) -> Option<(i64, String)> {
+        let failed = self.write_failed_at.load(Ordering::Relaxed);
+        let ok = self.write_ok_at.load(Ordering::Relaxed);
+        (failed > 0 && failed >= ok && now - failed <= STALE_S)
+            .then(|| (now - failed, self.write_error.lock().unwrap_or_else(|p| p.into_inner()).clone()))
     }
 }
 
@@ -102,10 +122,15 @@ async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
     let telegram = age(h.telegram_ok_at.load(Ordering::Relaxed));
     let scheduler = age(h.scheduler_at.load(Ordering::Relaxed));
     let fresh = |a: Option<i64>| a.is_some_and(|a| a <= STALE_S);
-    let ok = db.is_ok() && fresh(telegram) && fresh(scheduler);
+    let refusing = h.refusing_writes(now);
+    let ok = db.is_ok() && refusing.is_none() && fresh(telegram) && fresh(scheduler);
     let body = json!({
         "status": if ok { "ok" } else { "unhealthy" },
-        "database": match &db { Ok(_) => "ok".to_string(), Err(e) => format!("error: {e}") },
+        "database": match (&db, &refusing) {
+            (Err(e), _) => format!("error: {e}"),
+            (Ok(_), Some((ago, e))) => format!("refusing writes (last {ago} s ago): {e}"),
+            (Ok(_), None) => "ok".to_string(),
+        },
         "telegram_last_ok_s": telegram,
         "scheduler_last_step_s": scheduler,
         "backlog": db.as_ref().ok(),

@@ -229,6 +229,7 @@ impl Worker {
                     return Ok(());
                 }
                 Err(e) if !(stop.is_cancelled() && tries >= 3) => {
+                    crate::ops::health().write_failed(&e);
                     tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(30));

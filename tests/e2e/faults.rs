@@ -343,12 +343,14 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     let now = chrono::Utc::now();
     let when = loa::packs::store::When::Now;
     loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let healthz = format!("http://127.0.0.1:{port}/healthz");
     let mut child = tokio::process::Command::from(crate::harness::loa_bin(dir.path()))
         .arg("serve")
         .env("LOA_TELEGRAM__API_URL", sim.url())
         .env("LOA_TELEGRAM__TOKEN", sim.token())
         .env("LOA_DATABASE__URL", &db)
-        .env("LOA_HTTP__LISTEN", "127.0.0.1:0")
+        .env("LOA_HTTP__LISTEN", format!("127.0.0.1:{port}"))
         .env("LOA_DELIVERY__MESSAGES_PER_SECOND", "20")
         .env("RUST_LOG", "warn,loa::delivery=info")
         .stderr(std::process::Stdio::piped())
@@ -394,6 +396,11 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     let during = sent().await;
     assert!(during - at_full <= 2, "nothing can be recorded on a full disk: {at_full} then {during}");
     assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM acks").fetch_one(&pool).await.unwrap(), 0);
+    // and the operator's health check says what is wrong
+    let health = reqwest::get(&healthz).await.unwrap();
+    assert_eq!(health.status(), 503);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert!(body["database"].as_str().unwrap().starts_with("refusing writes"), "{body}");
 
     // room again: the same process finishes the broadcast, and the press made again is recorded
     limit_file_size(pid, None);
@@ -419,6 +426,8 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     }
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
     assert_eq!(check, "ok");
+    let body: serde_json::Value = reqwest::get(&healthz).await.unwrap().json().await.unwrap();
+    assert_eq!(body["database"], "ok", "{body}");
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     let log = log.await.unwrap();
