@@ -128,7 +128,7 @@ async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
         "status": if ok { "ok" } else { "unhealthy" },
         "database": match (&db, &refusing) {
             (Err(e), _) => format!("error: {e}"),
-            (Ok(_), Some((ago, e))) => format!("refusing writes (last {ago} s ago): {e}"),
+            (Ok(_), Some((ago, e))) => format!("refusing writes (one refused {ago} s ago): {e}"),
             (Ok(_), None) => "ok".to_string(),
         },
         "telegram_last_ok_s": telegram,
