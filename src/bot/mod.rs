@@ -122,10 +122,12 @@ pub(crate) async fn say_with(
 
 /// Whether a failed request may go through if made again: the network or Telegram's front end
 /// failed (a dropped connection, a 5xx, an HTML page instead of JSON), not the request itself.
+/// JSON that teloxide could not read is not one: the request may well have been carried out.
 pub(crate) fn passing_failure(e: &teloxide::RequestError) -> bool {
     use teloxide::RequestError as E;
     match e {
-        E::Network(_) | E::Io(_) | E::InvalidJson { .. } => true,
+        E::Network(_) | E::Io(_) => true,
+        E::InvalidJson { raw, .. } => !raw.trim_start().starts_with('{'),
         E::Api(teloxide::ApiError::Unknown(s)) => {
             ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"]
                 .iter()
@@ -233,6 +235,12 @@ mod tests {
         assert!(passing_failure(&E::Api(A::Unknown("Internal Server Error".into()))));
         assert!(passing_failure(&E::Api(A::Unknown("Bad Gateway".into()))));
         assert!(passing_failure(&E::Io(Arc::new(std::io::Error::other("connection reset")))));
+        let invalid = |raw: &str| E::InvalidJson {
+            source: Arc::new(serde_json::from_str::<serde_json::Value>(raw).unwrap_err()),
+            raw: raw.into(),
+        };
+        assert!(passing_failure(&invalid("<html><head><title>502 Bad Gateway</title></head></html>")));
+        assert!(!passing_failure(&invalid("{\"ok\":true,\"result\":{\"message_id\":")), "carried out, maybe");
         assert!(!passing_failure(&E::Api(A::Unknown("Bad Request: message to edit not found".into()))));
         assert!(!passing_failure(&E::Api(A::BotBlocked)));
         assert!(!passing_failure(&E::Api(A::MessageNotModified)));
