@@ -164,6 +164,13 @@ fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
     turns.entry(file).or_default().clone()
 }
 
+/// Waits for this process's turn to write to `pool`'s database, for a single statement outside
+/// [`begin_write`] that must not jump the queue (nor be jumped: a write tried again and again while
+/// the disk is full would otherwise keep the others knocking at SQLite's lock).
+pub async fn take_write_turn(pool: &SqlitePool) -> tokio::sync::OwnedMutexGuard<()> {
+    write_turn(pool).lock_owned().await
+}
+
 /// Begins a transaction that writes. It takes SQLite's write lock at `BEGIN IMMEDIATE`, so that
 /// another writer makes it wait (up to [`BUSY_TIMEOUT`]) instead of failing later with
 /// "database is locked" when a read inside it is followed by a write. Every write transaction in
@@ -173,7 +180,7 @@ fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
 /// the lock is free.
 pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
     use sqlx::Executor;
-    let turn = write_turn(pool).lock_owned().await;
+    let turn = take_write_turn(pool).await;
     let mut conn = pool.acquire().await?;
     if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
         crate::ops::health().write_failed(&e);

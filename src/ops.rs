@@ -26,7 +26,8 @@ pub const STALE_S: i64 = 60;
 pub struct Health {
     telegram_ok_at: AtomicI64,
     scheduler_at: AtomicI64,
-    write_ok_at: AtomicI64,
+    /// Writes taken since the last one refused.
+    taken_since_refused: AtomicI64,
     write_failed_at: AtomicI64,
     write_error: std::sync::Mutex<String>,
 }
@@ -42,19 +43,21 @@ impl Health {
     }
     /// The database took a write.
     pub fn write_ok(&self) {
-        self.write_ok_at.store(crate::db::now(), Ordering::Relaxed);
+        self.taken_since_refused.fetch_add(1, Ordering::Relaxed);
     }
     /// The database refused a write (a full disk, a lock held too long...).
     pub fn write_failed(&self, e: &sqlx::Error) {
         *self.write_error.lock().unwrap_or_else(|p| p.into_inner()) = e.to_string();
+        self.taken_since_refused.store(0, Ordering::Relaxed);
         self.write_failed_at.store(crate::db::now(), Ordering::Relaxed);
     }
-    /// Since when the database has refused writes, and why: a write refused within the last
-    /// [`STALE_S`] and none taken since.
+    /// Whether the database refuses writes, how long ago it last refused one, and why: a write
+    /// refused within the last [`STALE_S`] and fewer than ten taken since (a nearly full disk takes
+    /// a write now and then: the ones that fit where the files already reach).
     fn refusing_writes(&self, now: i64) -> Option<(i64, String)> {
         let failed = self.write_failed_at.load(Ordering::Relaxed);
-        let ok = self.write_ok_at.load(Ordering::Relaxed);
-        (failed > 0 && failed >= ok && now - failed <= STALE_S)
+        let taken = self.taken_since_refused.load(Ordering::Relaxed);
+        (failed > 0 && taken < 10 && now - failed <= STALE_S)
             .then(|| (now - failed, self.write_error.lock().unwrap_or_else(|p| p.into_inner()).clone()))
     }
 }

@@ -128,6 +128,18 @@ pub struct Worker {
     broadcast_packs: Mutex<HashMap<i64, (i64, Kind)>>,
     /// Broadcast states as last read, and when.
     states: Mutex<HashMap<i64, (String, std::time::Instant)>>,
+    gate: WriteGate,
+}
+
+/// While the database refuses writes, one delivery at a time asks it again and the others wait to
+/// hear that it takes writes again: eighty deliveries each knocking at a failing database would
+/// keep the write turn from everyone else (a member's acknowledgement waits for it too), and each
+/// refused write costs SQLite tens of milliseconds.
+#[derive(Default)]
+struct WriteGate {
+    refusing: std::sync::atomic::AtomicBool,
+    probe: tokio::sync::Mutex<()>,
+    recovered: tokio::sync::Notify,
 }
 
 impl Worker {
@@ -149,6 +161,7 @@ impl Worker {
             packs: Mutex::new(HashMap::new()),
             broadcast_packs: Mutex::new(HashMap::new()),
             states: Mutex::new(HashMap::new()),
+            gate: WriteGate::default(),
         }
     }
 
@@ -207,9 +220,10 @@ impl Worker {
 
     /// Runs `write` until the database takes it. A database that refuses writes for a while (a full
     /// disk, a file-size limit, a lock held too long) is asked again after 1 s, 2 s, 4 s ... 30 s at
-    /// most, each failure logged; once Loa is stopping, three tries and no more (a delivery left
-    /// `sending` goes out again at the next start).
+    /// most, by one delivery at a time (see [`WriteGate`]), each failure logged; once Loa is
+    /// stopping, three tries and no more (a delivery left `sending` goes out again at the next start).
     async fn until_written<W>(
+        &self,
         stop: &CancellationToken,
         delivery_id: i64,
         what: &'static str,
@@ -218,17 +232,45 @@ impl Worker {
     where
         W: std::future::Future<Output = Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>>,
     {
+        use std::sync::atomic::Ordering::Relaxed;
+        let gate = &self.gate;
         let mut wait = Duration::from_secs(1);
         let mut tries = 0;
         loop {
-            match write().await {
+            let mut _probing = None;
+            if gate.refusing.load(Relaxed) && !stop.is_cancelled() {
+                match gate.probe.try_lock() {
+                    Ok(probe) => _probing = Some(probe),
+                    Err(_) => {
+                        // registered before the second look, so that the news cannot slip by
+                        let news = gate.recovered.notified();
+                        if gate.refusing.load(Relaxed) {
+                            tokio::select! {
+                                _ = news => {}
+                                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                                _ = stop.cancelled() => {}
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+            let turn = crate::db::take_write_turn(&self.pool).await;
+            let written = write().await;
+            drop(turn);
+            match written {
                 Ok(_) => {
+                    crate::ops::health().write_ok();
+                    if gate.refusing.swap(false, Relaxed) {
+                        gate.recovered.notify_waiters();
+                    }
                     if tries > 0 {
                         tracing::info!(delivery_id, what, tries = tries + 1, "the database took the write again");
                     }
                     return Ok(());
                 }
                 Err(e) if !(stop.is_cancelled() && tries >= 3) => {
+                    gate.refusing.store(true, Relaxed);
                     crate::ops::health().write_failed(&e);
                     tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
                     tokio::time::sleep(wait).await;
@@ -303,7 +345,7 @@ impl Worker {
                     if let Err(e) = me.deliver(row.clone(), &stopping).await {
                         tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
                         let pool = &me.pool;
-                        let _ = Self::until_written(&stopping, row.id, "put back a delivery", || {
+                        let _ = me.until_written(&stopping, row.id, "put back a delivery", || {
                             sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
                                 .bind(crate::db::now() + 5)
                                 .bind(row.id)
@@ -466,7 +508,7 @@ impl Worker {
                 // the messages are out: what they were must be written down, or they go out again
                 Ok(ids) if sending_docs => {
                     let ids = serde_json::to_string(&ids)?;
-                    Self::until_written(stop, d.id, "record documents sent", || {
+                    self.until_written(stop, d.id, "record documents sent", || {
                         sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
                             .bind(ids.clone())
                             .bind(d.id)
@@ -477,7 +519,7 @@ impl Worker {
                 }
                 Ok(ids) => {
                     let sent_at = crate::db::now();
-                    Self::until_written(stop, d.id, "record a message sent", || {
+                    self.until_written(stop, d.id, "record a message sent", || {
                         sqlx::query(
                             "UPDATE deliveries SET state = 'sent', step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
                                  message_ids = json_insert(COALESCE(message_ids, '[]'), '$[#]', ?) WHERE id = ?",
