@@ -142,6 +142,8 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
             data = q.data.as_deref().unwrap_or(""),
             "button refused: it does not belong to a pack sent to this chat"
         );
+        // the member hears first: the audit line may fail (a full disk) without leaving them waiting
+        answer(&bot, &q, ctx.catalog.s(locale, "button-invalid"), true).await;
         let mut conn = ctx.pool.acquire().await?;
         audit::record(
             &mut conn,
@@ -152,7 +154,6 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
             json!({ "data": q.data.as_deref().unwrap_or("").chars().take(64).collect::<String>() }),
         )
         .await?;
-        answer(&bot, &q, ctx.catalog.s(locale, "button-invalid"), true).await;
         return Ok(());
     };
     let pressed = q.message.as_ref().map(|m| m.id());
