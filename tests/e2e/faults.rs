@@ -191,19 +191,18 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
     assert!(holder.wait().unwrap().success(), "the other program committed and ended");
 }
 
-/// Twenty `kill -9`s of a `loa serve` process at random moments of a broadcast while cells press
-/// the button; after each restart the invariants hold: no cell missed, duplicates only from sends
-/// in flight at a kill, no press lost (an update fetched but not handled is fetched again).
-#[tokio::test]
-async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
-    use rand::{Rng, SeedableRng};
-    let sim = loa::sim::Sim::start_default().await.unwrap();
-    sim.set_limits(loa::sim::RateLimits { global_per_sec: 40, ..loa::sim::RateLimits::default() });
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+/// A database under `dir` with `n` cells bound to private chats of `sim` and a one-message pack
+/// scheduled now, for a `loa serve` process to send: its URL, a pool on it, the chats, the pack.
+async fn province_with_a_pack(
+    sim: &loa::sim::Sim,
+    dir: &std::path::Path,
+    prefix: &str,
+    district: &str,
+    n: usize,
+) -> (String, sqlx::SqlitePool, Vec<i64>, i64) {
+    let db = format!("sqlite://{}/data/loa.db", dir.display());
     let pool = loa::db::open(&db).await.unwrap();
-    let cells = 80;
-    let chats = crate::harness::private_cells(&sim, &pool, "R", "Pác Nặm", cells).await;
+    let chats = crate::harness::private_cells(sim, &pool, prefix, district, n).await;
     let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
         loa::config::DEFAULT_TOML,
     ))
@@ -211,30 +210,45 @@ async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
     let config = loa::config::Config::from_figment(fig).unwrap();
     let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
     let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    loa::packs::store::schedule(
-        &pool,
-        &config,
-        pack,
-        loa::packs::store::When::Now,
-        chrono::Utc::now(),
-        loa::audit::Actor::Cli,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let serve = || {
-        tokio::process::Command::from(crate::harness::loa_bin(dir.path()))
-            .arg("serve")
-            .env("LOA_TELEGRAM__API_URL", sim.url())
-            .env("LOA_TELEGRAM__TOKEN", sim.token())
-            .env("LOA_DATABASE__URL", &db)
-            .env("LOA_HTTP__LISTEN", "127.0.0.1:0")
-            .env("LOA_DELIVERY__PAID_BROADCAST", "true")
-            .env("LOA_DELIVERY__MESSAGES_PER_SECOND", "40")
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
-    };
+    let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
+    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    (db, pool, chats, pack)
+}
+
+/// `loa serve` as a process of its own against `sim` and `db`, sending `rate` messages a second.
+fn serve_process(
+    dir: &std::path::Path,
+    sim: &loa::sim::Sim,
+    db: &str,
+    rate: u32,
+    listen: &str,
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::from(crate::harness::loa_bin(dir));
+    c.arg("serve")
+        .env("LOA_TELEGRAM__API_URL", sim.url())
+        .env("LOA_TELEGRAM__TOKEN", sim.token())
+        .env("LOA_DATABASE__URL", db)
+        .env("LOA_HTTP__LISTEN", listen)
+        .env("LOA_DELIVERY__PAID_BROADCAST", "true")
+        .env("LOA_DELIVERY__MESSAGES_PER_SECOND", rate.to_string())
+        .kill_on_drop(true);
+    c
+}
+
+/// Twenty `kill -9`s of a `loa serve` process at random moments of a broadcast while cells press
+/// the button; after each restart the invariants hold: no cell missed, duplicates only from sends
+/// in flight at a kill, no acknowledgement twice, and every member who presses until answered is
+/// recorded (an update fetched but not handled is fetched again; one being handled at the kill is
+/// not, and its member presses again).
+#[tokio::test]
+async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
+    use rand::{Rng, SeedableRng};
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    sim.set_limits(loa::sim::RateLimits { global_per_sec: 40, ..loa::sim::RateLimits::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let cells = 80;
+    let (db, pool, chats, pack) = province_with_a_pack(&sim, dir.path(), "R", "Pác Nặm", cells).await;
+    let serve = || serve_process(dir.path(), &sim, &db, 40, "127.0.0.1:0").spawn().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let mut pressed: std::collections::HashMap<i64, Instant> = std::collections::HashMap::new();
     let mut in_flight_at_kills = 0;
@@ -337,32 +351,13 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     let sim = loa::sim::Sim::start_default().await.unwrap();
     sim.set_limits(loa::sim::RateLimits { global_per_sec: 20, ..loa::sim::RateLimits::default() });
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
-    let pool = loa::db::open(&db).await.unwrap();
     let cells = 60;
-    let chats = crate::harness::private_cells(&sim, &pool, "K", "Na Rì", cells).await;
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
-    let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
-    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    let now = chrono::Utc::now();
-    let when = loa::packs::store::When::Now;
-    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    let (db, pool, chats, pack) = province_with_a_pack(&sim, dir.path(), "K", "Na Rì", cells).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let healthz = format!("http://127.0.0.1:{port}/healthz");
-    let mut child = tokio::process::Command::from(crate::harness::loa_bin(dir.path()))
-        .arg("serve")
-        .env("LOA_TELEGRAM__API_URL", sim.url())
-        .env("LOA_TELEGRAM__TOKEN", sim.token())
-        .env("LOA_DATABASE__URL", &db)
-        .env("LOA_HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("LOA_DELIVERY__MESSAGES_PER_SECOND", "20")
+    let mut child = serve_process(dir.path(), &sim, &db, 20, &format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn,loa::delivery=info")
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let pid = child.id().unwrap();
