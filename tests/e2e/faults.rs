@@ -27,6 +27,13 @@ fn fault(method: &str, probability: f64, remaining: Option<u32>, fault: FaultKin
     FaultRule { method: Some(method.into()), chat_id: None, probability, remaining, fault }
 }
 
+/// The next sendMessage answered "429 Too Many Requests: retry after 1".
+fn one_429() -> FaultRule {
+    let api =
+        FaultKind::Api { code: 429, description: "Too Many Requests: retry after 1".into(), retry_after: Some(1) };
+    fault("sendmessage", 1.0, Some(1), api)
+}
+
 #[tokio::test]
 async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_accounted_for() {
     let app = TestApp::spawn_with(|c| {
@@ -40,12 +47,7 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
         fault("sendmessage", 0.05, None, FaultKind::Drop),
         fault("sendmessage", 0.05, Some(3), FaultKind::DropAfter),
         fault("sendmessage", 0.10, None, FaultKind::Slow { millis: 300 }),
-        fault(
-            "sendmessage",
-            1.0,
-            Some(1),
-            FaultKind::Api { code: 429, description: "Too Many Requests: retry after 1".into(), retry_after: Some(1) },
-        ),
+        one_429(),
         fault("answercallbackquery", 0.2, None, FaultKind::ServerError { status: 500 }),
         fault("answercallbackquery", 0.1, None, FaultKind::Slow { millis: 200 }),
         fault("editmessagereplymarkup", 0.2, None, FaultKind::ServerError { status: 502 }),
@@ -53,11 +55,13 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
         app.sim.add_fault(rule);
     }
     let pack = app.send_plain_pack("Thông báo khẩn").await;
+    // each 5xx costs 10 s inside teloxide before the worker's own backoff: two in a row for one
+    // cell, on a machine busy with other tests, can take most of a minute
     wait_for(
         &app,
         &format!("SELECT count(*) FROM packs WHERE id = {pack} AND status = 'sent'"),
         1,
-        Duration::from_secs(60),
+        Duration::from_secs(120),
     )
     .await;
     // every delivery accounted for: all reached their cell, none left waiting
@@ -111,12 +115,7 @@ async fn with_faults_everywhere_every_report_dialogue_ends_with_its_report_store
         fault("sendmessage", 0.04, None, FaultKind::Drop),
         fault("sendmessage", 0.05, Some(2), FaultKind::DropAfter),
         fault("sendmessage", 0.10, None, FaultKind::Slow { millis: 300 }),
-        fault(
-            "sendmessage",
-            1.0,
-            Some(1),
-            FaultKind::Api { code: 429, description: "Too Many Requests: retry after 1".into(), retry_after: Some(1) },
-        ),
+        one_429(),
         fault("answercallbackquery", 0.2, None, FaultKind::ServerError { status: 502 }),
         fault("editmessagereplymarkup", 0.2, None, FaultKind::ServerError { status: 500 }),
         fault("getupdates", 0.1, Some(2), FaultKind::ServerError { status: 502 }),
