@@ -75,17 +75,12 @@ pub async fn serve(config: Config, stop: CancellationToken) -> anyhow::Result<()
     serve_with(config, stop, WorkerOptions::default()).await
 }
 
-/// Which updates are handled in turn: a chat's messages, one after the other (a dialogue's answers
-/// in order), each chat in a task of its own. Button presses are handled as they come, side by
-/// side: each is one transaction, and a second press changes nothing. teloxide keeps a chat's task
-/// and its queue (a block of 32 updates, 62 KB) until more chats are idle than were ever busy at
-/// once; keyed by chat, a flood of presses from 10,000 chats left thousands of them behind, and
-/// their memory with them.
-fn distribution(update: &Update) -> Option<ChatId> {
-    match update.kind {
-        teloxide::types::UpdateKind::CallbackQuery(_) => None,
-        _ => update.chat().map(|c| c.id),
-    }
+/// Every update is handed on at once, side by side: teloxide's per-chat queues make its
+/// dispatcher wait when one chat's queue is full, which let one flooding chat hold up all the
+/// others (and kept a task and a 62 KB queue per chat long after the chat went quiet). A chat's
+/// updates still go one after the other: each takes its chat's turn first ([`bot::lanes`]).
+fn distribution(_update: &Update) -> Option<ChatId> {
+    None
 }
 
 /// [`serve`] with the delivery worker's tunables (tests shorten its retry delays).
@@ -130,7 +125,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
             }
         })
     };
-    let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config)));
+    let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config), bot.clone()));
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }

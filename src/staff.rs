@@ -196,9 +196,8 @@ pub async fn revoke(
     Ok(Ok(role))
 }
 
-/// Logs and audits a refused staff command.
+/// Audits a refused staff command.
 pub async fn record_denial(pool: &SqlitePool, user_id: i64, command: &str) -> anyhow::Result<()> {
-    tracing::warn!(user_id, command, "staff command refused: no permission");
     let mut conn = pool.acquire().await?;
     audit::record(&mut conn, Actor::User(user_id), "staff.denied", Some(command), "denied", json!({})).await?;
     Ok(())

@@ -2,8 +2,8 @@
 //! `/export [pack] [csv]`, `/chart [pack|trend]`. Staff only, in their private chat; a district
 //! officer sees their own district and nothing else.
 
+use super::replies::Reply;
 use teloxide::prelude::*;
-use teloxide::types::InputFile;
 
 use super::{Ctx, HandlerResult, say};
 use crate::i18n::{Args, Locale, escape};
@@ -149,7 +149,6 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
 
 /// One staff question in chat: where to answer, in which language, and for whom.
 pub(super) struct Asked<'a> {
-    pub bot: &'a Bot,
     pub chat: ChatId,
     pub ctx: &'a Ctx,
     pub locale: Locale,
@@ -158,7 +157,7 @@ pub(super) struct Asked<'a> {
 
 impl Asked<'_> {
     async fn say(&self, html: String) -> HandlerResult {
-        say(self.bot, &self.ctx.limiter, self.chat, html).await
+        say(&self.ctx.replies, self.chat, html).await
     }
 
     /// The question an argument asks, its district scoped to the member; `None` once the member
@@ -257,12 +256,8 @@ pub(super) async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
             }
             w.flush()?;
         }
-        a.ctx.limiter.acquire(chat.0, 1).await;
-        a.bot
-            .send_document(chat, InputFile::memory(csv).file_name(format!("chua-xac-nhan-{id}.csv")))
-            .caption(header)
-            .parse_mode(teloxide::types::ParseMode::Html)
-            .await?;
+        let name = format!("chua-xac-nhan-{id}.csv");
+        a.ctx.replies.send(chat, Reply::Document { name, bytes: csv.into(), caption: Some(header) });
         return Ok(());
     }
     let mut lines = Vec::new();
@@ -298,10 +293,7 @@ pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
             format!("loa-dinh-huong-{id}.xlsx"),
         )
     };
-    super::insist(Some((&a.ctx.limiter, a.chat.0)), "send a file", || {
-        a.bot.send_document(a.chat, InputFile::memory(bytes.clone()).file_name(name.clone())).into_future()
-    })
-    .await?;
+    a.ctx.replies.send(a.chat, Reply::Document { name, bytes: bytes.into(), caption: None });
     Ok(())
 }
 
@@ -309,9 +301,11 @@ pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
 pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale) = (&a.ctx.catalog, a.locale);
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    // drawing takes a CPU for tens of milliseconds: off the tasks that handle updates
     let png = if q.trend {
         let Some(t) = a.trend(district.as_deref()).await? else { return Ok(()) };
-        crate::chart::trend_png(&t, &c.s(locale, "chart-trend-title"), locale)?
+        let title = c.s(locale, "chart-trend-title");
+        tokio::task::spawn_blocking(move || crate::chart::trend_png(&t, &title, locale)).await??
     } else {
         let Some(pack) = a.pack(&q).await? else { return Ok(()) };
         let s = a.stats(pack.id, district.as_deref()).await?;
@@ -319,12 +313,10 @@ pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
             Some(p) => format!("{} ({})", s.title, p.label(locale)),
             None => s.title.clone(),
         };
-        crate::chart::pack_png(&s, &title, &c.s(locale, "chart-acked"), &c.s(locale, "chart-reported"))?
+        let (acked, reported) = (c.s(locale, "chart-acked"), c.s(locale, "chart-reported"));
+        tokio::task::spawn_blocking(move || crate::chart::pack_png(&s, &title, &acked, &reported)).await??
     };
-    super::insist(Some((&a.ctx.limiter, a.chat.0)), "send a chart", || {
-        a.bot.send_photo(a.chat, InputFile::memory(png.clone()).file_name("loa-bieu-do.png")).into_future()
-    })
-    .await?;
+    a.ctx.replies.send(a.chat, Reply::Photo { name: "loa-bieu-do.png".into(), bytes: png.into() });
     Ok(())
 }
 

@@ -34,7 +34,7 @@ impl BotAnnouncer {
         for m in members.into_iter().filter(|m| matches!(m.role, Role::Admin | Role::Board)) {
             let chat = ChatId(m.user_id);
             let locale = self.ctx.locale(chat).await;
-            if let Err(e) = say(&self.bot, &self.ctx.limiter, chat, self.ctx.catalog.t(locale, key, args())).await {
+            if let Err(e) = say(&self.ctx.replies, chat, self.ctx.catalog.t(locale, key, args())).await {
                 tracing::info!(user_id = m.user_id, error = %crate::logging::redact(&e.to_string()), "could not tell a board member");
             }
         }
@@ -63,7 +63,7 @@ pub fn pages(header: &str, lines: &[String]) -> Vec<String> {
 
 impl BotAnnouncer {
     async fn tell(&self, chat: ChatId, html: String) {
-        if let Err(e) = say(&self.bot, &self.ctx.limiter, chat, html).await {
+        if let Err(e) = say(&self.ctx.replies, chat, html).await {
             tracing::info!(chat_id = chat.0, error = %crate::logging::redact(&e.to_string()), "could not tell a member of staff");
         }
     }

@@ -13,6 +13,7 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyMarkup};
 
+use super::replies::Reply;
 use super::{Ctx, HandlerResult, say, say_with};
 use crate::acks::{self, Ack, Outcome, Target};
 use crate::audit::{self, Actor};
@@ -87,7 +88,7 @@ pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) ->
 
 /// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
 /// reminder). A failure here is logged: the acknowledgement is stored already.
-async fn show_ack(bot: &Bot, ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
+async fn show_ack(ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
     let locale = ctx.locale(ChatId(t.chat_id)).await;
     let markup = acknowledged_buttons(ctx, locale, t, ack);
     let mut messages: Vec<(i64, i32)> = t.ack_message_id.map(|m| (t.sent_chat_id, m as i32)).into_iter().collect();
@@ -96,34 +97,18 @@ async fn show_ack(bot: &Bot, ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<M
     {
         messages.push((t.chat_id, p.0));
     }
-    for (chat, id) in messages {
-        let edit = super::insist(Some((&ctx.limiter, chat)), "edit buttons", || {
-            bot.edit_message_reply_markup(ChatId(chat), MessageId(id)).reply_markup(markup.clone()).into_future()
-        });
-        // a try that went through unanswered leaves the next one nothing to change
-        if let Err(e) = edit.await
-            && !matches!(e, teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified))
-        {
-            tracing::warn!(chat_id = chat, message_id = id, error = %crate::logging::redact(&e.to_string()), "failed to show the acknowledgement on the buttons");
-        }
+    for (chat, message_id) in messages {
+        ctx.replies.send(ChatId(chat), Reply::Buttons { message_id, markup: markup.clone() });
     }
 }
 
-async fn answer(bot: &Bot, q: &CallbackQuery, text: String, alert: bool) {
-    let answered = super::insist(None, "answer a button", || {
-        let mut req = bot.answer_callback_query(q.id.clone()).text(text.clone());
-        if alert {
-            req = req.show_alert(true);
-        }
-        req.into_future()
-    });
-    if let Err(e) = answered.await {
-        tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to answer a button press");
-    }
+/// Answers a button press, on the side.
+fn answer(ctx: &Ctx, q: &CallbackQuery, text: String, alert: bool) {
+    ctx.replies.answer_button(q.id.clone(), text, alert);
 }
 
 /// A button press.
-pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
+pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
     let user = q.from.id.0 as i64;
     let chat = q.message.as_ref().map(|m| m.chat().id);
     let locale = match chat {
@@ -143,7 +128,11 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
             "button refused: it does not belong to a pack sent to this chat"
         );
         // the member hears first: the audit line may fail (a full disk) without leaving them waiting
-        answer(&bot, &q, ctx.catalog.s(locale, "button-invalid"), true).await;
+        answer(&ctx, &q, ctx.catalog.s(locale, "button-invalid"), true);
+        // within the chat's quota of audited refusals (a forger pressing on and on is logged)
+        if !ctx.refusal_audits.admit(chat.map(|c| c.0).unwrap_or(user)) {
+            return Ok(());
+        }
         let mut conn = ctx.pool.acquire().await?;
         audit::record(
             &mut conn,
@@ -165,7 +154,7 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
                 Ok(o) => o,
                 Err(e) => {
                     // the database refuses writes (a full disk...): say so, so that the member presses again
-                    answer(&bot, &q, ctx.catalog.s(locale, "ack-not-saved"), true).await;
+                    answer(&ctx, &q, ctx.catalog.s(locale, "ack-not-saved"), true);
                     return Err(anyhow::Error::from(e).context("failed to store an acknowledgement"));
                 }
             };
@@ -180,11 +169,9 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
                         "acknowledged"
                     );
                     let key = if ack.late { "ack-recorded-late" } else { "ack-recorded" };
-                    answer(&bot, &q, ctx.catalog.s(locale, key), false).await;
-                    // the buttons are edited on the side: the next update of this chat need not
-                    // wait for the chat's turn at the limiter (the acknowledgement is stored)
-                    let (bot, ctx) = (bot.clone(), ctx.clone());
-                    tokio::spawn(async move { show_ack(&bot, &ctx, &target, &ack, pressed).await });
+                    answer(&ctx, &q, ctx.catalog.s(locale, key), false);
+                    // the buttons are edited on the side, through the chat's queue of answers
+                    show_ack(&ctx, &target, &ack, pressed).await;
                 }
                 Outcome::Already(ack) => {
                     let text = ctx.catalog.t(
@@ -194,20 +181,20 @@ pub(super) async fn on_callback(bot: Bot, q: CallbackQuery, ctx: Arc<Ctx>) -> Ha
                             .raw("name", ack.user_name.clone())
                             .raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
                     );
-                    answer(&bot, &q, text, false).await;
+                    answer(&ctx, &q, text, false);
                 }
             }
             Ok(())
         }
         Button::Report(_) => {
-            answer(&bot, &q, String::new(), false).await;
-            begin_report(&bot, &ctx, &target, &q.from, locale).await
+            answer(&ctx, &q, String::new(), false);
+            begin_report(&ctx, &target, &q.from, locale).await
         }
         Button::Resend(_) => {
             let started =
                 crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::db::now()).await?;
             let key = if started { "resend-started" } else { "resend-pending" };
-            answer(&bot, &q, ctx.catalog.s(locale, key), false).await;
+            answer(&ctx, &q, ctx.catalog.s(locale, key), false);
             Ok(())
         }
     }
@@ -263,22 +250,17 @@ pub(super) async fn active_report(msg: Message, ctx: Arc<Ctx>) -> Option<ReportD
 }
 
 /// Starts (or restarts) a member's report on a pack.
-async fn begin_report(bot: &Bot, ctx: &Ctx, t: &Target, from: &teloxide::types::User, locale: Locale) -> HandlerResult {
+async fn begin_report(ctx: &Ctx, t: &Target, from: &teloxide::types::User, locale: Locale) -> HandlerResult {
     let chat = ChatId(t.chat_id);
     let c = &ctx.catalog;
     if t.report_prompt.is_none() {
-        return say(
-            bot,
-            &ctx.limiter,
-            chat,
-            c.t(locale, "report-not-asked", Args::new().raw("pack", name_of(t, locale))),
-        )
-        .await;
+        return say(&ctx.replies, chat, c.t(locale, "report-not-asked", Args::new().raw("pack", name_of(t, locale))))
+            .await;
     }
     let now = crate::db::now();
     let existing = reports::current(&ctx.pool, t.pack_id, t.cell_id).await?;
     if existing.is_some() && t.is_late(now, ctx.config.timezone) {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "report-closed", Args::new().raw("pack", name_of(t, locale))))
+        return say(&ctx.replies, chat, c.t(locale, "report-closed", Args::new().raw("pack", name_of(t, locale))))
             .await;
     }
     let draft = ReportDraft { delivery_id: t.delivery_id, step: DATE, ..Default::default() };
@@ -299,8 +281,8 @@ async fn begin_report(bot: &Bot, ctx: &Ctx, t: &Target, from: &teloxide::types::
             Args::new().raw("time", crate::dates::chat(r.at, ctx.config.timezone)),
         ));
     }
-    say(bot, &ctx.limiter, chat, intro).await?;
-    ask(bot, ctx, chat, from, locale, DATE).await
+    say(&ctx.replies, chat, intro).await?;
+    ask(ctx, chat, from, locale, DATE).await
 }
 
 /// A link that mentions the member, so that in a group the question is forced on them only.
@@ -308,14 +290,7 @@ fn mention(user: &teloxide::types::User) -> String {
     format!("<a href=\"tg://user?id={}\">{}</a>", user.id.0, escape(&acks::display_name(user)))
 }
 
-async fn ask(
-    bot: &Bot,
-    ctx: &Ctx,
-    chat: ChatId,
-    from: &teloxide::types::User,
-    locale: Locale,
-    step: u8,
-) -> HandlerResult {
+async fn ask(ctx: &Ctx, chat: ChatId, from: &teloxide::types::User, locale: Locale, step: u8) -> HandlerResult {
     let key = match step {
         DATE => "report-ask-date",
         ATTENDANCE => "report-ask-attendance",
@@ -325,17 +300,17 @@ async fn ask(
     let text = ctx.catalog.t(locale, key, Args::new().raw("who", mention(from)).raw("max", reports::MAX_TEXT as i64));
     let placeholder = ctx.catalog.s(locale, &format!("{key}-hint"));
     let markup = ReplyMarkup::ForceReply(ForceReply::new().selective().input_field_placeholder(Some(placeholder)));
-    say_with(bot, &ctx.limiter, chat, text, Some(markup)).await
+    say_with(&ctx.replies, chat, text, Some(markup)).await
 }
 
 /// `/report` in a cell's chat: the one open pack, or a choice among them.
-pub(super) async fn on_report_command(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale) -> HandlerResult {
+pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) -> HandlerResult {
     let chat = msg.chat.id;
     let c = &ctx.catalog;
     let Some(from) = msg.from.as_ref() else { return Ok(()) };
     let mut conn = ctx.pool.acquire().await?;
     let Some(cell) = crate::cells::by_chat(&mut conn, chat.0).await? else {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "cell-only")).await;
+        return say(&ctx.replies, chat, c.s(locale, "cell-only")).await;
     };
     drop(conn);
     let now = crate::db::now();
@@ -350,8 +325,8 @@ pub(super) async fn on_report_command(bot: &Bot, msg: &Message, ctx: &Ctx, local
         }
     }
     match open.len() {
-        0 => say(bot, &ctx.limiter, chat, c.s(locale, "report-none-open")).await,
-        1 => begin_report(bot, ctx, &open[0].0, from, locale).await,
+        0 => say(&ctx.replies, chat, c.s(locale, "report-none-open")).await,
+        1 => begin_report(ctx, &open[0].0, from, locale).await,
         _ => {
             let rows: Vec<Vec<InlineKeyboardButton>> = open
                 .iter()
@@ -369,8 +344,7 @@ pub(super) async fn on_report_command(bot: &Bot, msg: &Message, ctx: &Ctx, local
                 })
                 .collect();
             say_with(
-                bot,
-                &ctx.limiter,
+                &ctx.replies,
                 chat,
                 c.s(locale, "report-choose"),
                 Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))),
@@ -381,7 +355,7 @@ pub(super) async fn on_report_command(bot: &Bot, msg: &Message, ctx: &Ctx, local
 }
 
 /// An answer in a report dialogue.
-pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
+pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
     let chat = msg.chat.id;
     let key = dialogue_key(&msg);
     let locale = ctx.locale(chat).await;
@@ -389,7 +363,7 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
     let Some(from) = msg.from.clone() else { return Ok(()) };
     let Some(target) = acks::target_in_chat(&ctx.pool, d.delivery_id, chat.0).await? else {
         cancel_report(&ctx, key.0, key.1).await?;
-        return say(&bot, &ctx.limiter, chat, c.s(locale, "report-gone")).await;
+        return say(&ctx.replies, chat, c.s(locale, "report-gone")).await;
     };
     let tz = ctx.config.timezone;
     let today = acks::local_date(chrono::Utc::now(), tz);
@@ -421,12 +395,12 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
         _ => Ok(()),
     };
     if let Err(e) = result {
-        say(&bot, &ctx.limiter, chat, wrong(e)).await?;
-        return ask(&bot, &ctx, chat, &from, locale, d.step).await;
+        say(&ctx.replies, chat, wrong(e)).await?;
+        return ask(&ctx, chat, &from, locale, d.step).await;
     }
     if answering != ATTACHMENT {
         save(&ctx, key, &d).await?;
-        return ask(&bot, &ctx, chat, &from, locale, d.step).await;
+        return ask(&ctx, chat, &from, locale, d.step).await;
     }
     // the last step: a photo, a document, or "no"
     let attachment = if let Some(p) = msg.photo().and_then(|p| p.last()) {
@@ -436,13 +410,12 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
     } else if is_no(&ctx, text) {
         None
     } else {
-        say(&bot, &ctx.limiter, chat, c.t(locale, "report-bad-attachment", Args::new().raw("who", mention(&from))))
-            .await?;
-        return ask(&bot, &ctx, chat, &from, locale, ATTACHMENT).await;
+        say(&ctx.replies, chat, c.t(locale, "report-bad-attachment", Args::new().raw("who", mention(&from)))).await?;
+        return ask(&ctx, chat, &from, locale, ATTACHMENT).await;
     };
     let (Some(date), Some(attendance), Some(body)) = (d.meeting_date.clone(), d.attendance, d.body.clone()) else {
         cancel_report(&ctx, key.0, key.1).await?;
-        return say(&bot, &ctx.limiter, chat, c.s(locale, "report-gone")).await;
+        return say(&ctx.replies, chat, c.s(locale, "report-gone")).await;
     };
     let report = NewReport {
         user_id: key.1,
@@ -493,9 +466,9 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
             Args::new().raw("date", deadline.format("%d/%m/%Y").to_string()),
         ));
     }
-    say(&bot, &ctx.limiter, chat, summary).await?;
+    say(&ctx.replies, chat, summary).await?;
     if let Some(ack) = stored.ack {
-        show_ack(&bot, &ctx, &target, &ack, None).await;
+        show_ack(&ctx, &target, &ack, None).await;
     }
     Ok(())
 }
@@ -508,12 +481,12 @@ fn is_no(ctx: &Ctx, text: &str) -> bool {
 
 /// `/packs` in a cell's chat: its recent packs, each with its state, and buttons to have
 /// documents sent again.
-pub(super) async fn list_cell_packs(bot: &Bot, chat: ChatId, cell_id: i64, ctx: &Ctx, locale: Locale) -> HandlerResult {
+pub(super) async fn list_cell_packs(chat: ChatId, cell_id: i64, ctx: &Ctx, locale: Locale) -> HandlerResult {
     let c = &ctx.catalog;
     let tz = ctx.config.timezone;
     let sent = acks::sent_to_cell(&ctx.pool, cell_id, 10).await?;
     if sent.is_empty() {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "cell-packs-none")).await;
+        return say(&ctx.replies, chat, c.s(locale, "cell-packs-none")).await;
     }
     let mut lines = vec![c.s(locale, "cell-packs-title")];
     let mut rows = Vec::new();
@@ -569,7 +542,7 @@ pub(super) async fn list_cell_packs(bot: &Bot, chat: ChatId, cell_id: i64, ctx: 
         }
     }
     let markup = (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)));
-    say_with(bot, &ctx.limiter, chat, lines.join("\n\n"), markup).await
+    say_with(&ctx.replies, chat, lines.join("\n\n"), markup).await
 }
 
 #[cfg(test)]

@@ -8,14 +8,22 @@
 //! - `newpack.rs`: composing a pack in chat (`/newpack`, `/cancel`) and `/packs`;
 //! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff;
 //! - `announce.rs`: what the scheduler tells the board;
-//! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
+//! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated);
+//! - `lanes.rs`: the way in: each chat's updates in turn, a chat's backlog bounded;
+//! - `gate.rs`: who a message comes from (its chat's cell, its sender's role), strangers
+//!   answered at most once a minute;
+//! - `replies.rs`: the way out: answers queued per chat and sent through the limiter on the side,
+//!   so that no handler waits on Telegram's limits.
 
 mod analytics;
 pub mod announce;
 mod cell;
 mod chats;
 pub mod commands;
+pub mod gate;
+pub mod lanes;
 mod newpack;
+pub mod replies;
 mod staff;
 mod start;
 
@@ -24,7 +32,7 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{ParseMode, ReplyMarkup};
+use teloxide::types::ReplyMarkup;
 
 pub use commands::{AdminCommand, BoardCommand, Command};
 
@@ -32,8 +40,8 @@ use crate::config::Config;
 use crate::delivery::limiter::Limiter;
 use crate::i18n::{Args, Catalog, Locale};
 
-/// What every handler shares: the database, the configuration, the catalogs, and the bell that
-/// wakes the scheduler when a schedule changes.
+/// What every handler shares: the database, the configuration, the catalogs, the bell that
+/// wakes the scheduler when a schedule changes, and the ways in and out.
 pub struct Ctx {
     pub pool: SqlitePool,
     pub config: Arc<Config>,
@@ -41,25 +49,40 @@ pub struct Ctx {
     pub schedule_changed: Arc<tokio::sync::Notify>,
     /// The one limiter every message of this process goes through (answers, packs, progress).
     pub limiter: Arc<Limiter>,
+    /// Answers, queued per chat and sent on the side.
+    pub replies: Arc<replies::Replies>,
+    /// Each chat's updates in turn.
+    pub lanes: Arc<lanes::Lanes>,
+    /// Strangers' chats, answered once a minute.
+    pub strangers: gate::PerChat,
+    /// Refusals audited per chat.
+    pub refusal_audits: gate::PerChat,
 }
 
 impl Ctx {
-    pub fn new(pool: SqlitePool, config: Arc<Config>) -> Ctx {
+    pub fn new(pool: SqlitePool, config: Arc<Config>, bot: Bot) -> Ctx {
         let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
-        Ctx { pool, config, catalog: Catalog::new(), schedule_changed: Arc::new(tokio::sync::Notify::new()), limiter }
+        Ctx {
+            pool,
+            config,
+            catalog: Catalog::new(),
+            schedule_changed: Arc::new(tokio::sync::Notify::new()),
+            replies: replies::Replies::new(bot, limiter.clone()),
+            limiter,
+            lanes: lanes::Lanes::new(),
+            strangers: gate::PerChat::strangers(),
+            refusal_audits: gate::PerChat::refusal_audits(),
+        }
     }
 }
 
 pub type HandlerResult = anyhow::Result<()>;
 
-/// The handler tree.
+/// The handler tree. Every update first takes its chat's turn ([`lanes`]); a message then learns
+/// who it comes from ([`gate`]), which drops a stranger's messages past one a minute.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     let messages = Update::filter_message()
-        .inspect_async(|msg: Message, ctx: Arc<Ctx>| async move {
-            if let Err(e) = crate::cells::binding::touch(&ctx.pool, msg.chat.id.0).await {
-                tracing::warn!(error = %e, "failed to note the chat as seen");
-            }
-        })
+        .filter_map_async(gate::caller)
         .branch(
             dptree::filter(|msg: Message| msg.migrate_to_chat_id().is_some() || msg.migrate_from_chat_id().is_some())
                 .endpoint(chats::on_migration),
@@ -71,6 +94,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map_async(newpack::active_dialogue).endpoint(newpack::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
+        .filter_map_async(|update: Update, ctx: Arc<Ctx>| async move { ctx.lanes.turn(&update).await })
         .branch(messages)
         .branch(Update::filter_callback_query().endpoint(cell::on_callback))
         .branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
@@ -96,27 +120,20 @@ impl Ctx {
     }
 }
 
-/// Answers in a chat, through [`insist`]: someone is waiting for it.
-pub(crate) async fn say(bot: &Bot, limiter: &Limiter, chat_id: ChatId, html: String) -> HandlerResult {
-    say_with(bot, limiter, chat_id, html, None).await
+/// Answers in a chat: the answer is queued ([`replies`]) and leaves on the side, through the
+/// limiter and [`insist`]; the handler goes on at once.
+pub(crate) async fn say(replies: &Arc<replies::Replies>, chat_id: ChatId, html: String) -> HandlerResult {
+    say_with(replies, chat_id, html, None).await
 }
 
 /// [`say`] with a keyboard.
 pub(crate) async fn say_with(
-    bot: &Bot,
-    limiter: &Limiter,
+    replies: &Arc<replies::Replies>,
     chat_id: ChatId,
     html: String,
     markup: Option<ReplyMarkup>,
 ) -> HandlerResult {
-    insist(Some((limiter, chat_id.0)), "answer", || {
-        let mut req = bot.send_message(chat_id, html.clone()).parse_mode(ParseMode::Html);
-        if let Some(m) = &markup {
-            req = req.reply_markup(m.clone());
-        }
-        req.into_future()
-    })
-    .await?;
+    replies.send(chat_id, replies::Reply::Text { html, markup });
     Ok(())
 }
 
@@ -190,24 +207,22 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
     tracing::info!(chat_id = chat.0, command = name, "command");
     match cmd {
         Command::Start(code) => start::on_start(&bot, &msg, code.trim(), &ctx, locale).await,
-        Command::Help => say(&bot, &ctx.limiter, chat, c.s(locale, "help")).await,
+        Command::Help => say(&ctx.replies, chat, c.s(locale, "help")).await,
         Command::Lang(arg) => match Locale::parse(&arg) {
             Some(new) => {
                 ctx.set_locale(chat, new).await?;
-                say(&bot, &ctx.limiter, chat, c.s(new, "lang-set")).await
+                say(&ctx.replies, chat, c.s(new, "lang-set")).await
             }
-            None => {
-                say(&bot, &ctx.limiter, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await
-            }
+            None => say(&ctx.replies, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await,
         },
-        Command::Whoami => staff::on_whoami(&bot, &msg, &ctx, locale).await,
-        Command::Report => cell::on_report_command(&bot, &msg, &ctx, locale).await,
+        Command::Whoami => staff::on_whoami(&msg, &ctx, locale).await,
+        Command::Report => cell::on_report_command(&msg, &ctx, locale).await,
     }
 }
 
 /// Messages that are not one of our commands. In a private chat Loa says what it understands;
 /// in a group it answers only an unknown command addressed to it by name.
-async fn on_other_message(bot: Bot, msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>) -> HandlerResult {
+async fn on_other_message(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>) -> HandlerResult {
     let Some(text) = msg.text() else { return Ok(()) };
     let chat = msg.chat.id;
     let first = text.split_whitespace().next().unwrap_or("");
@@ -222,7 +237,7 @@ async fn on_other_message(bot: Bot, msg: Message, me: teloxide::types::Me, ctx: 
     } else {
         ctx.catalog.s(locale, "not-understood")
     };
-    say(&bot, &ctx.limiter, chat, reply).await
+    say(&ctx.replies, chat, reply).await
 }
 
 #[cfg(test)]

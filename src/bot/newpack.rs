@@ -127,13 +127,12 @@ pub(super) async fn active_dialogue(msg: Message, ctx: Arc<Ctx>) -> Option<Draft
 }
 
 async fn send(
-    bot: &Bot,
-    limiter: &super::Limiter,
+    replies: &Arc<super::replies::Replies>,
     chat: ChatId,
     html: String,
     markup: Option<ReplyMarkup>,
 ) -> HandlerResult {
-    super::say_with(bot, limiter, chat, html, markup).await
+    super::say_with(replies, chat, html, markup).await
 }
 
 fn keyboard(rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
@@ -156,7 +155,12 @@ fn today(ctx: &Ctx) -> NaiveDate {
     Utc::now().with_timezone(&ctx.config.timezone).date_naive()
 }
 
-pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, ctx: Arc<Ctx>) -> HandlerResult {
+pub(super) async fn on_board_command(
+    msg: Message,
+    cmd: BoardCommand,
+    ctx: Arc<Ctx>,
+    caller: super::gate::Caller,
+) -> HandlerResult {
     let chat = msg.chat.id;
     let locale = ctx.locale(chat).await;
     let c = &ctx.catalog;
@@ -169,7 +173,7 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         } else {
             "np-nothing"
         };
-        return send(&bot, &ctx.limiter, chat, c.s(locale, key), no_keyboard()).await;
+        return send(&ctx.replies, chat, c.s(locale, key), no_keyboard()).await;
     }
     if cmd == BoardCommand::Packs {
         // in a cell's chat, /packs is the cell's own list, for anyone there
@@ -177,7 +181,7 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         let cell = crate::cells::by_chat(&mut conn, chat.0).await?;
         drop(conn);
         if let Some(cell) = cell {
-            return super::cell::list_cell_packs(&bot, chat, cell.id, &ctx, locale).await;
+            return super::cell::list_cell_packs(chat, cell.id, &ctx, locale).await;
         }
     }
     let name = match cmd {
@@ -191,7 +195,8 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         BoardCommand::Chart(_) => "/chart",
         _ => "/packs",
     };
-    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    // the role read for this message (none for a message sent on behalf of a chat)
+    let member = caller.staff;
     let allowed = matches!(
         (&cmd, member.as_ref().map(|m| m.role)),
         (
@@ -207,37 +212,31 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
         )
     );
     if !allowed {
-        staff::record_denial(&ctx.pool, user_id, name).await?;
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
-        return super::say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+        return super::gate::deny(&ctx, chat, user_id, name, key, locale).await;
     }
     if matches!(
         cmd,
         BoardCommand::Stats(_) | BoardCommand::Pending(_) | BoardCommand::Export(_) | BoardCommand::Chart(_)
     ) && !msg.chat.is_private()
     {
-        return super::say(
-            &bot,
-            &ctx.limiter,
-            chat,
-            c.t(locale, "stats-private-only", Args::new().raw("command", name)),
-        )
-        .await;
+        return super::say(&ctx.replies, chat, c.t(locale, "stats-private-only", Args::new().raw("command", name)))
+            .await;
     }
     let Some(member) = member else { return Ok(()) };
-    let asked = super::analytics::Asked { bot: &bot, chat, ctx: &ctx, locale, member: &member };
+    let asked = super::analytics::Asked { chat, ctx: &ctx, locale, member: &member };
     match cmd {
         BoardCommand::Stats(arg) => super::analytics::on_stats(&asked, &arg).await,
         BoardCommand::Pending(arg) => super::analytics::on_pending(&asked, &arg).await,
         BoardCommand::Export(arg) => super::analytics::on_export(&asked, &arg).await,
         BoardCommand::Chart(arg) => super::analytics::on_chart(&asked, &arg).await,
-        BoardCommand::Packs => list_packs(&bot, chat, &ctx, locale).await,
-        BoardCommand::Remind(arg) => remind_now(&bot, chat, &ctx, locale, user_id, arg.trim()).await,
+        BoardCommand::Packs => list_packs(chat, &ctx, locale).await,
+        BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
             let (from, none) = if pause { ("running", "pause-none") } else { ("paused", "resume-none") };
             let Some((broadcast, pack_id)) = crate::delivery::broadcast::latest_in_state(&ctx.pool, from).await? else {
-                return super::say(&bot, &ctx.limiter, chat, c.s(locale, none)).await;
+                return super::say(&ctx.replies, chat, c.s(locale, none)).await;
             };
             crate::delivery::broadcast::set_paused(&ctx.pool, broadcast, pause, Actor::User(user_id)).await?;
             let pack = store::get(&ctx.pool, pack_id).await?.map(|p| match p.period() {
@@ -245,23 +244,16 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
                 None => format!("«{}»", escape(&p.title)),
             });
             let key = if pause { "pause-ok" } else { "resume-ok" };
-            super::say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default())))
-                .await
+            super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default()))).await
         }
         _ => {
             if !msg.chat.is_private() {
-                return super::say(
-                    &bot,
-                    &ctx.limiter,
-                    chat,
-                    c.t(locale, "private-only", Args::new().raw("command", name)),
-                )
-                .await;
+                return super::say(&ctx.replies, chat, c.t(locale, "private-only", Args::new().raw("command", name)))
+                    .await;
             }
             if let Some(d) = load(&ctx, key(&msg)).await? {
                 return send(
-                    &bot,
-                    &ctx.limiter,
+                    &ctx.replies,
                     chat,
                     c.t(locale, "np-busy", Args::new().raw("step", i64::from(d.step.min(9)))),
                     None,
@@ -270,13 +262,13 @@ pub(super) async fn on_board_command(bot: Bot, msg: Message, cmd: BoardCommand, 
             }
             let draft = Draft { step: KIND, ..Default::default() };
             save(&ctx, key(&msg), &draft).await?;
-            ask(&bot, chat, &ctx, locale, &draft).await
+            ask(chat, &ctx, locale, &draft).await
         }
     }
 }
 
 /// Asks the question of the draft's step.
-async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
+async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
     let w = |k: &str| c.s(locale, k);
     let today = today(ctx);
@@ -286,7 +278,7 @@ async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> H
                 vec![w("kind-monthly"), w("kind-quarterly")],
                 vec![w("kind-thematic"), w("kind-urgent")],
             ]);
-            send(bot, &ctx.limiter, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
+            send(&ctx.replies, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
         }
         PERIOD => {
             let quarterly = d.kind() == Some(PackKind::Quarterly);
@@ -296,39 +288,33 @@ async fn ask(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> H
             let args = Args::new()
                 .raw("month", Period::containing(today, false).code())
                 .raw("quarter", Period::containing(today, true).code());
-            send(
-                bot,
-                &ctx.limiter,
-                chat,
-                c.t(locale, "np-ask-period", args),
-                keyboard(vec![vec![now.code(), next.code()]]),
-            )
-            .await
+            send(&ctx.replies, chat, c.t(locale, "np-ask-period", args), keyboard(vec![vec![now.code(), next.code()]]))
+                .await
         }
-        TITLE => send(bot, &ctx.limiter, chat, w("np-ask-title"), no_keyboard()).await,
-        BODY => send(bot, &ctx.limiter, chat, w("np-ask-body"), no_keyboard()).await,
+        TITLE => send(&ctx.replies, chat, w("np-ask-title"), no_keyboard()).await,
+        BODY => send(&ctx.replies, chat, w("np-ask-body"), no_keyboard()).await,
         DOCS => {
             let args = Args::new().raw("max", MAX_ATTACHMENTS as i64);
-            send(bot, &ctx.limiter, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
+            send(&ctx.replies, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
         }
-        AUDIENCE => send(bot, &ctx.limiter, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
+        AUDIENCE => send(&ctx.replies, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
         DEADLINE => {
             let example = (today + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)))
                 .format("%d/%m/%Y")
                 .to_string();
             let args = Args::new().raw("example", example).raw("days", i64::from(ctx.config.default_deadline_days));
-            send(bot, &ctx.limiter, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]]))
+            send(&ctx.replies, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]]))
                 .await
         }
-        REPORT => send(bot, &ctx.limiter, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
+        REPORT => send(&ctx.replies, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
         SCHEDULE => {
             let mut first = vec![w("word-now")];
             if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) {
                 first.push(w("word-slot"));
             }
-            send(bot, &ctx.limiter, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
+            send(&ctx.replies, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
         }
-        _ => preview(bot, chat, ctx, locale, d).await,
+        _ => preview(chat, ctx, locale, d).await,
     }
 }
 
@@ -349,18 +335,17 @@ fn render(ctx: &Ctx, locale: Locale, d: &Draft) -> String {
     )
 }
 
-async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
+async fn preview(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
     let report = if d.report.is_some() { c.s(locale, "np-preview-report") } else { String::new() };
     send(
-        bot,
-        &ctx.limiter,
+        &ctx.replies,
         chat,
         c.t(locale, "np-preview", Args::new().raw("docs", d.docs.len() as i64).raw("report", report)),
         None,
     )
     .await?;
-    send(bot, &ctx.limiter, chat, render(ctx, Locale::Vi, d), None).await?;
+    send(&ctx.replies, chat, render(ctx, Locale::Vi, d), None).await?;
     let (cells, active) = audience_counts(&ctx.pool, &d.audience()).await?;
     let secs = estimate_seconds(active, d.docs.len() as i64 + 1, ctx.config.delivery.messages_per_second);
     let when = match d.schedule.as_deref() {
@@ -375,7 +360,7 @@ async fn preview(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) 
         .raw("when", when)
         .raw("estimate", duration_words(secs, locale));
     let kb = keyboard(vec![vec![c.s(locale, "word-confirm"), c.s(locale, "word-cancel")]]);
-    send(bot, &ctx.limiter, chat, c.t(locale, "np-summary", args), kb).await
+    send(&ctx.replies, chat, c.t(locale, "np-summary", args), kb).await
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -391,13 +376,7 @@ fn parse_time(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// One answer. Returns the problem to show (and the step stays), or moves the draft on.
-async fn answer(
-    bot: &Bot,
-    msg: &Message,
-    ctx: &Ctx,
-    locale: Locale,
-    d: &mut Draft,
-) -> anyhow::Result<Result<(), String>> {
+async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyhow::Result<Result<(), String>> {
     let c = &ctx.catalog;
     let text = msg.text().map(str::trim).unwrap_or("");
     let need_text = || Err(c.s(locale, "np-bad-text"));
@@ -475,7 +454,7 @@ async fn answer(
                     .user("name", &name)
                     .raw("count", d.docs.len() as i64)
                     .raw("max", MAX_ATTACHMENTS as i64);
-                send(bot, &ctx.limiter, msg.chat.id, c.t(locale, "np-doc-added", args), None).await?;
+                send(&ctx.replies, msg.chat.id, c.t(locale, "np-doc-added", args), None).await?;
                 return Ok(Ok(()));
             }
             if !is(ctx, text, "word-done", &["done"]) {
@@ -566,7 +545,7 @@ async fn answer(
             if length > MAX_MESSAGE {
                 d.step = BODY;
                 let args = Args::new().raw("length", length as i64).raw("max", MAX_MESSAGE as i64);
-                send(bot, &ctx.limiter, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
+                send(&ctx.replies, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
                 return Ok(Ok(()));
             }
             d.step = CONFIRM;
@@ -584,22 +563,22 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
     if draft.step >= CONFIRM {
         if is(&ctx, &text, "word-cancel", &["cancel"]) {
             clear(&ctx, key(&msg)).await?;
-            return send(&bot, &ctx.limiter, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
+            return send(&ctx.replies, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
         }
         if !is(&ctx, &text, "word-confirm", &["confirm"]) {
-            return send(&bot, &ctx.limiter, chat, c.s(locale, "np-bad-confirm"), None).await;
+            return send(&ctx.replies, chat, c.s(locale, "np-bad-confirm"), None).await;
         }
         return confirm(&bot, &msg, &ctx, locale, &draft).await;
     }
     let before = draft.step;
-    match answer(&bot, &msg, &ctx, locale, &mut draft).await? {
+    match answer(&msg, &ctx, locale, &mut draft).await? {
         Err(problem) => {
-            send(&bot, &ctx.limiter, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await
+            send(&ctx.replies, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await
         }
         Ok(()) => {
             save(&ctx, key(&msg), &draft).await?;
             if draft.step != before || draft.step == BODY {
-                ask(&bot, chat, &ctx, locale, &draft).await?;
+                ask(chat, &ctx, locale, &draft).await?;
             }
             Ok(())
         }
@@ -610,13 +589,16 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
     let c = &ctx.catalog;
     let chat = msg.chat.id;
     let (_, user_id) = key(msg);
-    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    let member = match super::gate::person(msg) {
+        Some(person) => staff::role_of(&ctx.pool, &ctx.config.admins, person).await?,
+        None => None,
+    };
     if !matches!(member.as_ref().map(|m| m.role), Some(Role::Admin | Role::Board)) {
+        tracing::warn!(chat_id = chat.0, user_id, "staff command refused: no permission");
         staff::record_denial(&ctx.pool, user_id, "/newpack").await?;
         clear(ctx, key(msg)).await?;
         return send(
-            bot,
-            &ctx.limiter,
+            &ctx.replies,
             chat,
             c.t(locale, "denied-staff", Args::new().raw("command", "/newpack")),
             no_keyboard(),
@@ -685,7 +667,7 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
             }
         }
     };
-    send(bot, &ctx.limiter, chat, reply, no_keyboard()).await
+    send(&ctx.replies, chat, reply, no_keyboard()).await
 }
 
 async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
@@ -696,11 +678,11 @@ async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> HandlerResult {
+async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale) -> HandlerResult {
     let c = &ctx.catalog;
     let packs = store::list(&ctx.pool).await?;
     if packs.is_empty() {
-        return super::say(bot, &ctx.limiter, chat, c.s(locale, "packs-none")).await;
+        return super::say(&ctx.replies, chat, c.s(locale, "packs-none")).await;
     }
     let mut lines = Vec::new();
     for p in packs.iter().take(10) {
@@ -733,12 +715,12 @@ async fn list_packs(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale) -> Handl
             Args::new().raw("id", p.id).user("title", &p.title).raw("status", status).raw("progress", progress),
         ));
     }
-    super::say(bot, &ctx.limiter, chat, lines.join("\n")).await
+    super::say(&ctx.replies, chat, lines.join("\n")).await
 }
 
 /// `/remind [pack]`: reminds now every cell that has not acknowledged the pack (the latest pack
 /// sent when none is named), except those already reminded today.
-async fn remind_now(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
+async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
     let c = &ctx.catalog;
     let pack_id = if arg.is_empty() {
         sqlx::query_scalar::<_, i64>(
@@ -750,13 +732,8 @@ async fn remind_now(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, user_id:
         match arg.trim_start_matches('#').parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                return super::say(
-                    bot,
-                    &ctx.limiter,
-                    chat,
-                    c.t(locale, "remind-usage", Args::new().user("given", arg)),
-                )
-                .await;
+                return super::say(&ctx.replies, chat, c.t(locale, "remind-usage", Args::new().user("given", arg)))
+                    .await;
             }
         }
     };
@@ -766,7 +743,7 @@ async fn remind_now(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, user_id:
     };
     let Some(pack) = pack.filter(|p| matches!(p.status.as_str(), "sending" | "sent")) else {
         let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
-        return super::say(bot, &ctx.limiter, chat, c.t(locale, key, Args::new().user("given", arg))).await;
+        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().user("given", arg))).await;
     };
     let now = Utc::now();
     let today = now.with_timezone(&ctx.config.timezone).date_naive();
@@ -783,5 +760,5 @@ async fn remind_now(bot: &Bot, chat: ChatId, ctx: &Ctx, locale: Locale, user_id:
     let cells: i64 = started.iter().map(|s| s.targeted).sum();
     let name = crate::packs::message::name(&pack.title, pack.period(), locale);
     let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
-    super::say(bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
+    super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
 }

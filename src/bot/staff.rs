@@ -25,7 +25,7 @@ fn role_text(c: &Catalog, locale: Locale, m: Option<&StaffMember>) -> String {
     }
 }
 
-pub(super) async fn on_whoami(bot: &Bot, msg: &Message, ctx: &Arc<Ctx>, locale: Locale) -> HandlerResult {
+pub(super) async fn on_whoami(msg: &Message, ctx: &Arc<Ctx>, locale: Locale) -> HandlerResult {
     let c = &ctx.catalog;
     let Some(user) = &msg.from else { return Ok(()) };
     let user_id = user.id.0 as i64;
@@ -45,7 +45,7 @@ pub(super) async fn on_whoami(bot: &Bot, msg: &Message, ctx: &Arc<Ctx>, locale: 
             .raw("role", role_text(c, locale, member.as_ref()))
             .raw("cell", cell_line),
     );
-    say(bot, &ctx.limiter, msg.chat.id, text).await
+    say(&ctx.replies, msg.chat.id, text).await
 }
 
 /// Sets a user's staff menu in their private chat to what their role is now.
@@ -62,10 +62,15 @@ pub(super) async fn refresh_menu(bot: &Bot, ctx: &Arc<Ctx>, user_id: i64) {
     }
 }
 
-pub(super) async fn on_admin_command(bot: Bot, msg: Message, cmd: AdminCommand, ctx: Arc<Ctx>) -> HandlerResult {
+pub(super) async fn on_admin_command(
+    bot: Bot,
+    msg: Message,
+    cmd: AdminCommand,
+    ctx: Arc<Ctx>,
+    caller: super::gate::Caller,
+) -> HandlerResult {
     let chat = msg.chat.id;
     let locale = ctx.locale(chat).await;
-    let c = &ctx.catalog;
     let Some(user) = &msg.from else { return Ok(()) };
     let user_id = user.id.0 as i64;
     let name = match &cmd {
@@ -73,11 +78,11 @@ pub(super) async fn on_admin_command(bot: Bot, msg: Message, cmd: AdminCommand, 
         AdminCommand::Grant(_) => "/grant",
         AdminCommand::Revoke(_) => "/revoke",
     };
-    let member = staff::role_of(&ctx.pool, &ctx.config.admins, user_id).await?;
+    // the role read for this message (none for a message sent on behalf of a chat)
+    let member = caller.staff;
     if member.as_ref().map(|m| m.role) != Some(Role::Admin) {
-        staff::record_denial(&ctx.pool, user_id, name).await?;
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
-        return say(&bot, &ctx.limiter, chat, c.t(locale, key, Args::new().raw("command", name))).await;
+        return super::gate::deny(&ctx, chat, user_id, name, key, locale).await;
     }
     if let Err(e) = staff::note_name(&ctx.pool, user_id, &crate::acks::display_name(user)).await {
         tracing::debug!(error = %e, "failed to note the admin's name");
@@ -94,16 +99,16 @@ async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Lo
     let c = &ctx.catalog;
     let chat = msg.chat.id;
     if !msg.chat.is_private() {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
+        return say(&ctx.replies, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
     }
     if code.is_empty() {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "invite-usage")).await;
+        return say(&ctx.replies, chat, c.s(locale, "invite-usage")).await;
     }
     let mut conn = ctx.pool.acquire().await?;
     let cell = cells::by_code(&mut conn, code).await?.filter(|cell| cell.status() != cells::CellStatus::Retired);
     drop(conn);
     let Some(cell) = cell else {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
+        return say(&ctx.replies, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
     };
     let issued =
         invites::issue(&ctx.pool, std::slice::from_ref(&cell), ctx.config.invite_ttl_days, Actor::User(user_id))
@@ -123,7 +128,7 @@ async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Lo
             .raw("private", private)
             .raw("group", group),
     );
-    say(bot, &ctx.limiter, chat, text).await
+    say(&ctx.replies, chat, text).await
 }
 
 fn staff_error(c: &Catalog, locale: Locale, e: &StaffError) -> String {
@@ -140,15 +145,14 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
     let c = &ctx.catalog;
     let mut words = arg.split_whitespace();
     let (Some(id_text), Some(role_text)) = (words.next(), words.next()) else {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "grant-usage")).await;
+        return say(&ctx.replies, chat, c.s(locale, "grant-usage")).await;
     };
     let district_text = words.collect::<Vec<_>>().join(" ");
     let Some(user_id) = id_text.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", id_text))).await;
+        return say(&ctx.replies, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", id_text))).await;
     };
     let Some(role) = Role::parse(role_text) else {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text)))
-            .await;
+        return say(&ctx.replies, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text))).await;
     };
     let district = if district_text.is_empty() {
         None
@@ -158,7 +162,7 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
             Err(_) => {
                 let known = cells::districts(&ctx.pool).await?.join(", ");
                 let args = Args::new().user("given", &district_text).user("known", &known);
-                return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-unknown-district", args)).await;
+                return say(&ctx.replies, chat, c.t(locale, "staff-err-unknown-district", args)).await;
             }
         }
     };
@@ -167,14 +171,13 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
             refresh_menu(bot, ctx, user_id).await;
             let role_name = role_text_of(c, locale, &m);
             say(
-                bot,
-                &ctx.limiter,
+                &ctx.replies,
                 chat,
                 c.t(locale, "grant-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())),
             )
             .await
         }
-        Err(e) => say(bot, &ctx.limiter, chat, staff_error(c, locale, &e)).await,
+        Err(e) => say(&ctx.replies, chat, staff_error(c, locale, &e)).await,
     }
 }
 
@@ -185,10 +188,10 @@ fn role_text_of(c: &Catalog, locale: Locale, m: &StaffMember) -> String {
 async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Locale, actor: i64) -> HandlerResult {
     let c = &ctx.catalog;
     if arg.is_empty() {
-        return say(bot, &ctx.limiter, chat, c.s(locale, "revoke-usage")).await;
+        return say(&ctx.replies, chat, c.s(locale, "revoke-usage")).await;
     }
     let Some(user_id) = arg.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return say(bot, &ctx.limiter, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", arg))).await;
+        return say(&ctx.replies, chat, c.t(locale, "staff-err-bad-id", Args::new().user("given", arg))).await;
     };
     match staff::revoke(&ctx.pool, &ctx.config.admins, user_id, Actor::User(actor)).await? {
         Ok(role) => {
@@ -200,13 +203,12 @@ async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Loca
                 _ => role_text_of(c, locale, &gone),
             };
             say(
-                bot,
-                &ctx.limiter,
+                &ctx.replies,
                 chat,
                 c.t(locale, "revoke-ok", Args::new().raw("role", role_name).raw("id", user_id.to_string())),
             )
             .await
         }
-        Err(e) => say(bot, &ctx.limiter, chat, staff_error(c, locale, &e)).await,
+        Err(e) => say(&ctx.replies, chat, staff_error(c, locale, &e)).await,
     }
 }

@@ -46,7 +46,7 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
         if msg.chat.is_private() {
             super::staff::refresh_menu(bot, ctx, user_id).await;
         }
-        return say(bot, &ctx.limiter, chat, text).await;
+        return say(&ctx.replies, chat, text).await;
     }
     match binding::redeem(&ctx.pool, code, chat.0, chat_type(msg), user_id).await? {
         Redeemed::Throttled => Ok(()),
@@ -58,7 +58,7 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
                 Refusal::Revoked => "invite-revoked",
                 Refusal::Retired => "invite-retired",
             };
-            say(bot, &ctx.limiter, chat, c.s(locale, key)).await
+            say(&ctx.replies, chat, c.s(locale, key)).await
         }
         Redeemed::Bound { cell, old_chat, replaced_cell } => {
             let mut text =
@@ -67,12 +67,12 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
                 text.push_str("\n\n");
                 text.push_str(&c.t(locale, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
             }
-            say(bot, &ctx.limiter, chat, text).await?;
+            say(&ctx.replies, chat, text).await?;
             if let Some(old) = old_chat {
                 let old_locale = ctx.locale(ChatId(old)).await;
                 let note = c.t(old_locale, "bind-moved-away", Args::new().user("cell", &cell.name));
                 // the old chat may have blocked or removed the bot: that is no reason to fail
-                if let Err(e) = say(bot, &ctx.limiter, ChatId(old), note).await {
+                if let Err(e) = say(&ctx.replies, ChatId(old), note).await {
                     tracing::info!(chat_id = old, error = %crate::logging::redact(&e.to_string()), "could not tell the old chat it was unbound");
                 }
             }

@@ -272,12 +272,10 @@ pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> an
     change_cell(pool, update, "cells.migrate", json!({ "from": old_chat, "to": new_chat })).await
 }
 
-/// Notes that a bound chat was heard from.
-pub async fn touch(pool: &SqlitePool, chat_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE chat_id = ?")
-        .bind(crate::db::now())
-        .bind(chat_id)
-        .execute(pool)
-        .await?;
+/// Notes that a bound chat was heard from at `now`, in the write turn (the caller asks at most
+/// once a minute a chat).
+pub async fn touch(pool: &SqlitePool, chat_id: i64, now: i64) -> sqlx::Result<()> {
+    let _turn = crate::db::take_write_turn(pool).await;
+    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE chat_id = ?").bind(now).bind(chat_id).execute(pool).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{TestApp, WAIT};
+use crate::harness::{REGISTRY, TestApp, WAIT};
 
 #[tokio::test]
 async fn start_in_a_private_chat_is_answered_in_vietnamese() {
@@ -28,7 +28,10 @@ async fn help_is_answered_in_vietnamese_in_a_private_chat_and_in_a_group() {
     let private = app.sim.wait_for_bot_messages(lan, 1, WAIT).await;
     assert!(private[0].text().unwrap().starts_with("Loa — hướng dẫn sử dụng"), "{:?}", private[0].text());
 
+    // a cell's group: every command answered (a stranger's chat is answered once a minute)
     let group = app.group("Chi bộ thôn Nà Pài", lan);
+    app.import(REGISTRY).await;
+    app.bind("NR-001", group).await;
     let bot = app.sim.bot_username();
     app.sim.send_text(group, lan, &format!("/help@{bot}")).unwrap();
     app.sim.send_text(group, lan, "/help").unwrap();
@@ -59,6 +62,8 @@ async fn start_in_a_group_greets_it_by_title() {
 async fn lang_switches_a_chat_to_english_and_the_choice_survives_a_restart() {
     let mut app = TestApp::spawn().await;
     let an = app.user("An");
+    app.import(REGISTRY).await;
+    app.bind("NR-001", an).await;
     app.sim.send_text(an, an, "/lang en").unwrap();
     let got = app.sim.wait_for_bot_messages(an, 1, WAIT).await;
     assert_eq!(got[0].text(), Some("Switched to English."));
@@ -95,6 +100,8 @@ async fn commands_are_registered_in_vietnamese_and_english() {
 async fn an_unknown_command_or_text_in_a_private_chat_points_to_help() {
     let app = TestApp::spawn().await;
     let u = app.user("Minh");
+    app.import(REGISTRY).await;
+    app.bind("NR-001", u).await;
     app.sim.send_text(u, u, "/bogus").unwrap();
     app.sim.send_text(u, u, "chào Loa").unwrap();
     let got = app.sim.wait_for_bot_messages(u, 2, WAIT).await;
@@ -115,6 +122,39 @@ async fn group_chatter_is_left_alone() {
     let got = app.sim.wait_for_bot_messages(group, 1, WAIT).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.sim.bot_messages(group).len(), 1, "only /help is answered: {got:?}");
+}
+
+#[tokio::test]
+async fn a_strangers_chat_is_answered_once_a_minute_and_a_cells_chat_and_staff_every_time() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let (stranger, secretary) = (app.user("Lạ"), app.user("Bí thư"));
+    app.bind("NR-001", secretary).await;
+    let group = app.group("Nhóm lạ", stranger);
+    let bot = app.sim.bot_username();
+    for chat in [stranger, secretary, app.admin] {
+        for text in ["/help", "/whoami", "/bogus", "chào Loa"] {
+            app.sim.send_text(chat, chat, text).unwrap();
+        }
+    }
+    // in a group, another bot's command and chatter take nothing from the minute
+    app.sim.send_text(group, stranger, "/weather").unwrap();
+    app.sim.send_text(group, stranger, &format!("/help@{bot}")).unwrap();
+    app.sim.send_text(group, stranger, &format!("/whoami@{bot}")).unwrap();
+    assert_eq!(app.sim.wait_for_bot_messages(secretary, 4, WAIT).await.len(), 4);
+    assert_eq!(app.sim.wait_for_bot_messages(app.admin, 4, WAIT).await.len(), 4);
+    let got = app.sim.wait_for_bot_messages(group, 1, WAIT).await;
+    assert!(got[0].text().unwrap().starts_with("Loa — hướng dẫn sử dụng"), "{:?}", got[0].text());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got = app.sim.bot_messages(stranger);
+    assert_eq!(got.len(), 1, "a stranger's chat: the first answered, the rest dropped: {got:?}");
+    assert!(got[0].text().unwrap().starts_with("Loa — hướng dẫn sử dụng"));
+    assert_eq!(app.sim.bot_messages(group).len(), 1);
+    // an invite code always gets through
+    let code = app.invite("NR-002").await;
+    app.sim.send_text(stranger, stranger, &format!("/start {code}")).unwrap();
+    let got = app.sim.wait_for_bot_messages(stranger, 2, WAIT).await;
+    assert!(got[1].text().unwrap().contains("Chi bộ thôn Khuổi Luông"), "{:?}", got[1].text());
 }
 
 #[tokio::test]

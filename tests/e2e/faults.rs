@@ -214,26 +214,6 @@ async fn province_with_a_pack(
     (db, pool, chats, pack)
 }
 
-/// `loa serve` as a process of its own against `sim` and `db`, sending `rate` messages a second.
-fn serve_process(
-    dir: &std::path::Path,
-    sim: &loa::sim::Sim,
-    db: &str,
-    rate: u32,
-    listen: &str,
-) -> tokio::process::Command {
-    let mut c = tokio::process::Command::from(crate::harness::loa_bin(dir));
-    c.arg("serve")
-        .env("LOA_TELEGRAM__API_URL", sim.url())
-        .env("LOA_TELEGRAM__TOKEN", sim.token())
-        .env("LOA_DATABASE__URL", db)
-        .env("LOA_HTTP__LISTEN", listen)
-        .env("LOA_DELIVERY__PAID_BROADCAST", "true")
-        .env("LOA_DELIVERY__MESSAGES_PER_SECOND", rate.to_string())
-        .kill_on_drop(true);
-    c
-}
-
 /// Twenty `kill -9`s of a `loa serve` process at random moments of a broadcast while cells press
 /// the button; after each restart the invariants hold: no cell missed, duplicates only from sends
 /// in flight at a kill, no acknowledgement twice, and every member who presses until answered is
@@ -247,7 +227,7 @@ async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cells = 80;
     let (db, pool, chats, pack) = province_with_a_pack(&sim, dir.path(), "R", "Pác Nặm", cells).await;
-    let serve = || serve_process(dir.path(), &sim, &db, 40, "127.0.0.1:0").spawn().unwrap();
+    let serve = || crate::harness::serve_process(dir.path(), &sim, &db, 40, "127.0.0.1:0").spawn().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let mut pressed: std::collections::HashMap<i64, Instant> = std::collections::HashMap::new();
     let mut in_flight_at_kills = 0;
@@ -354,7 +334,7 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     let (db, pool, chats, pack) = province_with_a_pack(&sim, dir.path(), "K", "Na Rì", cells).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let healthz = format!("http://127.0.0.1:{port}/healthz");
-    let mut child = serve_process(dir.path(), &sim, &db, 20, &format!("127.0.0.1:{port}"))
+    let mut child = crate::harness::serve_process(dir.path(), &sim, &db, 20, &format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn,loa::delivery=info")
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -150,6 +150,20 @@ impl TestApp {
         private_cells(&self.sim, &self.pool, prefix, district, n).await
     }
 
+    /// Binds `chat` to the cell `code` (imported already) as an invite would: its members are then
+    /// no strangers, and every message of theirs is answered.
+    pub async fn bind(&self, code: &str, chat: i64) {
+        let kind = if chat > 0 { "private" } else { "group" };
+        let bound = sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
+            .bind(chat)
+            .bind(kind)
+            .bind(code)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        assert_eq!(bound.rows_affected(), 1, "no cell {code}");
+    }
+
     /// Schedules a one-message pack to every connected cell now; returns its id.
     pub async fn send_plain_pack(&self, title: &str) -> i64 {
         self.send_draft(loa::packs::folder::PackDraft::plain(
@@ -252,4 +266,24 @@ pub async fn private_cells(sim: &Sim, pool: &sqlx::SqlitePool, prefix: &str, dis
         chats.push(u);
     }
     chats
+}
+
+/// `loa serve` as a process of its own against `sim` and `db`, sending `rate` messages a second.
+pub fn serve_process(
+    dir: &std::path::Path,
+    sim: &loa::sim::Sim,
+    db: &str,
+    rate: u32,
+    listen: &str,
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::from(loa_bin(dir));
+    c.arg("serve")
+        .env("LOA_TELEGRAM__API_URL", sim.url())
+        .env("LOA_TELEGRAM__TOKEN", sim.token())
+        .env("LOA_DATABASE__URL", db)
+        .env("LOA_HTTP__LISTEN", listen)
+        .env("LOA_DELIVERY__PAID_BROADCAST", "true")
+        .env("LOA_DELIVERY__MESSAGES_PER_SECOND", rate.to_string())
+        .kill_on_drop(true);
+    c
 }

@@ -8,6 +8,7 @@ mod cli;
 mod delivery;
 mod demo;
 mod faults;
+mod flood;
 mod harness;
 mod names;
 mod newpack;

@@ -274,8 +274,8 @@ async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_boa
     for who in [ba_be, na_ri, board] {
         app.nth_reply(who, 1).await;
     }
-    let ctx = Arc::new(loa::bot::Ctx::new(app.pool.clone(), Arc::new(config)));
     let bot = teloxide::Bot::new(app.sim.token()).set_api_url(app.sim.url().parse().unwrap());
+    let ctx = Arc::new(loa::bot::Ctx::new(app.pool.clone(), Arc::new(config), bot.clone()));
     let announcer = loa::bot::announce::BotAnnouncer { bot, ctx };
     announcer.escalate(&e).await;
 

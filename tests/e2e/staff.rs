@@ -9,7 +9,9 @@ use crate::harness::{REGISTRY, TestApp};
 async fn a_user_without_a_role_is_refused_every_staff_command_and_each_attempt_is_audited() {
     let app = TestApp::spawn().await;
     app.import(REGISTRY).await;
-    let u = app.user("Người lạ");
+    // a member of a cell's chat: no stranger, so every command is answered
+    let u = app.user("Đảng viên");
+    app.bind("NR-001", u).await;
     let commands = ["/invite NR-001", "/grant 12345 admin", "/revoke 12345"];
     for (i, c) in commands.iter().enumerate() {
         app.sim.send_text(u, u, c).unwrap();
@@ -24,6 +26,13 @@ async fn a_user_without_a_role_is_refused_every_staff_command_and_each_attempt_i
     }
     assert_eq!(app.audit_count("staff.denied", "denied").await, 3);
     assert_eq!(app.audit_count("invites.issue", "ok").await, 0);
+
+    // typed again and again: every refusal answered and logged, a few audited
+    for _ in 0..7 {
+        app.sim.send_text(u, u, "/grant 12345 admin").unwrap();
+    }
+    assert_eq!(app.sim.wait_for_bot_messages(u, 10, crate::harness::WAIT).await.len(), 10);
+    assert_eq!(app.audit_count("staff.denied", "denied").await, 5, "five audited at once, then one every 12 s");
 }
 
 #[tokio::test]
