@@ -89,6 +89,7 @@ staff-err-district-missing = The district role needs a district name.
 staff-err-district-not-allowed = Only the district role takes a district name.
 staff-err-bootstrap = <code>{ $id }</code> is an admin from the configuration file (staff.admins) and can only be changed there.
 staff-err-not-staff = <code>{ $id }</code> has no staff role.
+staff-err-service = { $id } is one of Telegram's service accounts (an anonymous group admin, a channel, Telegram's notices), not a person: it cannot be given a role.
 staff-err-unknown-district = There is no district «{ $given }» in the registry. Districts: { $known }.
 
 cmd-whoami = Show your Telegram id and role
@@ -280,6 +281,7 @@ cmd-pending = The cells that have not acknowledged
 cmd-export = Export the figures and reports as a spreadsheet
 cmd-chart = Chart of acknowledgement and report rates by district
 stats-private-only = { $command } works only in your private chat with Loa, so that figures stay out of groups.
+staff-private-only = { $command } works only in your private chat with Loa.
 stats-usage = «{ $given }» is not a pack number. For example: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
 stats-none = No pack has been sent yet, so there are no figures.
 stats-no-pack = There is no pack #{ $id }.

@@ -89,6 +89,7 @@ staff-err-district-missing = Vai trò district cần kèm tên huyện.
 staff-err-district-not-allowed = Chỉ vai trò district mới kèm tên huyện.
 staff-err-bootstrap = <code>{ $id }</code> là quản trị viên trong tệp cấu hình (staff.admins); chỉ sửa được ở đó.
 staff-err-not-staff = <code>{ $id }</code> không có vai trò cán bộ.
+staff-err-service = { $id } là tài khoản dịch vụ của Telegram (quản trị viên ẩn danh của nhóm, kênh, thông báo của Telegram), không phải một người: không cấp vai trò được.
 staff-err-unknown-district = Không có huyện «{ $given }» trong danh sách chi bộ. Các huyện: { $known }.
 
 cmd-whoami = Xem mã số Telegram và vai trò của mình
@@ -280,6 +281,7 @@ cmd-pending = Các chi bộ chưa xác nhận
 cmd-export = Xuất bảng tính số liệu và báo cáo
 cmd-chart = Biểu đồ tỉ lệ xác nhận, báo cáo theo huyện
 stats-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa, để số liệu không lộ ra nhóm.
+staff-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa.
 stats-usage = «{ $given }» không phải số định hướng. Ví dụ: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
 stats-none = Chưa có định hướng nào được gửi, nên chưa có số liệu.
 stats-no-pack = Không có định hướng #{ $id }.

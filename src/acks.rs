@@ -60,14 +60,15 @@ const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_i
      FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id
      JOIN cells c ON c.id = d.cell_id";
 
-/// The pack delivery `delivery_id`, when it was sent to `chat_id` (the button really is there) or
-/// its cell is bound to `chat_id` now (a group that became a supergroup answers under its new id),
-/// and so may be answered from there. Anything else (another cell's button, a made-up number, a
-/// delivery not sent) is `None`. A delivery still `sending` counts: its message is out, and only
+/// The pack delivery `delivery_id`, when its cell is bound to `chat_id` now, and so may be
+/// answered from there. Only the chat that holds the cell acts for it: after a cell moves to a new
+/// chat, the old one (a former secretary, a group taken over) can no longer press, report or have
+/// documents resent for it. Anything else (another cell's button, a made-up number, a delivery not
+/// sent) is `None`. A delivery still `sending` counts: its message is out, and only
 /// writing that down is late (the database refusing writes for a while, say).
 pub async fn target_in_chat(pool: &SqlitePool, delivery_id: i64, chat_id: i64) -> sqlx::Result<Option<Target>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TARGET} WHERE d.id = ?1 AND (d.chat_id = ?2 OR c.chat_id = ?2) AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
+        "{TARGET} WHERE d.id = ?1 AND c.chat_id = ?2 AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
     )))
     .bind(delivery_id)
     .bind(chat_id)

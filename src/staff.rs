@@ -11,6 +11,11 @@ use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 
+/// Telegram's service accounts that stand in for someone else: the anonymous admin of any group
+/// (1087968824, GroupAnonymousBot), Telegram's own notices (777000) and a channel posting in a
+/// group (136817688, Channel_Bot). A role given to one would go to everyone behind it.
+pub const SERVICE_ACCOUNTS: [i64; 3] = [1087968824, 777000, 136817688];
+
 /// A staff role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -121,6 +126,10 @@ pub enum StaffError {
     BootstrapAdmin(i64),
     #[error("{0} has no staff role")]
     NotStaff(i64),
+    #[error(
+        "{0} is one of Telegram's service accounts (an anonymous group admin, a channel, Telegram's notices), not a person"
+    )]
+    ServiceAccount(i64),
 }
 
 /// Gives `user_id` a role (replacing any role it had). `district` must already be checked
@@ -135,6 +144,9 @@ pub async fn grant(
 ) -> anyhow::Result<Result<StaffMember, StaffError>> {
     if user_id <= 0 {
         return Ok(Err(StaffError::BadUserId(user_id)));
+    }
+    if SERVICE_ACCOUNTS.contains(&user_id) {
+        return Ok(Err(StaffError::ServiceAccount(user_id)));
     }
     match (role, &district) {
         (Role::District, None) => return Ok(Err(StaffError::DistrictMissing)),
@@ -247,6 +259,12 @@ mod tests {
         assert_eq!(revoke(&pool, &admins, 8, Actor::Cli).await.unwrap(), Ok(Role::Board));
         assert_eq!(revoke(&pool, &admins, 8, Actor::Cli).await.unwrap(), Err(StaffError::NotStaff(8)));
         assert_eq!(revoke(&pool, &admins, 7, Actor::Cli).await.unwrap(), Err(StaffError::BootstrapAdmin(7)));
+        for id in SERVICE_ACCOUNTS {
+            assert_eq!(
+                grant(&pool, &admins, id, Role::Admin, None, Actor::Cli).await.unwrap(),
+                Err(StaffError::ServiceAccount(id))
+            );
+        }
         let audited: i64 =
             sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action IN ('staff.grant', 'staff.revoke')")
                 .fetch_one(&pool)

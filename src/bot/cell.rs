@@ -362,8 +362,29 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
     let c = &ctx.catalog;
     let Some(from) = msg.from.clone() else { return Ok(()) };
     let Some(target) = acks::target_in_chat(&ctx.pool, d.delivery_id, chat.0).await? else {
+        // the pack was withdrawn, or the cell has moved to another chat since the report began
+        tracing::warn!(
+            chat_id = chat.0,
+            user_id = key.1,
+            delivery_id = d.delivery_id,
+            "report refused: this chat does not hold the delivery's cell"
+        );
         cancel_report(&ctx, key.0, key.1).await?;
-        return say(&ctx.replies, chat, c.s(locale, "report-gone")).await;
+        say(&ctx.replies, chat, c.s(locale, "report-gone")).await?;
+        if ctx.refusal_audits.admit(chat.0) {
+            let mut conn = ctx.pool.acquire().await?;
+            let details = json!({ "delivery_id": d.delivery_id });
+            audit::record(
+                &mut conn,
+                Actor::User(key.1),
+                "report.refused",
+                Some(&chat.0.to_string()),
+                "refused",
+                details,
+            )
+            .await?;
+        }
+        return Ok(());
     };
     let tz = ctx.config.timezone;
     let today = acks::local_date(chrono::Utc::now(), tz);

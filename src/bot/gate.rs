@@ -15,17 +15,12 @@ use teloxide::types::Message;
 
 use super::{Ctx, HandlerResult};
 use crate::cells::{self, Cell, CellStatus};
-use crate::staff::{self, StaffMember};
+use crate::staff::{self, SERVICE_ACCOUNTS, StaffMember};
 
 /// How often a stranger's chat is answered.
 pub const STRANGER_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
 /// How stale `cells.last_seen_at` may be before a message from the chat writes it again.
 pub const SEEN_EVERY_S: i64 = 60;
-
-/// Telegram's service accounts that stand in for someone else: the anonymous admin of any group
-/// (1087968824, GroupAnonymousBot), Telegram's own notices (777000) and a channel posting in a
-/// group (136817688, Channel_Bot). A role given to one would go to everyone behind it.
-pub const SERVICE_ACCOUNTS: [i64; 3] = [1087968824, 777000, 136817688];
 
 /// The sender of `msg` as a person who may hold a staff role: none when the message was sent on
 /// behalf of a chat (an anonymous admin, a channel) or by one of Telegram's service accounts.

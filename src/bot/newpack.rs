@@ -215,13 +215,19 @@ pub(super) async fn on_board_command(
         let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
         return super::gate::deny(&ctx, chat, user_id, name, key, locale).await;
     }
-    if matches!(
-        cmd,
-        BoardCommand::Stats(_) | BoardCommand::Pending(_) | BoardCommand::Export(_) | BoardCommand::Chart(_)
-    ) && !msg.chat.is_private()
-    {
-        return super::say(&ctx.replies, chat, c.t(locale, "stats-private-only", Args::new().raw("command", name)))
-            .await;
+    // staff work in their private chat only: figures stay out of groups, and nothing a member of
+    // staff does is done by typing in a group
+    if !msg.chat.is_private() {
+        let figures = matches!(
+            cmd,
+            BoardCommand::Packs
+                | BoardCommand::Stats(_)
+                | BoardCommand::Pending(_)
+                | BoardCommand::Export(_)
+                | BoardCommand::Chart(_)
+        );
+        let key = if figures { "stats-private-only" } else { "staff-private-only" };
+        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("command", name))).await;
     }
     let Some(member) = member else { return Ok(()) };
     let asked = super::analytics::Asked { chat, ctx: &ctx, locale, member: &member };
@@ -230,7 +236,7 @@ pub(super) async fn on_board_command(
         BoardCommand::Pending(arg) => super::analytics::on_pending(&asked, &arg).await,
         BoardCommand::Export(arg) => super::analytics::on_export(&asked, &arg).await,
         BoardCommand::Chart(arg) => super::analytics::on_chart(&asked, &arg).await,
-        BoardCommand::Packs => list_packs(chat, &ctx, locale).await,
+        BoardCommand::Packs => list_packs(chat, &ctx, locale, &member).await,
         BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
@@ -247,10 +253,6 @@ pub(super) async fn on_board_command(
             super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default()))).await
         }
         _ => {
-            if !msg.chat.is_private() {
-                return super::say(&ctx.replies, chat, c.t(locale, "private-only", Args::new().raw("command", name)))
-                    .await;
-            }
             if let Some(d) = load(&ctx, key(&msg)).await? {
                 return send(
                     &ctx.replies,
@@ -678,8 +680,11 @@ async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale) -> HandlerResult {
+/// `/packs` for staff: the latest packs, with the acknowledgements of the member's scope (a
+/// district officer's own district; the province for the board).
+async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &staff::StaffMember) -> HandlerResult {
     let c = &ctx.catalog;
+    let district = if member.role == Role::District { member.district.as_deref() } else { None };
     let packs = store::list(&ctx.pool).await?;
     if packs.is_empty() {
         return super::say(&ctx.replies, chat, c.s(locale, "packs-none")).await;
@@ -697,13 +702,29 @@ async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale) -> HandlerResult {
             ),
             other => c.s(locale, &format!("status-{other}")),
         };
-        let (targeted, acked): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
-                    (SELECT count(*) FROM acks WHERE pack_id = ?1)",
-        )
-        .bind(p.id)
-        .fetch_one(&ctx.pool)
-        .await?;
+        let (targeted, acked): (i64, i64) =
+            match district {
+                None => sqlx::query_as(
+                    "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
+                            (SELECT count(*) FROM acks WHERE pack_id = ?1)",
+                )
+                .bind(p.id)
+                .fetch_one(&ctx.pool)
+                .await?,
+                Some(d) => {
+                    sqlx::query_as(
+                        "SELECT (SELECT count(*) FROM deliveries x JOIN broadcasts b ON b.id = x.broadcast_id
+                               JOIN cells c ON c.id = x.cell_id
+                             WHERE b.pack_id = ?1 AND b.kind = 'pack' AND c.district = ?2),
+                            (SELECT count(*) FROM acks a JOIN cells c ON c.id = a.cell_id
+                             WHERE a.pack_id = ?1 AND c.district = ?2)",
+                    )
+                    .bind(p.id)
+                    .bind(d)
+                    .fetch_one(&ctx.pool)
+                    .await?
+                }
+            };
         let progress = if targeted > 0 {
             c.t(locale, "packs-progress", Args::new().raw("acked", acked).raw("targeted", targeted))
         } else {

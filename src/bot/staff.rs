@@ -87,7 +87,13 @@ pub(super) async fn on_admin_command(
     if let Err(e) = staff::note_name(&ctx.pool, user_id, &crate::acks::display_name(user)).await {
         tracing::debug!(error = %e, "failed to note the admin's name");
     }
-    tracing::info!(user_id, command = ?cmd, "admin command");
+    // the command's name only: an argument may be an invite code or someone's id
+    tracing::info!(user_id, command = name, "admin command");
+    if !msg.chat.is_private() {
+        // an invite code or a grant typed in a group would be read by everyone there
+        let text = ctx.catalog.t(locale, "private-only", crate::i18n::Args::new().raw("command", name));
+        return say(&ctx.replies, chat, text).await;
+    }
     match cmd {
         AdminCommand::Invite(arg) => invite(&bot, &msg, arg.trim(), &ctx, locale, user_id).await,
         AdminCommand::Grant(arg) => grant(&bot, chat, &arg, &ctx, locale, user_id).await,
@@ -98,9 +104,6 @@ pub(super) async fn on_admin_command(
 async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Locale, user_id: i64) -> HandlerResult {
     let c = &ctx.catalog;
     let chat = msg.chat.id;
-    if !msg.chat.is_private() {
-        return say(&ctx.replies, chat, c.t(locale, "private-only", Args::new().raw("command", "/invite"))).await;
-    }
     if code.is_empty() {
         return say(&ctx.replies, chat, c.s(locale, "invite-usage")).await;
     }
@@ -138,6 +141,7 @@ fn staff_error(c: &Catalog, locale: Locale, e: &StaffError) -> String {
         StaffError::DistrictNotAllowed => c.s(locale, "staff-err-district-not-allowed"),
         StaffError::BootstrapAdmin(id) => c.t(locale, "staff-err-bootstrap", Args::new().raw("id", id.to_string())),
         StaffError::NotStaff(id) => c.t(locale, "staff-err-not-staff", Args::new().raw("id", id.to_string())),
+        StaffError::ServiceAccount(id) => c.t(locale, "staff-err-service", Args::new().raw("id", id.to_string())),
     }
 }
 

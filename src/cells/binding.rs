@@ -261,15 +261,30 @@ pub async fn mark_reachable(pool: &SqlitePool, chat_id: i64) -> anyhow::Result<O
     change_cell(pool, update, "cells.reachable", json!({ "chat_id": chat_id })).await
 }
 
-/// A group became a supergroup with a new id: its cell follows.
+/// A group became a supergroup with a new id: its cell follows, and so do the deliveries sent to
+/// the group (their messages, buttons included, are the supergroup's now).
 pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> anyhow::Result<Option<String>> {
-    let update = sqlx::query_scalar(
+    let mut tx = crate::db::begin_write(pool).await?;
+    let code: Option<String> = sqlx::query_scalar(
         "UPDATE cells SET chat_id = ?, chat_type = 'supergroup', updated_at = ? WHERE chat_id = ? RETURNING code",
     )
     .bind(new_chat)
     .bind(crate::db::now())
-    .bind(old_chat);
-    change_cell(pool, update, "cells.migrate", json!({ "from": old_chat, "to": new_chat })).await
+    .bind(old_chat)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let moved = sqlx::query("UPDATE deliveries SET chat_id = ? WHERE chat_id = ?")
+        .bind(new_chat)
+        .bind(old_chat)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if let Some(c) = &code {
+        let details = json!({ "from": old_chat, "to": new_chat, "deliveries": moved });
+        audit::record(&mut tx, Actor::System, "cells.migrate", Some(c), "ok", details).await?;
+    }
+    tx.commit().await?;
+    Ok(code)
 }
 
 /// Notes that a bound chat was heard from at `now`, in the write turn (the caller asks at most

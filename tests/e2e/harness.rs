@@ -154,6 +154,10 @@ impl TestApp {
     /// no strangers, and every message of theirs is answered.
     pub async fn bind(&self, code: &str, chat: i64) {
         let kind = if chat > 0 { "private" } else { "group" };
+        if chat > 0 {
+            // as if the secretary had started the bot (the bot may write to them)
+            self.sim.open_private_chat(chat);
+        }
         let bound = sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
             .bind(chat)
             .bind(kind)

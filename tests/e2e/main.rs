@@ -2,6 +2,7 @@
 //! Everything that talks to Telegram runs against the in-process Bot API simulator.
 
 mod answers;
+mod authz;
 mod binding;
 mod bot_chat;
 mod cli;
