@@ -102,14 +102,43 @@ impl CellRow {
     }
 }
 
+/// A CSV writer for files people open in a spreadsheet: every field quoted, so that a separator
+/// inside a name (`;` is Excel's list separator on Vietnamese Windows) never splits it.
+pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(out)
+}
+
+/// Text that came from people, made safe for a spreadsheet: a formula start (`=`, `+`, `-`, `@`,
+/// or a tab or carriage return first) is written as text with a `'` before it, at the start and
+/// after any separator (`,`, `;`, a tab) or line break, in case a spreadsheet splits the field
+/// there after all (one that ignores the quotes, a user's "text to columns").
+pub fn neutralise(s: String) -> String {
+    const FORMULA: [char; 4] = ['=', '+', '-', '@'];
+    const BREAKS: [char; 5] = [',', ';', '\t', '\n', '\r'];
+    if !s.starts_with(FORMULA) && !s.starts_with(['\t', '\r']) && !s.contains(BREAKS) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut after_break = true;
+    for (i, ch) in s.chars().enumerate() {
+        if after_break && (FORMULA.contains(&ch) || (i == 0 && (ch == '\t' || ch == '\r'))) {
+            out.push('\'');
+        }
+        // spaces after a separator do not stop a spreadsheet from reading a formula
+        after_break = BREAKS.contains(&ch) || (after_break && ch == ' ');
+        out.push(ch);
+    }
+    out
+}
+
 /// Writes the Cells sheet as CSV (UTF-8 with a byte-order mark, so that spreadsheets read the
 /// Vietnamese right).
 pub fn write_csv(out: &mut dyn std::io::Write, rows: &[CellRow], tz: Tz) -> anyhow::Result<()> {
     out.write_all("\u{feff}".as_bytes())?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv_writer(out);
     w.write_record(CELL_HEADERS)?;
     for r in rows {
-        w.write_record(r.texts(tz).map(crate::cli::neutralise))?;
+        w.write_record(r.texts(tz).map(neutralise))?;
     }
     w.flush()?;
     Ok(())
@@ -286,4 +315,36 @@ pub async fn xlsx_bytes(pool: &SqlitePool, tz: Tz, pack_id: i64, district: Optio
         }
     }
     Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_text_at_the_start_and_after_any_separator_or_line_break() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("@cmd".into()), "'@cmd");
+        assert_eq!(neutralise("\tx".into()), "'\tx");
+        assert_eq!(neutralise("Chi bộ 1".into()), "Chi bộ 1");
+        assert_eq!(neutralise("ok;=cmd|' /C calc'!A0".into()), "ok;'=cmd|' /C calc'!A0");
+        assert_eq!(neutralise("ok,+1".into()), "ok,'+1");
+        assert_eq!(neutralise("ok;  =1".into()), "ok;  '=1");
+        assert_eq!(neutralise("ok\t-2+3".into()), "ok\t'-2+3");
+        assert_eq!(neutralise("dòng 1\n@SUM(A1)".into()), "dòng 1\n'@SUM(A1)");
+        assert_eq!(neutralise("dòng 1\r\n=1".into()), "dòng 1\r\n'=1");
+        // a formula character inside a word is no formula
+        assert_eq!(neutralise("Nà Pài - Kim Lư; đủ".into()), "Nà Pài - Kim Lư; đủ");
+    }
+
+    #[test]
+    fn every_csv_field_is_quoted() {
+        let mut buf = Vec::new();
+        {
+            let mut w = csv_writer(&mut buf);
+            w.write_record(["NR-001", &neutralise("ok;=cmd".into()), "a\tb"]).unwrap();
+            w.flush().unwrap();
+        }
+        assert_eq!(String::from_utf8(buf).unwrap(), "\"NR-001\",\"ok;'=cmd\",\"a\tb\"\n");
+    }
 }

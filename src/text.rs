@@ -56,6 +56,36 @@ pub fn clean_name(s: &str) -> String {
     out
 }
 
+/// Where each line of a text starts, as an editor or Excel numbers lines: a line ends at `\n`,
+/// `\r\n` or a lone `\r` (the csv crate counts `\r\n` files' lines otherwise, and `str::lines` misses a break at the
+/// very end).
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn of(bytes: &[u8]) -> LineStarts {
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i + 2);
+                    i += 2;
+                    continue;
+                }
+                b'\r' | b'\n' => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineStarts(starts)
+    }
+
+    /// The line (from 1) of byte `offset`.
+    pub fn line_at(&self, offset: usize) -> usize {
+        self.0.partition_point(|s| *s <= offset)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +113,16 @@ mod tests {
             prop_assert_eq!(clean_name(&once), once.clone());
             prop_assert_eq!(visible(&visible(&s)), visible(&s));
         }
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::LineStarts;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let l = LineStarts::of(b"ab\ncd\r\nef\rgh");
+        assert_eq!([0, 2, 3, 5, 6, 7, 8, 9, 10].map(|o| l.line_at(o)), [1, 1, 2, 2, 2, 3, 3, 3, 4]);
     }
 }

@@ -246,12 +246,12 @@ pub(super) async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
         let mut csv = Vec::new();
         {
             csv.extend_from_slice("\u{feff}".as_bytes());
-            let mut w = csv::Writer::from_writer(&mut csv);
+            let mut w = crate::export::csv_writer(&mut csv);
             w.write_record(["Huyện", "Mã chi bộ", "Tên chi bộ", "Không gửi được"])?;
             for p in &list {
                 w.write_record(
                     [&p.district, &p.code, &p.name, p.unreachable.as_deref().unwrap_or("")]
-                        .map(|s| crate::cli::neutralise(s.to_string())),
+                        .map(|s| crate::export::neutralise(s.to_string())),
                 )?;
             }
             w.flush()?;

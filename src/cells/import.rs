@@ -81,53 +81,150 @@ pub fn read_file(path: &Path) -> Result<Vec<RegistryRow>, ImportError> {
 /// Parses registry CSV bytes.
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RegistryRow>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let lines = crate::text::LineStarts::of(bytes);
+    // a record's position may fall on the line break before it (the `\n` of a `\r\n`)
+    let line_of = |mut at: usize| {
+        while bytes.get(at).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            at += 1;
+        }
+        lines.line_at(at)
+    };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut records: Vec<(usize, Vec<Result<String, ()>>)> = Vec::new();
     for (i, rec) in reader.byte_records().enumerate() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 1);
+            let line = e.position().map(|p| line_of(p.byte() as usize)).unwrap_or(i + 1);
             ImportError::Rows(vec![RowError {
                 line,
                 column: String::new(),
                 reason: format!("not readable as CSV: {e}"),
             }])
         })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 1);
+        let line = rec.position().map(|p| line_of(p.byte() as usize)).unwrap_or(i + 1);
         let fields = rec.iter().map(|f| std::str::from_utf8(f).map(str::to_string).map_err(|_| ())).collect();
         records.push((line, fields));
     }
     check(records)
 }
 
-/// Parses the first sheet of an .xlsx workbook.
+/// The largest registry workbook read: a province's registry is a few hundred kilobytes.
+pub const MAX_XLSX_BYTES: u64 = 20 * 1024 * 1024;
+/// The most its parts may unpack to (a zip bomb is refused before anything is unpacked).
+pub const MAX_XLSX_UNPACKED: u64 = 200 * 1024 * 1024;
+/// The widest sheet read: the registry has six columns; anything past column Z is refused.
+pub const MAX_XLSX_COLUMNS: u32 = 26;
+/// The most rows a registry sheet may have (a whole country's cells, with room to spare).
+pub const MAX_XLSX_ROWS: u32 = 500_000;
+
+/// Checks a workbook's size, and what its parts say they unpack to, before anything is unpacked.
+fn check_workbook_size(path: &Path) -> Result<(), ImportError> {
+    let unreadable = |e: String| ImportError::Unreadable(format!("{}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(|e| unreadable(format!("cannot read it: {e}")))?.len();
+    if size > MAX_XLSX_BYTES {
+        return Err(unreadable(format!(
+            "{:.1} MB; a registry workbook may be at most {} MB (save the sheet alone, or as CSV)",
+            size as f64 / 1_048_576.0,
+            MAX_XLSX_BYTES / 1_048_576
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| unreadable(format!("cannot read it: {e}")))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| unreadable(format!("not a readable .xlsx workbook: {e}")))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| unreadable(format!("not a readable .xlsx workbook: {e}")))?;
+        unpacked = unpacked.saturating_add(part.size());
+    }
+    if unpacked > MAX_XLSX_UNPACKED {
+        return Err(unreadable(format!(
+            "its parts unpack to {} MB; a registry workbook may unpack to at most {} MB",
+            unpacked / 1_048_576,
+            MAX_XLSX_UNPACKED / 1_048_576
+        )));
+    }
+    Ok(())
+}
+
+/// A column's letters as a spreadsheet shows them (0 = A, 26 = AA).
+fn column_letters(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// Parses the first sheet of an .xlsx workbook. Its cells are read one by one, as they are stored
+/// (a cell at XFD1048576 costs nothing until it is found, and is then refused): a sheet is never
+/// laid out as a whole grid, which a 1 KB file could make billions of cells big. Lines are the
+/// sheet's row numbers, as Excel shows them.
 pub fn parse_xlsx(path: &Path) -> Result<Vec<RegistryRow>, ImportError> {
-    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use calamine::{DataRef, Reader, Xlsx, open_workbook};
+    check_workbook_size(path)?;
     let mut book: Xlsx<_> = open_workbook(path)
         .map_err(|e| ImportError::Unreadable(format!("{}: not a readable .xlsx workbook: {e}", path.display())))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| ImportError::Unreadable(format!("{}: the workbook has no sheet", path.display())))?
-        .map_err(|e| ImportError::Unreadable(format!("{}: the first sheet cannot be read: {e}", path.display())))?;
-    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let records = range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            let fields = row
-                .iter()
-                .map(|cell| {
-                    Ok(match cell {
-                        Data::Empty => String::new(),
-                        Data::String(s) => s.clone(),
-                        // whole numbers typed as numbers (a code like 1001) read as written
-                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                        other => other.to_string(),
-                    })
-                })
-                .collect();
-            (first_row + i + 1, fields)
-        })
-        .collect();
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| ImportError::Unreadable(format!("{}: the workbook has no sheet", path.display())))?;
+    let unreadable = |e: calamine::XlsxError| {
+        ImportError::Unreadable(format!("{}: the first sheet cannot be read: {e}", path.display()))
+    };
+    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => s.clone(),
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::Int(i) => i.to_string(),
+            // whole numbers typed as numbers (a code like 1001) read as written
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            other => calamine::Data::from(other.clone()).to_string(),
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        if c >= MAX_XLSX_COLUMNS {
+            errors.push(RowError {
+                line: r as usize + 1,
+                column: column_letters(c),
+                reason: format!(
+                    "a value past column {}; the registry's columns are {}",
+                    column_letters(MAX_XLSX_COLUMNS - 1),
+                    COLUMNS.join(",")
+                ),
+            });
+            if errors.len() >= 20 {
+                break;
+            }
+            continue;
+        }
+        if r >= MAX_XLSX_ROWS {
+            errors.push(RowError {
+                line: r as usize + 1,
+                column: String::new(),
+                reason: format!("the sheet goes past row {MAX_XLSX_ROWS}"),
+            });
+            break;
+        }
+        let row = rows.entry(r).or_default();
+        if row.len() <= c as usize {
+            row.resize(c as usize + 1, String::new());
+        }
+        row[c as usize] = text;
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Rows(errors));
+    }
+    let records = rows.into_iter().map(|(r, fields)| (r as usize + 1, fields.into_iter().map(Ok).collect())).collect();
     check(records)
 }
 
@@ -534,5 +631,82 @@ mod tests {
             errors("code,name,district\nB,\"hai\ndòng\",Ba Bể\nC,,Ba Bể\n"),
             ["line 2, column name: contains a control character", "line 4, column name: missing"]
         );
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_numbered_as_an_editor_shows_them() {
+        for (csv, line) in [
+            ("code,name,district\nNR-001,Chi bộ 1,Na Rì\nNR-002,,Na Rì\n", 3),
+            ("\u{feff}code,name,district\r\nNR-001,Chi bộ 1,Na Rì\r\nNR-002,,Na Rì\r\n", 3),
+            ("code,name,district\n\nNR-001,Chi bộ 1,Na Rì\nNR-002,,Na Rì\n", 4),
+            ("code,name,district\nNR-001,\"Chi bộ\n1\",Na Rì\nNR-002,,Na Rì\n", 4),
+            ("code,name,district\rNR-001,Chi bộ 1,Na Rì\rNR-002,,Na Rì\r", 3),
+        ] {
+            let Err(ImportError::Rows(e)) = parse_csv(csv.as_bytes()) else { panic!() };
+            let missing = e.iter().find(|e| e.reason == "missing").expect("the empty name");
+            assert_eq!(missing.line, line, "{csv:?}: {e:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod xlsx_tests {
+    use super::*;
+
+    fn book(path: &Path, cells: &[(u32, u16, &str)]) {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, c, text) in cells {
+            sheet.write_string(*r, *c, *text).unwrap();
+        }
+        book.save(path).unwrap();
+    }
+
+    #[test]
+    fn a_sheets_rows_are_its_lines_and_cells_far_away_are_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.xlsx");
+        // a blank row 2: the bad name is on the sheet's row 4
+        book(
+            &p,
+            &[
+                (0, 0, "code"),
+                (0, 1, "name"),
+                (0, 2, "district"),
+                (2, 0, "NR-001"),
+                (2, 1, "Chi bộ 1"),
+                (2, 2, "Na Rì"),
+            ]
+            .into_iter()
+            .chain([(3, 0, "NR-002"), (3, 2, "Na Rì")])
+            .collect::<Vec<_>>(),
+        );
+        let Err(ImportError::Rows(e)) = parse_xlsx(&p) else { panic!() };
+        assert_eq!(
+            e.iter().map(|e| (e.line, e.column.as_str(), e.reason.as_str())).collect::<Vec<_>>(),
+            [(4, "name", "missing")]
+        );
+
+        // a tiny file with a value at XFD1048576: a grid of it would be 17 billion cells
+        book(&p, &[(0, 0, "code"), (0, 1, "name"), (0, 2, "district"), (1_048_575, 16_383, "x")]);
+        assert!(std::fs::metadata(&p).unwrap().len() < 10_000);
+        let Err(ImportError::Rows(e)) = parse_xlsx(&p) else { panic!() };
+        assert_eq!(e[0].line, 1_048_576);
+        assert_eq!(e[0].column, "XFD");
+        assert!(e[0].reason.starts_with("a value past column Z"), "{e:?}");
+        // and far down in a column of its own
+        book(&p, &[(0, 0, "code"), (0, 1, "name"), (0, 2, "district"), (900_000, 0, "x")]);
+        let Err(ImportError::Rows(e)) = parse_xlsx(&p) else { panic!() };
+        assert_eq!(e[0].reason, "the sheet goes past row 500000");
+    }
+
+    #[test]
+    fn column_letters_are_a_spreadsheets() {
+        assert_eq!([0, 25, 26, 27, 701, 702, 16_383].map(column_letters), ["A", "Z", "AA", "AB", "ZZ", "AAA", "XFD"]);
     }
 }

@@ -143,14 +143,14 @@ async fn bot_username(config: &Config) -> Result<String, Failure> {
 }
 
 fn write_invites(out: &mut dyn Write, issued: &[IssuedInvite], bot: &str, config: &Config) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::export::csv_writer(out);
     w.write_record(["cell_code", "cell_name", "district", "invite_code", "private_link", "group_link", "expires_at"])?;
     for i in issued {
         let (private, group) = invites::links(bot, &i.code);
         w.write_record([
             i.cell_code.as_str(),
-            &output::neutralise(i.cell_name.clone()),
-            &output::neutralise(i.district.clone()),
+            &crate::export::neutralise(i.cell_name.clone()),
+            &crate::export::neutralise(i.district.clone()),
             i.code.as_str(),
             &private,
             &group,

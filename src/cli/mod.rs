@@ -7,8 +7,6 @@ mod pack;
 mod staff;
 mod stats;
 
-pub use output::neutralise;
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

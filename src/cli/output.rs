@@ -8,6 +8,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Map, Value};
 
+use crate::export::neutralise;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -18,7 +20,7 @@ pub enum Format {
 /// One column: its snake_case key and how a row shows in it.
 pub struct Column<T> {
     pub key: &'static str,
-    /// Text that came from people: neutralised in CSV (see [`neutralise`]).
+    /// Text that came from people: neutralised in CSV (see [`crate::export::neutralise`]).
     pub people: bool,
     pub text: fn(&T) -> String,
     pub json: fn(&T) -> Value,
@@ -38,7 +40,7 @@ pub fn print<T>(out: &mut dyn Write, format: Format, columns: &[Column<T>], rows
             writeln!(out, "{} row(s)", rows.len())?;
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = crate::export::csv_writer(out);
             w.write_record(columns.iter().map(|c| c.key))?;
             for r in rows {
                 w.write_record(columns.iter().map(|c| if c.people { neutralise((c.text)(r)) } else { (c.text)(r) }))?;
@@ -55,21 +57,4 @@ pub fn print<T>(out: &mut dyn Write, format: Format, columns: &[Column<T>], rows
         }
     }
     Ok(())
-}
-
-/// Text a spreadsheet would take for a formula (= + - @ at the start) is written as text.
-pub fn neutralise(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_looking_text_is_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("@cmd".into()), "'@cmd");
-        assert_eq!(neutralise("Chi bộ 1".into()), "Chi bộ 1");
-    }
 }

@@ -180,8 +180,8 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
         Ok(r) => r,
         Err(e) => {
             let msg = e.message().to_string();
-            let at =
-                e.span().map(|s| format!(" (line {})", text[..s.start].lines().count().max(1))).unwrap_or_default();
+            let lines = crate::text::LineStarts::of(text.as_bytes());
+            let at = e.span().map(|s| format!(" (line {})", lines.line_at(s.start))).unwrap_or_default();
             return Ok(Err(Problems(vec![problem("pack.toml", format!("{msg}{at}"))])));
         }
     };
@@ -221,6 +221,9 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
     match (body_format, safe_name(&raw.body)) {
         (None, _) => problems.push(problem("body", format!("{:?}: expected a .md, .html or .txt file", raw.body))),
         (_, false) => problems.push(problem("body", format!("{:?}: name a file inside the pack folder", raw.body))),
+        (Some(_), true) if let Err(e) = inside(dir, &raw.body) => {
+            problems.push(problem("body", format!("{}: {e}", raw.body)))
+        }
         (Some(fmt), true) => match std::fs::read(dir.join(&raw.body)) {
             Err(e) => problems.push(problem("body", format!("cannot read {}: {e}", raw.body))),
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -263,6 +266,10 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
                 &field,
                 format!("file type .{ext} is not accepted; use one of {}", ALLOWED_TYPES.join(", ")),
             ));
+            continue;
+        }
+        if let Err(e) = inside(dir, name) {
+            problems.push(problem(&field, e));
             continue;
         }
         let path = dir.join(name);
@@ -401,6 +408,21 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
 /// "2023-10-01 08:00" as a local time.
 pub fn parse_local(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M").ok()
+}
+
+/// Refuses a file of the folder that is a symbolic link, or that resolves outside the folder: a
+/// link `notes.pdf -> /data/loa.db` would otherwise send the database to every cell.
+fn inside(dir: &Path, name: &str) -> Result<(), String> {
+    let path = dir.join(name);
+    // a file that cannot be read is reported when it is read
+    let Ok(meta) = std::fs::symlink_metadata(&path) else { return Ok(()) };
+    if meta.file_type().is_symlink() {
+        return Err("is a symbolic link; copy the file itself into the pack folder".into());
+    }
+    match (path.canonicalize(), dir.canonicalize()) {
+        (Ok(real), Ok(folder)) if !real.starts_with(&folder) => Err("is outside the pack folder".into()),
+        _ => Ok(()),
+    }
 }
 
 fn safe_name(name: &str) -> bool {

@@ -170,6 +170,49 @@ async fn audiences_must_name_known_districts_tags_and_cells() {
 }
 
 #[tokio::test]
+async fn a_broken_pack_toml_names_the_line_an_editor_shows() {
+    let f = fixture().await;
+    for (toml, line) in [
+        ("kind = \"monthly\"\nperiod = \"2023-10\"\ntitle = \n", 3),
+        ("kind = \"monthly\"\r\nperiod = \"2023-10\"\r\ntitle = \"x\"\r\nbody = body.md\r\n", 4),
+        ("\n\nkind = monthly\n", 3),
+    ] {
+        let dir = f.dir.path().join(format!("broken-{line}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pack.toml"), toml).unwrap();
+        let got = match folder::read(&dir, &f.pool, today()).await.unwrap() {
+            Err(Problems(p)) => p.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            Ok(_) => vec![],
+        };
+        assert!(got[0].ends_with(&format!("(line {line})")), "{toml:?}: {got:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_pack_folder_that_links_to_a_file_elsewhere_is_refused() {
+    let f = fixture().await;
+    // the database itself, linked in as a document; the body linked to a file outside
+    let dir = folder(f.dir.path(), "links", set("body", toml::Value::String("noi-dung.md".into())));
+    std::fs::remove_file(dir.join("ke-hoach.pdf")).unwrap();
+    let db = f.dir.path().join("data/loa.db");
+    std::os::unix::fs::symlink(&db, dir.join("ke-hoach.pdf")).unwrap();
+    let outside = f.dir.path().join("secret.md");
+    std::fs::write(&outside, "mật").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("noi-dung.md")).unwrap();
+    let got = match folder::read(&dir, &f.pool, today()).await.unwrap() {
+        Err(Problems(p)) => p.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        Ok(_) => vec![],
+    };
+    assert_eq!(
+        got,
+        [
+            "body: noi-dung.md: is a symbolic link; copy the file itself into the pack folder",
+            "attachments[ke-hoach.pdf]: is a symbolic link; copy the file itself into the pack folder"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn telegram_limits_are_checked_before_anything_is_scheduled() {
     let f = fixture().await;
     // a body that makes the message longer than 4096 characters

@@ -75,8 +75,12 @@ fn a_csv_registry_imports_with_vietnamese_names_intact_and_lists_as_json() {
     assert_eq!(code, 2);
     assert!(err.contains("expected unbound, active, unreachable or retired"), "{err}");
     let (_, csv, _) = run(dir.path(), &["cells", "list", "--format", "csv"]);
-    assert!(csv.starts_with("code,name,district,commune,parent,tags,status,chat_id,chat_type,bound_at,last_seen_at\n"));
-    assert!(csv.contains("NR-001,Chi bộ thôn Nà Pài,Na Rì,Xã Kim Lư,Đảng bộ xã Kim Lư,vung-cao;xa,unbound"), "{csv}");
+    // every field quoted: a `;` in a name never splits it in a spreadsheet
+    let header = "code,name,district,commune,parent,tags,status,chat_id,chat_type,bound_at,last_seen_at";
+    let quoted = |line: &str| line.split(',').map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(",");
+    assert!(csv.starts_with(&format!("{}\n", quoted(header))), "{csv}");
+    let row = quoted("NR-001,Chi bộ thôn Nà Pài,Na Rì,Xã Kim Lư,Đảng bộ xã Kim Lư,vung-cao;xa,unbound");
+    assert!(csv.contains(&row), "{csv}");
 }
 
 #[test]
@@ -112,6 +116,37 @@ fn re_importing_updates_by_code_reports_missing_cells_and_retires_them_only_when
     assert_eq!(retired[0]["code"], "BB-002");
     let nr2 = list_json(dir.path(), &[]).into_iter().find(|c| c["code"] == "NR-002").unwrap();
     assert_eq!(nr2["name"], "Chi bộ thôn Khuổi Luông (mới)");
+}
+
+#[test]
+fn a_workbook_that_unpacks_to_hundreds_of_megabytes_or_is_too_big_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    // a zip bomb: a few hundred KB whose sheet unpacks to 210 MB
+    let bomb = dir.path().join("bomb.xlsx");
+    let made = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n\
+             z.writestr('[Content_Types].xml', '<Types/>')\n\
+             z.writestr('xl/worksheets/sheet1.xml', b'<' + b' ' * (210 * 2**20))\n\
+             z.close()",
+        )
+        .arg(&bomb)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 2 * 1024 * 1024);
+    let (code, _, err) = run(dir.path(), &["cells", "import", "bomb.xlsx"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("its parts unpack to 210 MB; a registry workbook may unpack to at most 200 MB"), "{err}");
+    // a workbook over 20 MB (sparse: no disk spent)
+    let big = std::fs::File::create(dir.path().join("big.xlsx")).unwrap();
+    big.set_len(21 * 1024 * 1024).unwrap();
+    let (code, _, err) = run(dir.path(), &["cells", "import", "big.xlsx"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("21.0 MB; a registry workbook may be at most 20 MB"), "{err}");
+    assert!(list_json(dir.path(), &[]).is_empty());
 }
 
 #[test]
@@ -153,7 +188,10 @@ fn invites_are_written_as_csv_with_both_deep_links_for_unbound_cells() {
     assert!(out.starts_with("2 invite(s) written to moi.csv"), "{out}");
     let text = std::fs::read_to_string(dir.path().join("moi.csv")).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("cell_code,cell_name,district,invite_code,private_link,group_link,expires_at"));
+    assert_eq!(
+        lines.next(),
+        Some("\"cell_code\",\"cell_name\",\"district\",\"invite_code\",\"private_link\",\"group_link\",\"expires_at\"")
+    );
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);

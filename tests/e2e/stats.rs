@@ -233,11 +233,14 @@ async fn loa_stats_prints_the_design_json_and_exports_xlsx_and_csv() {
     assert_eq!(code, Some(0));
     assert!(
         out.starts_with(
-            "district,commune,targeted,delivered,unreachable,acknowledged,late,ack_rate,reported,report_rate\n"
+            "\"district\",\"commune\",\"targeted\",\"delivered\",\"unreachable\",\"acknowledged\",\"late\",\"ack_rate\",\"reported\",\"report_rate\"\n"
         ),
         "{out}"
     );
-    assert!(out.contains("Chợ Đồn,Xã Bằng Lãng,1,1,0,1,0,1,0,0"), "the latest pack by default: {out}");
+    assert!(
+        out.contains("\"Chợ Đồn\",\"Xã Bằng Lãng\",\"1\",\"1\",\"0\",\"1\",\"0\",\"1\",\"0\",\"0\""),
+        "the latest pack by default (every field quoted): {out}"
+    );
     let (code, out, _) = run(&["stats", "--pack", &p.first.to_string()]);
     assert_eq!(code, Some(0));
     assert!(out.starts_with(&format!("pack {} «Định hướng tháng 10» 2023-10: targeted 5, delivered 4, unreachable 1, acknowledged 3 (75.0%; 1 late), reported 1 (25.0%)", p.first)), "{out}");
@@ -279,7 +282,7 @@ async fn loa_stats_prints_the_design_json_and_exports_xlsx_and_csv() {
     let (code, _, err) = run(&["export", "--pack", &p.first.to_string(), "--out", "thang-10.csv"]);
     assert_eq!(code, Some(0), "{err}");
     let csv = std::fs::read_to_string(p.dir.path().join("thang-10.csv")).unwrap();
-    assert!(csv.starts_with("\u{feff}Mã chi bộ,Tên chi bộ,Huyện"), "{csv}");
+    assert!(csv.starts_with("\u{feff}\"Mã chi bộ\",\"Tên chi bộ\",\"Huyện\""), "{csv}");
     assert!(csv.contains("'=1+2 Chi bộ Khuổi Luông") && csv.contains("'@SUM(A1) bổ sung"), "{csv}");
     let (code, _, err) = run(&["export", "--pack", "1", "--out", "thang-10.pdf"]);
     assert_eq!(code, Some(2));
