@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::response::IntoResponse;
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
@@ -90,7 +91,20 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     let pool = crate::db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");
     // health and metrics: a port already taken is logged, not fatal (the bot matters more)
-    let http = match crate::ops::serve_http(config.http_listen, pool.clone(), stop.clone()).await {
+    if let Some(t) = &config.metrics_token {
+        crate::logging::register_secret(t.expose_secret());
+    }
+    if let Some(s) = &config.telegram.webhook_secret {
+        crate::logging::register_secret(s.expose_secret());
+    }
+    let http = match crate::ops::serve_http(
+        config.http_listen,
+        pool.clone(),
+        config.metrics_token.clone(),
+        stop.clone(),
+    )
+    .await
+    {
         Ok((addr, task)) => {
             tracing::info!(listen = %addr, "health on /healthz, metrics on /metrics");
             Some(task)
@@ -239,14 +253,45 @@ async fn webhook(
     }
     let (listener, stopped, router) =
         webhooks::axum_to_router(bot.clone(), options).await.context("failed to register the webhook (setWebhook)")?;
-    let router = router.layer(axum::middleware::map_response(
-        |req_path: axum::http::Uri, response: axum::response::Response| async move {
-            if response.status() == axum::http::StatusCode::UNAUTHORIZED {
-                tracing::warn!(path = %req_path, "webhook request refused: wrong or missing secret token");
+    // the secret is checked here, in constant time, before teloxide sees the request (teloxide
+    // compares it with `!=`, and answers a header that is not text 400 without a word); every
+    // refusal is logged
+    let secret = config.telegram.webhook_secret.clone().map(Arc::new);
+    let router =
+        router.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let secret = secret.clone();
+            async move {
+                if let Some(secret) = &secret {
+                    let given = req.headers().get("X-Telegram-Bot-Api-Secret-Token").map(|v| v.as_bytes());
+                    if !given.is_some_and(|g| crate::ops::secret_matches(g, secret.expose_secret())) {
+                        tracing::warn!(
+                            path = %req.uri().path(),
+                            header = given.is_some(),
+                            "webhook request refused: wrong or missing secret token"
+                        );
+                        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                    }
+                }
+                let (parts, body) = req.into_parts();
+                // an update that does not parse is answered 200 (Telegram would send it again and
+                // again) and logged by its size only: teloxide would log its whole text
+                let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        tracing::warn!("webhook request refused: a body over 1 MB or cut short");
+                        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                    }
+                };
+                if serde_json::from_slice::<teloxide::types::Update>(&bytes).is_err() {
+                    tracing::warn!(
+                        bytes = bytes.len(),
+                        "webhook update not understood; dropped (its content is not logged)"
+                    );
+                    return axum::http::StatusCode::OK.into_response();
+                }
+                next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
             }
-            response
-        },
-    ));
+        }));
     let tcp = tokio::net::TcpListener::bind(config.telegram.webhook_listen)
         .await
         .with_context(|| format!("cannot listen on {} (telegram.webhook.listen)", config.telegram.webhook_listen))?;

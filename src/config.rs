@@ -28,6 +28,9 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 pub const TOKEN_VARS: [&str; 2] = ["LOA_TELEGRAM__TOKEN", "TELOXIDE_TOKEN"];
 /// Environment variable that holds the webhook secret token.
 pub const WEBHOOK_SECRET_VAR: &str = "LOA_TELEGRAM__WEBHOOK__SECRET";
+/// Where the bearer token that `/metrics` asks for comes from (none: `/metrics` is open to
+/// whoever reaches `http.listen`).
+pub const METRICS_TOKEN_VAR: &str = "LOA_HTTP__METRICS_TOKEN";
 
 /// A configuration value Loa cannot use. Displays as one line: key, value, expectation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -219,6 +222,8 @@ pub struct Config {
     pub default_locale: Locale,
     pub admins: BTreeSet<i64>,
     pub http_listen: SocketAddr,
+    /// The bearer token `/metrics` asks for, from the environment ([`METRICS_TOKEN_VAR`]).
+    pub metrics_token: Option<SecretString>,
     /// The bot token, from the environment; `None` when not set.
     pub token: Option<SecretString>,
 }
@@ -234,7 +239,10 @@ pub fn figment(file: Option<&Path>) -> Figment {
             // only sectioned keys are configuration; the secrets are read on their own
             .filter(|k| {
                 let k = k.as_str().to_ascii_lowercase();
-                k.contains("__") && k != "telegram__token" && k != "telegram__webhook__secret"
+                k.contains("__")
+                    && k != "telegram__token"
+                    && k != "telegram__webhook__secret"
+                    && k != "http__metrics_token"
             })
             .split("__"),
     )
@@ -257,6 +265,7 @@ impl Config {
         let mut config = Config::from_figment(figment(file))?;
         config.token = env_secret(&TOKEN_VARS);
         config.telegram.webhook_secret = env_secret(&[WEBHOOK_SECRET_VAR]);
+        config.metrics_token = env_secret(&[METRICS_TOKEN_VAR]);
         config.check_secrets()?;
         Ok(config)
     }
@@ -290,6 +299,15 @@ impl Config {
                     "1-256 characters of A-Z a-z 0-9 _ - in LOA_TELEGRAM__WEBHOOK__SECRET",
                 ));
             }
+        }
+        if let Some(s) = &self.metrics_token
+            && s.expose_secret().len() < 16
+        {
+            return Err(ConfigError::new(
+                "http.metrics_token",
+                "(hidden)",
+                "at least 16 characters in LOA_HTTP__METRICS_TOKEN (a bearer token for /metrics)",
+            ));
         }
         if self.telegram.mode == Mode::Webhook && self.telegram.webhook_public_url.is_none() {
             return Err(ConfigError::new(
@@ -407,6 +425,7 @@ impl Config {
             default_locale,
             admins,
             http_listen,
+            metrics_token: None,
             token: None,
         })
     }

@@ -142,7 +142,30 @@ async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
     (code, [(header::CONTENT_TYPE, "application/json")], body.to_string())
 }
 
-async fn metrics_text(State(pool): State<SqlitePool>) -> impl IntoResponse {
+/// Whether `given` is `expected`, compared in constant time (a secret token from a request).
+pub fn secret_matches(given: &[u8], expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.len() == expected.len() && bool::from(given.ct_eq(expected.as_bytes()))
+}
+
+/// What `/metrics` needs: the pool, and the bearer token it asks for (none: open).
+#[derive(Clone)]
+struct MetricsState {
+    pool: SqlitePool,
+    token: Option<std::sync::Arc<secrecy::SecretString>>,
+}
+
+async fn metrics_text(State(state): State<MetricsState>, headers: axum::http::HeaderMap) -> impl IntoResponse {
+    use secrecy::ExposeSecret;
+    if let Some(token) = &state.token {
+        let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+        let bearer = given.strip_prefix(b"Bearer ").unwrap_or_default();
+        if !secret_matches(bearer, token.expose_secret()) {
+            tracing::warn!(authorization = !given.is_empty(), "/metrics refused: wrong or missing bearer token");
+            return (StatusCode::UNAUTHORIZED, "a bearer token is needed (LOA_HTTP__METRICS_TOKEN)\n".to_string());
+        }
+    }
+    let pool = state.pool;
     let Some(handle) = metrics() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded in this process\n".to_string());
     };
@@ -188,13 +211,19 @@ fn resident_bytes() -> Option<u64> {
 }
 
 /// Serves `/healthz` and `/metrics` on `listen` until `stop`. Returns the address bound.
+/// With `metrics_token`, `/metrics` answers only a request that carries it as a bearer token.
 pub async fn serve_http(
     listen: SocketAddr,
     pool: SqlitePool,
+    metrics_token: Option<secrecy::SecretString>,
     stop: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     metrics();
-    let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_text)).with_state(pool);
+    let state = MetricsState { pool: pool.clone(), token: metrics_token.map(std::sync::Arc::new) };
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(pool)
+        .merge(Router::new().route("/metrics", get(metrics_text)).with_state(state));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (http.listen): {e}"))?;

@@ -628,7 +628,8 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
                     a.local_path = Some(path.to_string_lossy().to_string());
                 }
                 Err(e) => {
-                    tracing::warn!(file = %doc.name, error = %crate::logging::redact(&format!("{e:#}")), "no local copy of a document")
+                    // the size only: a document's name is what someone wrote
+                    tracing::warn!(bytes = doc.size, error = %crate::logging::redact(&format!("{e:#}")), "no local copy of a document")
                 }
             }
         }

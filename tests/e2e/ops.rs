@@ -1,6 +1,8 @@
 //! Operations: `loa backup` while a broadcast runs.
 
-use crate::harness::{TestApp, loa_bin};
+use std::time::Duration;
+
+use crate::harness::{TestApp, WAIT, loa_bin};
 
 #[tokio::test]
 async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
@@ -212,4 +214,132 @@ async fn a_graceful_stop_during_a_broadcast_is_quick_and_loses_and_doubles_nothi
     for chat in chats {
         assert_eq!(app.sim.bot_messages(chat).len(), 1, "chat {chat}: exactly one copy");
     }
+}
+
+/// A whole `loa serve` run, in webhook mode with debug logs, through which a cell binds with its
+/// invite code and reports, strangers knock at the webhook, and /metrics is asked for: its log
+/// holds none of the token, the webhook secret, the metrics token, the invite code or the
+/// report's text.
+#[tokio::test]
+async fn a_whole_runs_log_holds_no_token_secret_invite_code_or_report_text() {
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+    let pool = loa::db::open(&db).await.unwrap();
+    let rows = loa::cells::import::parse_csv(crate::harness::REGISTRY.as_bytes()).unwrap();
+    loa::cells::import::apply(&pool, &rows, Default::default(), loa::audit::Actor::Cli).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let cell = loa::cells::by_code(&mut conn, "NR-001").await.unwrap().unwrap();
+    drop(conn);
+    let code = loa::cells::invites::issue(&pool, &[cell], 30, loa::audit::Actor::Cli).await.unwrap()[0]
+        .code
+        .as_str()
+        .to_string();
+    let (web, metrics) = (free_port(), free_port());
+    let secret = "Webhook_Secret-for-the-log-test-77";
+    let metrics_token = "metrics-bearer-token-for-the-log-test";
+    let mut child = crate::harness::serve_process(dir.path(), &sim, &db, 30, &format!("127.0.0.1:{metrics}"))
+        .env("RUST_LOG", "debug")
+        .env("LOA_TELEGRAM__MODE", "webhook")
+        .env("LOA_TELEGRAM__WEBHOOK__LISTEN", format!("127.0.0.1:{web}"))
+        .env("LOA_TELEGRAM__WEBHOOK__PUBLIC_URL", format!("http://127.0.0.1:{web}/telegram"))
+        .env("LOA_TELEGRAM__WEBHOOK__SECRET", secret)
+        .env("LOA_HTTP__METRICS_TOKEN", metrics_token)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::BufReader::new(stderr), &mut text).await.unwrap();
+        text
+    });
+    assert!(sim.wait_until(WAIT, |s| s.webhook_url().is_some()).await, "the webhook was set");
+
+    // a secretary binds the cell with the code, and a pack asking for a report reaches them
+    let secretary = sim.create_user("Bí thư", None);
+    sim.send_text(secretary, secretary, &format!("/start {code}")).unwrap();
+    assert!(sim.wait_for_bot_messages(secretary, 1, WAIT).await[0].text().unwrap().starts_with("Đã kết nối"));
+    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
+        loa::config::DEFAULT_TOML,
+    ))
+    .merge(figment::providers::Serialized::default("database.url", db.clone()));
+    let config = loa::config::Config::from_figment(fig).unwrap();
+    let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
+    let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo".into()), ..plain };
+    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+    let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
+    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    let got = sim.wait_for_bot_messages(secretary, 2, Duration::from_secs(30)).await;
+    let message = got.iter().find(|m| m.reply_markup().is_some()).expect("the pack with its buttons");
+    let delivery: i64 = sqlx::query_scalar("SELECT id FROM deliveries").fetch_one(&pool).await.unwrap();
+    // the report's text, as its fourth answer would be typed
+    let report_text = "Nội dung riêng của chi bộ, không để lộ ra nhật ký 4711";
+    sim.press_button(secretary, secretary, message.message_id, &format!("r:{delivery}")).unwrap();
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).format("%d/%m/%Y").to_string();
+    for (n, answer) in [("1/4", yesterday.as_str()), ("2/4", "12"), ("3/4", report_text), ("4/4", "Không")] {
+        let q = loa::demo::question(&sim, secretary, secretary, n).await.unwrap();
+        sim.reply(secretary, secretary, q, answer).unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM reports").fetch_one(&pool).await.unwrap();
+        if n == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the report was not stored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // strangers at the webhook: no secret, a wrong one, a header that is not text, and with the
+    // right secret a body that is no update and carries the invite code
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{web}/telegram");
+    let body = format!("{{\"update_id\": \"x\", \"message\": {{\"text\": \"/start {code}\"}}}}");
+    let no_secret = http.post(&url).body(body.clone()).send().await.unwrap();
+    assert_eq!(no_secret.status(), 401);
+    let wrong = http.post(&url).header("X-Telegram-Bot-Api-Secret-Token", "guess").body(body.clone()).send().await;
+    assert_eq!(wrong.unwrap().status(), 401);
+    let not_text = reqwest::header::HeaderValue::from_bytes(b"\xff\xfe secret").unwrap();
+    let odd = http.post(&url).header("X-Telegram-Bot-Api-Secret-Token", not_text).body(body.clone()).send().await;
+    assert_eq!(odd.unwrap().status(), 401, "a header that is not text is refused like any wrong one");
+    let garbage = http.post(&url).header("X-Telegram-Bot-Api-Secret-Token", secret).body(body).send().await;
+    assert_eq!(garbage.unwrap().status(), 200, "answered, so that Telegram does not send it again");
+    // /metrics asks for its bearer token
+    let m = format!("http://127.0.0.1:{metrics}/metrics");
+    assert_eq!(http.get(&m).send().await.unwrap().status(), 401);
+    assert_eq!(http.get(&m).bearer_auth("wrong-token-wrong-token").send().await.unwrap().status(), 401);
+    let ok = http.get(&m).bearer_auth(metrics_token).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("loa_reports_total"));
+
+    // stop it, and read everything it wrote
+    let pid = child.id().unwrap() as i32;
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let log = log.await.unwrap();
+    assert!(log.lines().count() > 50, "a debug log of the run: {log}");
+    for (what, needle) in [
+        ("the bot token", sim.token()),
+        ("the token's secret half", sim.token().split_once(':').unwrap().1.to_string()),
+        ("the webhook secret", secret.to_string()),
+        ("the metrics token", metrics_token.to_string()),
+        ("the invite code", code.clone()),
+        ("the report's text", report_text.to_string()),
+        ("the report's text, escaped", "không để lộ".to_string()),
+    ] {
+        assert!(
+            !log.contains(&needle),
+            "{what} is in the log:\n{}",
+            log.lines().filter(|l| l.contains(&needle)).collect::<Vec<_>>().join("\n")
+        );
+    }
+    assert_eq!(
+        log.matches("webhook request refused: wrong or missing secret token").count(),
+        3,
+        "every refusal logged"
+    );
+    assert!(log.contains("webhook update not understood"), "the garbage update is logged by its size");
+    assert!(log.contains("/metrics refused"));
 }
