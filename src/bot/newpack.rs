@@ -399,14 +399,16 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
         }
         PERIOD => {
             let kind = d.kind().unwrap_or(PackKind::Monthly);
-            let period =
-                Period::parse(text).and_then(|p| kind.check_period(Some(p)).map(|_| p).map_err(str::to_string));
+            let period = Period::parse(text).and_then(|p| kind.check_period(Some(p)).map(|_| p));
             match period {
                 Ok(p) => {
                     d.period = Some(p.code());
                     d.step = TITLE;
                 }
-                Err(e) => return Ok(Err(c.t(locale, "np-bad-period", Args::new().user("reason", &e)))),
+                Err(e) => {
+                    let reason = c.t(locale, e.key(), Args::new().user("given", e.given()));
+                    return Ok(Err(c.t(locale, "np-bad-period", Args::new().raw("reason", reason))));
+                }
             }
         }
         TITLE => {
@@ -666,11 +668,37 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
                     let time = crate::dates::chat(due.timestamp(), ctx.config.timezone);
                     c.t(locale, "np-saved-scheduled", Args::new().raw("id", id).raw("time", time))
                 }
-                Err(e) => c.t(locale, "np-saved-unscheduled", Args::new().raw("id", id).user("reason", &e.to_string())),
+                Err(e) => {
+                    let reason = schedule_error(c, locale, &e);
+                    c.t(locale, "np-saved-unscheduled", Args::new().raw("id", id).raw("reason", reason))
+                }
             }
         }
     };
     send(&ctx.replies, chat, reply, no_keyboard()).await
+}
+
+/// Why a pack could not be scheduled, in the chat's language (the error's own text is English,
+/// for the command line).
+fn schedule_error(c: &crate::i18n::Catalog, locale: Locale, e: &store::ScheduleError) -> String {
+    use store::ScheduleError as E;
+    match e {
+        E::NoSuchPack(id) => c.t(locale, "sched-err-no-pack", Args::new().raw("id", *id)),
+        E::WrongStatus { id, status, .. } => {
+            let status = c.s(locale, &format!("status-{status}"));
+            c.t(locale, "sched-err-status", Args::new().raw("id", *id).raw("status", status))
+        }
+        E::InThePast(t) => c.t(locale, "sched-err-past", Args::new().user("time", t)),
+        E::NoSuchLocalTime(t, _) => c.t(locale, "sched-err-no-local-time", Args::new().user("time", t)),
+        E::NoSlotForKind => c.s(locale, "sched-err-no-slot"),
+        E::SlotPassed(p) => {
+            let period = crate::packs::period::Period::parse(p).map(|p| p.label(locale)).unwrap_or_else(|_| p.clone());
+            c.t(locale, "sched-err-slot-passed", Args::new().user("period", &period))
+        }
+        E::DeadlineBeforeSend { deadline, send } => {
+            c.t(locale, "sched-err-deadline", Args::new().user("deadline", deadline).user("send", send))
+        }
+    }
 }
 
 async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
@@ -783,4 +811,46 @@ async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: 
     let name = crate::packs::message::name(&pack.title, pack.period(), locale);
     let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
     super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packs::period::PeriodError;
+    use store::ScheduleError as E;
+
+    #[test]
+    fn scheduling_and_period_errors_read_in_the_chats_language() {
+        let c = crate::i18n::Catalog::new();
+        let errors = [
+            E::NoSuchPack(3),
+            E::WrongStatus { id: 3, status: "sent".into(), what: "scheduled" },
+            E::InThePast("2023-10-01 08:00".into()),
+            E::NoSuchLocalTime("2023-10-01 08:00".into(), chrono_tz::Asia::Ho_Chi_Minh),
+            E::NoSlotForKind,
+            E::SlotPassed("2023-Q4".into()),
+            E::DeadlineBeforeSend { deadline: "2023-10-01".into(), send: "2023-10-02 08:00".into() },
+        ];
+        for e in &errors {
+            let vi = schedule_error(&c, Locale::Vi, e);
+            let en = schedule_error(&c, Locale::En, e);
+            assert!(!vi.starts_with("sched-err") && !vi.contains("status-"), "{vi}");
+            assert_ne!(vi, en);
+            for english in [" pack", " slot", "schedule it", " is in the past", "--now"] {
+                assert!(!vi.contains(english), "English in «{vi}»");
+            }
+        }
+        assert!(schedule_error(&c, Locale::Vi, &errors[5]).contains("Quý IV/2023"));
+        for e in [
+            PeriodError::NotAPeriod("x".into()),
+            PeriodError::Year("1999-01".into()),
+            PeriodError::Quarter("Quý V/2023".into()),
+            PeriodError::Month("2023-13".into()),
+            PeriodError::MonthNeeded,
+            PeriodError::QuarterNeeded,
+        ] {
+            let vi = c.t(Locale::Vi, e.key(), Args::new().user("given", e.given()));
+            assert!(!vi.starts_with("period-err") && !vi.contains(" needs "), "{vi}");
+        }
+    }
 }

@@ -196,7 +196,7 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
         Some(p) => match Period::parse(p) {
             Ok(p) => Some(p),
             Err(e) => {
-                problems.push(problem("period", e));
+                problems.push(problem("period", e.to_string()));
                 None
             }
         },
@@ -205,7 +205,7 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
         && let Err(e) = k.check_period(period)
         && (raw.period.is_none() || period.is_some())
     {
-        problems.push(problem("period", e));
+        problems.push(problem("period", e.to_string()));
     }
     let title = raw.title.trim().to_string();
     if title.is_empty() {
