@@ -123,7 +123,7 @@ async fn main() {
     })
     .await;
     let trend = time(async || {
-        let t = stats::trend(&pool, 6, None).await.unwrap();
+        let t = stats::trend(&pool, None, 6, None).await.unwrap();
         assert_eq!(t.packs.len(), 6.min(packs as usize));
     })
     .await;

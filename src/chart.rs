@@ -156,7 +156,8 @@ pub fn trend_png(t: &Trend, title: &str, locale: crate::i18n::Locale) -> anyhow:
             .label_style((FONT, 15))
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        for (k, (district, rates)) in t.rows.iter().enumerate() {
+        for (k, row) in t.rows.iter().enumerate() {
+            let (district, rates) = (&row.district, &row.acked);
             let color = LINES.get(k).map(|c| c.to_rgba()).unwrap_or_else(|| Palette99::pick(k).to_rgba());
             let points: Vec<(f64, f64)> =
                 rates.iter().enumerate().filter_map(|(i, r)| r.map(|r| (i as f64, r * 100.0))).collect();

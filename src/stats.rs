@@ -11,6 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 
+use crate::packs::period::{PackKind, Period};
+
 /// How figures are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum By {
@@ -179,32 +181,66 @@ pub async fn pack(pool: &SqlitePool, pack_id: i64, by: By, district: Option<&str
     Ok(Some(PackStats { pack_id, title, period, total, groups }))
 }
 
-/// The acknowledgement rate per district over the last `periods` packs sent that have a period.
+/// The acknowledgement and report rates per district over the last packs of one kind, monthly or
+/// quarterly (the two are never mixed in one series), in the order of their periods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trend {
-    /// (pack id, period code), oldest first.
+    pub kind: PackKind,
+    /// (pack id, period code), oldest period first.
     pub packs: Vec<(i64, String)>,
-    /// Per district, its rate for each pack (`None`: no cell of it received that pack); the
-    /// district with the lowest latest rate first.
-    pub rows: Vec<(String, Vec<Option<f64>>)>,
+    /// Per district, the district with the lowest latest acknowledgement rate first.
+    pub rows: Vec<TrendRow>,
 }
 
-pub async fn trend(pool: &SqlitePool, periods: i64, district: Option<&str>) -> sqlx::Result<Trend> {
-    let mut packs: Vec<(i64, String)> = sqlx::query_as(
+/// One district's rates, one per pack of the trend (`None`: no cell of it received that pack).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendRow {
+    pub district: String,
+    pub acked: Vec<Option<f64>>,
+    pub reported: Vec<Option<f64>>,
+}
+
+/// The trend over the last `periods` packs of `kind` sent (`None`: the kind of the latest
+/// monthly or quarterly pack sent).
+pub async fn trend(
+    pool: &SqlitePool,
+    kind: Option<PackKind>,
+    periods: usize,
+    district: Option<&str>,
+) -> sqlx::Result<Trend> {
+    let kind = match kind {
+        Some(k) => k,
+        None => {
+            let latest: Option<String> = sqlx::query_scalar(
+                "SELECT p.kind FROM broadcasts b JOIN packs p ON p.id = b.pack_id
+                 WHERE b.kind = 'pack' AND b.state <> 'cancelled' AND p.kind IN ('monthly', 'quarterly')
+                 ORDER BY b.id DESC LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
+            latest.as_deref().and_then(PackKind::parse).unwrap_or(PackKind::Monthly)
+        }
+    };
+    let sent: Vec<(i64, String)> = sqlx::query_as(
         "SELECT p.id, p.period FROM packs p
-         WHERE p.period IS NOT NULL AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled')
-         ORDER BY p.period DESC, p.id DESC LIMIT ?",
+         WHERE p.kind = ? AND p.period IS NOT NULL
+           AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled')",
     )
-    .bind(periods)
+    .bind(kind.as_str())
     .fetch_all(pool)
     .await?;
-    packs.reverse();
+    // in the order of time, not of the text ("2023-Q4" would come after "2023-12")
+    let mut dated: Vec<(Period, i64, String)> =
+        sent.into_iter().filter_map(|(id, code)| Period::parse(&code).ok().map(|p| (p, id, code))).collect();
+    dated.sort();
+    let packs: Vec<(i64, String)> =
+        dated.into_iter().rev().take(periods).rev().map(|(_, id, code)| (id, code)).collect();
     let ids = packs.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-    let rows: Vec<(i64, String, i64, i64)> = if ids.is_empty() {
+    let rows: Vec<(i64, String, i64, i64, i64)> = if ids.is_empty() {
         Vec::new()
     } else {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT pack_id, district, sum(delivered), sum(acknowledged) FROM pack_stats
+            "SELECT pack_id, district, sum(delivered), sum(acknowledged), sum(reported) FROM pack_stats
              WHERE pack_id IN ({ids}) AND (? IS NULL OR district = ?) GROUP BY 1, 2"
         )))
         .bind(district)
@@ -212,16 +248,21 @@ pub async fn trend(pool: &SqlitePool, periods: i64, district: Option<&str>) -> s
         .fetch_all(pool)
         .await?
     };
-    let mut by: std::collections::BTreeMap<String, Vec<Option<f64>>> = std::collections::BTreeMap::new();
-    for (pack_id, d, delivered, acked) in rows {
+    let mut by: std::collections::BTreeMap<String, TrendRow> = std::collections::BTreeMap::new();
+    for (pack_id, d, delivered, acked, reported) in rows {
         let i = packs.iter().position(|(id, _)| *id == pack_id).expect("a pack asked for");
-        let slot = by.entry(d).or_insert_with(|| vec![None; packs.len()]);
-        slot[i] = (delivered > 0).then(|| rate(acked, delivered));
+        let row = by.entry(d.clone()).or_insert_with(|| TrendRow {
+            district: d,
+            acked: vec![None; packs.len()],
+            reported: vec![None; packs.len()],
+        });
+        row.acked[i] = (delivered > 0).then(|| rate(acked, delivered));
+        row.reported[i] = (delivered > 0).then(|| rate(reported, delivered));
     }
-    let mut rows: Vec<(String, Vec<Option<f64>>)> = by.into_iter().collect();
-    let latest = |r: &Vec<Option<f64>>| r.iter().rev().find_map(|x| *x).unwrap_or(f64::MAX);
-    rows.sort_by(|a, b| latest(&a.1).total_cmp(&latest(&b.1)).then(a.0.cmp(&b.0)));
-    Ok(Trend { packs, rows })
+    let mut rows: Vec<TrendRow> = by.into_values().collect();
+    let latest = |r: &TrendRow| r.acked.iter().rev().find_map(|x| *x).unwrap_or(f64::MAX);
+    rows.sort_by(|a, b| latest(a).total_cmp(&latest(b)).then(a.district.cmp(&b.district)));
+    Ok(Trend { kind, packs, rows })
 }
 
 /// A cell of a pack's audience that has not acknowledged it.

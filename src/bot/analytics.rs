@@ -7,26 +7,33 @@ use teloxide::prelude::*;
 
 use super::{Ctx, HandlerResult, say};
 use crate::i18n::{Args, Locale, escape};
+use crate::packs::period::PackKind;
 use crate::staff::{Role, StaffMember};
 use crate::stats::{self, By, PackStats, Trend};
 
-/// What a question is about: a pack (or the latest), or the trend; and perhaps a district.
+/// What a question is about: a pack (or the latest), or the trend (of monthly or quarterly packs,
+/// or of the kind sent last); and perhaps a district.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub trend: bool,
+    pub trend_kind: Option<PackKind>,
     pub pack: Option<i64>,
     pub district: Option<String>,
     pub csv: bool,
 }
 
-/// Reads "[trend] [pack id] [district words...] [csv]".
+/// Reads "[trend [tháng|quý]] [pack id] [district words...] [csv]".
 pub fn parse_query(arg: &str) -> Result<Query, String> {
-    let mut q = Query { trend: false, pack: None, district: None, csv: false };
+    let mut q = Query { trend: false, trend_kind: None, pack: None, district: None, csv: false };
     let mut rest = Vec::new();
     for (i, w) in arg.split_whitespace().enumerate() {
         let lower = w.to_lowercase();
         if i == 0 && (lower == "trend" || lower == "xu-huong" || lower == "xuhuong") {
             q.trend = true;
+        } else if i == 1 && q.trend && ["tháng", "thang", "month", "monthly"].contains(&lower.as_str()) {
+            q.trend_kind = Some(PackKind::Monthly);
+        } else if i == 1 && q.trend && ["quý", "quy", "quarter", "quarterly"].contains(&lower.as_str()) {
+            q.trend_kind = Some(PackKind::Quarterly);
         } else if i == 0 && w.trim_start_matches('#').chars().all(|c| c.is_ascii_digit()) {
             q.pack = Some(w.trim_start_matches('#').parse().map_err(|_| w.to_string())?);
         } else if lower == "csv" && rest.is_empty() {
@@ -131,20 +138,31 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
         }
         Err(_) => code.to_string(),
     };
-    let mut table = cell(&c.s(locale, "stats-col-district"), 10);
-    for (_, code) in &t.packs {
-        table.push_str(&right(&short(code), 6));
-    }
-    table.push('\n');
-    for (district, rates) in &t.rows {
-        table.push_str(&cell(district, 10));
-        for r in rates {
-            let v = r.map(|r| format!("{}%", (r * 100.0).round() as i64)).unwrap_or_else(|| "–".into());
-            table.push_str(&right(&v, 6));
+    let table = |rates: &dyn Fn(&stats::TrendRow) -> &Vec<Option<f64>>| {
+        let mut table = cell(&c.s(locale, "stats-col-district"), 10);
+        for (_, code) in &t.packs {
+            table.push_str(&right(&short(code), 6));
         }
         table.push('\n');
-    }
-    format!("{}\n\n<pre>{}</pre>", c.s(locale, "stats-trend-head"), escape(table.trim_end()))
+        for row in &t.rows {
+            table.push_str(&cell(&row.district, 10));
+            for r in rates(row) {
+                let v = r.map(|r| format!("{}%", (r * 100.0).round() as i64)).unwrap_or_else(|| "–".into());
+                table.push_str(&right(&v, 6));
+            }
+            table.push('\n');
+        }
+        format!("<pre>{}</pre>", escape(table.trim_end()))
+    };
+    let head = if t.kind == PackKind::Quarterly { "stats-trend-head-quarterly" } else { "stats-trend-head-monthly" };
+    format!(
+        "{}\n\n{}\n{}\n\n{}\n{}",
+        c.s(locale, head),
+        c.s(locale, "stats-trend-acked"),
+        table(&|r| &r.acked),
+        c.s(locale, "stats-trend-reported"),
+        table(&|r| &r.reported)
+    )
 }
 
 /// One staff question in chat: where to answer, in which language, and for whom.
@@ -198,8 +216,8 @@ impl Asked<'_> {
     }
 
     /// The trend, or `None` once the member has been told there is nothing sent yet.
-    async fn trend(&self, district: Option<&str>) -> anyhow::Result<Option<Trend>> {
-        let t = stats::trend(&self.ctx.pool, 6, district).await?;
+    async fn trend(&self, kind: Option<PackKind>, district: Option<&str>) -> anyhow::Result<Option<Trend>> {
+        let t = stats::trend(&self.ctx.pool, kind, 6, district).await?;
         if t.packs.is_empty() {
             self.say(self.ctx.catalog.s(self.locale, "stats-none")).await?;
             return Ok(None);
@@ -218,7 +236,7 @@ impl Asked<'_> {
 pub(super) async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     if q.trend {
-        let Some(t) = a.trend(district.as_deref()).await? else { return Ok(()) };
+        let Some(t) = a.trend(q.trend_kind, district.as_deref()).await? else { return Ok(()) };
         return a.say(render_trend(a.ctx, a.locale, &t)).await;
     }
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
@@ -303,7 +321,7 @@ pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     // drawing takes a CPU for tens of milliseconds: off the tasks that handle updates
     let png = if q.trend {
-        let Some(t) = a.trend(district.as_deref()).await? else { return Ok(()) };
+        let Some(t) = a.trend(q.trend_kind, district.as_deref()).await? else { return Ok(()) };
         let title = c.s(locale, "chart-trend-title");
         tokio::task::spawn_blocking(move || crate::chart::trend_png(&t, &title, locale)).await??
     } else {
@@ -327,12 +345,18 @@ mod tests {
     #[test]
     fn queries_read_a_pack_a_district_trend_and_csv() {
         let q = |s: &str| parse_query(s).unwrap();
-        assert_eq!(q(""), Query { trend: false, pack: None, district: None, csv: false });
-        assert_eq!(q("12"), Query { trend: false, pack: Some(12), district: None, csv: false });
-        assert_eq!(q("#12 Na Rì"), Query { trend: false, pack: Some(12), district: Some("Na Rì".into()), csv: false });
-        assert_eq!(q("Ba Bể"), Query { trend: false, pack: None, district: Some("Ba Bể".into()), csv: false });
-        assert_eq!(q("trend"), Query { trend: true, pack: None, district: None, csv: false });
-        assert_eq!(q("3 csv"), Query { trend: false, pack: Some(3), district: None, csv: true });
+        assert_eq!(q(""), Query { trend: false, trend_kind: None, pack: None, district: None, csv: false });
+        assert_eq!(q("12"), Query { trend: false, trend_kind: None, pack: Some(12), district: None, csv: false });
+        assert_eq!(
+            q("#12 Na Rì"),
+            Query { trend: false, trend_kind: None, pack: Some(12), district: Some("Na Rì".into()), csv: false }
+        );
+        assert_eq!(
+            q("Ba Bể"),
+            Query { trend: false, trend_kind: None, pack: None, district: Some("Ba Bể".into()), csv: false }
+        );
+        assert_eq!(q("trend"), Query { trend: true, trend_kind: None, pack: None, district: None, csv: false });
+        assert_eq!(q("3 csv"), Query { trend: false, trend_kind: None, pack: Some(3), district: None, csv: true });
         assert!(parse_query("99999999999999999999999").is_err());
     }
 

@@ -176,16 +176,16 @@ async fn figures_match_the_hand_count() {
     let s = stats::pack(&p.pool, p.first, By::District, Some("Ba Bể")).await.unwrap().unwrap();
     assert_eq!(s.total, counts(2, 2, 0, 2, 1, 1));
 
-    let t = stats::trend(&p.pool, 6, None).await.unwrap();
+    let t = stats::trend(&p.pool, None, 6, None).await.unwrap();
+    assert_eq!(t.kind, PackKind::Monthly);
     assert_eq!(t.packs, [(p.first, "2023-10".into()), (p.second, "2023-11".into())]);
+    let acked: Vec<(&str, Vec<Option<f64>>)> = t.rows.iter().map(|r| (r.district.as_str(), r.acked.clone())).collect();
     assert_eq!(
-        t.rows,
-        [
-            ("Na Rì".into(), vec![Some(0.5), Some(0.5)]),
-            ("Ba Bể".into(), vec![Some(1.0), None]),
-            ("Chợ Đồn".into(), vec![None, Some(1.0)]),
-        ]
+        acked,
+        [("Na Rì", vec![Some(0.5), Some(0.5)]), ("Ba Bể", vec![Some(1.0), None]), ("Chợ Đồn", vec![None, Some(1.0)]),]
     );
+    let ba_be = t.rows.iter().find(|r| r.district == "Ba Bể").unwrap();
+    assert_eq!(ba_be.reported, [Some(0.5), None], "the trend shows reports too");
 
     let pending = stats::pending(&p.pool, p.first, None).await.unwrap();
     let codes: Vec<(&str, bool)> = pending.iter().map(|c| (c.code.as_str(), c.unreachable.is_some())).collect();
@@ -202,6 +202,24 @@ async fn figures_match_the_hand_count() {
     .await
     .unwrap();
     assert_eq!(recount, (5, 4, 3));
+    // a quarterly pack never joins the monthly series, and periods go in the order of time
+    // (a pack for September sent after November's comes first; "2023-Q4" is not after "2023-12")
+    let september = pack(&(p.pool.clone(), p.config.clone()), "2023-09", "Định hướng tháng 9").await;
+    let quarterly = PackDraft::plain(PackKind::Quarterly, Period::parse("Quý IV/2023").ok(), "Quý IV", "Nội dung");
+    let q4 = loa::packs::store::create(&p.pool, &p.config, &quarterly, Actor::Cli).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+        .bind(q4)
+        .execute(&p.pool)
+        .await
+        .unwrap();
+    loa::delivery::broadcast::start(&p.pool, q4, Actor::Cli, 1696300000).await.unwrap().unwrap();
+    let t = stats::trend(&p.pool, Some(PackKind::Monthly), 6, None).await.unwrap();
+    let periods: Vec<&str> = t.packs.iter().map(|(_, code)| code.as_str()).collect();
+    assert_eq!(periods, ["2023-09", "2023-10", "2023-11"]);
+    assert_eq!(t.packs[0].0, september);
+    let t = stats::trend(&p.pool, None, 6, None).await.unwrap();
+    assert_eq!((t.kind, t.packs.len()), (PackKind::Quarterly, 1), "the kind sent last, alone: {t:?}");
+    assert_eq!(t.packs[0], (q4, "2023-Q4".to_string()));
 }
 
 #[tokio::test]
@@ -301,7 +319,7 @@ async fn charts_are_pngs_of_the_right_size() {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let reader = decoder.read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), loa::chart::SIZE);
-    let t = stats::trend(&p.pool, 6, None).await.unwrap();
+    let t = stats::trend(&p.pool, None, 6, None).await.unwrap();
     let png = loa::chart::trend_png(&t, "Tỉ lệ xác nhận theo huyện", loa::i18n::Locale::Vi).unwrap();
     if let Some(dir) = std::env::var_os("LOA_CHART_PREVIEW") {
         std::fs::write(std::path::Path::new(&dir).join("trend.png"), &png).unwrap();
