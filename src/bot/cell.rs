@@ -37,12 +37,17 @@ pub struct ReportDraft {
     pub body: Option<String>,
 }
 
+/// The callback data of the buttons under the composer's preview: they only say so.
+pub const PREVIEW_BUTTON: &str = "p:0";
+
 /// What a button asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
     Ack(i64),
     Report(i64),
     Resend(i64),
+    /// A button of a preview, which does nothing.
+    Preview,
 }
 
 impl Button {
@@ -57,6 +62,7 @@ impl Button {
             "a" => Some(Button::Ack(id)),
             "r" => Some(Button::Report(id)),
             "d" => Some(Button::Resend(id)),
+            "p" if id == 0 => Some(Button::Preview),
             _ => None,
         }
     }
@@ -64,6 +70,7 @@ impl Button {
     fn delivery(self) -> i64 {
         match self {
             Button::Ack(d) | Button::Report(d) | Button::Resend(d) => d,
+            Button::Preview => 0,
         }
     }
 }
@@ -116,6 +123,10 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         None => ctx.config.default_locale,
     };
     let button = q.data.as_deref().and_then(Button::parse);
+    if button == Some(Button::Preview) {
+        answer(&ctx, &q, ctx.catalog.s(locale, "np-preview-button"), false);
+        return Ok(());
+    }
     let target = match (button, chat) {
         (Some(b), Some(c)) => acks::target_in_chat(&ctx.pool, b.delivery(), c.0).await?,
         _ => None,
@@ -190,6 +201,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
             answer(&ctx, &q, String::new(), false);
             begin_report(&ctx, &target, &q.from, locale).await
         }
+        Button::Preview => Ok(()),
         Button::Resend(_) => {
             let started =
                 crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::db::now()).await?;
@@ -578,6 +590,7 @@ mod tests {
                     Button::Ack(d) => format!("a:{d}"),
                     Button::Report(d) => format!("r:{d}"),
                     Button::Resend(d) => format!("d:{d}"),
+                    Button::Preview => PREVIEW_BUTTON.to_string(),
                 };
                 proptest::prop_assert_eq!(Button::parse(&again), Some(b));
             }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use teloxide::prelude::*;
-use teloxide::types::{KeyboardButton, KeyboardMarkup, KeyboardRemove, ReplyMarkup};
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove, ReplyMarkup,
+};
 use teloxide::utils::render::RenderMessageTextHelper;
 
 use super::{BoardCommand, Ctx, HandlerResult};
@@ -269,6 +271,26 @@ pub(super) async fn on_board_command(
     }
 }
 
+/// The step before the draft's: the question a member goes back to with «⬅️ Quay lại» (a
+/// thematic or urgent pack has no period to go back to).
+fn previous_step(d: &Draft) -> u8 {
+    match d.step {
+        PERIOD => KIND,
+        TITLE if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) => PERIOD,
+        TITLE => KIND,
+        CONFIRM.. => SCHEDULE,
+        step => step.saturating_sub(1).max(KIND),
+    }
+}
+
+/// A keyboard for the step's question, with «⬅️ Quay lại» under it after the first question.
+fn step_keyboard(ctx: &Ctx, locale: Locale, d: &Draft, mut rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
+    if d.step > KIND {
+        rows.push(vec![ctx.catalog.s(locale, "word-back")]);
+    }
+    if rows.is_empty() { no_keyboard() } else { keyboard(rows) }
+}
+
 /// Asks the question of the draft's step.
 async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
@@ -290,39 +312,63 @@ async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResul
             let args = Args::new()
                 .raw("month", Period::containing(today, false).code())
                 .raw("quarter", Period::containing(today, true).code());
-            send(&ctx.replies, chat, c.t(locale, "np-ask-period", args), keyboard(vec![vec![now.code(), next.code()]]))
-                .await
+            let kb = step_keyboard(ctx, locale, d, vec![vec![now.code(), next.code()]]);
+            send(&ctx.replies, chat, c.t(locale, "np-ask-period", args), kb).await
         }
-        TITLE => send(&ctx.replies, chat, w("np-ask-title"), no_keyboard()).await,
-        BODY => send(&ctx.replies, chat, w("np-ask-body"), no_keyboard()).await,
+        TITLE => send(&ctx.replies, chat, w("np-ask-title"), step_keyboard(ctx, locale, d, vec![])).await,
+        BODY => send(&ctx.replies, chat, w("np-ask-body"), step_keyboard(ctx, locale, d, vec![])).await,
         DOCS => {
             let args = Args::new().raw("max", MAX_ATTACHMENTS as i64);
-            send(&ctx.replies, chat, c.t(locale, "np-ask-docs", args), keyboard(vec![vec![w("word-done")]])).await
+            let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-done")]]);
+            send(&ctx.replies, chat, c.t(locale, "np-ask-docs", args), kb).await
         }
-        AUDIENCE => send(&ctx.replies, chat, w("np-ask-audience"), keyboard(vec![vec![w("word-all")]])).await,
+        AUDIENCE => {
+            let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-all")]]);
+            send(&ctx.replies, chat, w("np-ask-audience"), kb).await
+        }
         DEADLINE => {
             let example = (today + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)))
                 .format("%d/%m/%Y")
                 .to_string();
             let args = Args::new().raw("example", example).raw("days", i64::from(ctx.config.default_deadline_days));
-            send(&ctx.replies, chat, c.t(locale, "np-ask-deadline", args), keyboard(vec![vec![w("word-default")]]))
-                .await
+            let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-default")]]);
+            send(&ctx.replies, chat, c.t(locale, "np-ask-deadline", args), kb).await
         }
-        REPORT => send(&ctx.replies, chat, w("np-ask-report"), keyboard(vec![vec![w("word-no")]])).await,
+        REPORT => {
+            send(&ctx.replies, chat, w("np-ask-report"), step_keyboard(ctx, locale, d, vec![vec![w("word-no")]])).await
+        }
         SCHEDULE => {
             let mut first = vec![w("word-now")];
             if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) {
                 first.push(w("word-slot"));
             }
-            send(&ctx.replies, chat, w("np-ask-schedule"), keyboard(vec![first, vec![w("word-draft")]])).await
+            let kb = step_keyboard(ctx, locale, d, vec![first, vec![w("word-draft")]]);
+            send(&ctx.replies, chat, w("np-ask-schedule"), kb).await
         }
         _ => preview(chat, ctx, locale, d).await,
     }
 }
 
+/// The local date the draft would go out on, as its schedule says (a draft: today).
+fn send_date(ctx: &Ctx, d: &Draft) -> NaiveDate {
+    let now = Utc::now();
+    match d.schedule.as_deref() {
+        Some("slot") => match (d.kind(), d.period()) {
+            (Some(kind), Some(period)) => store::slot_time(&ctx.config, kind, period, now)
+                .map(|t| t.with_timezone(&ctx.config.timezone).date_naive())
+                .unwrap_or_else(|_| today(ctx)),
+            _ => today(ctx),
+        },
+        Some(t) if t != "now" && t != "draft" => {
+            crate::packs::folder::parse_local(t).map(|t| t.date()).unwrap_or_else(|| today(ctx))
+        }
+        _ => today(ctx),
+    }
+}
+
 fn render(ctx: &Ctx, locale: Locale, d: &Draft) -> String {
-    let deadline =
-        d.deadline().unwrap_or(today(ctx) + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)));
+    // as delivery will: the date named, else the send date plus the default number of days
+    let deadline = crate::packs::deadline_for(d.deadline(), send_date(ctx, d), ctx.config.default_deadline_days);
     message::render(
         &ctx.catalog,
         locale,
@@ -340,14 +386,17 @@ fn render(ctx: &Ctx, locale: Locale, d: &Draft) -> String {
 async fn preview(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
     let report = if d.report.is_some() { c.s(locale, "np-preview-report") } else { String::new() };
-    send(
-        &ctx.replies,
-        chat,
-        c.t(locale, "np-preview", Args::new().raw("docs", d.docs.len() as i64).raw("report", report)),
-        None,
-    )
-    .await?;
-    send(&ctx.replies, chat, render(ctx, Locale::Vi, d), None).await?;
+    let mut head = c.t(locale, "np-preview", Args::new().raw("docs", d.docs.len() as i64).raw("report", report));
+    for doc in &d.docs {
+        head.push_str(&format!("\n📎 {}", escape(&doc.name)));
+    }
+    send(&ctx.replies, chat, head, None).await?;
+    // the message as cells will see it, with its buttons (which here only say they are a preview)
+    let buttons = crate::delivery::worker::buttons(0, d.report.is_some());
+    let buttons = InlineKeyboardMarkup::new(buttons.inline_keyboard.into_iter().map(|row| {
+        row.into_iter().map(|b| InlineKeyboardButton::callback(b.text, super::cell::PREVIEW_BUTTON)).collect::<Vec<_>>()
+    }));
+    send(&ctx.replies, chat, render(ctx, Locale::Vi, d), Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
     let (cells, active) = audience_counts(&ctx.pool, &d.audience()).await?;
     let secs = estimate_seconds(active, d.docs.len() as i64 + 1, ctx.config.delivery.messages_per_second);
     let when = match d.schedule.as_deref() {
@@ -361,7 +410,7 @@ async fn preview(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerR
         .raw("active", active)
         .raw("when", when)
         .raw("estimate", duration_words(secs, locale));
-    let kb = keyboard(vec![vec![c.s(locale, "word-confirm"), c.s(locale, "word-cancel")]]);
+    let kb = step_keyboard(ctx, locale, d, vec![vec![c.s(locale, "word-confirm"), c.s(locale, "word-cancel")]]);
     send(&ctx.replies, chat, c.t(locale, "np-summary", args), kb).await
 }
 
@@ -564,7 +613,7 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
     let locale = ctx.locale(chat).await;
     let c = &ctx.catalog;
     let text = msg.text().unwrap_or("").trim().to_string();
-    if draft.step >= CONFIRM {
+    if draft.step >= CONFIRM && !is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
         if is(&ctx, &text, "word-cancel", &["cancel"]) {
             clear(&ctx, key(&msg)).await?;
             return send(&ctx.replies, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
@@ -573,6 +622,11 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
             return send(&ctx.replies, chat, c.s(locale, "np-bad-confirm"), None).await;
         }
         return confirm(&bot, &msg, &ctx, locale, &draft).await;
+    }
+    if draft.step > KIND && is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
+        draft.step = previous_step(&draft);
+        save(&ctx, key(&msg), &draft).await?;
+        return ask(chat, &ctx, locale, &draft).await;
     }
     let before = draft.step;
     match answer(&msg, &ctx, locale, &mut draft).await? {

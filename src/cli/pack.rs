@@ -121,7 +121,7 @@ pub async fn run(cmd: PackCommand, config: &Config, pool: &SqlitePool) -> Result
 async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::NaiveDate) -> Result<(), Failure> {
     let catalog = Catalog::new();
     let docs = store::attachments(pool, pack.id).await.map_err(anyhow::Error::from)?;
-    let deadline = pack.deadline().unwrap_or(today + chrono::Duration::days(i64::from(config.default_deadline_days)));
+    let deadline = crate::packs::deadline_for(pack.deadline(), today, config.default_deadline_days);
     let html = message::render(
         &catalog,
         Locale::Vi,

@@ -410,9 +410,7 @@ impl Worker {
             title: pack.title.clone(),
             period: pack.period(),
             body_html: pack.body_html.clone(),
-            deadline: pack
-                .deadline()
-                .unwrap_or(today + chrono::Duration::days(i64::from(self.config.default_deadline_days))),
+            deadline: crate::packs::deadline_for(pack.deadline(), today, self.config.default_deadline_days),
             report: pack.report_prompt.clone(),
             file_ids: Mutex::new(rows.iter().map(|r| r.3.clone()).collect()),
             docs: rows

@@ -115,6 +115,17 @@ pub async fn audience_counts(pool: &SqlitePool, audience: &Audience) -> sqlx::Re
 
 /// How long sending `cells` cells `messages` messages each takes at `per_second` overall (and
 /// at most one message a second into each chat), in seconds.
+/// A pack's acknowledgement deadline: the one it names, else its send date plus
+/// `packs.default_deadline_days`. The one rule, for scheduling, delivery, `loa pack show` and the
+/// composer's preview alike.
+pub fn deadline_for(
+    named: Option<chrono::NaiveDate>,
+    send_date: chrono::NaiveDate,
+    default_days: u32,
+) -> chrono::NaiveDate {
+    named.unwrap_or(send_date + chrono::Duration::days(i64::from(default_days)))
+}
+
 pub fn estimate_seconds(cells: i64, messages: i64, per_second: u32) -> u64 {
     if cells <= 0 || messages <= 0 {
         return 0;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -311,8 +311,7 @@ pub async fn schedule(
         Some(d) if d < send_date => {
             return Ok(Err(ScheduleError::DeadlineBeforeSend { deadline: d.to_string(), send: send_date.to_string() }));
         }
-        Some(d) => d,
-        None => send_date + Duration::days(i64::from(config.default_deadline_days)),
+        named => super::deadline_for(named, send_date, config.default_deadline_days),
     };
     let kind = match when {
         When::Now => "now",

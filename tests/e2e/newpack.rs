@@ -31,8 +31,20 @@ async fn a_board_member_composes_previews_and_schedules_a_pack_in_chat() {
 
     assert!(say(&app, "Hằng tuần").await.starts_with("Chọn một trong các loại có sẵn."));
     assert!(say(&app, "Quý").await.starts_with("Bước 2/9"));
-    assert!(say(&app, "2023-10").await.starts_with("Kỳ chưa đúng: a quarterly pack needs a quarter"));
-    assert!(say(&app, "2023-Q4").await.starts_with("Bước 3/9"));
+    let wrong = say(&app, "Tháng 10/2023").await;
+    assert!(
+        wrong.starts_with("Kỳ chưa đúng: định hướng quý cần một quý, ví dụ «Quý IV/2023»"),
+        "in Vietnamese: {wrong}"
+    );
+    let wrong = say(&app, "Quý V/2023").await;
+    assert!(wrong.starts_with("Kỳ chưa đúng: «Quý V/2023»: quý chỉ từ I đến IV"), "{wrong}");
+    // the period as the board writes it
+    assert!(say(&app, "quý IV/2023").await.starts_with("Bước 3/9"));
+    assert!(say(&app, "Định hướng tuyên truyền quý 4").await.starts_with("Bước 4/9"));
+    // a step back: the title again, then on
+    let keyboard = app.sim.bot_messages(app.admin).last().unwrap().json["reply_markup"]["keyboard"].clone();
+    assert_eq!(keyboard[0][0]["text"], "⬅️ Quay lại");
+    assert!(say(&app, "⬅️ Quay lại").await.starts_with("Bước 3/9"));
     assert!(say(&app, "Định hướng tuyên truyền quý IV/2023").await.starts_with("Bước 4/9"));
 
     // a restart in the middle loses nothing
@@ -55,17 +67,38 @@ async fn a_board_member_composes_previews_and_schedules_a_pack_in_chat() {
     assert!(say(&app, "30/02/2023").await.contains("Ngày chưa đúng"));
     assert!(say(&app, "Mặc định").await.starts_with("Bước 8/9"));
     assert!(say(&app, "Báo cáo kết quả quán triệt").await.starts_with("Bước 9/9"));
+    // sent in five days: the preview's deadline counts from then, as delivery will
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let in_five = chrono::Utc::now().with_timezone(&tz).date_naive() + chrono::Duration::days(5);
+    let n = app.sim.bot_messages(app.admin).len();
+    app.sim.send_text(app.admin, app.admin, &format!("{} 08:00", in_five.format("%d/%m/%Y"))).unwrap();
+    after(&app, n, 3).await;
+    let msgs = app.sim.bot_messages(app.admin);
+    let deadline = (in_five + chrono::Duration::days(10)).format("%d/%m/%Y").to_string();
+    let shown = msgs[n + 1].text().unwrap();
+    assert!(shown.contains(&format!("Hạn xác nhận: {deadline}")), "send date + 10 days: {shown}");
+    // back to the schedule, and now
+    assert!(say(&app, "⬅️ Quay lại").await.starts_with("Bước 9/9"));
     let n = app.sim.bot_messages(app.admin).len();
     app.sim.send_text(app.admin, app.admin, "Gửi ngay").unwrap();
     let summary = after(&app, n, 3).await;
     let msgs = app.sim.bot_messages(app.admin);
-    assert!(
-        msgs[n]
-            .text()
-            .unwrap()
-            .starts_with("Xem trước — tin nhắn dưới đây là đúng như chi bộ sẽ nhận (sau 1 tệp tư liệu)")
+    let head = msgs[n].text().unwrap();
+    assert!(head.starts_with("Xem trước — tin nhắn dưới đây là đúng như chi bộ sẽ nhận (sau 1 tệp tư liệu)"), "{head}");
+    assert!(head.ends_with("\n📎 ke-hoach.pdf"), "the documents by name: {head}");
+    // the message with its buttons, which in a preview only say so
+    assert_eq!(msgs[n + 1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo"]);
+    app.sim.press_button(app.admin, app.admin, msgs[n + 1].message_id, "p:0").unwrap();
+    let answered = app.sim.wait_until(crate::harness::WAIT, |s| !s.callback_answers().is_empty()).await;
+    assert!(answered);
+    assert_eq!(
+        app.sim.callback_answers()[0].text.as_deref(),
+        Some("Đây là bản xem trước: nút này dùng được trong tin nhắn gửi tới chi bộ.")
     );
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let deadline = (today + chrono::Duration::days(10)).format("%d/%m/%Y").to_string();
     let shown = msgs[n + 1].text().unwrap();
+    assert!(shown.contains(&format!("Hạn xác nhận: {deadline}")), "{shown}");
     assert!(
         shown.starts_with("Định hướng tuyên truyền quý IV/2023\nQuý IV/2023\n\nNội dung <định hướng> & tư liệu"),
         "{shown}"
