@@ -7,6 +7,7 @@ use std::sync::Once;
 
 use anyhow::Context;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
 use crate::stats::{PackStats, Trend};
@@ -44,64 +45,182 @@ fn short(s: &str, n: usize) -> String {
 const ACK: RGBColor = RGBColor(0x1f, 0x6f, 0xb5);
 const REPORT: RGBColor = RGBColor(0xe0, 0x8a, 0x1e);
 
-/// Acknowledgement and report rates by district, two bars each, worst first.
+/// A box in the picture's pixels: left, top, right, bottom.
+pub type Rect = (i32, i32, i32, i32);
+
+/// Where everything of a pack's chart goes: the legend in a strip of its own between the title
+/// and the plot (never over a bar), two bars per unit with room above a full bar for its value,
+/// and each unit's name wrapped onto up to three lines under its bars, then its `n`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackLayout {
+    pub legend: Rect,
+    /// The plot: 0 % at its bottom, 100 % [`HEADROOM`] pixels under its top.
+    pub plot: Rect,
+    /// Per unit: the acknowledgement bar and the report bar.
+    pub bars: Vec<(Rect, Rect)>,
+    /// Per unit: its name's lines, then "n = delivered".
+    pub labels: Vec<Vec<String>>,
+    /// The room of one unit, in pixels across.
+    pub slot: i32,
+}
+
+const MARGIN: i32 = 16;
+const LEGEND_TOP: i32 = 52;
+const LEGEND_HEIGHT: i32 = 26;
+/// Room above a bar of 100 % for its value.
+pub const HEADROOM: i32 = 22;
+const LABEL_SIZE: u32 = 14;
+const LABEL_LINE: i32 = 17;
+const LABEL_LINES: usize = 3;
+const VALUE_SIZE: u32 = 12;
+
+/// How wide `text` is in the chart's font at `size`, in pixels.
+fn text_width(text: &str, size: u32, bold: bool) -> i32 {
+    font();
+    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    (FONT, size)
+        .into_font()
+        .style(style)
+        .box_size(text)
+        .map(|(w, _)| w as i32)
+        .unwrap_or(text.chars().count() as i32 * size as i32)
+}
+
+/// `name` in lines no wider than `width` pixels, at most `lines` of them (the last cut with an
+/// ellipsis when the name is longer still).
+fn wrap(name: &str, width: i32, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in name.split_whitespace() {
+        let tried = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if text_width(&tried, LABEL_SIZE, false) <= width || line.is_empty() {
+            line = tried;
+        } else {
+            out.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    // a word wider than the room is cut to fit
+    for l in out.iter_mut() {
+        while text_width(l, LABEL_SIZE, false) > width && l.chars().count() > 1 {
+            let keep: String = l.chars().take(l.chars().count() - 2).collect();
+            *l = format!("{keep}…");
+        }
+    }
+    if out.len() > lines {
+        let mut last = out[lines - 1].clone();
+        out.truncate(lines);
+        loop {
+            let cut = format!("{last}…");
+            if text_width(&cut, LABEL_SIZE, false) <= width || last.chars().count() <= 1 {
+                out[lines - 1] = cut;
+                break;
+            }
+            last = last.chars().take(last.chars().count() - 1).collect();
+        }
+    }
+    out
+}
+
+/// Where a pack's chart puts everything (see [`PackLayout`]).
+pub fn pack_layout(s: &PackStats, acked: &str, reported: &str) -> PackLayout {
+    let n = s.groups.len().max(1) as i32;
+    let (left, right) = (MARGIN + 52, WIDTH as i32 - MARGIN - 8);
+    let top = LEGEND_TOP + LEGEND_HEIGHT + 14;
+    let bottom = HEIGHT as i32 - MARGIN - LABEL_LINE * (LABEL_LINES as i32 + 1) - 10;
+    let slot = (right - left) / n;
+    let full = (bottom - top - HEADROOM) as f64;
+    let y = |rate: f64| bottom - (rate.clamp(0.0, 1.0) * full).round() as i32;
+    let bar_width = ((slot as f64) * 0.36).round() as i32;
+    let bars = s
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let x = left + i as i32 * slot;
+            let a = x + (slot as f64 * 0.12).round() as i32;
+            let r = x + (slot as f64 * 0.52).round() as i32;
+            ((a, y(g.counts.ack_rate()), a + bar_width, bottom), (r, y(g.counts.report_rate()), r + bar_width, bottom))
+        })
+        .collect();
+    let labels = s
+        .groups
+        .iter()
+        .map(|g| {
+            let mut lines = wrap(&crate::text::visible(&g.district), slot - 6, LABEL_LINES);
+            lines.push(format!("n = {}", g.counts.delivered));
+            lines
+        })
+        .collect();
+    let entry = |t: &str| 14 + 6 + text_width(t, 15, false);
+    let width = 10 + entry(acked) + 18 + entry(reported) + 10;
+    PackLayout {
+        legend: (right - width, LEGEND_TOP, right, LEGEND_TOP + LEGEND_HEIGHT),
+        plot: (left, top, right, bottom),
+        bars,
+        labels,
+        slot,
+    }
+}
+
+fn percent(rate: f64) -> String {
+    format!("{}%", (rate * 100.0).round() as i64)
+}
+
+/// Acknowledgement and report rates by unit, two bars each (worst first), each with its value,
+/// each unit named in full under its bars with the number of cells the pack reached.
 pub fn pack_png(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyhow::Result<Vec<u8>> {
     font();
+    let layout = pack_layout(s, acked, reported);
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let n = s.groups.len().max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(short(title, 70), (FONT, 24).into_font().style(FontStyle::Bold))
-            .margin(16)
-            .x_label_area_size(70)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..n as f64, 0f64..100f64)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let labels: Vec<String> = s.groups.iter().map(|g| short(&g.district, 14)).collect();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .x_labels(n * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - x.floor() - 0.5).abs() < 1e-6 {
-                    labels.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| format!("{y:.0}%"))
-            .label_style((FONT, 15))
-            .draw()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let bars = |pick: fn(&crate::stats::Counts) -> f64, offset: f64, color: RGBColor| {
-            s.groups.iter().enumerate().map(move |(i, g)| {
-                let x = i as f64 + offset;
-                Rectangle::new([(x, 0.0), (x + 0.36, pick(&g.counts) * 100.0)], color.filled())
-            })
+        let err = |e: DrawingAreaErrorKind<_>| anyhow::anyhow!("{e}");
+        root.fill(&WHITE).map_err(err)?;
+        let centered = |size: u32, bold: bool| {
+            let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+            (FONT, size).into_font().style(style).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
         };
-        chart
-            .draw_series(bars(|c| c.ack_rate(), 0.12, ACK))
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .label(acked.to_string())
-            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], ACK.filled()));
-        chart
-            .draw_series(bars(|c| c.report_rate(), 0.52, REPORT))
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .label(reported.to_string())
-            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], REPORT.filled()));
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+        root.draw_text(&short(title, 70), &centered(24, true), (WIDTH as i32 / 2, MARGIN)).map_err(err)?;
+        // the legend, in its own strip
+        let (lx0, ly0, lx1, ly1) = layout.legend;
+        root.draw(&Rectangle::new([(lx0, ly0), (lx1, ly1)], BLACK)).map_err(err)?;
+        let mut x = lx0 + 10;
+        let mid = (ly0 + ly1) / 2;
+        for (label, color) in [(acked, ACK), (reported, REPORT)] {
+            root.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], color.filled())).map_err(err)?;
+            let style = (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(label, &style, (x + 20, mid)).map_err(err)?;
+            x += 14 + 6 + text_width(label, 15, false) + 18;
+        }
+        // the scale: 0 to 100 %
+        let (px0, py0, px1, py1) = layout.plot;
+        let full = (py1 - py0 - HEADROOM) as f64;
+        for step in 0..=4 {
+            let y = py1 - (full * f64::from(step) / 4.0).round() as i32;
+            let grid = if step == 0 { BLACK } else { RGBColor(0xdd, 0xdd, 0xdd) };
+            root.draw(&PathElement::new(vec![(px0, y), (px1, y)], grid)).map_err(err)?;
+            let style = (FONT, 14).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+            root.draw_text(&format!("{}%", step * 25), &style, (px0 - 6, y)).map_err(err)?;
+        }
+        // the bars, their values, the units' names and n
+        for (i, ((a, r), g)) in layout.bars.iter().zip(&s.groups).enumerate() {
+            for (bar, rate, color) in [(a, g.counts.ack_rate(), ACK), (r, g.counts.report_rate(), REPORT)] {
+                root.draw(&Rectangle::new([(bar.0, bar.1), (bar.2, bar.3)], color.filled())).map_err(err)?;
+                let value = centered(VALUE_SIZE, false);
+                root.draw_text(&percent(rate), &value, ((bar.0 + bar.2) / 2, bar.1 - VALUE_SIZE as i32 - 4))
+                    .map_err(err)?;
+            }
+            let center = px0 + i as i32 * layout.slot + layout.slot / 2;
+            for (k, line) in layout.labels[i].iter().enumerate() {
+                let last = k + 1 == layout.labels[i].len();
+                let style = centered(LABEL_SIZE, false).color(if last { &RGBColor(0x55, 0x55, 0x55) } else { &BLACK });
+                root.draw_text(line, &style, (center, py1 + 6 + k as i32 * LABEL_LINE)).map_err(err)?;
+            }
+        }
+        root.present().map_err(err)?;
     }
     encode(&rgb)
 }
@@ -185,3 +304,93 @@ pub fn trend_png(t: &Trend, title: &str, locale: crate::i18n::Locale) -> anyhow:
 
 /// The chart's size in pixels.
 pub const SIZE: (u32, u32) = (WIDTH, HEIGHT);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{Counts, Group};
+
+    fn stats(units: &[(&str, i64, i64, i64)]) -> PackStats {
+        let counts =
+            |d, a, r| Counts { targeted: d, delivered: d, unreachable: 0, acknowledged: a, late: 0, reported: r };
+        PackStats {
+            pack_id: 1,
+            title: "Định hướng".into(),
+            period: None,
+            total: counts(0, 0, 0),
+            groups: units
+                .iter()
+                .map(|(name, d, a, r)| Group { district: name.to_string(), commune: None, counts: counts(*d, *a, *r) })
+                .collect(),
+        }
+    }
+
+    fn overlap(a: Rect, b: Rect) -> bool {
+        a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+    }
+
+    #[test]
+    fn the_legend_is_clear_of_full_bars_and_long_names_are_shown_whole() {
+        let forty = "Đảng bộ phường Đức Xuân, thị xã Bắc Kạn."; // 40 characters
+        assert_eq!(forty.chars().count(), 40);
+        let mut units: Vec<(&str, i64, i64, i64)> = vec![
+            ("Ngân Sơn", 37, 30, 18),
+            ("Chợ Đồn", 36, 31, 17),
+            ("Pác Nặm", 36, 31, 20),
+            ("Na Rì", 36, 32, 16),
+            ("Ba Bể", 36, 34, 16),
+            ("Bạch Thông", 37, 36, 22),
+            ("Chợ Mới", 37, 37, 37),
+        ];
+        units.push((forty, 37, 37, 37));
+        let s = stats(&units);
+        let layout = pack_layout(&s, "Đã xác nhận", "Đã báo cáo");
+        for (i, (a, r)) in layout.bars.iter().enumerate() {
+            // each bar and the value printed above it
+            for bar in [a, r] {
+                let with_value = (bar.0 - 8, bar.1 - HEADROOM, bar.2 + 8, bar.3);
+                assert!(!overlap(layout.legend, with_value), "unit {i}: the legend covers a bar or its value");
+                assert!(with_value.1 >= layout.plot.1, "unit {i}: a full bar's value stays in the plot");
+            }
+        }
+        // 100 % reaches the top of the scale
+        let last = layout.bars.last().unwrap().0;
+        assert_eq!(last.1, layout.plot.1 + HEADROOM);
+        // the long name whole, over lines that fit the unit's room, then n
+        let lines = layout.labels.last().unwrap();
+        assert_eq!(lines.last().unwrap(), "n = 37");
+        let name = &lines[..lines.len() - 1];
+        assert!(name.len() <= 3, "{name:?}");
+        assert_eq!(name.join(" "), forty, "nothing cut");
+        for line in name {
+            assert!(text_width(line, LABEL_SIZE, false) <= layout.slot - 6, "{line} is wider than its room");
+        }
+        let png = pack_png(&s, "Định hướng quý IV/2023", "Đã xác nhận", "Đã báo cáo").unwrap();
+        if let Some(dir) = std::env::var_os("LOA_CHART_PREVIEW") {
+            std::fs::write(std::path::Path::new(&dir).join("pack-long-names.png"), &png).unwrap();
+        }
+        // the legend strip holds no bar colour outside the legend's own swatches
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut buf).unwrap();
+        let (lx0, ly0, _, ly1) = layout.legend;
+        for y in ly0..ly1 {
+            for x in 0..lx0 {
+                let i = ((y as u32 * WIDTH + x as u32) * 3) as usize;
+                assert_ne!(
+                    (buf[i], buf[i + 1], buf[i + 2]),
+                    (ACK.0, ACK.1, ACK.2),
+                    "a bar in the legend's strip at {x},{y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_too_long_for_three_lines_ends_with_an_ellipsis() {
+        let lines = wrap(&"Chi bộ thôn ".repeat(12), 80, 3);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].ends_with('…'));
+        assert!(lines.iter().all(|l| text_width(l, LABEL_SIZE, false) <= 80));
+    }
+}
