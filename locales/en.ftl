@@ -46,6 +46,7 @@ bind-ok =
 
     From now on the Board's monthly and quarterly guidance arrives here with its documents. When it does, press «✅ Đã nhận» (received); when the Board asks for a report, press «📝 Báo cáo» (report) and answer each question.
 bind-replaced = This chat used to receive guidance for cell «{ $old }»; from now on it receives it for «{ $cell }» only.
+bind-late-packs = Loa will now send the { $count } guidance pack(s) still open that the cell has not received.
 bind-moved-away = Cell «{ $cell }» has been connected to another chat. This chat will no longer receive the cell's guidance.
 invite-unknown = This invite code is not right. Check the link the Board sent, or ask the Board for a new code.
 invite-used = This invite code has been used already. Each code works once; ask the Board for a new one.
@@ -300,6 +301,7 @@ staff-private-only = { $command } works only in your private chat with Loa.
 stats-usage = «{ $given }» is not a pack number. For example: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
 stats-none = No pack has been sent yet, so there are no figures.
 stats-no-pack = There is no pack #{ $id }.
+stats-late-joined = Of these, { $count } cell(s) joined after the pack went out and were sent it then.
 stats-head =
     📊 <b>{ $pack }</b> (#{ $id })
     Delivered to { $delivered }/{ $targeted } cells · unreachable { $unreachable }

@@ -46,6 +46,7 @@ bind-ok =
 
     Từ nay, định hướng tuyên truyền hằng tháng, hằng quý của Ban sẽ được gửi tới đây kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi Ban đề nghị báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi.
 bind-replaced = Cuộc trò chuyện này trước đây nhận định hướng cho chi bộ «{ $old }»; từ nay chỉ nhận cho chi bộ «{ $cell }».
+bind-late-packs = Loa sẽ gửi ngay { $count } định hướng còn hạn mà chi bộ chưa nhận được.
 bind-moved-away = Chi bộ «{ $cell }» đã được kết nối với một cuộc trò chuyện khác. Cuộc trò chuyện này sẽ không nhận định hướng của chi bộ nữa.
 invite-unknown = Mã mời không đúng. Đồng chí kiểm tra lại đường liên kết Ban đã gửi, hoặc liên hệ Ban để nhận mã mới.
 invite-used = Mã mời này đã được dùng. Mỗi mã chỉ dùng được một lần; đồng chí liên hệ Ban để nhận mã mới.
@@ -300,6 +301,7 @@ staff-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện 
 stats-usage = «{ $given }» không phải số định hướng. Ví dụ: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
 stats-none = Chưa có định hướng nào được gửi, nên chưa có số liệu.
 stats-no-pack = Không có định hướng #{ $id }.
+stats-late-joined = Trong đó { $count } chi bộ kết nối sau khi định hướng đã gửi, được gửi bù.
 stats-head =
     📊 <b>{ $pack }</b> (#{ $id })
     Đã gửi tới { $delivered }/{ $targeted } chi bộ · không gửi được { $unreachable }

@@ -322,6 +322,7 @@ mod tests {
                 .iter()
                 .map(|(name, d, a, r)| Group { district: name.to_string(), commune: None, counts: counts(*d, *a, *r) })
                 .collect(),
+            late_joined: 0,
         }
     }
 

@@ -74,6 +74,9 @@ pub struct PackStats {
     pub total: Counts,
     /// Worst acknowledgement rate first (then the most cells behind, then by name).
     pub groups: Vec<Group>,
+    /// Cells that joined Loa after the pack went out and were sent it then (counted in the
+    /// figures above as well).
+    pub late_joined: i64,
 }
 
 impl PackStats {
@@ -114,6 +117,7 @@ impl PackStats {
             "ack_rate": t.ack_rate(),
             "reported": t.reported,
             "report_rate": t.report_rate(),
+            "late_joined": self.late_joined,
         });
         out[key] = Value::Array(groups);
         out
@@ -178,7 +182,16 @@ pub async fn pack(pool: &SqlitePool, pack_id: i64, by: By, district: Option<&str
         })
         .collect();
     worst_first(&mut groups);
-    Ok(Some(PackStats { pack_id, title, period, total, groups }))
+    let late_joined: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+         WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.late_join = 1 AND d.state <> 'cancelled'
+           AND (?2 IS NULL OR d.district = ?2)",
+    )
+    .bind(pack_id)
+    .bind(district)
+    .fetch_one(pool)
+    .await?;
+    Ok(Some(PackStats { pack_id, title, period, total, groups, late_joined }))
 }
 
 /// The acknowledgement and report rates per district over the last packs of one kind, monthly or

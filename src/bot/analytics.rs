@@ -93,6 +93,10 @@ pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> String {
             .raw("reported", locale.number(t.reported))
             .raw("report_pct", pct(t.report_rate(), locale)),
     );
+    if s.late_joined > 0 {
+        out.push('\n');
+        out.push_str(&c.t(locale, "stats-late-joined", Args::new().raw("count", locale.number(s.late_joined))));
+    }
     if s.groups.is_empty() {
         return out;
     }

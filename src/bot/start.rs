@@ -67,6 +67,18 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
                 text.push_str("\n\n");
                 text.push_str(&c.t(locale, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
             }
+            // the packs that went out before the cell joined and are still open come now
+            let today = chrono::Utc::now().with_timezone(&ctx.config.timezone).date_naive();
+            match crate::delivery::broadcast::offer_open_packs(&ctx.pool, cell.id, today, crate::db::now()).await {
+                Ok(offered) if !offered.is_empty() => {
+                    text.push_str("\n\n");
+                    text.push_str(&c.t(locale, "bind-late-packs", Args::new().raw("count", offered.len() as i64)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(cell_id = cell.id, error = %format!("{e:#}"), "failed to offer the open packs to a cell that joined")
+                }
+            }
             say(&ctx.replies, chat, text).await?;
             if let Some(old) = old_chat {
                 let old_locale = ctx.locale(ChatId(old)).await;

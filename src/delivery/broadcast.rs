@@ -77,6 +77,73 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     Ok(Some(Started { broadcast_id, pack_id, targeted, skipped }))
 }
 
+/// Sends a cell that has just joined the packs it missed that are still open: a pack whose
+/// broadcast went out (or is going out) before the cell was bound, whose audience takes the cell,
+/// and whose deadline (local date, `today`) has not passed. Each gets a delivery in the pack's
+/// broadcast, marked late-joined (a finished broadcast runs again for it; a paused one sends it
+/// when resumed). Returns the packs offered.
+pub async fn offer_open_packs(
+    pool: &SqlitePool,
+    cell_id: i64,
+    today: chrono::NaiveDate,
+    now: i64,
+) -> anyhow::Result<Vec<i64>> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let open: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT b.id, b.pack_id, p.audience FROM broadcasts b JOIN packs p ON p.id = b.pack_id
+         WHERE b.kind = 'pack' AND b.state IN ('running', 'paused', 'done') AND p.status IN ('sending', 'sent')
+           AND p.deadline >= ?1
+           AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts x ON x.id = d.broadcast_id
+                           WHERE x.pack_id = b.pack_id AND x.kind = 'pack' AND d.cell_id = ?2)
+         ORDER BY b.id",
+    )
+    .bind(today.to_string())
+    .bind(cell_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut offered = Vec::new();
+    for (broadcast_id, pack_id, audience) in open {
+        let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
+        let (cond, binds) = audience_sql(&audience);
+        let insert = format!(
+            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, late_join)
+             SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, 1 FROM cells c
+             WHERE c.id = ? AND {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now).bind(cell_id);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        if q.execute(&mut *tx).await?.rows_affected() == 0 {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE broadcasts SET targeted = targeted + 1,
+                 state = CASE state WHEN 'done' THEN 'running' ELSE state END,
+                 finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
+             WHERE id = ?",
+        )
+        .bind(broadcast_id)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            Actor::System,
+            "packs.late_join",
+            Some(&pack_id.to_string()),
+            "ok",
+            json!({ "broadcast_id": broadcast_id, "cell_id": cell_id }),
+        )
+        .await?;
+        offered.push(pack_id);
+    }
+    tx.commit().await?;
+    if !offered.is_empty() {
+        tracing::info!(cell_id, packs = ?offered, "a cell that joined late is sent the packs still open");
+    }
+    Ok(offered)
+}
+
 /// The newest broadcast of a pack in `state` (e.g. the running one), with its pack's id.
 pub async fn latest_in_state(pool: &SqlitePool, state: &str) -> sqlx::Result<Option<(i64, i64)>> {
     sqlx::query_as("SELECT id, pack_id FROM broadcasts WHERE state = ? AND kind = 'pack' ORDER BY id DESC LIMIT 1")

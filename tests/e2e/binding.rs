@@ -4,7 +4,7 @@
 
 use loa::sim::ChatKind;
 
-use crate::harness::{REGISTRY, TestApp};
+use crate::harness::{REGISTRY, TestApp, WAIT};
 
 #[tokio::test]
 async fn start_with_a_code_binds_a_private_chat_to_its_cell() {
@@ -159,4 +159,69 @@ async fn the_bot_follows_kicked_blocked_re_added_and_migrated_chats() {
     assert_eq!(app.wait_cell("NR-001", |c| c.status == "active").await.status, "active");
     assert_eq!(app.audit_count("cells.unreachable", "ok").await, 2);
     assert_eq!(app.audit_count("cells.migrate", "ok").await, 1);
+}
+
+#[tokio::test]
+async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_as_late_joined() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let first = app.user("Bí thư Nà Pài");
+    app.bind("NR-001", first).await;
+    let pack = app.send_report_pack("Định hướng khẩn").await;
+    app.sim.wait_for_bot_messages(first, 1, WAIT).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE pack_id = ?")
+            .bind(pack)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if state == "done" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the broadcast did not finish");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // a second cell joins: it is told, and sent the pack, and its member acknowledges
+    let late = app.user("Bí thư Khuổi Luông");
+    let code = app.invite("NR-002").await;
+    app.sim.send_text(late, late, &format!("/start {code}")).unwrap();
+    let bound = app.nth_reply(late, 1).await;
+    assert!(bound.contains("Loa sẽ gửi ngay 1 định hướng còn hạn"), "{bound}");
+    let got = app.sim.wait_for_bot_messages(late, 2, WAIT).await;
+    let message = got.iter().find(|m| m.reply_markup().is_some()).expect("the pack, with its buttons");
+    assert!(message.text().unwrap().starts_with("Định hướng khẩn"));
+    let data = message.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap();
+    app.sim.press_button(late, late, message.message_id, data).unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let acks: i64 = sqlx::query_scalar("SELECT count(*) FROM acks").fetch_one(&app.pool).await.unwrap();
+        if acks == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the late cell's acknowledgement was not stored");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let s = loa::stats::pack(&app.pool, pack, loa::stats::By::District, None).await.unwrap().unwrap();
+    assert_eq!((s.total.targeted, s.total.delivered, s.total.acknowledged, s.late_joined), (2, 2, 1, 1));
+    assert_eq!(s.to_json(loa::stats::By::District)["late_joined"], 1);
+    let broadcast: (String, i64) = sqlx::query_as("SELECT state, targeted FROM broadcasts WHERE pack_id = ?")
+        .bind(pack)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(broadcast.1, 2);
+    assert_eq!(app.audit_count("packs.late_join", "ok").await, 1);
+
+    // a pack past its deadline is not offered, nor one the cell had already
+    sqlx::query("UPDATE packs SET deadline = '2020-01-01' WHERE id = ?").bind(pack).execute(&app.pool).await.unwrap();
+    let third = app.user("Bí thư Cốc Lùng");
+    let code = app.invite("BB-001").await;
+    app.sim.send_text(third, third, &format!("/start {code}")).unwrap();
+    let bound = app.nth_reply(third, 1).await;
+    assert!(!bound.contains("định hướng còn hạn"), "{bound}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.sim.bot_messages(third).len(), 1, "nothing sent");
+    assert_eq!(app.audit_count("packs.late_join", "ok").await, 1);
 }

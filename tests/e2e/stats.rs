@@ -241,7 +241,7 @@ async fn loa_stats_prints_the_design_json_and_exports_xlsx_and_csv() {
         out.trim(),
         format!(
             "{{\"pack_id\":{},\"title\":\"Định hướng tháng 10\",\"period\":\"2023-10\",\"targeted\":5,\"delivered\":4,\"unreachable\":1,\
-             \"acknowledged\":3,\"late\":1,\"ack_rate\":0.75,\"reported\":1,\"report_rate\":0.25,\"by_district\":[\
+             \"acknowledged\":3,\"late\":1,\"ack_rate\":0.75,\"reported\":1,\"report_rate\":0.25,\"late_joined\":0,\"by_district\":[\
              {{\"district\":\"Na Rì\",\"targeted\":3,\"delivered\":2,\"acknowledged\":1,\"ack_rate\":0.5,\"reported\":0}},\
              {{\"district\":\"Ba Bể\",\"targeted\":2,\"delivered\":2,\"acknowledged\":2,\"ack_rate\":1.0,\"reported\":1}}]}}",
             p.first
