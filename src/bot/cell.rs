@@ -48,6 +48,10 @@ pub enum Button {
     Resend(i64),
     /// A button of a preview, which does nothing.
     Preview,
+    /// A board member confirms moving a connected cell to the chat that asked (a `cell_moves` id).
+    MoveYes(i64),
+    /// ... or refuses it.
+    MoveNo(i64),
 }
 
 impl Button {
@@ -63,14 +67,28 @@ impl Button {
             "r" => Some(Button::Report(id)),
             "d" => Some(Button::Resend(id)),
             "p" if id == 0 => Some(Button::Preview),
+            "my" => Some(Button::MoveYes(id)),
+            "mn" => Some(Button::MoveNo(id)),
             _ => None,
+        }
+    }
+
+    /// The callback data that [`Button::parse`] reads back.
+    pub fn data(self) -> String {
+        match self {
+            Button::Ack(d) => format!("a:{d}"),
+            Button::Report(d) => format!("r:{d}"),
+            Button::Resend(d) => format!("d:{d}"),
+            Button::Preview => PREVIEW_BUTTON.to_string(),
+            Button::MoveYes(m) => format!("my:{m}"),
+            Button::MoveNo(m) => format!("mn:{m}"),
         }
     }
 
     fn delivery(self) -> i64 {
         match self {
             Button::Ack(d) | Button::Report(d) | Button::Resend(d) => d,
-            Button::Preview => 0,
+            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => 0,
         }
     }
 }
@@ -126,6 +144,9 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
     if button == Some(Button::Preview) {
         answer(&ctx, &q, ctx.catalog.s(locale, "np-preview-button"), false);
         return Ok(());
+    }
+    if let Some(Button::MoveYes(id) | Button::MoveNo(id)) = button {
+        return on_move_decision(&ctx, &q, id, button == Some(Button::MoveYes(id)), locale).await;
     }
     let target = match (button, chat) {
         (Some(b), Some(c)) => acks::target_in_chat(&ctx.pool, b.delivery(), c.0).await?,
@@ -201,7 +222,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
             answer(&ctx, &q, String::new(), false);
             begin_report(&ctx, &target, &q.from, locale).await
         }
-        Button::Preview => Ok(()),
+        Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => Ok(()),
         Button::Resend(_) => {
             let started =
                 crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::db::now()).await?;
@@ -210,6 +231,53 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
             Ok(())
         }
     }
+}
+
+/// A board member's answer to "move this cell to that chat?": only admins and board members
+/// decide (anyone else is refused and audited); the first answer counts.
+async fn on_move_decision(
+    ctx: &Arc<Ctx>,
+    q: &CallbackQuery,
+    move_id: i64,
+    move_it: bool,
+    locale: Locale,
+) -> HandlerResult {
+    use crate::cells::binding::{self, MoveDecided};
+    let user = q.from.id.0 as i64;
+    let member = crate::staff::role_of(&ctx.pool, &ctx.config.admins, user).await?;
+    if !matches!(member.map(|m| m.role), Some(crate::staff::Role::Admin | crate::staff::Role::Board)) {
+        answer(ctx, q, ctx.catalog.t(locale, "denied-staff", Args::new().raw("command", "⇄")), true);
+        tracing::warn!(user_id = user, move_id, "a move of a cell refused: no permission");
+        crate::staff::record_denial(&ctx.pool, user, "cells.move").await?;
+        return Ok(());
+    }
+    let c = &ctx.catalog;
+    match binding::decide_move(&ctx.pool, move_id, move_it, user).await? {
+        MoveDecided::Gone => answer(ctx, q, c.s(locale, "move-gone"), true),
+        MoveDecided::Refused { cell, chat } => {
+            answer(ctx, q, c.t(locale, "move-refused-done", Args::new().user("cell", &cell.name)), false);
+            let there = ctx.locale(ChatId(chat)).await;
+            say(&ctx.replies, ChatId(chat), c.t(there, "move-refused", Args::new().user("cell", &cell.name))).await?;
+        }
+        MoveDecided::Moved { cell, old_chat, new_chat, replaced_cell } => {
+            answer(ctx, q, c.t(locale, "move-done", Args::new().user("cell", &cell.name)), false);
+            let there = ctx.locale(ChatId(new_chat)).await;
+            let mut text = c.t(there, "bind-ok", Args::new().user("cell", &cell.name).user("district", &cell.district));
+            if let Some(old) = &replaced_cell {
+                text.push_str("\n\n");
+                text.push_str(&c.t(there, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
+            }
+            say(&ctx.replies, ChatId(new_chat), text).await?;
+            if let Some(old) = old_chat {
+                super::start::tell_moved_away(ctx, old, &cell.name).await?;
+            }
+        }
+    }
+    // the question's buttons go: it is answered
+    if let Some(m) = &q.message {
+        ctx.replies.send(m.chat().id, Reply::Buttons { message_id: m.id().0, markup: InlineKeyboardMarkup::default() });
+    }
+    Ok(())
 }
 
 fn dialogue_key(msg: &Message) -> (i64, i64) {
@@ -586,12 +654,7 @@ mod tests {
         #[test]
         fn callback_data_is_read_only_when_it_is_loas(s in "\\PC{0,70}", id in 0i64..i64::MAX) {
             if let Some(b) = Button::parse(&s) {
-                let again = match b {
-                    Button::Ack(d) => format!("a:{d}"),
-                    Button::Report(d) => format!("r:{d}"),
-                    Button::Resend(d) => format!("d:{d}"),
-                    Button::Preview => PREVIEW_BUTTON.to_string(),
-                };
+                let again = b.data();
                 proptest::prop_assert_eq!(Button::parse(&again), Some(b));
             }
             let data = format!("a:{id}");

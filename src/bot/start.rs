@@ -60,6 +60,10 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
             };
             say(&ctx.replies, chat, c.s(locale, key)).await
         }
+        Redeemed::MoveAsked { cell, move_id } => {
+            say(&ctx.replies, chat, c.t(locale, "move-asked", Args::new().user("cell", &cell.name))).await?;
+            ask_board_to_move(ctx, &cell, move_id, msg).await
+        }
         Redeemed::Bound { cell, old_chat, replaced_cell } => {
             let mut text =
                 c.t(locale, "bind-ok", Args::new().user("cell", &cell.name).user("district", &cell.district));
@@ -81,14 +85,49 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
             }
             say(&ctx.replies, chat, text).await?;
             if let Some(old) = old_chat {
-                let old_locale = ctx.locale(ChatId(old)).await;
-                let note = c.t(old_locale, "bind-moved-away", Args::new().user("cell", &cell.name));
-                // the old chat may have blocked or removed the bot: that is no reason to fail
-                if let Err(e) = say(&ctx.replies, ChatId(old), note).await {
-                    tracing::info!(chat_id = old, error = %crate::logging::redact(&e.to_string()), "could not tell the old chat it was unbound");
-                }
+                tell_moved_away(ctx, old, &cell.name).await?;
             }
             Ok(())
         }
     }
+}
+
+/// Tells a chat that its cell is connected elsewhere now.
+pub(super) async fn tell_moved_away(ctx: &Ctx, old: i64, cell: &str) -> HandlerResult {
+    let old_locale = ctx.locale(ChatId(old)).await;
+    say(&ctx.replies, ChatId(old), ctx.catalog.t(old_locale, "bind-moved-away", Args::new().user("cell", cell))).await
+}
+
+/// Asks every admin and board member, in their private chat, to confirm or refuse moving `cell`
+/// to the chat of `msg` (whoever presses first decides).
+async fn ask_board_to_move(ctx: &Ctx, cell: &crate::cells::Cell, move_id: i64, msg: &Message) -> HandlerResult {
+    use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
+    let who = msg.from.as_ref().map(crate::acks::display_name).unwrap_or_default();
+    let place = match msg.chat.title() {
+        Some(title) => crate::text::clean_name(title),
+        None => who.clone(),
+    };
+    for m in crate::staff::list(&ctx.pool, &ctx.config.admins).await? {
+        if !matches!(m.role, crate::staff::Role::Admin | crate::staff::Role::Board) {
+            continue;
+        }
+        let locale = ctx.locale(ChatId(m.user_id)).await;
+        let c = &ctx.catalog;
+        let text = c.t(
+            locale,
+            "move-confirm",
+            Args::new()
+                .user("cell", &cell.name)
+                .user("district", &cell.district)
+                .user("place", &place)
+                .user("who", &who)
+                .raw("kind", c.s(locale, if msg.chat.is_private() { "move-private" } else { "move-group" })),
+        );
+        let buttons = InlineKeyboardMarkup::new([[
+            InlineKeyboardButton::callback(c.s(locale, "move-yes"), super::cell::Button::MoveYes(move_id).data()),
+            InlineKeyboardButton::callback(c.s(locale, "move-no"), super::cell::Button::MoveNo(move_id).data()),
+        ]]);
+        super::say_with(&ctx.replies, ChatId(m.user_id), text, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
+    }
+    Ok(())
 }

@@ -9,8 +9,14 @@ use super::Cell;
 use super::invites::InviteCode;
 use crate::audit::{self, Actor};
 
-/// Failed codes a chat may try within an hour; after that its attempts are ignored for the hour.
+/// Failed codes a user (in any chat), or a private chat, may try within an hour; after that their
+/// attempts are ignored for the hour.
 pub const MAX_FAILURES_PER_HOUR: i64 = 5;
+/// Failed codes a group may see within an hour, from all its members: higher than a user's, so
+/// that one hostile member cannot lock the group's binding alone.
+pub const MAX_GROUP_FAILURES_PER_HOUR: i64 = 20;
+/// Failed-code rows are kept this long (seconds), then pruned.
+pub const FAILURES_KEPT_S: i64 = 86_400;
 
 /// Why a code was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +56,25 @@ pub enum Redeemed {
         replaced_cell: Option<String>,
     },
     Refused(Refusal),
-    /// Too many failed codes from this chat within the hour: ignored without an answer.
+    /// Too many failed codes from this user or chat within the hour: ignored without an answer.
     Throttled,
+    /// The cell is connected to another chat already: moving it waits for a board member's
+    /// confirmation (request `move_id`).
+    MoveAsked {
+        cell: Box<Cell>,
+        move_id: i64,
+    },
+}
+
+/// What a board member's decision on a move did.
+#[derive(Debug, Clone)]
+pub enum MoveDecided {
+    /// Moved: the cell, its old chat and the new one, and the cell the new chat served before.
+    Moved { cell: Box<Cell>, old_chat: Option<i64>, new_chat: i64, replaced_cell: Option<String> },
+    /// Refused: the chat that asked.
+    Refused { cell: Box<Cell>, chat: i64 },
+    /// Decided already, or no such request.
+    Gone,
 }
 
 #[derive(sqlx::FromRow)]
@@ -74,13 +97,24 @@ pub async fn redeem(
 ) -> anyhow::Result<Redeemed> {
     let now = crate::db::now();
     let mut tx = crate::db::begin_write(pool).await?;
-    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM invite_failures WHERE chat_id = ? AND at > ?")
-        .bind(chat_id)
-        .bind(now - 3600)
-        .fetch_one(&mut *tx)
-        .await?;
-    if failures >= MAX_FAILURES_PER_HOUR {
-        tracing::warn!(chat_id, user_id, failures, "invite attempt ignored: too many failed codes from this chat");
+    let (by_chat, by_user): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM invite_failures WHERE chat_id = ?1 AND at > ?3),
+                (SELECT count(*) FROM invite_failures WHERE user_id = ?2 AND at > ?3)",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(now - 3600)
+    .fetch_one(&mut *tx)
+    .await?;
+    let chat_limit = if chat_type == "private" { MAX_FAILURES_PER_HOUR } else { MAX_GROUP_FAILURES_PER_HOUR };
+    if by_user >= MAX_FAILURES_PER_HOUR || by_chat >= chat_limit {
+        tracing::warn!(
+            chat_id,
+            user_id,
+            by_chat,
+            by_user,
+            "invite attempt ignored: too many failed codes from this user or chat"
+        );
         return Ok(Redeemed::Throttled);
     }
     let invite: Option<InviteRow> = match InviteCode::parse(code) {
@@ -122,15 +156,68 @@ pub async fn redeem(
     if claimed.rows_affected() != 1 {
         return refuse(tx, chat_id, user_id, Refusal::Used, now).await;
     }
+    // a cell connected to another chat moves only when a board member says so
+    let current: (Option<i64>, String) = sqlx::query_as("SELECT chat_id, status FROM cells WHERE id = ?")
+        .bind(invite.cell_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if current.0.is_some_and(|c| c != chat_id) && matches!(current.1.as_str(), "active" | "unreachable") {
+        sqlx::query(
+            "UPDATE cell_moves SET outcome = 'superseded', decided_at = ? WHERE cell_id = ? AND outcome IS NULL",
+        )
+        .bind(now)
+        .bind(invite.cell_id)
+        .execute(&mut *tx)
+        .await?;
+        let move_id: i64 = sqlx::query_scalar(
+            "INSERT INTO cell_moves (cell_id, chat_id, chat_type, requested_by, requested_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(invite.cell_id)
+        .bind(chat_id)
+        .bind(chat_type)
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let cell = super::by_id(&mut tx, invite.cell_id).await?;
+        audit::record(
+            &mut tx,
+            Actor::User(user_id),
+            "cells.move_asked",
+            Some(&cell.code),
+            "ok",
+            json!({ "move_id": move_id, "chat_id": chat_id, "from_chat": current.0 }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(cell = %cell.code, chat_id, move_id, "an invite asks to move a connected cell; waiting for the board");
+        return Ok(Redeemed::MoveAsked { cell: Box::new(cell), move_id });
+    }
+    let (cell, old_chat, replaced_cell) = bind_in(&mut tx, invite.cell_id, chat_id, chat_type, user_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(cell = %cell.code, chat_id, old_chat, "cell bound to its chat");
+    Ok(Redeemed::Bound { cell: Box::new(cell), old_chat, replaced_cell })
+}
+
+/// Binds `cell_id` to `chat_id` inside `tx`: the cell the chat served before is unbound, the
+/// cell's old chat let go, both audited. Returns the cell, its old chat, the replaced cell's name.
+async fn bind_in(
+    tx: &mut crate::db::WriteTx,
+    cell_id: i64,
+    chat_id: i64,
+    chat_type: &str,
+    user_id: i64,
+    now: i64,
+) -> anyhow::Result<(Cell, Option<i64>, Option<String>)> {
     let replaced_cell: Option<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM cells WHERE chat_id = ? AND id != ?")
             .bind(chat_id)
-            .bind(invite.cell_id)
-            .fetch_optional(&mut *tx)
+            .bind(cell_id)
+            .fetch_optional(&mut **tx)
             .await?;
     if let Some((id, name)) = &replaced_cell {
         audit::record(
-            &mut tx,
+            tx,
             Actor::User(user_id),
             "cells.unbind",
             Some(name),
@@ -144,20 +231,20 @@ pub async fn redeem(
         )
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     let old_chat: Option<i64> =
-        sqlx::query_scalar("SELECT chat_id FROM cells WHERE id = ?").bind(invite.cell_id).fetch_one(&mut *tx).await?;
+        sqlx::query_scalar("SELECT chat_id FROM cells WHERE id = ?").bind(cell_id).fetch_one(&mut **tx).await?;
     let old_chat = old_chat.filter(|c| *c != chat_id);
     if let Some(old) = old_chat {
         audit::record(
-            &mut tx,
+            tx,
             Actor::User(user_id),
             "cells.unbind",
             None,
             "ok",
-            json!({ "chat_id": old, "cell_id": invite.cell_id }),
+            json!({ "chat_id": old, "cell_id": cell_id }),
         )
         .await?;
     }
@@ -170,12 +257,12 @@ pub async fn redeem(
     .bind(now)
     .bind(now)
     .bind(now)
-    .bind(invite.cell_id)
-    .execute(&mut *tx)
+    .bind(cell_id)
+    .execute(&mut **tx)
     .await?;
-    let cell = super::by_id(&mut tx, invite.cell_id).await?;
+    let cell = super::by_id(tx, cell_id).await?;
     audit::record(
-        &mut tx,
+        tx,
         Actor::User(user_id),
         "cells.bind",
         Some(&cell.code),
@@ -183,9 +270,52 @@ pub async fn redeem(
         json!({ "chat_id": chat_id, "chat_type": chat_type, "old_chat": old_chat, "replaced_cell": replaced_cell.as_ref().map(|c| &c.1) }),
     )
     .await?;
+    Ok((cell, old_chat, replaced_cell.map(|c| c.1)))
+}
+
+/// A board member's decision on a move asked by an invite: `move_it` moves the cell to the chat
+/// that asked (as the invite would have), else the request is refused. Decided once.
+pub async fn decide_move(pool: &SqlitePool, move_id: i64, move_it: bool, by: i64) -> anyhow::Result<MoveDecided> {
+    let now = crate::db::now();
+    let mut tx = crate::db::begin_write(pool).await?;
+    let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+        "UPDATE cell_moves SET outcome = ?, decided_by = ?, decided_at = ? WHERE id = ? AND outcome IS NULL
+         RETURNING cell_id, chat_id, chat_type, requested_by",
+    )
+    .bind(if move_it { "moved" } else { "refused" })
+    .bind(by)
+    .bind(now)
+    .bind(move_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((cell_id, chat_id, chat_type, asked_by)) = row else { return Ok(MoveDecided::Gone) };
+    if !move_it {
+        let cell = super::by_id(&mut tx, cell_id).await?;
+        audit::record(
+            &mut tx,
+            Actor::User(by),
+            "cells.move",
+            Some(&cell.code),
+            "refused",
+            json!({ "move_id": move_id, "chat_id": chat_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(MoveDecided::Refused { cell: Box::new(cell), chat: chat_id });
+    }
+    let (cell, old_chat, replaced_cell) = bind_in(&mut tx, cell_id, chat_id, &chat_type, asked_by, now).await?;
+    audit::record(
+        &mut tx,
+        Actor::User(by),
+        "cells.move",
+        Some(&cell.code),
+        "ok",
+        json!({ "move_id": move_id, "chat_id": chat_id, "from_chat": old_chat }),
+    )
+    .await?;
     tx.commit().await?;
-    tracing::info!(cell = %cell.code, chat_id, old_chat, "cell bound to its chat");
-    Ok(Redeemed::Bound { cell: Box::new(cell), old_chat, replaced_cell: replaced_cell.map(|c| c.1) })
+    tracing::info!(cell = %cell.code, chat_id, old_chat, move_id, "a board member moved a cell to a new chat");
+    Ok(MoveDecided::Moved { cell: Box::new(cell), old_chat, new_chat: chat_id, replaced_cell })
 }
 
 async fn refuse(
@@ -195,11 +325,13 @@ async fn refuse(
     refusal: Refusal,
     now: i64,
 ) -> anyhow::Result<Redeemed> {
-    sqlx::query("INSERT INTO invite_failures (chat_id, at) VALUES (?, ?)")
+    sqlx::query("INSERT INTO invite_failures (chat_id, user_id, at) VALUES (?, ?, ?)")
         .bind(chat_id)
+        .bind(user_id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM invite_failures WHERE at < ?").bind(now - FAILURES_KEPT_S).execute(&mut *tx).await?;
     audit::record(
         &mut tx,
         Actor::User(user_id),

@@ -101,28 +101,99 @@ async fn after_five_failed_codes_a_chat_is_ignored_for_the_hour() {
 }
 
 #[tokio::test]
-async fn binding_a_cell_to_a_new_chat_unbinds_the_old_one_and_tells_it() {
+async fn moving_a_connected_cell_to_a_new_chat_waits_for_a_board_members_yes() {
     let app = TestApp::spawn().await;
     app.import(REGISTRY).await;
+    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
+    app.nth_reply(app.admin, 1).await;
     let old = app.user("Bí thư cũ");
     let new = app.user("Bí thư mới");
     let code = app.invite("NR-001").await;
     app.sim.send_text(old, old, &format!("/start {code}")).unwrap();
     app.nth_reply(old, 1).await;
+
+    // a code used in another chat does not move the cell: it asks the board
     let code = app.invite("NR-001").await;
     app.sim.send_text(new, new, &format!("/start {code}")).unwrap();
-    assert!(app.nth_reply(new, 1).await.starts_with("Đã kết nối"));
+    let asked = app.nth_reply(new, 1).await;
+    assert!(asked.contains("đang kết nối với một cuộc trò chuyện khác"), "{asked}");
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(old), "not moved yet");
+    let question = app.nth_reply(app.admin, 2).await;
+    assert!(question.starts_with("⇄ Mã mời của chi bộ «Chi bộ thôn Nà Pài» (Na Rì) vừa được dùng"), "{question}");
+    let q = app.sim.bot_messages(app.admin).last().cloned().unwrap();
+    assert_eq!(q.button_texts(), ["✅ Chuyển", "✖️ Không chuyển"]);
+    let yes = q.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap().to_string();
+    // a cell's member cannot answer for the board (a forged press from their chat)
+    app.sim.forge_callback(old, old, 1, &yes).unwrap();
+    let refused = app.sim.wait_until(WAIT, |s| s.callback_answers().iter().any(|a| a.show_alert)).await;
+    assert!(refused);
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(old));
+    assert_eq!(app.audit_count("staff.denied", "denied").await, 1);
+    // the admin says yes
+    app.sim.press_button(app.admin, app.admin, q.message_id, &yes).unwrap();
+    assert!(app.nth_reply(new, 2).await.starts_with("Đã kết nối"));
     assert!(app.nth_reply(old, 2).await.contains("đã được kết nối với một cuộc trò chuyện khác"));
     assert_eq!(app.cell("NR-001").await.chat_id, Some(new));
+    assert_eq!(app.audit_count("cells.move", "ok").await, 1);
+    // answered once: a second press changes nothing
+    app.sim.press_button(app.admin, app.admin, q.message_id, &yes).unwrap_or_default();
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(new));
 
-    // and a chat serves one cell: binding it to another cell frees the first
+    // another try, refused: the cell stays
+    let third = app.user("Người khác");
+    let code = app.invite("NR-001").await;
+    app.sim.send_text(third, third, &format!("/start {code}")).unwrap();
+    app.nth_reply(third, 1).await;
+    app.nth_reply(app.admin, 3).await;
+    let q = app.sim.bot_messages(app.admin).last().cloned().unwrap();
+    let no = q.json.pointer("/reply_markup/inline_keyboard/0/1/callback_data").unwrap().as_str().unwrap().to_string();
+    app.sim.press_button(app.admin, app.admin, q.message_id, &no).unwrap();
+    assert!(app.nth_reply(third, 2).await.starts_with("Ban không đồng ý chuyển chi bộ «Chi bộ thôn Nà Pài»"));
+    assert_eq!(app.cell("NR-001").await.chat_id, Some(new));
+    assert_eq!(app.audit_count("cells.move", "refused").await, 1);
+
+    // and a chat serves one cell: binding it to another (unbound) cell frees the first at once
     let code = app.invite("NR-002").await;
     app.sim.send_text(new, new, &format!("/start {code}")).unwrap();
-    let reply = app.nth_reply(new, 2).await;
+    let reply = app.nth_reply(new, 3).await;
     assert!(reply.contains("trước đây nhận định hướng cho chi bộ «Chi bộ thôn Nà Pài»"), "{reply}");
     assert_eq!(app.cell("NR-001").await.status, "unbound");
     assert_eq!(app.cell("NR-002").await.chat_id, Some(new));
     assert_eq!(app.audit_count("cells.unbind", "ok").await, 2, "the old chat, then the replaced cell");
+}
+
+#[tokio::test]
+async fn failed_codes_count_per_user_and_one_member_cannot_lock_a_group() {
+    let app = TestApp::spawn().await;
+    app.import(REGISTRY).await;
+    let (hostile, secretary) = (app.user("Kẻ phá"), app.user("Bí thư"));
+    let group = app.group("Chi bộ bản Cốc Lùng", secretary);
+    for i in 0..6 {
+        app.sim.send_text(group, hostile, &format!("/start@{} guessGuessGuess{i:04}", app.sim.bot_username())).unwrap();
+    }
+    // five answered (a group is written to once every 3 s), the sixth ignored: the hostile
+    // member is throttled...
+    let got = app.sim.wait_for_bot_messages(group, 5, std::time::Duration::from_secs(30)).await;
+    assert_eq!(got.len(), 5);
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(app.sim.bot_messages(group).len(), 5);
+    // ...in a private chat too (a new chat does not start them afresh)
+    let code = app.invite("BB-001").await;
+    app.sim.send_text(hostile, hostile, &format!("/start {code}")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(app.sim.bot_messages(hostile).is_empty());
+    assert_eq!(app.cell("BB-001").await.status, "unbound");
+    // but the group's secretary binds it
+    app.sim.send_text(group, secretary, &format!("/start@{} {code}", app.sim.bot_username())).unwrap();
+    assert!(app.nth_reply(group, 6).await.starts_with("Đã kết nối"));
+    assert_eq!(app.cell("BB-001").await.chat_id, Some(group));
+    // old failure rows are pruned
+    sqlx::query("UPDATE invite_failures SET at = at - 2 * 86400").execute(&app.pool).await.unwrap();
+    let other = app.user("Lan");
+    app.sim.send_text(other, other, "/start wrongWrongWrong1").unwrap();
+    app.nth_reply(other, 1).await;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM invite_failures").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(left, 1, "only the new failure is kept");
 }
 
 #[tokio::test]
