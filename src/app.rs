@@ -251,26 +251,26 @@ async fn webhook(
     if let Some(secret) = &config.telegram.webhook_secret {
         options = options.secret_token(secret.expose_secret().to_string());
     }
+    // without a configured secret teloxide makes a random one for this run: check that one too
+    let secret = Arc::new(SecretString::from(options.get_or_gen_secret_token().to_string()));
+    crate::logging::register_secret(secret.expose_secret());
     let (listener, stopped, router) =
         webhooks::axum_to_router(bot.clone(), options).await.context("failed to register the webhook (setWebhook)")?;
     // the secret is checked here, in constant time, before teloxide sees the request (teloxide
     // compares it with `!=`, and answers a header that is not text 400 without a word); every
     // refusal is logged
-    let secret = config.telegram.webhook_secret.clone().map(Arc::new);
     let router =
         router.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
             let secret = secret.clone();
             async move {
-                if let Some(secret) = &secret {
-                    let given = req.headers().get("X-Telegram-Bot-Api-Secret-Token").map(|v| v.as_bytes());
-                    if !given.is_some_and(|g| crate::ops::secret_matches(g, secret.expose_secret())) {
-                        tracing::warn!(
-                            path = %req.uri().path(),
-                            header = given.is_some(),
-                            "webhook request refused: wrong or missing secret token"
-                        );
-                        return axum::http::StatusCode::UNAUTHORIZED.into_response();
-                    }
+                let given = req.headers().get("X-Telegram-Bot-Api-Secret-Token").map(|v| v.as_bytes());
+                if !given.is_some_and(|g| crate::ops::secret_matches(g, secret.expose_secret())) {
+                    tracing::warn!(
+                        path = %req.uri().path(),
+                        header = given.is_some(),
+                        "webhook request refused: wrong or missing secret token"
+                    );
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
                 }
                 let (parts, body) = req.into_parts();
                 // an update that does not parse is answered 200 (Telegram would send it again and

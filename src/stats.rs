@@ -80,7 +80,7 @@ pub struct PackStats {
 }
 
 impl PackStats {
-    /// The JSON of DESIGN.md: `by_district` (or `by_commune`) rows with their rates.
+    /// The JSON of `loa stats --format json` (see the README): `by_district` (or `by_commune`) rows with their rates.
     pub fn to_json(&self, by: By) -> Value {
         let groups: Vec<Value> = self
             .groups

@@ -1,5 +1,5 @@
 //! The command line (`loa`). English help; exit 0 on success, 2 on bad input, 1 on failure.
-//! The subcommands of DESIGN.md that are not here yet arrive with their issues.
+//! Every subcommand is listed in the README's "Command line" section.
 
 mod cells;
 mod output;

@@ -1,4 +1,4 @@
-//! What a failed send means for a delivery, decided in one place (see ../shared/TELEGRAM.md).
+//! What a failed send means for a delivery, decided in one place (the Bot API's answers, as the README's delivery section lists them).
 
 use std::time::Duration;
 
