@@ -66,11 +66,6 @@ impl Replies {
         Arc::new(Replies { bot, limiter, queues: Mutex::new(HashMap::new()) })
     }
 
-    /// The limiter answers go through (the delivery worker and the progress reports share it).
-    pub fn limiter(&self) -> &Arc<Limiter> {
-        &self.limiter
-    }
-
     /// Puts `reply` in `chat`'s queue; false when the queue is full and the reply was dropped.
     pub fn send(self: &Arc<Self>, chat: ChatId, reply: Reply) -> bool {
         let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
@@ -98,11 +93,6 @@ impl Replies {
                 true
             }
         }
-    }
-
-    /// How many chats have answers waiting (for /metrics and tests).
-    pub fn chats_waiting(&self) -> usize {
-        self.queues.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Sends `chat`'s answers in order until none is left, then forgets the chat.
