@@ -24,16 +24,7 @@ async fn a_group_flooding_the_bot_for_two_minutes_holds_up_no_press_and_no_repor
     let db = format!("sqlite://{}/data/loa.db", dir.path().display());
     let pool = loa::db::open(&db).await.unwrap();
     let chats = crate::harness::private_cells(&sim, &pool, "L", "Pác Nặm", 12).await;
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
-    let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
-    let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo kết quả".into()), ..plain };
-    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
-    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    crate::harness::schedule_report_pack(&pool, &db, "Khẩn").await;
 
     let mut child = crate::harness::serve_process(dir.path(), &sim, &db, 100, "127.0.0.1:0").spawn().unwrap();
     let pid = child.id().unwrap();

@@ -291,3 +291,16 @@ pub fn serve_process(
         .kill_on_drop(true);
     c
 }
+
+/// Schedules now, in the database at `db` (for a `loa serve` process of its own), an urgent pack
+/// asking for a report; returns its id.
+pub async fn schedule_report_pack(pool: &sqlx::SqlitePool, db: &str, title: &str) -> i64 {
+    let fig = Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default("database.url", db));
+    let config = Config::from_figment(fig).unwrap();
+    let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
+    let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo kết quả".into()), ..plain };
+    let pack = loa::packs::store::create(pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+    let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
+    loa::packs::store::schedule(pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    pack
+}

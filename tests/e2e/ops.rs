@@ -260,16 +260,7 @@ async fn a_whole_runs_log_holds_no_token_secret_invite_code_or_report_text() {
     let secretary = sim.create_user("Bí thư", None);
     sim.send_text(secretary, secretary, &format!("/start {code}")).unwrap();
     assert!(sim.wait_for_bot_messages(secretary, 1, WAIT).await[0].text().unwrap().starts_with("Đã kết nối"));
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
-    let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
-    let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo".into()), ..plain };
-    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
-    loa::packs::store::schedule(&pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    crate::harness::schedule_report_pack(&pool, &db, "Khẩn").await;
     let got = sim.wait_for_bot_messages(secretary, 2, Duration::from_secs(30)).await;
     let message = got.iter().find(|m| m.reply_markup().is_some()).expect("the pack with its buttons");
     let delivery: i64 = sqlx::query_scalar("SELECT id FROM deliveries").fetch_one(&pool).await.unwrap();
