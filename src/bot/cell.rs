@@ -246,7 +246,7 @@ async fn on_move_decision(
     let user = q.from.id.0 as i64;
     let member = crate::staff::role_of(&ctx.pool, &ctx.config.admins, user).await?;
     if !matches!(member.map(|m| m.role), Some(crate::staff::Role::Admin | crate::staff::Role::Board)) {
-        answer(ctx, q, ctx.catalog.t(locale, "denied-staff", Args::new().raw("command", "⇄")), true);
+        answer(ctx, q, ctx.catalog.s(locale, "move-denied"), true);
         tracing::warn!(user_id = user, move_id, "a move of a cell refused: no permission");
         crate::staff::record_denial(&ctx.pool, user, "cells.move").await?;
         return Ok(());

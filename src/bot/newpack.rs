@@ -465,7 +465,8 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                 return Ok(need_text());
             }
             if text.chars().count() > 200 {
-                return Ok(Err(c.t(locale, "np-bad-body", Args::new().raw("reason", "> 200"))));
+                let count = text.chars().count() as i64;
+                return Ok(Err(c.t(locale, "np-bad-title-long", Args::new().raw("count", count).raw("max", 200))));
             }
             d.title = Some(text.to_string());
             d.step = BODY;
@@ -482,7 +483,12 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                     d.body_html = Some(h);
                     d.step = DOCS;
                 }
-                Err(e) => return Ok(Err(c.t(locale, "np-bad-body", Args::new().user("reason", &e)))),
+                Err(e) => {
+                    // Telegram's parser says what is wrong in English: the log keeps it, the chat
+                    // says it in the chat's language
+                    tracing::info!(error = %e, "a typed body Telegram would not take");
+                    return Ok(Err(c.s(locale, "np-bad-body-format")));
+                }
             }
         }
         DOCS => {
