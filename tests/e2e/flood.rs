@@ -100,6 +100,9 @@ async fn a_group_flooding_the_bot_for_two_minutes_holds_up_no_press_and_no_repor
     let sent = flood.await.unwrap();
     assert!(sent > 500, "the flood sent {sent} messages");
     let end_kb = resident_kb(pid);
+    println!(
+        "flood: {sent} stranger messages in 120 s; slowest press-and-report dialogue {slowest:?}; resident memory {warm_kb} KB after 30 s of flood, {end_kb} KB at its end"
+    );
     // strangers are answered once a minute a chat: two minutes, two or three answers each
     let answers = sim.bot_messages(group).len();
     assert!((1..=3).contains(&answers), "the flooding group got {answers} answers");
