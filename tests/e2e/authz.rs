@@ -245,3 +245,34 @@ async fn telegrams_service_accounts_get_no_role_and_a_message_on_behalf_of_a_cha
     assert!(got[0].text().unwrap().starts_with("Xin lỗi, lệnh /invite chỉ dành cho cán bộ"), "{:?}", got[0].text());
     assert_eq!(app.audit_count("invites.issue", "ok").await, 0);
 }
+
+#[tokio::test]
+async fn a_bound_chat_is_noted_as_seen_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    app.import(CELLS).await;
+    let secretary = app.user("Bí thư");
+    app.bind("NR-001", secretary).await;
+    let seen = async || app.cell("NR-001").await.last_seen_at;
+    assert_eq!(seen().await, None);
+    for _ in 0..3 {
+        app.sim.send_text(secretary, secretary, "/help").unwrap();
+    }
+    app.sim.wait_for_bot_messages(secretary, 3, WAIT).await;
+    let first = seen().await.expect("noted as seen");
+    // within the minute: not written again
+    let recent = loa::db::now() - 30;
+    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'")
+        .bind(recent)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.sim.send_text(secretary, secretary, "/help").unwrap();
+    app.sim.wait_for_bot_messages(secretary, 4, WAIT).await;
+    assert_eq!(seen().await, Some(recent), "heard from less than a minute ago: no write");
+    // a minute later it is
+    let old = loa::db::now() - 120;
+    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'").bind(old).execute(&app.pool).await.unwrap();
+    app.sim.send_text(secretary, secretary, "/help").unwrap();
+    app.sim.wait_for_bot_messages(secretary, 5, WAIT).await;
+    assert!(seen().await.unwrap() >= first, "written again after a minute");
+}
