@@ -125,10 +125,17 @@ pub(super) async fn caller(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>)
     }
     if let Some(cell) = &caller.cell {
         let now = crate::db::now();
-        if cell.last_seen_at.is_none_or(|seen| seen <= now - SEEN_EVERY_S)
-            && let Err(e) = cells::binding::touch(&ctx.pool, chat, now).await
-        {
-            tracing::warn!(error = %e, "failed to note the chat as seen");
+        // on the side: the message need not wait for the write turn (a full disk, a broadcast
+        // writing) for a note of when the chat was last heard from; one write at a time a chat
+        let stale = cell.last_seen_at.is_none_or(|seen| seen <= now - SEEN_EVERY_S);
+        if stale && ctx.noting_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(chat) {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                if let Err(e) = cells::binding::touch(&ctx.pool, chat, now).await {
+                    tracing::warn!(error = %e, "failed to note the chat as seen");
+                }
+                ctx.noting_seen.lock().unwrap_or_else(|e| e.into_inner()).remove(&chat);
+            });
         }
     }
     Some(caller)

@@ -57,6 +57,8 @@ pub struct Ctx {
     pub strangers: gate::PerChat,
     /// Refusals audited per chat.
     pub refusal_audits: gate::PerChat,
+    /// Chats whose last-seen time is being written (one write at a time a chat).
+    pub noting_seen: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl Ctx {
@@ -72,6 +74,7 @@ impl Ctx {
             lanes: lanes::Lanes::new(),
             strangers: gate::PerChat::strangers(),
             refusal_audits: gate::PerChat::refusal_audits(),
+            noting_seen: Default::default(),
         }
     }
 }
