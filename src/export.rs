@@ -206,7 +206,19 @@ pub async fn xlsx_bytes(pool: &SqlitePool, tz: Tz, pack_id: i64, district: Optio
     .bind(district)
     .fetch_all(pool)
     .await?;
+    // laying out the workbook takes a CPU for up to seconds (100,000 cells): off the async tasks
+    let district = district.map(str::to_string);
+    tokio::task::spawn_blocking(move || build_xlsx(&s, &cells, &reports, district.as_deref(), tz)).await?
+}
 
+/// The workbook of [`xlsx_bytes`] from what it read.
+fn build_xlsx(
+    s: &stats::PackStats,
+    cells: &[CellRow],
+    reports: &[ReportRow],
+    district: Option<&str>,
+    tz: Tz,
+) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");

@@ -159,16 +159,19 @@ async fn with_faults_everywhere_every_report_dialogue_ends_with_its_report_store
 
 #[tokio::test]
 async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broadcast() {
-    let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 30).await;
+    // 60 cells at 15 messages a second: a broadcast of four seconds for the lock to fall into
+    let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 15).await;
     let chats = app.private_cells("F", "Ngân Sơn", 60).await;
     app.send_plain_pack("Thông báo khẩn").await;
     wait_for(&app, "SELECT count(*) > 0 FROM deliveries WHERE state = 'sent'", 1, Duration::from_secs(20)).await;
-    // another program takes SQLite's write lock and keeps it for three seconds
+    // another program takes SQLite's write lock and keeps it for three seconds (it may wait a
+    // while for its turn: SQLite's busy handler polls, and on a machine busy with the whole suite
+    // a broadcast's back-to-back transactions can keep it out for more than half a minute)
     let db = loa::db::file_of(&crate::harness::config_for(&app.sim, &app.dir).database_url).unwrap();
     let mut holder = std::process::Command::new("python3")
         .arg("-c")
         .arg(format!(
-            "import sqlite3, time\nc = sqlite3.connect({:?}, timeout=30, isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(3)\nc.execute('COMMIT')\n",
+            "import sqlite3, time\nc = sqlite3.connect({:?}, timeout=120, isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\ntime.sleep(3)\nc.execute('COMMIT')\n",
             db.display().to_string()
         ))
         .stdout(std::process::Stdio::piped())
