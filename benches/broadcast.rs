@@ -126,7 +126,7 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     let stop = tokio_util::sync::CancellationToken::new();
     let cpu0 = cpu_ms();
     let started = Instant::now();
-    loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::db::now()).await.unwrap();
+    loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::dates::now()).await.unwrap();
     let task = tokio::spawn(worker.clone().run(stop.clone()));
     loop {
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")

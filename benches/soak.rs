@@ -202,7 +202,7 @@ async fn main() {
             let mut failures = 0usize;
             loop {
                 let stopping = answering.is_cancelled();
-                let looked = loa::db::now();
+                let looked = loa::dates::now();
                 let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
                     "SELECT d.id, d.chat_id, d.ack_message_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
                      WHERE b.kind = 'pack' AND d.state = 'sent' AND d.sent_at >= ? ORDER BY d.id",

@@ -49,7 +49,7 @@ pub async fn record(
         details = serde_json::json!({ "outcome": outcome, "details": details });
     }
     sqlx::query("INSERT INTO audit_log (at, actor_user_id, actor, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(crate::db::now())
+        .bind(crate::dates::now())
         .bind(user_id)
         .bind(who)
         .bind(action)

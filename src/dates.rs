@@ -8,6 +8,11 @@ fn local(ts: i64, tz: Tz) -> Option<DateTime<Tz>> {
     Utc.timestamp_opt(ts, 0).single().map(|t| t.with_timezone(&tz))
 }
 
+/// Now, in Unix seconds: the unit of every `*_at` column.
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
 /// "2023-10-01 08:00": tables and CSV.
 pub fn table(ts: i64, tz: Tz) -> String {
     local(ts, tz).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()

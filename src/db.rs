@@ -193,11 +193,6 @@ pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
     Ok(WriteTx { conn: Some(conn), turn: Some(turn) })
 }
 
-/// Now, in Unix seconds: the unit of every `*_at` column.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 /// What a backup holds, as read back from the copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupSummary {

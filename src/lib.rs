@@ -14,6 +14,7 @@
 //! - [`bot`]: the Telegram side: the handler tree, commands, and what each answers.
 //! - [`app`]: `loa serve`: builds the bot, registers commands, runs the dispatcher, shuts down cleanly.
 //! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
+//! - [`telegram`]: the buttons' callback data, read and written in one place.
 //! - [`cli`]: the command line.
 
 pub mod acks;
@@ -41,5 +42,6 @@ pub mod schedule;
 pub mod sim;
 pub mod staff;
 pub mod stats;
+pub mod telegram;
 pub mod text;
 pub mod tghtml;

@@ -35,11 +35,11 @@ pub struct Health {
 impl Health {
     /// Telegram answered a request.
     pub fn telegram_ok(&self) {
-        self.telegram_ok_at.store(crate::db::now(), Ordering::Relaxed);
+        self.telegram_ok_at.store(crate::dates::now(), Ordering::Relaxed);
     }
     /// The scheduler finished a step.
     pub fn scheduler_alive(&self) {
-        self.scheduler_at.store(crate::db::now(), Ordering::Relaxed);
+        self.scheduler_at.store(crate::dates::now(), Ordering::Relaxed);
     }
     /// The database took a write.
     pub fn write_ok(&self) {
@@ -49,7 +49,7 @@ impl Health {
     pub fn write_failed(&self, e: &sqlx::Error) {
         *self.write_error.lock().unwrap_or_else(|p| p.into_inner()) = e.to_string();
         self.taken_since_refused.store(0, Ordering::Relaxed);
-        self.write_failed_at.store(crate::db::now(), Ordering::Relaxed);
+        self.write_failed_at.store(crate::dates::now(), Ordering::Relaxed);
     }
     /// Whether the database refuses writes, how long ago it last refused one, and why: a write
     /// refused within the last [`STALE_S`] and fewer than ten taken since (a nearly full disk takes
@@ -115,7 +115,7 @@ fn describe() {
 }
 
 async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let db: Result<i64, _> =
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
             .fetch_one(&pool)

@@ -157,7 +157,7 @@ pub async fn grant(
         return Ok(Err(StaffError::BootstrapAdmin(user_id)));
     }
     let granted_by = actor.user_id();
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO staff (user_id, role, district, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)

@@ -21,6 +21,7 @@ use crate::delivery::worker::REPORT_BUTTON;
 use crate::i18n::{Args, Locale, escape};
 use crate::packs::message;
 use crate::reports::{self, Invalid, NewReport};
+use crate::telegram::button::Button;
 
 const DATE: u8 = 1;
 const ATTENDANCE: u8 = 2;
@@ -37,62 +38,6 @@ pub struct ReportDraft {
     pub body: Option<String>,
 }
 
-/// The callback data of the buttons under the composer's preview: they only say so.
-pub const PREVIEW_BUTTON: &str = "p:0";
-
-/// What a button asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Button {
-    Ack(i64),
-    Report(i64),
-    Resend(i64),
-    /// A button of a preview, which does nothing.
-    Preview,
-    /// A board member confirms moving a connected cell to the chat that asked (a `cell_moves` id).
-    MoveYes(i64),
-    /// ... or refuses it.
-    MoveNo(i64),
-}
-
-impl Button {
-    /// Reads callback data; anything that is not one of Loa's buttons is `None`.
-    pub fn parse(data: &str) -> Option<Button> {
-        let (kind, id) = data.split_once(':')?;
-        if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let id: i64 = id.parse().ok()?;
-        match kind {
-            "a" => Some(Button::Ack(id)),
-            "r" => Some(Button::Report(id)),
-            "d" => Some(Button::Resend(id)),
-            "p" if id == 0 => Some(Button::Preview),
-            "my" => Some(Button::MoveYes(id)),
-            "mn" => Some(Button::MoveNo(id)),
-            _ => None,
-        }
-    }
-
-    /// The callback data that [`Button::parse`] reads back.
-    pub fn data(self) -> String {
-        match self {
-            Button::Ack(d) => format!("a:{d}"),
-            Button::Report(d) => format!("r:{d}"),
-            Button::Resend(d) => format!("d:{d}"),
-            Button::Preview => PREVIEW_BUTTON.to_string(),
-            Button::MoveYes(m) => format!("my:{m}"),
-            Button::MoveNo(m) => format!("mn:{m}"),
-        }
-    }
-
-    fn delivery(self) -> i64 {
-        match self {
-            Button::Ack(d) | Button::Report(d) | Button::Resend(d) => d,
-            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => 0,
-        }
-    }
-}
-
 fn name_of(t: &Target, locale: Locale) -> String {
     message::name(&t.title, t.period(), locale)
 }
@@ -104,9 +49,9 @@ pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) ->
         "ack-button-done",
         Args::new().raw("name", ack.user_name.clone()).raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
     );
-    let mut row = vec![InlineKeyboardButton::callback(label, format!("a:{}", t.delivery_id))];
+    let mut row = vec![InlineKeyboardButton::callback(label, Button::Ack(t.delivery_id).data())];
     if t.report_prompt.is_some() {
-        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{}", t.delivery_id)));
+        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, Button::Report(t.delivery_id).data()));
     }
     InlineKeyboardMarkup::new([row])
 }
@@ -148,8 +93,8 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
     if let Some(Button::MoveYes(id) | Button::MoveNo(id)) = button {
         return on_move_decision(&ctx, &q, id, button == Some(Button::MoveYes(id)), locale).await;
     }
-    let target = match (button, chat) {
-        (Some(b), Some(c)) => acks::target_in_chat(&ctx.pool, b.delivery(), c.0).await?,
+    let target = match (button.and_then(Button::delivery), chat) {
+        (Some(d), Some(c)) => acks::target_in_chat(&ctx.pool, d, c.0).await?,
         _ => None,
     };
     let (Some(button), Some(target)) = (button, target) else {
@@ -180,7 +125,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
     let pressed = q.message.as_ref().map(|m| m.id());
     match button {
         Button::Ack(_) => {
-            let now = crate::db::now();
+            let now = crate::dates::now();
             let name = acks::display_name(&q.from);
             let outcome = match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await {
                 Ok(o) => o,
@@ -225,7 +170,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => Ok(()),
         Button::Resend(_) => {
             let started =
-                crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::db::now()).await?;
+                crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::dates::now()).await?;
             let key = if started { "resend-started" } else { "resend-pending" };
             answer(&ctx, &q, ctx.catalog.s(locale, key), false);
             Ok(())
@@ -302,7 +247,7 @@ async fn save(ctx: &Ctx, (chat, user): (i64, i64), d: &ReportDraft) -> anyhow::R
     .bind(chat)
     .bind(user)
     .bind(serde_json::to_string(d)?)
-    .bind(crate::db::now())
+    .bind(crate::dates::now())
     .execute(&ctx.pool)
     .await?;
     Ok(())
@@ -337,7 +282,7 @@ async fn begin_report(ctx: &Ctx, t: &Target, from: &teloxide::types::User, local
         return say(&ctx.replies, chat, c.t(locale, "report-not-asked", Args::new().raw("pack", name_of(t, locale))))
             .await;
     }
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let existing = reports::current(&ctx.pool, t.pack_id, t.cell_id).await?;
     if existing.is_some() && t.is_late(now, ctx.config.timezone) {
         return say(&ctx.replies, chat, c.t(locale, "report-closed", Args::new().raw("pack", name_of(t, locale))))
@@ -393,7 +338,7 @@ pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) 
         return say(&ctx.replies, chat, c.s(locale, "cell-only")).await;
     };
     drop(conn);
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let mut open = Vec::new();
     for t in acks::sent_to_cell(&ctx.pool, cell.id, 20).await? {
         if t.report_prompt.is_none() {
@@ -419,7 +364,7 @@ pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) 
                     };
                     vec![InlineKeyboardButton::callback(
                         label.chars().take(60).collect::<String>(),
-                        format!("r:{}", t.delivery_id),
+                        Button::Report(t.delivery_id).data(),
                     )]
                 })
                 .collect();
@@ -526,7 +471,7 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         body,
         attachment,
     };
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let stored = reports::store(&ctx.pool, &target, &report, now, tz, Some(key)).await?;
     metrics::counter!("loa_reports_total").increment(1);
     if stored.ack.is_some() {
@@ -639,37 +584,9 @@ pub(super) async fn list_cell_packs(chat: ChatId, cell_id: i64, ctx: &Ctx, local
                     },
                 ),
             );
-            rows.push(vec![InlineKeyboardButton::callback(label, format!("d:{}", t.delivery_id))]);
+            rows.push(vec![InlineKeyboardButton::callback(label, Button::Resend(t.delivery_id).data())]);
         }
     }
     let markup = (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)));
     say_with(&ctx.replies, chat, lines.join("\n\n"), markup).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    proptest::proptest! {
-        #[test]
-        fn callback_data_is_read_only_when_it_is_loas(s in "\\PC{0,70}", id in 0i64..i64::MAX) {
-            if let Some(b) = Button::parse(&s) {
-                let again = b.data();
-                proptest::prop_assert_eq!(Button::parse(&again), Some(b));
-            }
-            let data = format!("a:{id}");
-            proptest::prop_assert_eq!(Button::parse(&data), Some(Button::Ack(id)));
-            proptest::prop_assert!(data.len() <= 64, "callback data over 64 bytes");
-        }
-    }
-
-    #[test]
-    fn only_loas_buttons_are_read() {
-        assert_eq!(Button::parse("a:12"), Some(Button::Ack(12)));
-        assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
-        assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
-        for bad in ["", "a", "a:", "a:-1", "a:1x", "x:1", "a:99999999999999999999", "a: 1", "a:1:2"] {
-            assert_eq!(Button::parse(bad), None, "{bad}");
-        }
-    }
 }

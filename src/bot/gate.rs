@@ -124,7 +124,7 @@ pub(super) async fn caller(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>)
         return None;
     }
     if let Some(cell) = &caller.cell {
-        let now = crate::db::now();
+        let now = crate::dates::now();
         // on the side: the message need not wait for the write turn (a full disk, a broadcast
         // writing) for a note of when the chat was last heard from; one write at a time a chat
         let stale = cell.last_seen_at.is_none_or(|seen| seen <= now - SEEN_EVERY_S);

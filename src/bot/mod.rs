@@ -116,7 +116,7 @@ impl Ctx {
         )
         .bind(chat_id.0)
         .bind(locale.code())
-        .bind(crate::db::now())
+        .bind(crate::dates::now())
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -102,7 +102,7 @@ async fn save(ctx: &Ctx, (chat, user): (i64, i64), draft: &Draft) -> anyhow::Res
     .bind(chat)
     .bind(user)
     .bind(serde_json::to_string(draft)?)
-    .bind(crate::db::now())
+    .bind(crate::dates::now())
     .execute(&ctx.pool)
     .await?;
     Ok(())
@@ -394,7 +394,9 @@ async fn preview(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerR
     // the message as cells will see it, with its buttons (which here only say they are a preview)
     let buttons = crate::delivery::worker::buttons(0, d.report.is_some());
     let buttons = InlineKeyboardMarkup::new(buttons.inline_keyboard.into_iter().map(|row| {
-        row.into_iter().map(|b| InlineKeyboardButton::callback(b.text, super::cell::PREVIEW_BUTTON)).collect::<Vec<_>>()
+        row.into_iter()
+            .map(|b| InlineKeyboardButton::callback(b.text, crate::telegram::button::PREVIEW_BUTTON))
+            .collect::<Vec<_>>()
     }));
     send(&ctx.replies, chat, render(ctx, Locale::Vi, d), Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
     let (cells, active) = audience_counts(&ctx.pool, &d.audience()).await?;

@@ -73,7 +73,7 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
             }
             // the packs that went out before the cell joined and are still open come now
             let today = chrono::Utc::now().with_timezone(&ctx.config.timezone).date_naive();
-            match crate::delivery::broadcast::offer_open_packs(&ctx.pool, cell.id, today, crate::db::now()).await {
+            match crate::delivery::broadcast::offer_open_packs(&ctx.pool, cell.id, today, crate::dates::now()).await {
                 Ok(offered) if !offered.is_empty() => {
                     text.push_str("\n\n");
                     text.push_str(&c.t(locale, "bind-late-packs", Args::new().raw("count", offered.len() as i64)));
@@ -124,8 +124,14 @@ async fn ask_board_to_move(ctx: &Ctx, cell: &crate::cells::Cell, move_id: i64, m
                 .raw("kind", c.s(locale, if msg.chat.is_private() { "move-private" } else { "move-group" })),
         );
         let buttons = InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(c.s(locale, "move-yes"), super::cell::Button::MoveYes(move_id).data()),
-            InlineKeyboardButton::callback(c.s(locale, "move-no"), super::cell::Button::MoveNo(move_id).data()),
+            InlineKeyboardButton::callback(
+                c.s(locale, "move-yes"),
+                crate::telegram::button::Button::MoveYes(move_id).data(),
+            ),
+            InlineKeyboardButton::callback(
+                c.s(locale, "move-no"),
+                crate::telegram::button::Button::MoveNo(move_id).data(),
+            ),
         ]]);
         super::say_with(&ctx.replies, ChatId(m.user_id), text, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
     }

@@ -95,7 +95,7 @@ pub async fn redeem(
     chat_type: &str,
     user_id: i64,
 ) -> anyhow::Result<Redeemed> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     let (by_chat, by_user): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM invite_failures WHERE chat_id = ?1 AND at > ?3),
@@ -276,7 +276,7 @@ async fn bind_in(
 /// A board member's decision on a move asked by an invite: `move_it` moves the cell to the chat
 /// that asked (as the invite would have), else the request is refused. Decided once.
 pub async fn decide_move(pool: &SqlitePool, move_id: i64, move_it: bool, by: i64) -> anyhow::Result<MoveDecided> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
         "UPDATE cell_moves SET outcome = ?, decided_by = ?, decided_at = ? WHERE id = ? AND outcome IS NULL
@@ -368,7 +368,7 @@ where
 /// The bot was removed from, or blocked in, `chat_id`: its cell becomes unreachable. Returns the
 /// cell's code when a cell was affected.
 pub async fn mark_unreachable(pool: &SqlitePool, chat_id: i64, reason: &str) -> anyhow::Result<Option<String>> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let update = sqlx::query_scalar(
         "UPDATE cells SET status = 'unreachable', unreachable_reason = ?, unreachable_at = ?, updated_at = ?
          WHERE chat_id = ? AND status IN ('active', 'unreachable') RETURNING code",
@@ -382,7 +382,7 @@ pub async fn mark_unreachable(pool: &SqlitePool, chat_id: i64, reason: &str) -> 
 
 /// The bot is back in `chat_id` (re-added, unblocked): its cell is active again.
 pub async fn mark_reachable(pool: &SqlitePool, chat_id: i64) -> anyhow::Result<Option<String>> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let update = sqlx::query_scalar(
         "UPDATE cells SET status = 'active', unreachable_reason = NULL, unreachable_at = NULL, last_seen_at = ?, updated_at = ?
          WHERE chat_id = ? AND status = 'unreachable' RETURNING code",
@@ -401,7 +401,7 @@ pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> an
         "UPDATE cells SET chat_id = ?, chat_type = 'supergroup', updated_at = ? WHERE chat_id = ? RETURNING code",
     )
     .bind(new_chat)
-    .bind(crate::db::now())
+    .bind(crate::dates::now())
     .bind(old_chat)
     .fetch_optional(&mut *tx)
     .await?;

@@ -445,7 +445,7 @@ pub async fn apply(
     .fetch_all(&mut *tx)
     .await?;
     let mut by_code: HashMap<String, &Existing> = existing.iter().map(|e| (e.code.to_ascii_uppercase(), e)).collect();
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let mut s = ImportSummary { dry_run: opts.dry_run, ..Default::default() };
     for row in rows {
         let tags = row.tags.iter().cloned().collect::<Vec<_>>().join(";");

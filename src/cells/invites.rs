@@ -66,7 +66,7 @@ pub async fn issue(
     ttl_days: u32,
     actor: Actor,
 ) -> anyhow::Result<Vec<IssuedInvite>> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let expires_at = now + i64::from(ttl_days) * 86_400;
     let mut tx = crate::db::begin_write(pool).await?;
     let mut out = Vec::with_capacity(cells.len());

@@ -179,7 +179,7 @@ pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> an
     let ids: Vec<i64> = sqlx::query_scalar(
         "UPDATE broadcasts SET state = 'cancelled', finished_at = ? WHERE pack_id = ? AND state IN ('running', 'paused') RETURNING id",
     )
-    .bind(crate::db::now())
+    .bind(crate::dates::now())
     .bind(pack_id)
     .fetch_all(&mut *tx)
     .await?;
@@ -191,7 +191,7 @@ pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> an
     }
     let changed =
         sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'sending'")
-            .bind(crate::db::now())
+            .bind(crate::dates::now())
             .bind(pack_id)
             .execute(&mut *tx)
             .await?

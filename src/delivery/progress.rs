@@ -211,7 +211,7 @@ impl Reporter {
 
     async fn mark_reported(&self, broadcast: i64) -> sqlx::Result<()> {
         sqlx::query("UPDATE broadcasts SET reported_at = ? WHERE id = ?")
-            .bind(crate::db::now())
+            .bind(crate::dates::now())
             .bind(broadcast)
             .execute(&self.pool)
             .await?;

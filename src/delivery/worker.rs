@@ -60,9 +60,10 @@ enum Kind {
 /// The buttons under a pack's message (and its reminders): `a:<delivery>` acknowledges,
 /// `r:<delivery>` starts a report. Callback data stays far under Telegram's 64 bytes.
 pub fn buttons(delivery_id: i64, report: bool) -> InlineKeyboardMarkup {
-    let mut row = vec![InlineKeyboardButton::callback(ACK_BUTTON, format!("a:{delivery_id}"))];
+    use crate::telegram::button::Button;
+    let mut row = vec![InlineKeyboardButton::callback(ACK_BUTTON, Button::Ack(delivery_id).data())];
     if report {
-        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, format!("r:{delivery_id}")));
+        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, Button::Report(delivery_id).data()));
     }
     InlineKeyboardMarkup::new([row])
 }
@@ -188,7 +189,7 @@ impl Worker {
                           ORDER BY d.next_attempt_at, d.id LIMIT ?)
              RETURNING id, broadcast_id, cell_id, chat_id, step, attempts",
         )
-        .bind(crate::db::now())
+        .bind(crate::dates::now())
         .bind(limit)
         .fetch_all(&self.pool)
         .await
@@ -203,12 +204,12 @@ impl Worker {
                  (SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.state IN ('pending', 'sending'))
              RETURNING id, pack_id",
         )
-        .bind(crate::db::now())
+        .bind(crate::dates::now())
         .fetch_all(&mut *tx)
         .await?;
         for (id, pack) in &done {
             sqlx::query("UPDATE packs SET status = 'sent', updated_at = ? WHERE id = ? AND status = 'sending'")
-                .bind(crate::db::now())
+                .bind(crate::dates::now())
                 .bind(pack)
                 .execute(&mut *tx)
                 .await?;
@@ -347,7 +348,7 @@ impl Worker {
                         let pool = &me.pool;
                         let _ = me.until_written(&stopping, row.id, "put back a delivery", || {
                             sqlx::query("UPDATE deliveries SET state = 'pending', next_attempt_at = ? WHERE id = ? AND state = 'sending'")
-                                .bind(crate::db::now() + 5)
+                                .bind(crate::dates::now() + 5)
                                 .bind(row.id)
                                 .execute(pool)
                         })
@@ -516,7 +517,7 @@ impl Worker {
                     d.step = 1;
                 }
                 Ok(ids) => {
-                    let sent_at = crate::db::now();
+                    let sent_at = crate::dates::now();
                     self.until_written(stop, d.id, "record a message sent", || {
                         sqlx::query(
                             "UPDATE deliveries SET state = 'sent', step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
@@ -565,7 +566,7 @@ impl Worker {
                             .execute(&self.pool)
                             .await?;
                         sqlx::query("UPDATE broadcasts SET state = 'failed', finished_at = ? WHERE id = ? AND state = 'running'")
-                            .bind(crate::db::now())
+                            .bind(crate::dates::now())
                             .bind(d.broadcast_id)
                             .execute(&self.pool)
                             .await?;
@@ -591,7 +592,7 @@ impl Worker {
                             sqlx::query("UPDATE deliveries SET state = 'pending', attempts = ?, error = ?, next_attempt_at = ? WHERE id = ?")
                                 .bind(attempts)
                                 .bind(&why)
-                                .bind(crate::db::now() + wait.as_secs().max(1) as i64)
+                                .bind(crate::dates::now() + wait.as_secs().max(1) as i64)
                                 .bind(d.id)
                                 .execute(&self.pool)
                                 .await?;

@@ -136,7 +136,7 @@ pub async fn insert(
     attachments: &[NewAttachment],
     actor: Actor,
 ) -> anyhow::Result<i64> {
-    let now = crate::db::now();
+    let now = crate::dates::now();
     let created_by = actor.user_id();
     let mut tx = crate::db::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
@@ -325,7 +325,7 @@ pub async fn schedule(
     .bind(kind)
     .bind(due.timestamp())
     .bind(deadline.to_string())
-    .bind(crate::db::now())
+    .bind(crate::dates::now())
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -353,7 +353,7 @@ pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<
     }
     let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ?")
-        .bind(crate::db::now())
+        .bind(crate::dates::now())
         .bind(id)
         .execute(&mut *tx)
         .await?;

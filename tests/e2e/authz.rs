@@ -260,7 +260,7 @@ async fn a_bound_chat_is_noted_as_seen_at_most_once_a_minute() {
     app.sim.wait_for_bot_messages(secretary, 3, WAIT).await;
     let first = seen().await.expect("noted as seen");
     // within the minute: not written again
-    let recent = loa::db::now() - 30;
+    let recent = loa::dates::now() - 30;
     sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'")
         .bind(recent)
         .execute(&app.pool)
@@ -270,7 +270,7 @@ async fn a_bound_chat_is_noted_as_seen_at_most_once_a_minute() {
     app.sim.wait_for_bot_messages(secretary, 4, WAIT).await;
     assert_eq!(seen().await, Some(recent), "heard from less than a minute ago: no write");
     // a minute later it is
-    let old = loa::db::now() - 120;
+    let old = loa::dates::now() - 120;
     sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'").bind(old).execute(&app.pool).await.unwrap();
     app.sim.send_text(secretary, secretary, "/help").unwrap();
     app.sim.wait_for_bot_messages(secretary, 5, WAIT).await;

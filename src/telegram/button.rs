@@ -1,0 +1,89 @@
+//! The inline buttons' callback data, read and written in one place: `a:<delivery>` acknowledges
+//! a pack, `r:<delivery>` starts a report, `d:<delivery>` has its documents sent again, `p:0` is a
+//! preview's button (it does nothing), `my:<move>` / `mn:<move>` confirm or refuse moving a cell to
+//! another chat. Every one stays far under Telegram's 64 bytes; anything else is not Loa's.
+
+/// The callback data of the buttons under the composer's preview: they only say so.
+pub const PREVIEW_BUTTON: &str = "p:0";
+
+/// What a button asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Ack(i64),
+    Report(i64),
+    Resend(i64),
+    /// A button of a preview, which does nothing.
+    Preview,
+    /// A board member confirms moving a connected cell to the chat that asked (a `cell_moves` id).
+    MoveYes(i64),
+    /// ... or refuses it.
+    MoveNo(i64),
+}
+
+impl Button {
+    /// Reads callback data; anything that is not one of Loa's buttons is `None`.
+    pub fn parse(data: &str) -> Option<Button> {
+        let (kind, id) = data.split_once(':')?;
+        if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "a" => Some(Button::Ack(id)),
+            "r" => Some(Button::Report(id)),
+            "d" => Some(Button::Resend(id)),
+            "p" if id == 0 => Some(Button::Preview),
+            "my" => Some(Button::MoveYes(id)),
+            "mn" => Some(Button::MoveNo(id)),
+            _ => None,
+        }
+    }
+
+    /// The callback data that [`Button::parse`] reads back.
+    pub fn data(self) -> String {
+        match self {
+            Button::Ack(d) => format!("a:{d}"),
+            Button::Report(d) => format!("r:{d}"),
+            Button::Resend(d) => format!("d:{d}"),
+            Button::Preview => PREVIEW_BUTTON.to_string(),
+            Button::MoveYes(m) => format!("my:{m}"),
+            Button::MoveNo(m) => format!("mn:{m}"),
+        }
+    }
+
+    /// The delivery a pack's button answers (none for the others).
+    pub fn delivery(self) -> Option<i64> {
+        match self {
+            Button::Ack(d) | Button::Report(d) | Button::Resend(d) => Some(d),
+            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn callback_data_is_read_only_when_it_is_loas(s in "\\PC{0,70}", id in 0i64..i64::MAX) {
+            if let Some(b) = Button::parse(&s) {
+                let again = b.data();
+                proptest::prop_assert_eq!(Button::parse(&again), Some(b));
+            }
+            let data = format!("a:{id}");
+            proptest::prop_assert_eq!(Button::parse(&data), Some(Button::Ack(id)));
+            proptest::prop_assert!(data.len() <= 64, "callback data over 64 bytes");
+        }
+    }
+
+    #[test]
+    fn only_loas_buttons_are_read() {
+        assert_eq!(Button::parse("a:12"), Some(Button::Ack(12)));
+        assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
+        assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
+        for bad in ["", "a", "a:", "a:-1", "a:1x", "x:1", "a:99999999999999999999", "a: 1", "a:1:2"] {
+            assert_eq!(Button::parse(bad), None, "{bad}");
+        }
+    }
+}
