@@ -803,12 +803,10 @@ async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &staff::Sta
                 .fetch_one(&ctx.pool)
                 .await?,
                 Some(d) => {
+                    // the running totals, by the district each cell was in when the pack went out
                     sqlx::query_as(
-                        "SELECT (SELECT count(*) FROM deliveries x JOIN broadcasts b ON b.id = x.broadcast_id
-                               JOIN cells c ON c.id = x.cell_id
-                             WHERE b.pack_id = ?1 AND b.kind = 'pack' AND c.district = ?2),
-                            (SELECT count(*) FROM acks a JOIN cells c ON c.id = a.cell_id
-                             WHERE a.pack_id = ?1 AND c.district = ?2)",
+                        "SELECT COALESCE(sum(targeted), 0), COALESCE(sum(acknowledged), 0) FROM pack_stats
+                         WHERE pack_id = ?1 AND district = ?2",
                     )
                     .bind(p.id)
                     .bind(d)
