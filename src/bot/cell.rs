@@ -207,11 +207,7 @@ async fn on_move_decision(
         MoveDecided::Moved { cell, old_chat, new_chat, replaced_cell } => {
             answer(ctx, q, c.t(locale, "move-done", Args::new().user("cell", &cell.name)), false);
             let there = ctx.locale(ChatId(new_chat)).await;
-            let mut text = c.t(there, "bind-ok", Args::new().user("cell", &cell.name).user("district", &cell.district));
-            if let Some(old) = &replaced_cell {
-                text.push_str("\n\n");
-                text.push_str(&c.t(there, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
-            }
+            let text = super::start::bound_text(ctx, there, &cell, replaced_cell.as_deref());
             say(&ctx.replies, ChatId(new_chat), text).await?;
             if let Some(old) = old_chat {
                 super::start::tell_moved_away(ctx, old, &cell.name).await?;

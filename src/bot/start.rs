@@ -65,12 +65,7 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
             ask_board_to_move(ctx, &cell, move_id, msg).await
         }
         Redeemed::Bound { cell, old_chat, replaced_cell } => {
-            let mut text =
-                c.t(locale, "bind-ok", Args::new().user("cell", &cell.name).user("district", &cell.district));
-            if let Some(old) = &replaced_cell {
-                text.push_str("\n\n");
-                text.push_str(&c.t(locale, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
-            }
+            let mut text = bound_text(ctx, locale, &cell, replaced_cell.as_deref());
             // the packs that went out before the cell joined and are still open come now
             let today = chrono::Utc::now().with_timezone(&ctx.config.timezone).date_naive();
             match crate::delivery::broadcast::offer_open_packs(&ctx.pool, cell.id, today, crate::dates::now()).await {
@@ -90,6 +85,17 @@ pub(super) async fn on_start(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx
             Ok(())
         }
     }
+}
+
+/// "Connected": what a chat is told when it becomes `cell`'s, and of the cell it served before.
+pub(super) fn bound_text(ctx: &Ctx, locale: Locale, cell: &crate::cells::Cell, replaced: Option<&str>) -> String {
+    let c = &ctx.catalog;
+    let mut text = c.t(locale, "bind-ok", Args::new().user("cell", &cell.name).user("district", &cell.district));
+    if let Some(old) = replaced {
+        text.push_str("\n\n");
+        text.push_str(&c.t(locale, "bind-replaced", Args::new().user("old", old).user("cell", &cell.name)));
+    }
+    text
 }
 
 /// Tells a chat that its cell is connected elsewhere now.
