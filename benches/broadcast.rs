@@ -114,7 +114,7 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
         .unwrap();
 
     let bot = teloxide::Bot::new(loa::sim::DEFAULT_TOKEN).set_api_url(url.parse().unwrap());
-    let limiter = Arc::new(loa::delivery::limiter::Limiter::new(per_second));
+    let limiter = Arc::new(loa::telegram::limiter::Limiter::new(per_second));
     let worker = Arc::new(loa::delivery::worker::Worker::new(
         pool.clone(),
         bot,

@@ -139,7 +139,10 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
             }
         })
     };
-    let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config), bot.clone()));
+    // one catalog and one limiter for the whole process: every message goes through the limiter
+    let catalog = Arc::new(crate::i18n::Catalog::new());
+    let limiter = Arc::new(crate::telegram::limiter::Limiter::new(config.delivery.messages_per_second));
+    let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config), bot.clone(), catalog.clone(), limiter.clone()));
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }
@@ -156,16 +159,16 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         pool.clone(),
         bot.clone(),
         ctx.config.clone(),
-        Arc::new(crate::i18n::Catalog::new()),
-        ctx.limiter.clone(),
+        catalog.clone(),
+        limiter.clone(),
         worker_options,
     ));
     let reporter = crate::delivery::progress::Reporter {
         pool: pool.clone(),
         bot: bot.clone(),
         config: ctx.config.clone(),
-        catalog: Arc::new(crate::i18n::Catalog::new()),
-        limiter: worker.limiter(),
+        catalog,
+        limiter,
     };
     let reporter = tokio::spawn(reporter.run(stop.clone()));
     let worker = tokio::spawn(worker.run(stop.clone()));

@@ -2,7 +2,7 @@
 //! `/export [pack] [csv]`, `/chart [pack|trend]`. Staff only, in their private chat; a district
 //! officer sees their own district and nothing else.
 
-use super::replies::Reply;
+use crate::telegram::replies::Reply;
 use teloxide::prelude::*;
 
 use super::{Ctx, HandlerResult, say};

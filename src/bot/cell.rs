@@ -13,7 +13,6 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyMarkup};
 
-use super::replies::Reply;
 use super::{Ctx, HandlerResult, say, say_with};
 use crate::acks::{self, Ack, Outcome, Target};
 use crate::audit::{self, Actor};
@@ -22,6 +21,7 @@ use crate::i18n::{Args, Locale, escape};
 use crate::packs::message;
 use crate::reports::{self, Invalid, NewReport};
 use crate::telegram::button::Button;
+use crate::telegram::replies::Reply;
 
 const DATE: u8 = 1;
 const ATTENDANCE: u8 = 2;

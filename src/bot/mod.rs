@@ -12,8 +12,9 @@
 //! - `lanes.rs`: the way in: each chat's updates in turn, a chat's backlog bounded;
 //! - `gate.rs`: who a message comes from (its chat's cell, its sender's role), strangers
 //!   answered at most once a minute;
-//! - `replies.rs`: the way out: answers queued per chat and sent through the limiter on the side,
-//!   so that no handler waits on Telegram's limits.
+//!
+//! The way out (answers queued per chat and sent through the limiter on the side, so that no
+//! handler waits on Telegram's limits) is [`crate::telegram::replies`].
 
 mod analytics;
 pub mod announce;
@@ -23,7 +24,6 @@ pub mod commands;
 pub mod gate;
 pub mod lanes;
 mod newpack;
-pub mod replies;
 mod staff;
 mod start;
 
@@ -32,20 +32,21 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::ReplyMarkup;
 
 pub use commands::{AdminCommand, BoardCommand, Command};
 
 use crate::config::Config;
-use crate::delivery::limiter::Limiter;
 use crate::i18n::{Args, Catalog, Locale};
+use crate::telegram::limiter::Limiter;
+use crate::telegram::replies;
+pub(crate) use crate::telegram::{say, say_with};
 
 /// What every handler shares: the database, the configuration, the catalogs, the bell that
 /// wakes the scheduler when a schedule changes, and the ways in and out.
 pub struct Ctx {
     pub pool: SqlitePool,
     pub config: Arc<Config>,
-    pub catalog: Catalog,
+    pub catalog: Arc<Catalog>,
     pub schedule_changed: Arc<tokio::sync::Notify>,
     /// The one limiter every message of this process goes through (answers, packs, progress).
     pub limiter: Arc<Limiter>,
@@ -62,12 +63,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(pool: SqlitePool, config: Arc<Config>, bot: Bot) -> Ctx {
-        let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
+    /// The handlers' context, sharing the process's one catalog and one limiter (built by `app.rs`).
+    pub fn new(pool: SqlitePool, config: Arc<Config>, bot: Bot, catalog: Arc<Catalog>, limiter: Arc<Limiter>) -> Ctx {
         Ctx {
             pool,
             config,
-            catalog: Catalog::new(),
+            catalog,
             schedule_changed: Arc::new(tokio::sync::Notify::new()),
             replies: replies::Replies::new(bot, limiter.clone()),
             limiter,
@@ -123,77 +124,6 @@ impl Ctx {
     }
 }
 
-/// Answers in a chat: the answer is queued ([`replies`]) and leaves on the side, through the
-/// limiter and [`insist`]; the handler goes on at once.
-pub(crate) async fn say(replies: &Arc<replies::Replies>, chat_id: ChatId, html: String) -> HandlerResult {
-    say_with(replies, chat_id, html, None).await
-}
-
-/// [`say`] with a keyboard.
-pub(crate) async fn say_with(
-    replies: &Arc<replies::Replies>,
-    chat_id: ChatId,
-    html: String,
-    markup: Option<ReplyMarkup>,
-) -> HandlerResult {
-    replies.send(chat_id, replies::Reply::Text { html, markup });
-    Ok(())
-}
-
-/// Whether a failed request may go through if made again: the network or Telegram's front end
-/// failed (a dropped connection, a 5xx, an HTML page instead of JSON), not the request itself.
-/// JSON that teloxide could not read is not one: the request may well have been carried out.
-pub(crate) fn passing_failure(e: &teloxide::RequestError) -> bool {
-    use teloxide::RequestError as E;
-    match e {
-        E::Network(_) | E::Io(_) => true,
-        E::InvalidJson { raw, .. } => !raw.trim_start().starts_with('{'),
-        E::Api(teloxide::ApiError::Unknown(s)) => {
-            ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"]
-                .iter()
-                .any(|p| s.starts_with(p))
-        }
-        _ => false,
-    }
-}
-
-/// Makes a request for someone who is waiting for it (an answer, a question of a dialogue, a
-/// button's new state): a 429 is waited out as told (up to a minute), a passing failure tried
-/// again after 1 s, 2 s, 4 s and 8 s (teloxide itself waits 10 s after a 5xx before it answers);
-/// four more tries at most. With `limiter`, every try takes its
-/// turn in the chat. A request that went through but whose answer was lost may so arrive twice.
-pub(crate) async fn insist<T, F, Fut>(
-    limiter: Option<(&Limiter, i64)>,
-    what: &'static str,
-    mut make: F,
-) -> Result<T, teloxide::RequestError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
-{
-    let mut tries = 0u32;
-    loop {
-        if let Some((l, chat)) = limiter {
-            l.acquire(chat, 1).await;
-        }
-        let wait = match make().await {
-            Ok(v) => return Ok(v),
-            Err(teloxide::RequestError::RetryAfter(wait)) if tries < 4 && wait.duration().as_secs() <= 60 => {
-                tracing::warn!(request = what, retry_after_s = wait.seconds(), "throttled by Telegram; waiting");
-                wait.duration()
-            }
-            Err(e) if tries < 4 && passing_failure(&e) => {
-                let wait = std::time::Duration::from_secs(1 << tries);
-                tracing::warn!(request = what, error = %crate::logging::redact(&e.to_string()), retry_in_s = wait.as_secs(), "request failed; trying again");
-                wait
-            }
-            Err(e) => return Err(e),
-        };
-        tokio::time::sleep(wait).await;
-        tries += 1;
-    }
-}
-
 async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> HandlerResult {
     let chat = msg.chat.id;
     let locale = ctx.locale(chat).await;
@@ -241,27 +171,4 @@ async fn on_other_message(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>) 
         ctx.catalog.s(locale, "not-understood")
     };
     say(&ctx.replies, chat, reply).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use teloxide::{ApiError as A, RequestError as E};
-
-    #[test]
-    fn only_failures_on_the_way_are_tried_again() {
-        assert!(passing_failure(&E::Api(A::Unknown("Internal Server Error".into()))));
-        assert!(passing_failure(&E::Api(A::Unknown("Bad Gateway".into()))));
-        assert!(passing_failure(&E::Io(Arc::new(std::io::Error::other("connection reset")))));
-        let invalid = |raw: &str| E::InvalidJson {
-            source: Arc::new(serde_json::from_str::<serde_json::Value>(raw).unwrap_err()),
-            raw: raw.into(),
-        };
-        assert!(passing_failure(&invalid("<html><head><title>502 Bad Gateway</title></head></html>")));
-        assert!(!passing_failure(&invalid("{\"ok\":true,\"result\":{\"message_id\":")), "carried out, maybe");
-        assert!(!passing_failure(&E::Api(A::Unknown("Bad Request: message to edit not found".into()))));
-        assert!(!passing_failure(&E::Api(A::BotBlocked)));
-        assert!(!passing_failure(&E::Api(A::MessageNotModified)));
-        assert!(!passing_failure(&E::RetryAfter(teloxide::types::Seconds::from_seconds(3))));
-    }
 }

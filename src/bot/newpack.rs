@@ -129,7 +129,7 @@ pub(super) async fn active_dialogue(msg: Message, ctx: Arc<Ctx>) -> Option<Draft
 }
 
 async fn send(
-    replies: &Arc<super::replies::Replies>,
+    replies: &Arc<crate::telegram::replies::Replies>,
     chat: ChatId,
     html: String,
     markup: Option<ReplyMarkup>,

@@ -1,10 +1,8 @@
 //! Delivery: getting each pack to every targeted cell. `broadcast.rs` starts a broadcast: one
 //! transaction that writes the broadcast and one delivery row (the outbox) per reachable cell.
-//! `worker.rs` sends from the outbox within the limits of `limiter.rs`, judging failures with
-//! `errors.rs`; `progress.rs` keeps the author informed.
+//! `worker.rs` sends from the outbox within the limits of [`crate::telegram::limiter`], judging
+//! failures with [`crate::telegram::failure`]; `progress.rs` keeps the author informed.
 
 pub mod broadcast;
-pub mod errors;
-pub mod limiter;
 pub mod progress;
 pub mod worker;

@@ -10,11 +10,12 @@ use teloxide::prelude::*;
 use teloxide::types::{MessageId, ParseMode};
 use tokio_util::sync::CancellationToken;
 
-use super::limiter::Limiter;
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
 use crate::packs::duration_words;
 use crate::packs::period::Period;
+use crate::telegram::insist;
+use crate::telegram::limiter::Limiter;
 
 /// How often the progress message is edited at most.
 pub const EVERY: Duration = Duration::from_secs(5);
@@ -162,8 +163,10 @@ impl Reporter {
                         }
                     }
                     if r.targeted > 0 || state != "done" {
-                        self.limiter.acquire(chat, 1).await;
-                        if let Err(e) = self.bot.send_message(ChatId(chat), text).parse_mode(ParseMode::Html).await {
+                        let sent = insist(Some((&self.limiter, chat)), "send a broadcast summary", || {
+                            self.bot.send_message(ChatId(chat), text.clone()).parse_mode(ParseMode::Html).into_future()
+                        });
+                        if let Err(e) = sent.await {
                             tracing::info!(chat_id = chat, error = %crate::logging::redact(&e.to_string()), "could not send the broadcast summary");
                         }
                     }
@@ -176,30 +179,35 @@ impl Reporter {
 
     /// Sends the progress message the first time, edits it after.
     async fn show(&self, broadcast: i64, chat: i64, message: Option<i64>, text: String) -> anyhow::Result<()> {
-        self.limiter.acquire(chat, 1).await;
+        let turn = Some((self.limiter.as_ref(), chat));
         match message {
-            None => match self.bot.send_message(ChatId(chat), text).parse_mode(ParseMode::Html).await {
-                Ok(m) => {
-                    sqlx::query("UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?")
-                        .bind(chat)
-                        .bind(i64::from(m.id.0))
-                        .bind(broadcast)
-                        .execute(&self.pool)
-                        .await?;
+            None => {
+                let sent = insist(turn, "send a progress message", || {
+                    self.bot.send_message(ChatId(chat), text.clone()).parse_mode(ParseMode::Html).into_future()
+                });
+                match sent.await {
+                    Ok(m) => {
+                        sqlx::query("UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?")
+                            .bind(chat)
+                            .bind(i64::from(m.id.0))
+                            .bind(broadcast)
+                            .execute(&self.pool)
+                            .await?;
+                    }
+                    Err(e) => {
+                        tracing::info!(chat_id = chat, error = %crate::logging::redact(&e.to_string()), "could not send the progress message")
+                    }
                 }
-                Err(e) => {
-                    tracing::info!(chat_id = chat, error = %crate::logging::redact(&e.to_string()), "could not send the progress message")
-                }
-            },
+            }
             Some(id) => {
-                let edit = self
-                    .bot
-                    .edit_message_text(ChatId(chat), MessageId(id as i32), text)
-                    .parse_mode(ParseMode::Html)
-                    .await;
-                match edit {
+                let edit = insist(turn, "edit a progress message", || {
+                    self.bot
+                        .edit_message_text(ChatId(chat), MessageId(id as i32), text.clone())
+                        .parse_mode(ParseMode::Html)
+                        .into_future()
+                });
+                match edit.await {
                     Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-                    Err(teloxide::RequestError::RetryAfter(s)) => self.limiter.pause(s.duration()),
                     Err(e) => {
                         tracing::info!(chat_id = chat, error = %crate::logging::redact(&e.to_string()), "could not edit the progress message")
                     }

@@ -27,12 +27,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::errors::{Verdict, classify};
-use super::limiter::Limiter;
 use crate::config::Config;
 use crate::i18n::{Catalog, Locale};
 use crate::packs::message::{self, PackText};
 use crate::packs::period::Period;
+use crate::telegram::failure::{Verdict, classify};
+use crate::telegram::limiter::Limiter;
 
 /// How stale a broadcast's state may be when a send checks it: a pause or cancel takes effect
 /// within this time.
@@ -164,11 +164,6 @@ impl Worker {
             states: Mutex::new(HashMap::new()),
             gate: WriteGate::default(),
         }
-    }
-
-    /// The limiter every send of this process goes through.
-    pub fn limiter(&self) -> Arc<Limiter> {
-        self.limiter.clone()
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -490,13 +485,7 @@ impl Worker {
                     crate::ops::health().telegram_ok();
                 }
                 Err(e) => {
-                    let verdict = match classify(e) {
-                        Verdict::SlowDown(_) => "slow_down",
-                        Verdict::Migrated(_) => "migrated",
-                        Verdict::Unreachable(_) => "unreachable",
-                        Verdict::Content(_) => "content",
-                        Verdict::Transient(_) => "transient",
-                    };
+                    let verdict = classify(e).label();
                     metrics::counter!("loa_send_errors_total", "kind" => verdict).increment(1);
                     if verdict == "slow_down" {
                         metrics::counter!("loa_http_429_total").increment(1);
@@ -577,7 +566,7 @@ impl Worker {
                         );
                         return Ok(());
                     }
-                    Verdict::Transient(why) => {
+                    Verdict::Passing(why) | Verdict::Transient(why) => {
                         let attempts = d.attempts + 1;
                         if attempts >= i64::from(self.config.delivery.max_attempts) {
                             sqlx::query("UPDATE deliveries SET state = 'failed', attempts = ?, error = ? WHERE id = ?")

@@ -1,5 +1,18 @@
-//! Loa's side of the Telegram wire that is not a handler: for now the buttons' callback data
-//! ([`button`]). The limiter, the classifier of failed requests and the sending helpers join it
-//! as the house is re-cut.
+//! Loa's side of the Telegram wire that is not a handler: how fast it may send, what a failure
+//! means, how it tries again, how answers leave, and what its buttons carry.
+//!
+//! - [`limiter`]: Telegram's sending limits (overall, per chat, per group) and the pause after a 429;
+//!   one limiter per process, built by `app.rs`, every message goes through it;
+//! - [`failure`]: the one classifier of failed requests ([`failure::Verdict`]);
+//! - [`send`]: [`send::insist`], the retry policy for a request someone waits on, and
+//!   [`send::say`], which queues an answer;
+//! - [`replies`]: the per-chat answer queues drained on the side;
+//! - [`button`]: the inline buttons and their callback data, read and written in one place.
 
 pub mod button;
+pub mod failure;
+pub mod limiter;
+pub mod replies;
+pub mod send;
+
+pub use send::{insist, say, say_with};

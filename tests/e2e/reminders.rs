@@ -275,7 +275,13 @@ async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_boa
         app.nth_reply(who, 1).await;
     }
     let bot = teloxide::Bot::new(app.sim.token()).set_api_url(app.sim.url().parse().unwrap());
-    let ctx = Arc::new(loa::bot::Ctx::new(app.pool.clone(), Arc::new(config), bot.clone()));
+    let ctx = Arc::new(loa::bot::Ctx::new(
+        app.pool.clone(),
+        Arc::new(config),
+        bot.clone(),
+        Arc::new(loa::i18n::Catalog::new()),
+        Arc::new(loa::telegram::limiter::Limiter::new(1000)),
+    ));
     let announcer = loa::bot::announce::BotAnnouncer { bot, ctx };
     announcer.escalate(&e).await;
 

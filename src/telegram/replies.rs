@@ -16,7 +16,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup};
 
 use super::insist;
-use crate::delivery::limiter::Limiter;
+use super::limiter::Limiter;
 
 /// The most answers waiting for one chat; a chat that has this many waiting gets no more.
 pub const MAX_QUEUED: usize = 16;
