@@ -333,7 +333,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let sending = bar(opts.progress, n as u64, "Gửi định hướng Quý IV/2023");
     let broadcast_started = Instant::now();
     until(&sending, Duration::from_secs(120), "the pack to go out", async || {
-        let (targeted, done, status): (i64, i64, String) = sqlx::query_as(
+        let (targeted, done, status): (i64, i64, crate::lifecycle::PackStatus) = sqlx::query_as(
             "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
                     (SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
                      WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.state IN ('sent', 'failed')),
@@ -345,7 +345,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         if targeted > 0 {
             sending.set_length(targeted as u64);
         }
-        Ok((done as u64, status == "sent"))
+        Ok((done as u64, status == crate::lifecycle::PackStatus::Sent))
     })
     .await?;
     let broadcast_s = broadcast_started.elapsed().as_secs_f64();

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use sqlx::SqlitePool;
 
+use crate::lifecycle::DeliveryState;
 use crate::stats::{self, By};
 
 /// One row of the Cells sheet.
@@ -19,7 +20,7 @@ pub struct CellRow {
     pub name: String,
     pub district: String,
     pub commune: Option<String>,
-    pub state: String,
+    pub state: DeliveryState,
     pub sent_at: Option<i64>,
     pub error: Option<String>,
     pub acked_at: Option<i64>,
@@ -65,10 +66,10 @@ pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, district: Option<&str>) 
     .await
 }
 
-fn state_word(state: &str) -> &'static str {
+fn state_word(state: DeliveryState) -> &'static str {
     match state {
-        "sent" => "đã gửi",
-        "failed" => "không gửi được",
+        DeliveryState::Sent => "đã gửi",
+        DeliveryState::Failed => "không gửi được",
         _ => "đang gửi",
     }
 }
@@ -77,8 +78,8 @@ impl CellRow {
     /// The row as text, in the order of [`CELL_HEADERS`].
     pub fn texts(&self, tz: Tz) -> [String; 12] {
         let time = |t: Option<i64>| t.map(|t| crate::dates::table(t, tz)).unwrap_or_default();
-        let state = match (&self.error, self.state.as_str()) {
-            (Some(e), "failed") => format!("{}: {e}", state_word("failed")),
+        let state = match (&self.error, self.state) {
+            (Some(e), DeliveryState::Failed) => format!("{}: {e}", state_word(DeliveryState::Failed)),
             (_, s) => state_word(s).to_string(),
         };
         [

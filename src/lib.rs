@@ -33,6 +33,7 @@ pub mod delivery;
 pub mod demo;
 pub mod export;
 pub mod i18n;
+pub mod lifecycle;
 pub mod logging;
 pub mod ops;
 pub mod packs;

@@ -18,6 +18,8 @@ use serde_json::json;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
+use crate::lifecycle::DeliveryState;
+
 /// How stale Telegram or the scheduler may be before `/healthz` says 503.
 pub const STALE_S: i64 = 60;
 
@@ -170,15 +172,15 @@ async fn metrics_text(State(state): State<MetricsState>, headers: axum::http::He
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded in this process\n".to_string());
     };
     // the states of the outbox and the registry, read now
-    if let Ok(rows) = sqlx::query_as::<_, (String, i64)>("SELECT state, count(*) FROM deliveries GROUP BY state")
+    if let Ok(rows) = sqlx::query_as::<_, (DeliveryState, i64)>("SELECT state, count(*) FROM deliveries GROUP BY state")
         .fetch_all(&pool)
         .await
     {
         let mut backlog = 0;
-        for state in ["pending", "sending", "sent", "failed", "cancelled"] {
+        for &state in DeliveryState::ALL {
             let n = rows.iter().find(|r| r.0 == state).map(|r| r.1).unwrap_or(0);
-            metrics::gauge!("loa_deliveries", "state" => state).set(n as f64);
-            if state == "pending" || state == "sending" {
+            metrics::gauge!("loa_deliveries", "state" => state.as_str()).set(n as f64);
+            if matches!(state, DeliveryState::Pending | DeliveryState::Sending) {
                 backlog += n;
             }
         }

@@ -16,7 +16,6 @@ use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Me
 use super::{Ctx, HandlerResult, say, say_with};
 use crate::acks::{self, Ack, Outcome, Target};
 use crate::audit::{self, Actor};
-use crate::delivery::worker::REPORT_BUTTON;
 use crate::i18n::{Args, Locale, escape};
 use crate::packs::message;
 use crate::reports::{self, Invalid, NewReport};
@@ -49,11 +48,7 @@ pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) ->
         "ack-button-done",
         Args::new().raw("name", ack.user_name.clone()).raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
     );
-    let mut row = vec![InlineKeyboardButton::callback(label, Button::Ack(t.delivery_id).data())];
-    if t.report_prompt.is_some() {
-        row.push(InlineKeyboardButton::callback(REPORT_BUTTON, Button::Report(t.delivery_id).data()));
-    }
-    InlineKeyboardMarkup::new([row])
+    crate::telegram::button::pack_keyboard(t.delivery_id, t.report_prompt.is_some(), Some(label))
 }
 
 /// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
@@ -358,10 +353,7 @@ pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) 
                         Some(p) => format!("{mark}{} — {}", p.label(locale), t.title),
                         None => format!("{mark}{}", t.title),
                     };
-                    vec![InlineKeyboardButton::callback(
-                        label.chars().take(60).collect::<String>(),
-                        Button::Report(t.delivery_id).data(),
-                    )]
+                    vec![Button::Report(t.delivery_id).key(label.chars().take(60).collect::<String>())]
                 })
                 .collect();
             say_with(
@@ -580,7 +572,7 @@ pub(super) async fn list_cell_packs(chat: ChatId, cell_id: i64, ctx: &Ctx, local
                     },
                 ),
             );
-            rows.push(vec![InlineKeyboardButton::callback(label, Button::Resend(t.delivery_id).data())]);
+            rows.push(vec![Button::Resend(t.delivery_id).key(label)]);
         }
     }
     let markup = (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)));

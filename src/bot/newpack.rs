@@ -4,6 +4,7 @@
 //! step. The state is a row of `dialogues` keyed by chat and user, written after every answer, so
 //! a restart in the middle loses nothing. `/packs` lists recent packs with their progress.
 
+use crate::lifecycle::{BroadcastState, PackStatus};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
@@ -242,7 +243,8 @@ pub(super) async fn on_board_command(
         BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
-            let (from, none) = if pause { ("running", "pause-none") } else { ("paused", "resume-none") };
+            let (from, none) =
+                if pause { (BroadcastState::Running, "pause-none") } else { (BroadcastState::Paused, "resume-none") };
             let Some((broadcast, pack_id)) = crate::delivery::broadcast::latest_in_state(&ctx.pool, from).await? else {
                 return super::say(&ctx.replies, chat, c.s(locale, none)).await;
             };
@@ -392,7 +394,7 @@ async fn preview(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerR
     }
     send(&ctx.replies, chat, head, None).await?;
     // the message as cells will see it, with its buttons (which here only say they are a preview)
-    let buttons = crate::delivery::worker::buttons(0, d.report.is_some());
+    let buttons = crate::telegram::button::pack_keyboard(0, d.report.is_some(), None);
     let buttons = InlineKeyboardMarkup::new(buttons.inline_keyboard.into_iter().map(|row| {
         row.into_iter()
             .map(|b| InlineKeyboardButton::callback(b.text, crate::telegram::button::PREVIEW_BUTTON))
@@ -782,8 +784,8 @@ async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &staff::Sta
     }
     let mut lines = Vec::new();
     for p in packs.iter().take(10) {
-        let status = match p.status.as_str() {
-            "scheduled" => c.t(
+        let status = match p.status {
+            PackStatus::Scheduled => c.t(
                 locale,
                 "status-scheduled",
                 Args::new().raw(
@@ -851,7 +853,7 @@ async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: 
         Some(id) => store::get(&ctx.pool, id).await?,
         None => None,
     };
-    let Some(pack) = pack.filter(|p| matches!(p.status.as_str(), "sending" | "sent")) else {
+    let Some(pack) = pack.filter(|p| matches!(p.status, PackStatus::Sending | PackStatus::Sent)) else {
         let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
         return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().user("given", arg))).await;
     };
@@ -884,7 +886,7 @@ mod tests {
         let c = crate::i18n::Catalog::new();
         let errors = [
             E::NoSuchPack(3),
-            E::WrongStatus { id: 3, status: "sent".into(), what: "scheduled" },
+            E::WrongStatus { id: 3, status: PackStatus::Sent, what: "scheduled" },
             E::InThePast("2023-10-01 08:00".into()),
             E::NoSuchLocalTime("2023-10-01 08:00".into(), chrono_tz::Asia::Ho_Chi_Minh),
             E::NoSlotForKind,

@@ -9,6 +9,7 @@ use teloxide::types::ChatKind;
 use super::{Ctx, HandlerResult, say};
 use crate::cells::binding::{self, Redeemed, Refusal};
 use crate::i18n::{Args, Locale};
+use crate::telegram::button::Button;
 
 fn chat_type(msg: &Message) -> &'static str {
     match &msg.chat.kind {
@@ -107,7 +108,7 @@ pub(super) async fn tell_moved_away(ctx: &Ctx, old: i64, cell: &str) -> HandlerR
 /// Asks every admin and board member, in their private chat, to confirm or refuse moving `cell`
 /// to the chat of `msg` (whoever presses first decides).
 async fn ask_board_to_move(ctx: &Ctx, cell: &crate::cells::Cell, move_id: i64, msg: &Message) -> HandlerResult {
-    use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
+    use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
     let who = msg.from.as_ref().map(crate::acks::display_name).unwrap_or_default();
     let place = match msg.chat.title() {
         Some(title) => crate::text::clean_name(title),
@@ -130,14 +131,8 @@ async fn ask_board_to_move(ctx: &Ctx, cell: &crate::cells::Cell, move_id: i64, m
                 .raw("kind", c.s(locale, if msg.chat.is_private() { "move-private" } else { "move-group" })),
         );
         let buttons = InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(
-                c.s(locale, "move-yes"),
-                crate::telegram::button::Button::MoveYes(move_id).data(),
-            ),
-            InlineKeyboardButton::callback(
-                c.s(locale, "move-no"),
-                crate::telegram::button::Button::MoveNo(move_id).data(),
-            ),
+            Button::MoveYes(move_id).key(c.s(locale, "move-yes")),
+            Button::MoveNo(move_id).key(c.s(locale, "move-no")),
         ]]);
         super::say_with(&ctx.replies, ChatId(m.user_id), text, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
     }

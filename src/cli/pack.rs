@@ -199,7 +199,7 @@ fn columns() -> Vec<Column<Row>> {
             json: |(p, _)| json!(p.period),
         },
         Column { key: "title", people: true, text: |(p, _)| p.title.clone(), json: |(p, _)| json!(p.title) },
-        Column { key: "status", people: false, text: |(p, _)| p.status.clone(), json: |(p, _)| json!(p.status) },
+        Column { key: "status", people: false, text: |(p, _)| p.status.to_string(), json: |(p, _)| json!(p.status) },
         Column {
             key: "scheduled_for",
             people: false,

@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
+use crate::lifecycle::{BroadcastState, PackStatus};
 use crate::packs::{Audience, audience_sql};
 
 /// A broadcast just started.
@@ -145,7 +146,7 @@ pub async fn offer_open_packs(
 }
 
 /// The newest broadcast of a pack in `state` (e.g. the running one), with its pack's id.
-pub async fn latest_in_state(pool: &SqlitePool, state: &str) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn latest_in_state(pool: &SqlitePool, state: BroadcastState) -> sqlx::Result<Option<(i64, i64)>> {
     sqlx::query_as("SELECT id, pack_id FROM broadcasts WHERE state = ? AND kind = 'pack' ORDER BY id DESC LIMIT 1")
         .bind(state)
         .fetch_optional(pool)
@@ -155,7 +156,8 @@ pub async fn latest_in_state(pool: &SqlitePool, state: &str) -> sqlx::Result<Opt
 /// Pauses (`running` to `paused`) or resumes (`paused` to `running`) a broadcast; false when it
 /// was not in the expected state. Sends in flight finish; nothing new starts while paused.
 pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, actor: Actor) -> anyhow::Result<bool> {
-    let (from, to) = if paused { ("running", "paused") } else { ("paused", "running") };
+    use BroadcastState::{Paused, Running};
+    let (from, to) = if paused { (Running, Paused) } else { (Paused, Running) };
     let mut tx = crate::db::begin_write(pool).await?;
     let changed = sqlx::query("UPDATE broadcasts SET state = ? WHERE id = ? AND state = ?")
         .bind(to)
@@ -198,8 +200,15 @@ pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> an
             .rows_affected()
             == 1;
     if changed {
-        audit::record(&mut tx, actor, "packs.cancel", Some(&pack_id.to_string()), "ok", json!({ "was": "sending" }))
-            .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "packs.cancel",
+            Some(&pack_id.to_string()),
+            "ok",
+            json!({ "was": PackStatus::Sending }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(changed)

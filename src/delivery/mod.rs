@@ -4,5 +4,7 @@
 //! failures with [`crate::telegram::failure`]; `progress.rs` keeps the author informed.
 
 pub mod broadcast;
+pub mod deliver;
+pub mod outbox;
 pub mod progress;
 pub mod worker;

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
+use crate::lifecycle::BroadcastState;
 use crate::packs::duration_words;
 use crate::packs::period::Period;
 use crate::telegram::insist;
@@ -23,7 +24,7 @@ pub const EVERY: Duration = Duration::from_secs(5);
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
-    state: String,
+    state: BroadcastState,
     targeted: i64,
     progress_chat_id: Option<i64>,
     progress_message_id: Option<i64>,
@@ -97,12 +98,12 @@ impl Reporter {
                     .raw("failed", locale.number(r.failed))
                     .raw("sent", locale.number(r.sent))
             };
-            match r.state.as_str() {
-                "running" | "paused" => {
+            match r.state {
+                BroadcastState::Running | BroadcastState::Paused => {
                     if r.targeted == 0 {
                         continue;
                     }
-                    let text = if r.state == "paused" {
+                    let text = if r.state == BroadcastState::Paused {
                         self.catalog.t(locale, "progress-paused", args())
                     } else {
                         let secs = super::super::packs::estimate_seconds(
@@ -116,7 +117,7 @@ impl Reporter {
                 }
                 state => {
                     let mut text = match state {
-                        "failed" => {
+                        BroadcastState::Failed => {
                             let reason: String = sqlx::query_scalar(
                                 "SELECT COALESCE((SELECT error FROM deliveries WHERE broadcast_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1), '')",
                             )
@@ -125,7 +126,7 @@ impl Reporter {
                             .await?;
                             self.catalog.t(locale, "progress-failed", args().user("reason", &reason))
                         }
-                        "cancelled" => self.catalog.t(locale, "progress-cancelled", args()),
+                        BroadcastState::Cancelled => self.catalog.t(locale, "progress-cancelled", args()),
                         _ => self.catalog.t(locale, "progress-done", args()),
                     };
                     let unreachable: Vec<(String, String, String)> = sqlx::query_as(
@@ -135,7 +136,7 @@ impl Reporter {
                     .bind(r.id)
                     .fetch_all(&self.pool)
                     .await?;
-                    if !unreachable.is_empty() && state != "failed" {
+                    if !unreachable.is_empty() && state != BroadcastState::Failed {
                         text.push_str("\n\n");
                         text.push_str(&self.catalog.t(
                             locale,
@@ -162,7 +163,7 @@ impl Reporter {
                             text.push_str("\n…");
                         }
                     }
-                    if r.targeted > 0 || state != "done" {
+                    if r.targeted > 0 || state != BroadcastState::Done {
                         let sent = insist(Some((&self.limiter, chat)), "send a broadcast summary", || {
                             self.bot.send_message(ChatId(chat), text.clone()).parse_mode(ParseMode::Html).into_future()
                         });

@@ -15,6 +15,7 @@ use super::folder::{PackDraft, Schedule};
 use super::period::{PackKind, Period};
 use crate::audit::{self, Actor};
 use crate::config::Config;
+use crate::lifecycle::PackStatus;
 
 /// A pack as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -27,7 +28,7 @@ pub struct Pack {
     pub audience: String,
     pub deadline: Option<String>,
     pub report_prompt: Option<String>,
-    pub status: String,
+    pub status: PackStatus,
     pub schedule_kind: Option<String>,
     pub scheduled_for: Option<i64>,
     pub created_at: i64,
@@ -234,7 +235,7 @@ pub enum ScheduleError {
     #[error("there is no pack {0}")]
     NoSuchPack(i64),
     #[error("pack {id} is {status}; only a draft, scheduled (or, to cancel, sending) pack can be {what}")]
-    WrongStatus { id: i64, status: String, what: &'static str },
+    WrongStatus { id: i64, status: PackStatus, what: &'static str },
     #[error("{0} is in the past")]
     InThePast(String),
     #[error("{0} does not exist in the time zone {1} (a clock change)")]
@@ -282,7 +283,7 @@ pub async fn schedule(
     actor: Actor,
 ) -> anyhow::Result<Result<DateTime<Utc>, ScheduleError>> {
     let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
-    if !matches!(pack.status.as_str(), "draft" | "scheduled") {
+    if !pack.status.is_unsent() {
         return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "scheduled" }));
     }
     let tz = config.timezone;
@@ -345,10 +346,10 @@ pub async fn schedule(
 /// Cancels a draft or scheduled pack, or stops the broadcast of one being sent.
 pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
     let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
-    if pack.status == "sending" && crate::delivery::broadcast::cancel_running(pool, id, actor).await? {
+    if pack.status == PackStatus::Sending && crate::delivery::broadcast::cancel_running(pool, id, actor).await? {
         return Ok(Ok(()));
     }
-    if !matches!(pack.status.as_str(), "draft" | "scheduled") {
+    if !pack.status.is_unsent() {
         return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
     }
     let mut tx = crate::db::begin_write(pool).await?;

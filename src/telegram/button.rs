@@ -3,8 +3,25 @@
 //! preview's button (it does nothing), `my:<move>` / `mn:<move>` confirm or refuse moving a cell to
 //! another chat. Every one stays far under Telegram's 64 bytes; anything else is not Loa's.
 
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
 /// The callback data of the buttons under the composer's preview: they only say so.
 pub const PREVIEW_BUTTON: &str = "p:0";
+
+/// The acknowledge button's label (the same in every language, as cells know it).
+pub const ACK_LABEL: &str = "✅ Đã nhận";
+/// The report button's label.
+pub const REPORT_LABEL: &str = "📝 Báo cáo";
+
+/// The buttons under a pack's message and its reminders: acknowledge (labelled with who
+/// acknowledged and when, once someone has: `ack_label`), and report when the pack asks for one.
+pub fn pack_keyboard(delivery: i64, report: bool, ack_label: Option<String>) -> InlineKeyboardMarkup {
+    let mut row = vec![Button::Ack(delivery).key(ack_label.unwrap_or_else(|| ACK_LABEL.to_string()))];
+    if report {
+        row.push(Button::Report(delivery).key(REPORT_LABEL));
+    }
+    InlineKeyboardMarkup::new([row])
+}
 
 /// What a button asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +66,11 @@ impl Button {
             Button::MoveYes(m) => format!("my:{m}"),
             Button::MoveNo(m) => format!("mn:{m}"),
         }
+    }
+
+    /// An inline button with this callback data.
+    pub fn key(self, label: impl Into<String>) -> InlineKeyboardButton {
+        InlineKeyboardButton::callback(label, self.data())
     }
 
     /// The delivery a pack's button answers (none for the others).

@@ -65,7 +65,7 @@ async fn sent_pack(app: &TestApp, title: &str, period: &str) -> i64 {
     let id = store::insert(&app.pool, &draft, &[doc], Actor::Cli).await.unwrap();
     store::schedule(&app.pool, &config, id, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while store::get(&app.pool, id).await.unwrap().unwrap().status != "sent" {
+    while store::get(&app.pool, id).await.unwrap().unwrap().status != loa::lifecycle::PackStatus::Sent {
         assert!(std::time::Instant::now() < deadline, "the pack was not sent");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -75,7 +75,7 @@ async fn wait_sent(app: &TestApp, pack: i64) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let status = store::get(&app.pool, pack).await.unwrap().unwrap().status;
-        if status == "sent" {
+        if status == loa::lifecycle::PackStatus::Sent {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "the pack is still {status}");
@@ -279,7 +279,7 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let status = store::get(&pool, pack).await.unwrap().unwrap().status;
-        if status == "sent" {
+        if status == loa::lifecycle::PackStatus::Sent {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the restarted process did not finish: {status}");
@@ -393,7 +393,7 @@ async fn cancelling_a_pack_being_sent_stops_its_broadcast() {
         .await;
     assert!(ok);
     store::cancel(&app.pool, pack, Actor::Cli).await.unwrap().unwrap();
-    assert_eq!(store::get(&app.pool, pack).await.unwrap().unwrap().status, "cancelled");
+    assert_eq!(store::get(&app.pool, pack).await.unwrap().unwrap().status, loa::lifecycle::PackStatus::Cancelled);
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let reached = chats.iter().filter(|c| !app.sim.bot_messages(**c).is_empty()).count();
     assert!(reached < CELLS, "the rest were not sent: {reached} of {CELLS}");

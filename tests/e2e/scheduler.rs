@@ -50,7 +50,7 @@ async fn pack(f: &Fixture, kind: PackKind, period: &str) -> i64 {
 }
 
 async fn status(f: &Fixture, id: i64) -> String {
-    store::get(&f.pool, id).await.unwrap().unwrap().status
+    store::get(&f.pool, id).await.unwrap().unwrap().status.to_string()
 }
 
 #[tokio::test]

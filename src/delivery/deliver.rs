@@ -1,0 +1,299 @@
+//! One delivery, from its claim to its [`Outcome`]: the pack's documents (one sendDocument, or an
+//! album; uploaded by the first delivery, by file_id after) and then its message with the
+//! buttons, every send through the [`Limiter`] and only while its broadcast is still running (a
+//! pause puts the delivery back, a cancel cancels it). Each send's result becomes an outcome
+//! ([`judge`] for a failure: a 429 pauses everything; a migrated group gets its new id and the send
+//! goes on; a chat gone for good fails the delivery and marks the cell unreachable; a passing
+//! failure retries with exponential backoff and jitter up to `delivery.max_attempts`; a content
+//! error stops the broadcast), written by the outbox before the next send: a crash repeats at most
+//! the send that was in flight.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use rand::Rng;
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, InputMedia, InputMediaDocument, ParseMode};
+use tokio_util::sync::CancellationToken;
+
+use super::outbox::{Claimed, Outcome, judge};
+use super::worker::Worker;
+use crate::i18n::Locale;
+use crate::lifecycle::{BroadcastKind, BroadcastState};
+use crate::packs::message::{self, PackText};
+use crate::packs::period::Period;
+use crate::telegram::button::pack_keyboard;
+use crate::telegram::failure::classify;
+#[cfg(doc)]
+use crate::telegram::limiter::Limiter;
+
+/// How stale a broadcast's state may be when a send checks it: a pause or cancel takes effect
+/// within this time.
+const STATE_TTL: std::time::Duration = std::time::Duration::from_millis(300);
+
+pub(super) struct Doc {
+    attachment_id: i64,
+    name: String,
+    local_path: Option<String>,
+}
+
+/// What every delivery of one pack sends.
+pub(super) struct PackContent {
+    title: String,
+    period: Option<Period>,
+    body_html: String,
+    deadline: NaiveDate,
+    report: Option<String>,
+    docs: Vec<Doc>,
+    /// Telegram's file_id of each document, once known: uploaded once, then reused.
+    file_ids: Mutex<Vec<Option<String>>>,
+    /// Held by the one delivery that uploads documents Telegram does not have yet.
+    uploading: tokio::sync::Mutex<()>,
+}
+
+impl Worker {
+    pub(super) async fn pack_of(&self, broadcast_id: i64) -> anyhow::Result<(Arc<PackContent>, BroadcastKind)> {
+        let known = self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
+        let (pack_id, kind) = match known {
+            Some(p) => p,
+            None => {
+                let (p, kind): (i64, BroadcastKind) =
+                    sqlx::query_as("SELECT pack_id, kind FROM broadcasts WHERE id = ?")
+                        .bind(broadcast_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, (p, kind));
+                (p, kind)
+            }
+        };
+        if let Some(p) = self.packs.lock().unwrap_or_else(|e| e.into_inner()).get(&pack_id) {
+            return Ok((p.clone(), kind));
+        }
+        let pack = crate::packs::store::get(&self.pool, pack_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))?;
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, file_name, local_path, telegram_file_id FROM attachments WHERE pack_id = ? ORDER BY position",
+        )
+        .bind(pack_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let today = chrono::Utc::now().with_timezone(&self.config.timezone).date_naive();
+        let content = Arc::new(PackContent {
+            title: pack.title.clone(),
+            period: pack.period(),
+            body_html: pack.body_html.clone(),
+            deadline: crate::packs::deadline_for(pack.deadline(), today, self.config.default_deadline_days),
+            report: pack.report_prompt.clone(),
+            file_ids: Mutex::new(rows.iter().map(|r| r.3.clone()).collect()),
+            docs: rows
+                .into_iter()
+                .map(|(id, name, path, _)| Doc { attachment_id: id, name, local_path: path })
+                .collect(),
+            uploading: tokio::sync::Mutex::new(()),
+        });
+        Ok((self.packs.lock().unwrap_or_else(|e| e.into_inner()).entry(pack_id).or_insert(content).clone(), kind))
+    }
+
+    /// The pack delivery to this cell a reminder or a resend belongs to: its buttons answer that one.
+    async fn original_delivery(&self, broadcast_id: i64, cell_id: i64) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+             WHERE b.pack_id = (SELECT pack_id FROM broadcasts WHERE id = ?) AND b.kind = 'pack' AND d.cell_id = ?
+             ORDER BY d.id DESC LIMIT 1",
+        )
+        .bind(broadcast_id)
+        .bind(cell_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Sends one delivery to the end (or to an outcome that stops it).
+    /// A stop lets the send under way finish; a delivery still waiting for its turn goes back to
+    /// `pending` for the next start.
+    pub(super) async fn deliver(&self, mut d: Claimed, stop: &CancellationToken) -> anyhow::Result<()> {
+        let (pack, kind) = self.pack_of(d.broadcast_id).await?;
+        let locale = self.locale(d.chat_id).await;
+        // a reminder's buttons answer the pack's own delivery
+        let answers = match kind {
+            BroadcastKind::Pack => Some(d.id),
+            BroadcastKind::Reminder | BroadcastKind::Resend => {
+                self.original_delivery(d.broadcast_id, d.cell_id).await?
+            }
+        };
+        loop {
+            let outcome = self.send_next(&mut d, &pack, locale, kind, answers, stop).await?;
+            if let Outcome::SlowDown(wait) = outcome {
+                self.limiter.pause(wait);
+            }
+            self.outbox.record(&mut d, &outcome, stop).await?;
+            if outcome.ends_claim() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The next send of a delivery (its documents, or its message), and how it ended.
+    async fn send_next(
+        &self,
+        d: &mut Claimed,
+        pack: &PackContent,
+        locale: Locale,
+        kind: BroadcastKind,
+        answers: Option<i64>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<Outcome> {
+        let sending_docs = d.step == 0 && !pack.docs.is_empty();
+        // the broadcast may have been paused or cancelled since this delivery was claimed
+        match self.broadcast_state(d.broadcast_id).await? {
+            BroadcastState::Running => {}
+            BroadcastState::Paused => return Ok(Outcome::Paused),
+            _ => return Ok(Outcome::Cancelled),
+        }
+        let turn = self.limiter.acquire(d.chat_id, if sending_docs { pack.docs.len() as u32 } else { 1 });
+        tokio::select! {
+            _ = turn => {}
+            _ = stop.cancelled() => return Ok(Outcome::Paused),
+        }
+        let started = std::time::Instant::now();
+        let result = if sending_docs {
+            self.send_docs(d, pack).await
+        } else {
+            self.send_message(d, pack, locale, kind, answers).await
+        };
+        metrics::histogram!("loa_send_seconds").record(started.elapsed().as_secs_f64());
+        let what = match (sending_docs, kind) {
+            (true, _) => "documents",
+            (false, BroadcastKind::Pack) => "message",
+            (false, BroadcastKind::Reminder) => "reminder",
+            (false, BroadcastKind::Resend) => "resend",
+        };
+        Ok(match result {
+            Ok(ids) => {
+                metrics::counter!("loa_sends_total", "kind" => what).increment(1);
+                crate::ops::health().telegram_ok();
+                if sending_docs { Outcome::DocumentsSent(ids) } else { Outcome::Sent(ids[0]) }
+            }
+            Err(e) => {
+                let verdict = classify(&e);
+                metrics::counter!("loa_send_errors_total", "kind" => verdict.label()).increment(1);
+                if matches!(verdict, crate::telegram::failure::Verdict::SlowDown(_)) {
+                    metrics::counter!("loa_http_429_total").increment(1);
+                }
+                let base = self.options.retry_base;
+                judge(verdict, d.attempts, self.config.delivery.max_attempts, |attempts| {
+                    super::outbox::backoff(base, attempts, rand::rng().random_range(0.5..1.5))
+                })
+            }
+        })
+    }
+
+    /// A broadcast's state, read at most every [`STATE_TTL`] (not once per send).
+    async fn broadcast_state(&self, broadcast_id: i64) -> sqlx::Result<BroadcastState> {
+        let cached = self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
+        if let Some((state, at)) = cached
+            && at.elapsed() < STATE_TTL
+        {
+            return Ok(state);
+        }
+        let state: BroadcastState = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
+            .bind(broadcast_id)
+            .fetch_one(&self.pool)
+            .await?;
+        self.states.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, (state, std::time::Instant::now()));
+        Ok(state)
+    }
+
+    async fn locale(&self, chat_id: i64) -> Locale {
+        crate::i18n::chat_locale(&self.pool, chat_id, self.config.default_locale).await
+    }
+
+    async fn send_docs(&self, d: &Claimed, pack: &PackContent) -> Result<Vec<i64>, teloxide::RequestError> {
+        let known =
+            |pack: &PackContent| pack.file_ids.lock().unwrap_or_else(|e| e.into_inner()).iter().all(Option::is_some);
+        // the first delivery uploads; the others wait and then send by file_id
+        let _uploading = if known(pack) { None } else { Some(pack.uploading.lock().await) };
+        let ids = pack.file_ids.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let input = |i: usize| -> InputFile {
+            match &ids[i] {
+                Some(id) => InputFile::file_id(teloxide::types::FileId(id.clone())),
+                None => InputFile::file(pack.docs[i].local_path.clone().unwrap_or_default())
+                    .file_name(pack.docs[i].name.clone()),
+            }
+        };
+        let paid = self.config.delivery.paid_broadcast;
+        let sent: Vec<Message> = if pack.docs.len() == 1 {
+            let mut req = self.bot.send_document(ChatId(d.chat_id), input(0));
+            if paid {
+                req = req.allow_paid_broadcast(true);
+            }
+            vec![req.await?]
+        } else {
+            let media: Vec<InputMedia> =
+                (0..pack.docs.len()).map(|i| InputMedia::Document(InputMediaDocument::new(input(i)))).collect();
+            let mut req = self.bot.send_media_group(ChatId(d.chat_id), media);
+            if paid {
+                req = req.allow_paid_broadcast(true);
+            }
+            req.await?
+        };
+        if ids.iter().any(Option::is_none) {
+            let learned: Vec<Option<String>> =
+                sent.iter().map(|m| m.document().map(|doc| doc.file.id.0.clone())).collect();
+            for (i, fid) in learned.iter().enumerate() {
+                if let (Some(fid), Some(doc)) = (fid, pack.docs.get(i)) {
+                    let _ = sqlx::query(
+                        "UPDATE attachments SET telegram_file_id = ? WHERE id = ? AND telegram_file_id IS NULL",
+                    )
+                    .bind(fid)
+                    .bind(doc.attachment_id)
+                    .execute(&self.pool)
+                    .await;
+                }
+            }
+            let mut cache = pack.file_ids.lock().unwrap_or_else(|e| e.into_inner());
+            for (slot, fid) in cache.iter_mut().zip(learned) {
+                if slot.is_none() {
+                    *slot = fid;
+                }
+            }
+        }
+        Ok(sent.iter().map(|m| i64::from(m.id.0)).collect())
+    }
+
+    async fn send_message(
+        &self,
+        d: &Claimed,
+        pack: &PackContent,
+        locale: Locale,
+        kind: BroadcastKind,
+        answers: Option<i64>,
+    ) -> Result<Vec<i64>, teloxide::RequestError> {
+        let text = match kind {
+            BroadcastKind::Pack => message::render(
+                &self.catalog,
+                locale,
+                &PackText {
+                    title: &pack.title,
+                    period: pack.period,
+                    body_html: &pack.body_html,
+                    deadline: pack.deadline,
+                    report_prompt: pack.report.as_deref(),
+                    attachments: pack.docs.len(),
+                },
+            ),
+            BroadcastKind::Reminder => {
+                message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline)
+            }
+            BroadcastKind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
+        };
+        let mut req = self.bot.send_message(ChatId(d.chat_id), text).parse_mode(ParseMode::Html);
+        if let (Some(answers), BroadcastKind::Pack | BroadcastKind::Reminder) = (answers, kind) {
+            req = req.reply_markup(pack_keyboard(answers, pack.report.is_some(), None));
+        }
+        if self.config.delivery.paid_broadcast {
+            req = req.allow_paid_broadcast(true);
+        }
+        Ok(vec![i64::from(req.await?.id.0)])
+    }
+}

@@ -1,0 +1,528 @@
+//! The outbox (`deliveries`): what the worker claims, and every change of a delivery's state,
+//! written in one place. A delivery's send ends in an [`Outcome`]; [`judge`] is the rule from a
+//! failed send's verdict and the attempts so far to that outcome; [`Outbox::record`] writes it.
+//!
+//! The writes a crash must not lose (documents out, message out, a delivery put back) go through
+//! [`Outbox::until_written`] and its write gate: while the database refuses writes (a full disk, a
+//! file-size limit, a lock held too long) one delivery at a time asks it again and the others wait
+//! to hear that it takes writes again.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio_util::sync::CancellationToken;
+
+use crate::lifecycle::{BroadcastState, DeliveryState, PackStatus};
+use crate::telegram::failure::Verdict;
+
+/// A delivery claimed for sending (its row is `sending`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub broadcast_id: i64,
+    pub cell_id: i64,
+    pub chat_id: i64,
+    /// 0: nothing out yet; 1: the documents are out; 2: the message is out.
+    pub step: i64,
+    pub attempts: i64,
+}
+
+/// How one send of a delivery ended, and so what becomes of the delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The documents are out (these message ids); the message goes next.
+    DocumentsSent(Vec<i64>),
+    /// The message is out (its id carries the buttons): the delivery is done.
+    Sent(i64),
+    /// Telegram said 429: every send pauses this long, then the same send goes again.
+    SlowDown(Duration),
+    /// The group became this supergroup: the cell and the delivery follow it, the send goes again.
+    Migrated(i64),
+    /// A passing failure: tried again after `after` (attempts counted so far: `attempts`).
+    RetryAt { attempts: i64, after: Duration, why: String },
+    /// A passing failure on the last allowed attempt: the delivery fails.
+    GaveUp { attempts: i64, why: String },
+    /// The chat is gone for good: the delivery fails and the cell is marked unreachable.
+    Unreachable(String),
+    /// Telegram refused the pack itself: the delivery fails and the broadcast stops.
+    Refused(String),
+    /// Not sent now (its broadcast is paused, or Loa is stopping): back to `pending`.
+    Paused,
+    /// Not sent at all: its broadcast was cancelled.
+    Cancelled,
+}
+
+impl Outcome {
+    /// Whether the delivery is finished with for now (no further send in this claim).
+    pub fn ends_claim(&self) -> bool {
+        !matches!(self, Outcome::DocumentsSent(_) | Outcome::SlowDown(_) | Outcome::Migrated(_))
+    }
+}
+
+/// The rule from a failed send to its outcome: `attempts` is what the delivery had counted before
+/// this send, `max_attempts` the configured ceiling, `backoff` the wait before a given attempt.
+pub fn judge(verdict: Verdict, attempts: i64, max_attempts: u32, backoff: impl Fn(i64) -> Duration) -> Outcome {
+    match verdict {
+        Verdict::SlowDown(wait) => Outcome::SlowDown(wait),
+        Verdict::Migrated(chat) => Outcome::Migrated(chat),
+        Verdict::Unreachable(reason) => Outcome::Unreachable(reason),
+        Verdict::Content(why) => Outcome::Refused(why),
+        Verdict::Passing(why) | Verdict::Transient(why) => {
+            let attempts = attempts + 1;
+            if attempts >= i64::from(max_attempts) {
+                Outcome::GaveUp { attempts, why }
+            } else {
+                Outcome::RetryAt { attempts, after: backoff(attempts), why }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with jitter: `base` x 2^(attempts-1), +-50 %, at most an hour.
+pub fn backoff(base: Duration, attempts: i64, jitter: f64) -> Duration {
+    let exp = base.as_secs_f64() * 2f64.powi((attempts - 1).clamp(0, 20) as i32);
+    Duration::from_secs_f64((exp * jitter.clamp(0.5, 1.5)).min(3600.0))
+}
+
+/// The outbox's reads and writes.
+pub struct Outbox {
+    pool: SqlitePool,
+    gate: WriteGate,
+}
+
+/// While the database refuses writes, one delivery at a time asks it again and the others wait to
+/// hear that it takes writes again: eighty deliveries each knocking at a failing database would
+/// keep the write turn from everyone else (a member's acknowledgement waits for it too), and each
+/// refused write costs SQLite tens of milliseconds.
+#[derive(Default)]
+struct WriteGate {
+    refusing: AtomicBool,
+    probe: tokio::sync::Mutex<()>,
+    recovered: tokio::sync::Notify,
+}
+
+impl Outbox {
+    pub fn new(pool: SqlitePool) -> Outbox {
+        Outbox { pool, gate: WriteGate::default() }
+    }
+
+    /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
+    pub async fn recover(&self) -> sqlx::Result<u64> {
+        let r = sqlx::query("UPDATE deliveries SET state = ? WHERE state = ?")
+            .bind(DeliveryState::Pending)
+            .bind(DeliveryState::Sending)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() > 0 {
+            tracing::warn!(rows = r.rows_affected(), "deliveries in flight at the last stop are sent again");
+        }
+        Ok(r.rows_affected())
+    }
+
+    /// Claims up to `limit` due deliveries of running broadcasts, oldest due first.
+    pub async fn claim(&self, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+        // the literals stay in the text: the partial index on pending deliveries needs them
+        sqlx::query_as(
+            "UPDATE deliveries SET state = 'sending'
+             WHERE id IN (SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+                          WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'
+                          ORDER BY d.next_attempt_at, d.id LIMIT ?)
+             RETURNING id, broadcast_id, cell_id, chat_id, step, attempts",
+        )
+        .bind(crate::dates::now())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Marks broadcasts with nothing left to send as done, and their packs as sent.
+    pub async fn finish_broadcasts(&self) -> anyhow::Result<()> {
+        let mut tx = crate::db::begin_write(&self.pool).await?;
+        let done: Vec<(i64, i64)> = sqlx::query_as(
+            "UPDATE broadcasts SET state = ?, finished_at = ?
+             WHERE state = ? AND NOT EXISTS
+                 (SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.state IN ('pending', 'sending'))
+             RETURNING id, pack_id",
+        )
+        .bind(BroadcastState::Done)
+        .bind(crate::dates::now())
+        .bind(BroadcastState::Running)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, pack) in &done {
+            sqlx::query("UPDATE packs SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+                .bind(PackStatus::Sent)
+                .bind(crate::dates::now())
+                .bind(pack)
+                .bind(PackStatus::Sending)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(broadcast_id = id, pack_id = pack, "broadcast finished");
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes what became of a send (the one place a claimed delivery changes state), and updates
+    /// `d` to match. A [`Outcome::SlowDown`] writes nothing: the limiter pauses.
+    pub async fn record(&self, d: &mut Claimed, outcome: &Outcome, stop: &CancellationToken) -> anyhow::Result<()> {
+        let id = d.id;
+        match outcome {
+            // the messages are out: what they were must be written down, or they go out again
+            Outcome::DocumentsSent(ids) => {
+                let ids = serde_json::to_string(ids)?;
+                self.until_written(stop, id, "record documents sent", || {
+                    sqlx::query("UPDATE deliveries SET step = 1, message_ids = ? WHERE id = ?")
+                        .bind(ids.clone())
+                        .bind(id)
+                        .execute(&self.pool)
+                })
+                .await?;
+                d.step = 1;
+            }
+            Outcome::Sent(message_id) => {
+                let sent_at = crate::dates::now();
+                self.until_written(stop, id, "record a message sent", || {
+                    sqlx::query(
+                        "UPDATE deliveries SET state = ?, step = 2, ack_message_id = ?, sent_at = ?, error = NULL,
+                             message_ids = json_insert(COALESCE(message_ids, '[]'), '$[#]', ?) WHERE id = ?",
+                    )
+                    .bind(DeliveryState::Sent)
+                    .bind(message_id)
+                    .bind(sent_at)
+                    .bind(message_id)
+                    .bind(id)
+                    .execute(&self.pool)
+                })
+                .await?;
+                d.step = 2;
+            }
+            Outcome::SlowDown(_) => {}
+            Outcome::Migrated(new_chat) => {
+                tracing::info!(
+                    delivery_id = id,
+                    from = d.chat_id,
+                    to = new_chat,
+                    "group migrated; sending to the supergroup"
+                );
+                crate::cells::binding::migrate_chat(&self.pool, d.chat_id, *new_chat).await?;
+                sqlx::query("UPDATE deliveries SET chat_id = ? WHERE id = ?")
+                    .bind(new_chat)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                d.chat_id = *new_chat;
+            }
+            Outcome::RetryAt { attempts, after, why } => {
+                sqlx::query(
+                    "UPDATE deliveries SET state = ?, attempts = ?, error = ?, next_attempt_at = ? WHERE id = ?",
+                )
+                .bind(DeliveryState::Pending)
+                .bind(attempts)
+                .bind(why)
+                .bind(crate::dates::now() + after.as_secs().max(1) as i64)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                tracing::info!(
+                    delivery_id = id,
+                    attempts,
+                    retry_in_s = after.as_secs(),
+                    error = why,
+                    "send failed; will retry"
+                );
+                d.attempts = *attempts;
+            }
+            Outcome::GaveUp { attempts, why } => {
+                sqlx::query("UPDATE deliveries SET state = ?, attempts = ?, error = ? WHERE id = ?")
+                    .bind(DeliveryState::Failed)
+                    .bind(attempts)
+                    .bind(format!("gave up after {attempts} attempts: {why}"))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                tracing::warn!(delivery_id = id, attempts, error = why, "delivery given up");
+                d.attempts = *attempts;
+            }
+            Outcome::Unreachable(reason) => {
+                self.fail(id, reason).await?;
+                crate::cells::binding::mark_unreachable(&self.pool, d.chat_id, reason).await?;
+                tracing::info!(delivery_id = id, reason, "cell unreachable");
+            }
+            Outcome::Refused(why) => {
+                self.fail(id, why).await?;
+                sqlx::query("UPDATE broadcasts SET state = ?, finished_at = ? WHERE id = ? AND state = ?")
+                    .bind(BroadcastState::Failed)
+                    .bind(crate::dates::now())
+                    .bind(d.broadcast_id)
+                    .bind(BroadcastState::Running)
+                    .execute(&self.pool)
+                    .await?;
+                tracing::error!(
+                    broadcast_id = d.broadcast_id,
+                    error = why,
+                    "the pack itself was refused by Telegram: broadcast stopped"
+                );
+            }
+            Outcome::Paused | Outcome::Cancelled => {
+                let next = if *outcome == Outcome::Paused { DeliveryState::Pending } else { DeliveryState::Cancelled };
+                sqlx::query("UPDATE deliveries SET state = ? WHERE id = ? AND state = ?")
+                    .bind(next)
+                    .bind(id)
+                    .bind(DeliveryState::Sending)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, id: i64, why: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE deliveries SET state = ?, error = ? WHERE id = ?")
+            .bind(DeliveryState::Failed)
+            .bind(why)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A delivery whose sending failed unexpectedly (not a send's failure: a read, a bug) goes back
+    /// to `pending`, due in five seconds.
+    pub async fn put_back(&self, stop: &CancellationToken, id: i64) -> sqlx::Result<()> {
+        self.until_written(stop, id, "put back a delivery", || {
+            sqlx::query("UPDATE deliveries SET state = ?, next_attempt_at = ? WHERE id = ? AND state = ?")
+                .bind(DeliveryState::Pending)
+                .bind(crate::dates::now() + 5)
+                .bind(id)
+                .bind(DeliveryState::Sending)
+                .execute(&self.pool)
+        })
+        .await
+    }
+
+    /// Runs `write` until the database takes it. A database that refuses writes for a while is
+    /// asked again after 1 s, 2 s, 4 s ... 30 s at most, by one delivery at a time (see
+    /// [`WriteGate`]), each failure logged; once Loa is stopping, three tries and no more (a
+    /// delivery left `sending` goes out again at the next start).
+    async fn until_written<W>(
+        &self,
+        stop: &CancellationToken,
+        delivery_id: i64,
+        what: &'static str,
+        mut write: impl FnMut() -> W,
+    ) -> Result<(), sqlx::Error>
+    where
+        W: std::future::Future<Output = Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>>,
+    {
+        let gate = &self.gate;
+        let mut wait = Duration::from_secs(1);
+        let mut tries = 0;
+        loop {
+            let mut _probing = None;
+            if gate.refusing.load(Relaxed) && !stop.is_cancelled() {
+                match gate.probe.try_lock() {
+                    Ok(probe) => _probing = Some(probe),
+                    Err(_) => {
+                        // registered before the second look, so that the news cannot slip by
+                        let news = gate.recovered.notified();
+                        if gate.refusing.load(Relaxed) {
+                            tokio::select! {
+                                _ = news => {}
+                                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                                _ = stop.cancelled() => {}
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+            let turn = crate::db::take_write_turn(&self.pool).await;
+            let written = write().await;
+            drop(turn);
+            match written {
+                Ok(_) => {
+                    crate::ops::health().write_ok();
+                    if gate.refusing.swap(false, Relaxed) {
+                        gate.recovered.notify_waiters();
+                    }
+                    if tries > 0 {
+                        tracing::info!(delivery_id, what, tries = tries + 1, "the database took the write again");
+                    }
+                    return Ok(());
+                }
+                Err(e) if !(stop.is_cancelled() && tries >= 3) => {
+                    gate.refusing.store(true, Relaxed);
+                    crate::ops::health().write_failed(&e);
+                    tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_wait(_: i64) -> Duration {
+        Duration::from_secs(7)
+    }
+
+    #[test]
+    fn a_failed_send_is_judged_by_its_verdict_and_its_attempts() {
+        let judged = |v: Verdict, attempts| judge(v, attempts, 3, no_wait);
+        assert_eq!(judged(Verdict::SlowDown(Duration::from_secs(4)), 2), Outcome::SlowDown(Duration::from_secs(4)));
+        assert_eq!(judged(Verdict::Migrated(-100), 2), Outcome::Migrated(-100));
+        assert_eq!(judged(Verdict::Unreachable("gone".into()), 0), Outcome::Unreachable("gone".into()));
+        assert_eq!(judged(Verdict::Content("too long".into()), 0), Outcome::Refused("too long".into()));
+        // a failure counts an attempt; the third of three gives up
+        assert_eq!(
+            judged(Verdict::Passing("502".into()), 0),
+            Outcome::RetryAt { attempts: 1, after: Duration::from_secs(7), why: "502".into() }
+        );
+        assert_eq!(
+            judged(Verdict::Transient("odd".into()), 1),
+            Outcome::RetryAt { attempts: 2, after: Duration::from_secs(7), why: "odd".into() }
+        );
+        assert_eq!(judged(Verdict::Passing("502".into()), 2), Outcome::GaveUp { attempts: 3, why: "502".into() });
+        // the 429 and the migration do not count an attempt, however many were made
+        assert_eq!(judged(Verdict::SlowDown(Duration::from_secs(1)), 9), Outcome::SlowDown(Duration::from_secs(1)));
+        assert!(!Outcome::SlowDown(Duration::ZERO).ends_claim() && !Outcome::Migrated(1).ends_claim());
+        assert!(!Outcome::DocumentsSent(vec![1]).ends_claim());
+        assert!(
+            Outcome::Sent(1).ends_claim()
+                && Outcome::Paused.ends_claim()
+                && Outcome::Refused(String::new()).ends_claim()
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_within_its_jitter_and_stops_at_an_hour() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(base, 1, 1.0), Duration::from_secs(5));
+        assert_eq!(backoff(base, 3, 1.0), Duration::from_secs(20));
+        assert_eq!(backoff(base, 3, 0.5), Duration::from_secs(10));
+        assert_eq!(backoff(base, 3, 9.0), Duration::from_secs(30), "jitter is held to +-50 %");
+        assert_eq!(backoff(base, 40, 1.5), Duration::from_secs(3600));
+    }
+
+    async fn outbox_with_one_delivery() -> (tempfile::TempDir, Outbox, Claimed) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("loa.db").display())).await.unwrap();
+        sqlx::query("INSERT INTO cells (id, code, name, district, commune, status, chat_id, created_at, updated_at) VALUES (1, 'C1', 'Chi bộ 1', 'D', 'X', 'active', 501, 0, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO packs (id, kind, title, body_html, audience, status, created_at, updated_at) VALUES (1, 'thematic', 'T', 'b', 'all', 'sending', 0, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO broadcasts (id, pack_id, kind, state, targeted, created_at) VALUES (1, 1, 'pack', 'running', 1, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO deliveries (id, broadcast_id, cell_id, chat_id, state, next_attempt_at) VALUES (1, 1, 1, 501, 'pending', 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let outbox = Outbox::new(pool);
+        let mut claimed = outbox.claim(10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        (dir, outbox, claimed.remove(0))
+    }
+
+    async fn row(outbox: &Outbox) -> (String, i64, i64, Option<String>, i64) {
+        sqlx::query_as("SELECT state, step, attempts, error, chat_id FROM deliveries WHERE id = 1")
+            .fetch_one(&outbox.pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_outcome_is_written_as_the_outbox_says() {
+        let stop = CancellationToken::new();
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        assert_eq!(row(&outbox).await.0, "sending", "claimed");
+        assert!(outbox.claim(10).await.unwrap().is_empty(), "a claimed delivery is not claimed twice");
+
+        outbox.record(&mut d, &Outcome::DocumentsSent(vec![10, 11]), &stop).await.unwrap();
+        assert_eq!((row(&outbox).await.0.as_str(), row(&outbox).await.1, d.step), ("sending", 1, 1));
+
+        let retry = Outcome::RetryAt { attempts: 1, after: Duration::from_secs(60), why: "Bad Gateway".into() };
+        outbox.record(&mut d, &retry, &stop).await.unwrap();
+        let r = row(&outbox).await;
+        assert_eq!((r.0.as_str(), r.2, r.3.as_deref()), ("pending", 1, Some("Bad Gateway")));
+        assert!(outbox.claim(10).await.unwrap().is_empty(), "not due for a minute");
+
+        sqlx::query("UPDATE deliveries SET state = 'sending' WHERE id = 1").execute(&outbox.pool).await.unwrap();
+        outbox.record(&mut d, &Outcome::Migrated(-100501), &stop).await.unwrap();
+        assert_eq!((row(&outbox).await.4, d.chat_id), (-100501, -100501));
+
+        outbox.record(&mut d, &Outcome::Sent(12), &stop).await.unwrap();
+        let (state, step, ids): (String, i64, String) =
+            sqlx::query_as("SELECT state, step, message_ids FROM deliveries WHERE id = 1")
+                .fetch_one(&outbox.pool)
+                .await
+                .unwrap();
+        assert_eq!((state.as_str(), step, ids.as_str()), ("sent", 2, "[10,11,12]"));
+
+        outbox.finish_broadcasts().await.unwrap();
+        let (b, p): (String, String) =
+            sqlx::query_as("SELECT b.state, p.status FROM broadcasts b JOIN packs p ON p.id = b.pack_id")
+                .fetch_one(&outbox.pool)
+                .await
+                .unwrap();
+        assert_eq!((b.as_str(), p.as_str()), ("done", "sent"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_pack_stops_its_broadcast_and_a_gone_chat_marks_its_cell() {
+        let stop = CancellationToken::new();
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        outbox.record(&mut d, &Outcome::Refused("message is too long".into()), &stop).await.unwrap();
+        assert_eq!(row(&outbox).await.0, "failed");
+        let state: String =
+            sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = 1").fetch_one(&outbox.pool).await.unwrap();
+        assert_eq!(state, "failed");
+
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        outbox.record(&mut d, &Outcome::Unreachable("blocked by the user".into()), &stop).await.unwrap();
+        let cell: String =
+            sqlx::query_scalar("SELECT status FROM cells WHERE id = 1").fetch_one(&outbox.pool).await.unwrap();
+        assert_eq!((row(&outbox).await.0.as_str(), cell.as_str()), ("failed", "unreachable"));
+
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        outbox.record(&mut d, &Outcome::GaveUp { attempts: 8, why: "timeout".into() }, &stop).await.unwrap();
+        let r = row(&outbox).await;
+        assert_eq!((r.0.as_str(), r.2, r.3.as_deref()), ("failed", 8, Some("gave up after 8 attempts: timeout")));
+    }
+
+    #[tokio::test]
+    async fn a_paused_delivery_goes_back_and_a_crash_is_recovered() {
+        let stop = CancellationToken::new();
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        outbox.record(&mut d, &Outcome::Paused, &stop).await.unwrap();
+        assert_eq!(row(&outbox).await.0, "pending");
+        let mut d = outbox.claim(10).await.unwrap().remove(0);
+        outbox.record(&mut d, &Outcome::Cancelled, &stop).await.unwrap();
+        assert_eq!(row(&outbox).await.0, "cancelled");
+
+        let (_dir, outbox, _d) = outbox_with_one_delivery().await;
+        assert_eq!(outbox.recover().await.unwrap(), 1, "a row left sending by a crash");
+        assert_eq!(row(&outbox).await.0, "pending");
+        outbox.claim(1).await.unwrap();
+        outbox.put_back(&stop, 1).await.unwrap();
+        let due: i64 = sqlx::query_scalar("SELECT next_attempt_at - ? FROM deliveries WHERE id = 1")
+            .bind(crate::dates::now())
+            .fetch_one(&outbox.pool)
+            .await
+            .unwrap();
+        assert!((4..=5).contains(&due), "put back for five seconds: {due}");
+    }
+}
