@@ -33,6 +33,7 @@ help =
 lang-set = Switched to English.
 lang-usage = There is no language «{ $given }». Type <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English).
 not-understood = Loa did not understand this message. Type /help to see the commands.
+handler-failed = Loa hit an error handling this request and has logged it. Please try again in a few minutes.
 unknown-command = There is no command «{ $command }». Type /help to see the commands.
 error-generic = Sorry, Loa hit an error handling this request. Please try again in a few minutes.
 

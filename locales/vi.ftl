@@ -33,6 +33,7 @@ help =
 lang-set = Đã chuyển sang Tiếng Việt.
 lang-usage = Ngôn ngữ «{ $given }» chưa có. Hãy gõ <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English).
 not-understood = Loa chưa hiểu tin nhắn này. Gõ /help để xem các lệnh.
+handler-failed = Loa gặp lỗi khi xử lý yêu cầu này và đã ghi lại để kiểm tra. Vui lòng thử lại sau ít phút.
 unknown-command = Lệnh «{ $command }» không có. Gõ /help để xem các lệnh.
 error-generic = Xin lỗi, Loa gặp lỗi khi xử lý yêu cầu. Đồng chí vui lòng thử lại sau ít phút.
 

@@ -34,6 +34,12 @@ impl Role {
         }
     }
 
+    /// Whether this role may do what `needed` may: an admin all a board member may, a board
+    /// member all a district officer may.
+    pub fn includes(self, needed: Role) -> bool {
+        self <= needed
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",

@@ -169,6 +169,25 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
     )
 }
 
+/// A figures command from a member of staff, in their private chat.
+pub(super) async fn on_staff_command(
+    msg: Message,
+    cmd: super::StaffCommand,
+    ctx: std::sync::Arc<Ctx>,
+    member: StaffMember,
+) -> HandlerResult {
+    use super::StaffCommand as C;
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let asked = Asked { chat, ctx: &ctx, locale, member: &member };
+    match cmd {
+        C::Stats(arg) => on_stats(&asked, &arg).await,
+        C::Pending(arg) => on_pending(&asked, &arg).await,
+        C::Export(arg) => on_export(&asked, &arg).await,
+        C::Chart(arg) => on_chart(&asked, &arg).await,
+    }
+}
+
 /// One staff question in chat: where to answer, in which language, and for whom.
 pub(super) struct Asked<'a> {
     pub chat: ChatId,
@@ -237,7 +256,7 @@ impl Asked<'_> {
 }
 
 /// `/stats [pack|trend] [district]`.
-pub(super) async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
+async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     if q.trend {
         let Some(t) = a.trend(q.trend_kind, district.as_deref()).await? else { return Ok(()) };
@@ -252,7 +271,7 @@ pub(super) async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
 const PENDING_IN_MESSAGES: usize = 150;
 
 /// `/pending [pack] [district]`.
-pub(super) async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
+async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale, chat) = (&a.ctx.catalog, a.locale, a.chat);
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
@@ -300,7 +319,7 @@ pub(super) async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
 }
 
 /// `/export [pack] [district] [csv]`.
-pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
+async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
     let (id, tz) = (pack.id, a.ctx.config.timezone);
@@ -320,7 +339,7 @@ pub(super) async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
 }
 
 /// `/chart [pack|trend] [district]`.
-pub(super) async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
+async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale) = (&a.ctx.catalog, a.locale);
     let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
     // drawing takes a CPU for tens of milliseconds: off the tasks that handle updates

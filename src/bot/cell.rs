@@ -13,6 +13,7 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyMarkup};
 
+use super::dialogues::{self, Dialogue, Key};
 use super::{Ctx, HandlerResult, say, say_with};
 use crate::acks::{self, Ack, Outcome, Target};
 use crate::audit::{self, Actor};
@@ -216,50 +217,12 @@ async fn on_move_decision(
     Ok(())
 }
 
-fn dialogue_key(msg: &Message) -> (i64, i64) {
-    (msg.chat.id.0, msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0))
-}
-
-async fn load(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<Option<ReportDraft>> {
-    let state: Option<String> =
-        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'report'")
-            .bind(chat)
-            .bind(user)
-            .fetch_optional(&ctx.pool)
-            .await?;
-    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
-}
-
-async fn save(ctx: &Ctx, (chat, user): (i64, i64), d: &ReportDraft) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, 'report', ?, ?)
-         ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
-    )
-    .bind(chat)
-    .bind(user)
-    .bind(serde_json::to_string(d)?)
-    .bind(crate::dates::now())
-    .execute(&ctx.pool)
-    .await?;
-    Ok(())
-}
-
-/// Drops the report this member is writing in this chat, if any (`/cancel`).
-pub(super) async fn cancel_report(ctx: &Ctx, chat: i64, user: i64) -> anyhow::Result<bool> {
-    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'report'")
-        .bind(chat)
-        .bind(user)
-        .execute(&ctx.pool)
-        .await?;
-    Ok(r.rows_affected() > 0)
-}
-
 /// The report this member is writing in this chat, for a message that is not a command.
 pub(super) async fn active_report(msg: Message, ctx: Arc<Ctx>) -> Option<ReportDraft> {
     if msg.text().is_some_and(|t| t.starts_with('/')) {
         return None;
     }
-    load(&ctx, dialogue_key(&msg)).await.unwrap_or_else(|e| {
+    dialogues::load(&ctx.pool, Key::of(&msg), Dialogue::Report).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "failed to read the report dialogue");
         None
     })
@@ -280,7 +243,7 @@ async fn begin_report(ctx: &Ctx, t: &Target, from: &teloxide::types::User, local
             .await;
     }
     let draft = ReportDraft { delivery_id: t.delivery_id, step: DATE, ..Default::default() };
-    save(ctx, (t.chat_id, from.id.0 as i64), &draft).await?;
+    dialogues::save(&ctx.pool, Key { chat: t.chat_id, user: from.id.0 as i64 }, Dialogue::Report, &draft).await?;
     let mut intro = c.t(
         locale,
         "report-intro",
@@ -370,7 +333,7 @@ pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) 
 /// An answer in a report dialogue.
 pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
     let chat = msg.chat.id;
-    let key = dialogue_key(&msg);
+    let key = Key::of(&msg);
     let locale = ctx.locale(chat).await;
     let c = &ctx.catalog;
     let Some(from) = msg.from.clone() else { return Ok(()) };
@@ -378,18 +341,18 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         // the pack was withdrawn, or the cell has moved to another chat since the report began
         tracing::warn!(
             chat_id = chat.0,
-            user_id = key.1,
+            user_id = key.user,
             delivery_id = d.delivery_id,
             "report refused: this chat does not hold the delivery's cell"
         );
-        cancel_report(&ctx, key.0, key.1).await?;
+        dialogues::clear(&ctx.pool, key, Dialogue::Report).await?;
         say(&ctx.replies, chat, c.s(locale, "report-gone")).await?;
         if ctx.refusal_audits.admit(chat.0) {
             let mut conn = ctx.pool.acquire().await?;
             let details = json!({ "delivery_id": d.delivery_id });
             audit::record(
                 &mut conn,
-                Actor::User(key.1),
+                Actor::User(key.user),
                 "report.refused",
                 Some(&chat.0.to_string()),
                 "refused",
@@ -433,7 +396,7 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         return ask(&ctx, chat, &from, locale, d.step).await;
     }
     if answering != ATTACHMENT {
-        save(&ctx, key, &d).await?;
+        dialogues::save(&ctx.pool, key, Dialogue::Report, &d).await?;
         return ask(&ctx, chat, &from, locale, d.step).await;
     }
     // the last step: a photo, a document, or "no"
@@ -448,11 +411,11 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         return ask(&ctx, chat, &from, locale, ATTACHMENT).await;
     };
     let (Some(date), Some(attendance), Some(body)) = (d.meeting_date.clone(), d.attendance, d.body.clone()) else {
-        cancel_report(&ctx, key.0, key.1).await?;
+        dialogues::clear(&ctx.pool, key, Dialogue::Report).await?;
         return say(&ctx.replies, chat, c.s(locale, "report-gone")).await;
     };
     let report = NewReport {
-        user_id: key.1,
+        user_id: key.user,
         user_name: acks::display_name(&from),
         meeting_date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")?,
         attendance,
@@ -460,7 +423,7 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         attachment,
     };
     let now = crate::dates::now();
-    let stored = reports::store(&ctx.pool, &target, &report, now, tz, Some(key)).await?;
+    let stored = reports::store(&ctx.pool, &target, &report, now, tz, Some((key.chat, key.user))).await?;
     metrics::counter!("loa_reports_total").increment(1);
     if stored.ack.is_some() {
         metrics::counter!("loa_acks_total").increment(1);

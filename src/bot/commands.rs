@@ -26,23 +26,30 @@ pub enum Command {
     Whoami,
     /// Report on a pack (in a cell's chat).
     Report,
+    /// A cell's packs (in its chat), or, for staff in their private chat, the recent packs.
+    Packs,
+    /// Drop what you are doing (a report, a pack being composed).
+    Cancel,
 }
 
-/// The commands of board staff (and admins); /packs is for every member of staff, /cancel for
-/// anyone in the middle of a dialogue.
+/// The commands of board staff (and admins): composing and sending.
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
 pub enum BoardCommand {
     /// Compose a new pack.
     Newpack,
-    /// Recent packs.
-    Packs,
     /// Pause the running broadcast.
     Pause,
     /// Resume a paused broadcast.
     Resume,
     /// Remind the cells that have not acknowledged a pack, now.
     Remind(String),
+}
+
+/// The figures, for every member of staff (a district officer sees their own district).
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum StaffCommand {
     /// A pack's figures by district, or the trend.
     Stats(String),
     /// The cells that have not acknowledged a pack.
@@ -51,8 +58,6 @@ pub enum BoardCommand {
     Export(String),
     /// A chart of a pack's rates by district, or of the trend.
     Chart(String),
-    /// Drop what you are doing.
-    Cancel,
 }
 
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.
@@ -78,24 +83,20 @@ fn menu_of(catalog: &Catalog, locale: Locale, names: impl IntoIterator<Item = St
         .collect()
 }
 
-/// The menu everyone sees: the public commands, and the two a cell's members use besides
-/// (`/packs` shows a cell its packs; `/cancel` drops a report being written).
+/// The menu everyone sees: the public commands (`/packs` shows a cell its packs; `/cancel` drops
+/// a report being written).
 pub fn public_menu(catalog: &Catalog, locale: Locale) -> Vec<BotCommand> {
-    let cell = ["packs", "cancel"].map(String::from);
-    menu_of(catalog, locale, Command::bot_commands().into_iter().map(|c| c.command).chain(cell))
+    menu_of(catalog, locale, Command::bot_commands().into_iter().map(|c| c.command))
 }
 
 /// The menu a member of staff sees in their private chat.
 pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotCommand> {
     let mut menu = public_menu(catalog, locale);
-    let board: Vec<String> = BoardCommand::bot_commands()
-        .into_iter()
-        .map(|c| c.command)
-        .filter(|c| role != Role::District || !["newpack", "pause", "resume", "remind"].iter().any(|x| c.ends_with(x)))
-        .filter(|c| !menu.iter().any(|m| c.trim_start_matches('/') == m.command))
-        .collect();
-    menu.extend(menu_of(catalog, locale, board));
-    if role == Role::Admin {
+    if role.includes(Role::Board) {
+        menu.extend(menu_of(catalog, locale, BoardCommand::bot_commands().into_iter().map(|c| c.command)));
+    }
+    menu.extend(menu_of(catalog, locale, StaffCommand::bot_commands().into_iter().map(|c| c.command)));
+    if role.includes(Role::Admin) {
         menu.extend(menu_of(catalog, locale, AdminCommand::bot_commands().into_iter().map(|c| c.command)));
     }
     menu

@@ -11,11 +11,12 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use teloxide::types::Message;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
 
 use super::{Ctx, HandlerResult};
 use crate::cells::{self, Cell, CellStatus};
-use crate::staff::{self, SERVICE_ACCOUNTS, StaffMember};
+use crate::staff::{self, Role, SERVICE_ACCOUNTS, StaffMember};
 
 /// How often a stranger's chat is answered.
 pub const STRANGER_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
@@ -86,6 +87,7 @@ fn answered(msg: &Message, bot_username: &str) -> bool {
     }
     super::Command::parse(text, bot_username).is_ok()
         || super::BoardCommand::parse(text, bot_username).is_ok()
+        || super::StaffCommand::parse(text, bot_username).is_ok()
         || super::AdminCommand::parse(text, bot_username).is_ok()
 }
 
@@ -139,6 +141,39 @@ pub(super) async fn caller(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>)
         }
     }
     Some(caller)
+}
+
+/// The gate of a role: passes the sender's staff record on when their role includes `needed`
+/// (an admin passes every gate, a board member the board's and the district officers').
+pub(super) fn staff_with(needed: Role) -> impl Fn(Caller) -> Option<StaffMember> + Clone + Send + Sync + 'static {
+    move |caller: Caller| caller.staff.filter(|m| m.role.includes(needed))
+}
+
+/// The command a message starts with, as typed but without the bot's name: "/stats".
+pub(super) fn command_name(msg: &Message) -> String {
+    let first = msg.text().and_then(|t| t.split_whitespace().next()).unwrap_or("");
+    first.split('@').next().unwrap_or(first).to_lowercase()
+}
+
+/// The one refusing endpoint: a command whose role gate did not open. A member of staff hears that
+/// their role does not allow it, anyone else that it is for staff; see [`deny`].
+pub(super) async fn refuse(msg: Message, ctx: Arc<Ctx>, caller: Caller) -> HandlerResult {
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let user_id = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0);
+    let key = if caller.staff.is_some() { "denied-admin" } else { "denied-staff" };
+    deny(&ctx, chat, user_id, &command_name(&msg), key, locale).await
+}
+
+/// Staff work in their private chat only: figures stay out of groups, and nothing a member of staff
+/// does is done by typing in a group (an invite code or a grant would be read by everyone there).
+/// The endpoint for a staff command typed elsewhere, answering with the catalog's `key`.
+pub(super) fn elsewhere_than_private(key: &'static str) -> UpdateHandler<anyhow::Error> {
+    dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(move |msg: Message, ctx: Arc<Ctx>| async move {
+        let locale = ctx.locale(msg.chat.id).await;
+        let args = crate::i18n::Args::new().raw("command", command_name(&msg));
+        super::say(&ctx.replies, msg.chat.id, ctx.catalog.t(locale, key, args)).await
+    })
 }
 
 /// Refuses a staff command: logged always, audited within the chat's quota of refusals (a member

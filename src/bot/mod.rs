@@ -18,12 +18,14 @@
 
 mod analytics;
 pub mod announce;
+mod board;
 mod cell;
 mod chats;
 pub mod commands;
+mod composer;
+mod dialogues;
 pub mod gate;
 pub mod lanes;
-mod newpack;
 mod staff;
 mod start;
 
@@ -33,10 +35,11 @@ use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
-pub use commands::{AdminCommand, BoardCommand, Command};
+pub use commands::{AdminCommand, BoardCommand, Command, StaffCommand};
 
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
+use crate::staff::Role;
 use crate::telegram::limiter::Limiter;
 use crate::telegram::replies;
 pub(crate) use crate::telegram::{say, say_with};
@@ -83,8 +86,22 @@ impl Ctx {
 pub type HandlerResult = anyhow::Result<()>;
 
 /// The handler tree. Every update first takes its chat's turn ([`lanes`]); a message then learns
-/// who it comes from ([`gate`]), which drops a stranger's messages past one a minute.
+/// who it comes from ([`gate`]), which drops a stranger's messages past one a minute. Each staff
+/// command family sits behind its role's gate ([`gate::staff_with`]): a sender whose role does
+/// not open it reaches the one refusing endpoint ([`gate::refuse`]), which audits; past the gate,
+/// a command typed anywhere but the member's private chat is turned away. A handler that fails
+/// tells its chat so ([`telling_failures`]).
 pub fn schema() -> UpdateHandler<anyhow::Error> {
+    use staff::on_admin_command;
+    let gated = |needed: Role, elsewhere: &'static str, handler: UpdateHandler<anyhow::Error>| {
+        dptree::entry()
+            .branch(
+                dptree::filter_map(gate::staff_with(needed))
+                    .branch(gate::elsewhere_than_private(elsewhere))
+                    .branch(handler),
+            )
+            .endpoint(gate::refuse)
+    };
     let messages = Update::filter_message()
         .filter_map_async(gate::caller)
         .branch(
@@ -92,16 +109,67 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                 .endpoint(chats::on_migration),
         )
         .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
-        .branch(teloxide::filter_command::<AdminCommand, _>().endpoint(staff::on_admin_command))
-        .branch(teloxide::filter_command::<BoardCommand, _>().endpoint(newpack::on_board_command))
+        .branch(teloxide::filter_command::<StaffCommand, _>().chain(gated(
+            Role::District,
+            "stats-private-only",
+            dptree::endpoint(analytics::on_staff_command),
+        )))
+        .branch(teloxide::filter_command::<BoardCommand, _>().chain(gated(
+            Role::Board,
+            "staff-private-only",
+            dptree::endpoint(board::on_board_command),
+        )))
+        .branch(teloxide::filter_command::<AdminCommand, _>().chain(gated(
+            Role::Admin,
+            "private-only",
+            dptree::endpoint(on_admin_command),
+        )))
         .branch(dptree::filter_map_async(cell::active_report).endpoint(cell::on_report_message))
-        .branch(dptree::filter_map_async(newpack::active_dialogue).endpoint(newpack::on_dialogue_message))
+        .branch(dptree::filter_map_async(composer::active_dialogue).endpoint(composer::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
         .filter_map_async(|update: Update, ctx: Arc<Ctx>| async move { ctx.lanes.turn(&update).await })
-        .branch(messages)
-        .branch(Update::filter_callback_query().endpoint(cell::on_callback))
-        .branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member))
+        .branch(telling_failures(
+            dptree::entry()
+                .branch(messages)
+                .branch(Update::filter_callback_query().endpoint(cell::on_callback))
+                .branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member)),
+        ))
+}
+
+/// Runs `inner`; when it fails, the chat the update came from is told that something went wrong
+/// (the failure itself goes on to the dispatcher's error handler, which logs it), instead of the
+/// silence a member would otherwise wait in. A button's press is answered with the same words.
+fn telling_failures(inner: UpdateHandler<anyhow::Error>) -> UpdateHandler<anyhow::Error> {
+    let sig = inner.sig().clone();
+    let description = inner.description().clone();
+    dptree::from_fn_with_description(
+        description,
+        move |deps: dptree::di::DependencyMap, cont| {
+            let inner = inner.clone();
+            async move {
+                let update = deps.get::<Update>();
+                let ctx = deps.get::<Arc<Ctx>>();
+                let outcome = inner.execute(deps, cont).await;
+                if let std::ops::ControlFlow::Break(Err(_)) = &outcome {
+                    tell_failure(&ctx, &update).await;
+                }
+                outcome
+            }
+        },
+        sig,
+    )
+}
+
+async fn tell_failure(ctx: &Arc<Ctx>, update: &Update) {
+    let Some(chat) = update.chat() else { return };
+    let locale = ctx.locale(chat.id).await;
+    let text = ctx.catalog.s(locale, "handler-failed");
+    if let teloxide::types::UpdateKind::CallbackQuery(q) = &update.kind {
+        ctx.replies.answer_button(q.id.clone(), text, true);
+    } else {
+        ctx.replies.send(chat.id, replies::Reply::Text { html: text, markup: None });
+    }
 }
 
 impl Ctx {
@@ -136,6 +204,8 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
         Command::Lang(_) => "lang",
         Command::Whoami => "whoami",
         Command::Report => "report",
+        Command::Packs => "packs",
+        Command::Cancel => "cancel",
     };
     tracing::info!(chat_id = chat.0, command = name, "command");
     match cmd {
@@ -150,7 +220,44 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
         },
         Command::Whoami => staff::on_whoami(&msg, &ctx, locale).await,
         Command::Report => cell::on_report_command(&msg, &ctx, locale).await,
+        Command::Packs => on_packs(&msg, &ctx, locale).await,
+        Command::Cancel => {
+            let key = dialogues::Key::of(&msg);
+            let key = if dialogues::clear(&ctx.pool, key, dialogues::Dialogue::Report).await? {
+                "report-cancelled"
+            } else if composer::cancel(&ctx, key).await? {
+                "np-cancelled"
+            } else {
+                "np-nothing"
+            };
+            say_with(&ctx.replies, chat, c.s(locale, key), composer::no_keyboard()).await
+        }
     }
+}
+
+/// `/packs`: in a cell's chat, the cell's own packs, for anyone there; for a member of staff in
+/// their private chat, the recent packs with their progress.
+async fn on_packs(msg: &Message, ctx: &Arc<Ctx>, locale: Locale) -> HandlerResult {
+    let chat = msg.chat.id;
+    let mut conn = ctx.pool.acquire().await?;
+    let cell = crate::cells::by_chat(&mut conn, chat.0).await?;
+    drop(conn);
+    if let Some(cell) = cell {
+        return cell::list_cell_packs(chat, cell.id, ctx, locale).await;
+    }
+    let member = match gate::person(msg) {
+        Some(user) => crate::staff::role_of(&ctx.pool, &ctx.config.admins, user).await?,
+        None => None,
+    };
+    let Some(member) = member else {
+        let user_id = msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0);
+        return gate::deny(ctx, chat, user_id, "/packs", "denied-staff", locale).await;
+    };
+    if !msg.chat.is_private() {
+        let text = ctx.catalog.t(locale, "stats-private-only", Args::new().raw("command", "/packs"));
+        return say(&ctx.replies, chat, text).await;
+    }
+    board::list_packs(chat, ctx, locale, &member).await
 }
 
 /// Messages that are not one of our commands. In a private chat Loa says what it understands;

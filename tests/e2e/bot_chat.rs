@@ -173,3 +173,22 @@ async fn serve_stops_promptly_when_asked() {
     let took = app.stop().await;
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
 }
+
+/// A handler that fails (here the language cannot be written: its table is gone) tells the member
+/// so, in a private chat and in a group, instead of leaving them waiting; the bot goes on.
+#[tokio::test]
+async fn a_handler_that_fails_tells_its_chat_and_the_bot_goes_on() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin;
+    let group = app.group("Ban Tuyên giáo", admin);
+    sqlx::query("DROP TABLE chat_prefs").execute(&app.pool).await.unwrap();
+    let failed = "Loa gặp lỗi khi xử lý yêu cầu này và đã ghi lại để kiểm tra. Vui lòng thử lại sau ít phút.";
+    app.sim.send_text(admin, admin, "/lang en").unwrap();
+    assert_eq!(app.nth_reply(admin, 1).await, failed);
+    app.sim.send_text(group, admin, &format!("/lang@{} en", app.sim.bot_username())).unwrap();
+    let got = app.sim.wait_for_bot_messages(group, 1, WAIT).await;
+    assert!(got.iter().any(|m| m.text() == Some(failed)), "{got:?}");
+    // the failure is the request's, not the bot's: the next command is answered
+    app.sim.send_text(admin, admin, "/help").unwrap();
+    assert!(app.nth_reply(admin, 2).await.starts_with("Loa — hướng dẫn sử dụng"));
+}

@@ -1,10 +1,9 @@
-//! Composing a pack in chat: `/newpack` walks a board member through kind, period, title, body,
-//! documents, audience, deadline, report request and schedule, shows the message exactly as a cell
-//! will see it with the delivery estimate, and saves it on confirmation. `/cancel` leaves at any
-//! step. The state is a row of `dialogues` keyed by chat and user, written after every answer, so
-//! a restart in the middle loses nothing. `/packs` lists recent packs with their progress.
+//! Composing a pack in chat: `/newpack` walks a board member through the [`Step`]s (kind, period,
+//! title, body, documents, audience, deadline, report request and schedule), shows the message
+//! exactly as a cell will see it with the delivery estimate, and saves it on confirmation.
+//! `/cancel` leaves at any step. The draft is kept in the dialogue store ([`super::dialogues`]),
+//! written after every answer, so a restart in the middle loses nothing.
 
-use crate::lifecycle::{BroadcastState, PackStatus};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
@@ -15,7 +14,8 @@ use teloxide::types::{
 };
 use teloxide::utils::render::RenderMessageTextHelper;
 
-use super::{BoardCommand, Ctx, HandlerResult};
+use super::dialogues::{self, Dialogue, Key};
+use super::{Ctx, HandlerResult};
 use crate::audit::Actor;
 use crate::i18n::{Args, Locale, escape};
 use crate::packs::body::{self, BodyFormat};
@@ -29,16 +29,56 @@ use crate::staff::{self, Role};
 /// The largest file a bot may download (getFile); larger documents are kept by file_id only.
 const MAX_DOWNLOAD: i64 = 20 * 1024 * 1024;
 
-const KIND: u8 = 1;
-const PERIOD: u8 = 2;
-const TITLE: u8 = 3;
-const BODY: u8 = 4;
-const DOCS: u8 = 5;
-const AUDIENCE: u8 = 6;
-const DEADLINE: u8 = 7;
-const REPORT: u8 = 8;
-const SCHEDULE: u8 = 9;
-const CONFIRM: u8 = 10;
+/// The composer's questions, in order. Stored as its number (1-10) in the draft's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Step {
+    #[default]
+    Kind = 1,
+    Period,
+    Title,
+    Body,
+    Docs,
+    Audience,
+    Deadline,
+    Report,
+    Schedule,
+    /// The preview is shown; «Gửi» saves the pack.
+    Confirm,
+}
+
+impl Step {
+    const ALL: [Step; 10] = [
+        Step::Kind,
+        Step::Period,
+        Step::Title,
+        Step::Body,
+        Step::Docs,
+        Step::Audience,
+        Step::Deadline,
+        Step::Report,
+        Step::Schedule,
+        Step::Confirm,
+    ];
+
+    /// The question before this one in order (the first has none before it).
+    fn before(self) -> Step {
+        Step::ALL.iter().rev().copied().find(|s| *s < self).unwrap_or(Step::Kind)
+    }
+}
+
+impl From<Step> for u8 {
+    fn from(s: Step) -> u8 {
+        s as u8
+    }
+}
+
+impl TryFrom<u8> for Step {
+    type Error = String;
+    fn try_from(n: u8) -> Result<Step, String> {
+        Step::ALL.get(usize::from(n).wrapping_sub(1)).copied().ok_or_else(|| format!("no step {n}"))
+    }
+}
 
 /// A document sent in chat.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,7 +92,7 @@ pub struct ChatDoc {
 /// The answers so far; stored as JSON in `dialogues`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Draft {
-    pub step: u8,
+    pub step: Step,
     pub kind: Option<String>,
     pub period: Option<String>,
     pub title: Option<String>,
@@ -81,49 +121,12 @@ impl Draft {
     }
 }
 
-fn key(msg: &Message) -> (i64, i64) {
-    (msg.chat.id.0, msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0))
-}
-
-async fn load(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<Option<Draft>> {
-    let state: Option<String> =
-        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'newpack'")
-            .bind(chat)
-            .bind(user)
-            .fetch_optional(&ctx.pool)
-            .await?;
-    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
-}
-
-async fn save(ctx: &Ctx, (chat, user): (i64, i64), draft: &Draft) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, 'newpack', ?, ?)
-         ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
-    )
-    .bind(chat)
-    .bind(user)
-    .bind(serde_json::to_string(draft)?)
-    .bind(crate::dates::now())
-    .execute(&ctx.pool)
-    .await?;
-    Ok(())
-}
-
-async fn clear(ctx: &Ctx, (chat, user): (i64, i64)) -> anyhow::Result<bool> {
-    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'newpack'")
-        .bind(chat)
-        .bind(user)
-        .execute(&ctx.pool)
-        .await?;
-    Ok(r.rows_affected() > 0)
-}
-
 /// The dialogue of this chat and user, for a message that is not a command.
 pub(super) async fn active_dialogue(msg: Message, ctx: Arc<Ctx>) -> Option<Draft> {
     if !msg.chat.is_private() || msg.text().is_some_and(|t| t.starts_with('/')) {
         return None;
     }
-    load(&ctx, key(&msg)).await.unwrap_or_else(|e| {
+    dialogues::load(&ctx.pool, Key::of(&msg), Dialogue::Newpack).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "failed to read the dialogue");
         None
     })
@@ -144,10 +147,6 @@ fn keyboard(rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
     Some(ReplyMarkup::Keyboard(KeyboardMarkup::new(rows).resize_keyboard().one_time_keyboard()))
 }
 
-fn no_keyboard() -> Option<ReplyMarkup> {
-    Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
-}
-
 /// Is `text` the button word `key` (in either language) or one of `also`?
 fn is(ctx: &Ctx, text: &str, key: &str, also: &[&str]) -> bool {
     let t = text.trim().to_lowercase();
@@ -158,136 +157,41 @@ fn today(ctx: &Ctx) -> NaiveDate {
     Utc::now().with_timezone(&ctx.config.timezone).date_naive()
 }
 
-pub(super) async fn on_board_command(
-    msg: Message,
-    cmd: BoardCommand,
-    ctx: Arc<Ctx>,
-    caller: super::gate::Caller,
-) -> HandlerResult {
+/// `/newpack`: starts a draft, unless one is under way (then says at which step).
+pub(super) async fn begin(msg: &Message, ctx: &Ctx, locale: Locale) -> HandlerResult {
     let chat = msg.chat.id;
-    let locale = ctx.locale(chat).await;
-    let c = &ctx.catalog;
-    let (_, user_id) = key(&msg);
-    if cmd == BoardCommand::Cancel {
-        let key = if super::cell::cancel_report(&ctx, chat.0, user_id).await? {
-            "report-cancelled"
-        } else if clear(&ctx, key(&msg)).await? {
-            "np-cancelled"
-        } else {
-            "np-nothing"
-        };
-        return send(&ctx.replies, chat, c.s(locale, key), no_keyboard()).await;
+    if let Some(d) = dialogues::load::<Draft>(&ctx.pool, Key::of(msg), Dialogue::Newpack).await? {
+        let step = i64::from(u8::from(d.step).min(9));
+        return send(&ctx.replies, chat, ctx.catalog.t(locale, "np-busy", Args::new().raw("step", step)), None).await;
     }
-    if cmd == BoardCommand::Packs {
-        // in a cell's chat, /packs is the cell's own list, for anyone there
-        let mut conn = ctx.pool.acquire().await?;
-        let cell = crate::cells::by_chat(&mut conn, chat.0).await?;
-        drop(conn);
-        if let Some(cell) = cell {
-            return super::cell::list_cell_packs(chat, cell.id, &ctx, locale).await;
-        }
-    }
-    let name = match cmd {
-        BoardCommand::Newpack => "/newpack",
-        BoardCommand::Pause => "/pause",
-        BoardCommand::Resume => "/resume",
-        BoardCommand::Remind(_) => "/remind",
-        BoardCommand::Stats(_) => "/stats",
-        BoardCommand::Pending(_) => "/pending",
-        BoardCommand::Export(_) => "/export",
-        BoardCommand::Chart(_) => "/chart",
-        _ => "/packs",
-    };
-    // the role read for this message (none for a message sent on behalf of a chat)
-    let member = caller.staff;
-    let allowed = matches!(
-        (&cmd, member.as_ref().map(|m| m.role)),
-        (
-            BoardCommand::Newpack | BoardCommand::Pause | BoardCommand::Resume | BoardCommand::Remind(_),
-            Some(Role::Admin | Role::Board)
-        ) | (
-            BoardCommand::Packs
-                | BoardCommand::Stats(_)
-                | BoardCommand::Pending(_)
-                | BoardCommand::Export(_)
-                | BoardCommand::Chart(_),
-            Some(_)
-        )
-    );
-    if !allowed {
-        let key = if member.is_some() { "denied-admin" } else { "denied-staff" };
-        return super::gate::deny(&ctx, chat, user_id, name, key, locale).await;
-    }
-    // staff work in their private chat only: figures stay out of groups, and nothing a member of
-    // staff does is done by typing in a group
-    if !msg.chat.is_private() {
-        let figures = matches!(
-            cmd,
-            BoardCommand::Packs
-                | BoardCommand::Stats(_)
-                | BoardCommand::Pending(_)
-                | BoardCommand::Export(_)
-                | BoardCommand::Chart(_)
-        );
-        let key = if figures { "stats-private-only" } else { "staff-private-only" };
-        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("command", name))).await;
-    }
-    let Some(member) = member else { return Ok(()) };
-    let asked = super::analytics::Asked { chat, ctx: &ctx, locale, member: &member };
-    match cmd {
-        BoardCommand::Stats(arg) => super::analytics::on_stats(&asked, &arg).await,
-        BoardCommand::Pending(arg) => super::analytics::on_pending(&asked, &arg).await,
-        BoardCommand::Export(arg) => super::analytics::on_export(&asked, &arg).await,
-        BoardCommand::Chart(arg) => super::analytics::on_chart(&asked, &arg).await,
-        BoardCommand::Packs => list_packs(chat, &ctx, locale, &member).await,
-        BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
-        BoardCommand::Pause | BoardCommand::Resume => {
-            let pause = cmd == BoardCommand::Pause;
-            let (from, none) =
-                if pause { (BroadcastState::Running, "pause-none") } else { (BroadcastState::Paused, "resume-none") };
-            let Some((broadcast, pack_id)) = crate::delivery::broadcast::latest_in_state(&ctx.pool, from).await? else {
-                return super::say(&ctx.replies, chat, c.s(locale, none)).await;
-            };
-            crate::delivery::broadcast::set_paused(&ctx.pool, broadcast, pause, Actor::User(user_id)).await?;
-            let pack = store::get(&ctx.pool, pack_id).await?.map(|p| match p.period() {
-                Some(period) => period.label(locale),
-                None => format!("«{}»", escape(&p.title)),
-            });
-            let key = if pause { "pause-ok" } else { "resume-ok" };
-            super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default()))).await
-        }
-        _ => {
-            if let Some(d) = load(&ctx, key(&msg)).await? {
-                return send(
-                    &ctx.replies,
-                    chat,
-                    c.t(locale, "np-busy", Args::new().raw("step", i64::from(d.step.min(9)))),
-                    None,
-                )
-                .await;
-            }
-            let draft = Draft { step: KIND, ..Default::default() };
-            save(&ctx, key(&msg), &draft).await?;
-            ask(chat, &ctx, locale, &draft).await
-        }
-    }
+    let draft = Draft { step: Step::Kind, ..Default::default() };
+    dialogues::save(&ctx.pool, Key::of(msg), Dialogue::Newpack, &draft).await?;
+    ask(chat, ctx, locale, &draft).await
+}
+
+/// Drops the pack a member is composing in this chat, if any (`/cancel`).
+pub(super) async fn cancel(ctx: &Ctx, key: Key) -> anyhow::Result<bool> {
+    dialogues::clear(&ctx.pool, key, Dialogue::Newpack).await
+}
+
+/// Hides a reply keyboard the composer showed.
+pub(super) fn no_keyboard() -> Option<ReplyMarkup> {
+    Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
 }
 
 /// The step before the draft's: the question a member goes back to with «⬅️ Quay lại» (a
 /// thematic or urgent pack has no period to go back to).
-fn previous_step(d: &Draft) -> u8 {
+fn previous_step(d: &Draft) -> Step {
     match d.step {
-        PERIOD => KIND,
-        TITLE if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) => PERIOD,
-        TITLE => KIND,
-        CONFIRM.. => SCHEDULE,
-        step => step.saturating_sub(1).max(KIND),
+        Step::Title if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) => Step::Period,
+        Step::Title => Step::Kind,
+        step => step.before(),
     }
 }
 
 /// A keyboard for the step's question, with «⬅️ Quay lại» under it after the first question.
 fn step_keyboard(ctx: &Ctx, locale: Locale, d: &Draft, mut rows: Vec<Vec<String>>) -> Option<ReplyMarkup> {
-    if d.step > KIND {
+    if d.step > Step::Kind {
         rows.push(vec![ctx.catalog.s(locale, "word-back")]);
     }
     if rows.is_empty() { no_keyboard() } else { keyboard(rows) }
@@ -299,14 +203,14 @@ async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResul
     let w = |k: &str| c.s(locale, k);
     let today = today(ctx);
     match d.step {
-        KIND => {
+        Step::Kind => {
             let kb = keyboard(vec![
                 vec![w("kind-monthly"), w("kind-quarterly")],
                 vec![w("kind-thematic"), w("kind-urgent")],
             ]);
             send(&ctx.replies, chat, format!("{}\n\n{}", w("np-start"), w("np-ask-kind")), kb).await
         }
-        PERIOD => {
+        Step::Period => {
             let quarterly = d.kind() == Some(PackKind::Quarterly);
             let now = Period::containing(today, quarterly);
             let next_day = if quarterly { today + chrono::Months::new(3) } else { today + chrono::Months::new(1) };
@@ -317,18 +221,18 @@ async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResul
             let kb = step_keyboard(ctx, locale, d, vec![vec![now.code(), next.code()]]);
             send(&ctx.replies, chat, c.t(locale, "np-ask-period", args), kb).await
         }
-        TITLE => send(&ctx.replies, chat, w("np-ask-title"), step_keyboard(ctx, locale, d, vec![])).await,
-        BODY => send(&ctx.replies, chat, w("np-ask-body"), step_keyboard(ctx, locale, d, vec![])).await,
-        DOCS => {
+        Step::Title => send(&ctx.replies, chat, w("np-ask-title"), step_keyboard(ctx, locale, d, vec![])).await,
+        Step::Body => send(&ctx.replies, chat, w("np-ask-body"), step_keyboard(ctx, locale, d, vec![])).await,
+        Step::Docs => {
             let args = Args::new().raw("max", MAX_ATTACHMENTS as i64);
             let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-done")]]);
             send(&ctx.replies, chat, c.t(locale, "np-ask-docs", args), kb).await
         }
-        AUDIENCE => {
+        Step::Audience => {
             let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-all")]]);
             send(&ctx.replies, chat, w("np-ask-audience"), kb).await
         }
-        DEADLINE => {
+        Step::Deadline => {
             let example = (today + chrono::Duration::days(i64::from(ctx.config.default_deadline_days)))
                 .format("%d/%m/%Y")
                 .to_string();
@@ -336,10 +240,10 @@ async fn ask(chat: ChatId, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResul
             let kb = step_keyboard(ctx, locale, d, vec![vec![w("word-default")]]);
             send(&ctx.replies, chat, c.t(locale, "np-ask-deadline", args), kb).await
         }
-        REPORT => {
+        Step::Report => {
             send(&ctx.replies, chat, w("np-ask-report"), step_keyboard(ctx, locale, d, vec![vec![w("word-no")]])).await
         }
-        SCHEDULE => {
+        Step::Schedule => {
             let mut first = vec![w("word-now")];
             if matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly)) {
                 first.push(w("word-slot"));
@@ -436,7 +340,7 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
     let text = msg.text().map(str::trim).unwrap_or("");
     let need_text = || Err(c.s(locale, "np-bad-text"));
     match d.step {
-        KIND => {
+        Step::Kind => {
             let kind = [
                 ("kind-monthly", PackKind::Monthly, "monthly"),
                 ("kind-quarterly", PackKind::Quarterly, "quarterly"),
@@ -448,15 +352,15 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             .map(|(_, kind, _)| kind);
             let Some(kind) = kind else { return Ok(Err(c.s(locale, "np-bad-kind"))) };
             d.kind = Some(kind.as_str().into());
-            d.step = if matches!(kind, PackKind::Monthly | PackKind::Quarterly) { PERIOD } else { TITLE };
+            d.step = if matches!(kind, PackKind::Monthly | PackKind::Quarterly) { Step::Period } else { Step::Title };
         }
-        PERIOD => {
+        Step::Period => {
             let kind = d.kind().unwrap_or(PackKind::Monthly);
             let period = Period::parse(text).and_then(|p| kind.check_period(Some(p)).map(|_| p));
             match period {
                 Ok(p) => {
                     d.period = Some(p.code());
-                    d.step = TITLE;
+                    d.step = Step::Title;
                 }
                 Err(e) => {
                     let reason = c.t(locale, e.key(), Args::new().user("given", e.given()));
@@ -464,7 +368,7 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                 }
             }
         }
-        TITLE => {
+        Step::Title => {
             if text.is_empty() {
                 return Ok(need_text());
             }
@@ -473,9 +377,9 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                 return Ok(Err(c.t(locale, "np-bad-title-long", Args::new().raw("count", count).raw("max", 200))));
             }
             d.title = Some(text.to_string());
-            d.step = BODY;
+            d.step = Step::Body;
         }
-        BODY => {
+        Step::Body => {
             let Some(raw) = msg.text() else { return Ok(need_text()) };
             // teloxide returns text without entities unescaped: escape it here
             let html = match msg.entities() {
@@ -485,7 +389,7 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             match body::to_telegram_html(&html, BodyFormat::Html) {
                 Ok(h) => {
                     d.body_html = Some(h);
-                    d.step = DOCS;
+                    d.step = Step::Docs;
                 }
                 Err(e) => {
                     // Telegram's parser says what is wrong in English: the log keeps it, the chat
@@ -495,7 +399,7 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                 }
             }
         }
-        DOCS => {
+        Step::Docs => {
             if let Some(doc) = msg.document() {
                 if d.docs.len() >= MAX_ATTACHMENTS {
                     return Ok(Err(c.t(locale, "np-too-many-docs", Args::new().raw("max", MAX_ATTACHMENTS as i64))));
@@ -523,9 +427,9 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             if !is(ctx, text, "word-done", &["done"]) {
                 return Ok(Err(c.s(locale, "np-bad-doc")));
             }
-            d.step = AUDIENCE;
+            d.step = Step::Audience;
         }
-        AUDIENCE => {
+        Step::Audience => {
             if text.is_empty() {
                 return Ok(need_text());
             }
@@ -560,9 +464,9 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                 return Ok(Err(c.s(locale, "np-empty-audience")));
             }
             d.audience = Some(audience.to_json());
-            d.step = DEADLINE;
+            d.step = Step::Deadline;
         }
-        DEADLINE => {
+        Step::Deadline => {
             if is(ctx, text, "word-default", &["default"]) {
                 d.deadline = None;
             } else {
@@ -574,9 +478,9 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                     }
                 }
             }
-            d.step = REPORT;
+            d.step = Step::Report;
         }
-        REPORT => {
+        Step::Report => {
             if text.is_empty() {
                 return Ok(need_text());
             }
@@ -585,9 +489,9 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             } else {
                 Some(text.chars().take(500).collect())
             };
-            d.step = SCHEDULE;
+            d.step = Step::Schedule;
         }
-        SCHEDULE => {
+        Step::Schedule => {
             let slot_ok = matches!(d.kind(), Some(PackKind::Monthly | PackKind::Quarterly));
             let choice = if is(ctx, text, "word-now", &["now"]) {
                 "now".to_string()
@@ -606,12 +510,12 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             let length =
                 body::visible_len(&render(ctx, Locale::Vi, d)).max(body::visible_len(&render(ctx, Locale::En, d)));
             if length > MAX_MESSAGE {
-                d.step = BODY;
+                d.step = Step::Body;
                 let args = Args::new().raw("length", length as i64).raw("max", MAX_MESSAGE as i64);
                 send(&ctx.replies, msg.chat.id, c.t(locale, "np-too-long", args), None).await?;
                 return Ok(Ok(()));
             }
-            d.step = CONFIRM;
+            d.step = Step::Confirm;
         }
         _ => return Ok(Err(c.s(locale, "np-bad-confirm"))),
     }
@@ -623,9 +527,9 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
     let locale = ctx.locale(chat).await;
     let c = &ctx.catalog;
     let text = msg.text().unwrap_or("").trim().to_string();
-    if draft.step >= CONFIRM && !is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
+    if draft.step >= Step::Confirm && !is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
         if is(&ctx, &text, "word-cancel", &["cancel"]) {
-            clear(&ctx, key(&msg)).await?;
+            dialogues::clear(&ctx.pool, Key::of(&msg), Dialogue::Newpack).await?;
             return send(&ctx.replies, chat, c.s(locale, "np-cancelled"), no_keyboard()).await;
         }
         if !is(&ctx, &text, "word-confirm", &["confirm"]) {
@@ -633,9 +537,9 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
         }
         return confirm(&bot, &msg, &ctx, locale, &draft).await;
     }
-    if draft.step > KIND && is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
+    if draft.step > Step::Kind && is(&ctx, &text, "word-back", &["back", "quay lại", "quay lai"]) {
         draft.step = previous_step(&draft);
-        save(&ctx, key(&msg), &draft).await?;
+        dialogues::save(&ctx.pool, Key::of(&msg), Dialogue::Newpack, &draft).await?;
         return ask(chat, &ctx, locale, &draft).await;
     }
     let before = draft.step;
@@ -644,8 +548,8 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
             send(&ctx.replies, chat, c.t(locale, "np-retry", Args::new().raw("problem", problem)), None).await
         }
         Ok(()) => {
-            save(&ctx, key(&msg), &draft).await?;
-            if draft.step != before || draft.step == BODY {
+            dialogues::save(&ctx.pool, Key::of(&msg), Dialogue::Newpack, &draft).await?;
+            if draft.step != before || draft.step == Step::Body {
                 ask(chat, &ctx, locale, &draft).await?;
             }
             Ok(())
@@ -656,15 +560,16 @@ pub(super) async fn on_dialogue_message(bot: Bot, msg: Message, mut draft: Draft
 async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft) -> HandlerResult {
     let c = &ctx.catalog;
     let chat = msg.chat.id;
-    let (_, user_id) = key(msg);
+    let user_id = Key::of(msg).user;
+    // the role is read again: it may have been revoked while the pack was being composed
     let member = match super::gate::person(msg) {
         Some(person) => staff::role_of(&ctx.pool, &ctx.config.admins, person).await?,
         None => None,
     };
-    if !matches!(member.as_ref().map(|m| m.role), Some(Role::Admin | Role::Board)) {
+    if !member.is_some_and(|m| m.role.includes(Role::Board)) {
         tracing::warn!(chat_id = chat.0, user_id, "staff command refused: no permission");
         staff::record_denial(&ctx.pool, user_id, "/newpack").await?;
-        clear(ctx, key(msg)).await?;
+        dialogues::clear(&ctx.pool, Key::of(msg), Dialogue::Newpack).await?;
         return send(
             &ctx.replies,
             chat,
@@ -715,7 +620,7 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
         schedule: Schedule::Draft,
     };
     let id = store::insert(&ctx.pool, &draft, &attachments, Actor::User(user_id)).await?;
-    clear(ctx, key(msg)).await?;
+    dialogues::clear(&ctx.pool, Key::of(msg), Dialogue::Newpack).await?;
     let when = match d.schedule.as_deref() {
         Some("now") => Some(When::Now),
         Some("slot") => Some(When::Slot),
@@ -773,108 +678,6 @@ async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `/packs` for staff: the latest packs, with the acknowledgements of the member's scope (a
-/// district officer's own district; the province for the board).
-async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &staff::StaffMember) -> HandlerResult {
-    let c = &ctx.catalog;
-    let district = if member.role == Role::District { member.district.as_deref() } else { None };
-    let packs = store::list(&ctx.pool).await?;
-    if packs.is_empty() {
-        return super::say(&ctx.replies, chat, c.s(locale, "packs-none")).await;
-    }
-    let mut lines = Vec::new();
-    for p in packs.iter().take(10) {
-        let status = match p.status {
-            PackStatus::Scheduled => c.t(
-                locale,
-                "status-scheduled",
-                Args::new().raw(
-                    "time",
-                    p.scheduled_for.map(|t| crate::dates::chat(t, ctx.config.timezone)).unwrap_or_default(),
-                ),
-            ),
-            other => c.s(locale, &format!("status-{other}")),
-        };
-        let (targeted, acked): (i64, i64) =
-            match district {
-                None => sqlx::query_as(
-                    "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
-                            (SELECT count(*) FROM acks WHERE pack_id = ?1)",
-                )
-                .bind(p.id)
-                .fetch_one(&ctx.pool)
-                .await?,
-                Some(d) => {
-                    // the running totals, by the district each cell was in when the pack went out
-                    sqlx::query_as(
-                        "SELECT COALESCE(sum(targeted), 0), COALESCE(sum(acknowledged), 0) FROM pack_stats
-                         WHERE pack_id = ?1 AND district = ?2",
-                    )
-                    .bind(p.id)
-                    .bind(d)
-                    .fetch_one(&ctx.pool)
-                    .await?
-                }
-            };
-        let progress = if targeted > 0 {
-            c.t(locale, "packs-progress", Args::new().raw("acked", acked).raw("targeted", targeted))
-        } else {
-            String::new()
-        };
-        lines.push(c.t(
-            locale,
-            "packs-line",
-            Args::new().raw("id", p.id).user("title", &p.title).raw("status", status).raw("progress", progress),
-        ));
-    }
-    super::say(&ctx.replies, chat, lines.join("\n")).await
-}
-
-/// `/remind [pack]`: reminds now every cell that has not acknowledged the pack (the latest pack
-/// sent when none is named), except those already reminded today.
-async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
-    let c = &ctx.catalog;
-    let pack_id = if arg.is_empty() {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state IN ('running', 'paused', 'done') ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&ctx.pool)
-        .await?
-    } else {
-        match arg.trim_start_matches('#').parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return super::say(&ctx.replies, chat, c.t(locale, "remind-usage", Args::new().user("given", arg)))
-                    .await;
-            }
-        }
-    };
-    let pack = match pack_id {
-        Some(id) => store::get(&ctx.pool, id).await?,
-        None => None,
-    };
-    let Some(pack) = pack.filter(|p| matches!(p.status, PackStatus::Sending | PackStatus::Sent)) else {
-        let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
-        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().user("given", arg))).await;
-    };
-    let now = Utc::now();
-    let today = now.with_timezone(&ctx.config.timezone).date_naive();
-    let started = crate::reminders::remind(
-        &ctx.pool,
-        &ctx.config,
-        today,
-        Some(pack.id),
-        true,
-        Actor::User(user_id),
-        now.timestamp(),
-    )
-    .await?;
-    let cells: i64 = started.iter().map(|s| s.targeted).sum();
-    let name = crate::packs::message::name(&pack.title, pack.period(), locale);
-    let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
-    super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -886,7 +689,7 @@ mod tests {
         let c = crate::i18n::Catalog::new();
         let errors = [
             E::NoSuchPack(3),
-            E::WrongStatus { id: 3, status: PackStatus::Sent, what: "scheduled" },
+            E::WrongStatus { id: 3, status: crate::lifecycle::PackStatus::Sent, what: "scheduled" },
             E::InThePast("2023-10-01 08:00".into()),
             E::NoSuchLocalTime("2023-10-01 08:00".into(), chrono_tz::Asia::Ho_Chi_Minh),
             E::NoSlotForKind,

@@ -1,0 +1,149 @@
+//! The board's desk in chat, behind the role gates of the handler tree (`super::schema`): `/newpack`
+//! (handed to [`super::composer`]), `/pause` and `/resume` of the running broadcast, `/remind`
+//! now, and `/packs` for staff. Every handler here is reached only by a member of staff whose
+//! role allows it, in their private chat.
+
+use teloxide::prelude::*;
+
+use super::{BoardCommand, Ctx, HandlerResult};
+use crate::audit::Actor;
+use crate::i18n::{Args, Locale, escape};
+use crate::lifecycle::{BroadcastState, PackStatus};
+use crate::packs::store;
+use crate::staff::{Role, StaffMember};
+use chrono::Utc;
+use std::sync::Arc;
+
+/// A board command from a board member or an admin, in their private chat.
+pub(super) async fn on_board_command(
+    msg: Message,
+    cmd: BoardCommand,
+    ctx: Arc<Ctx>,
+    member: StaffMember,
+) -> HandlerResult {
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let user_id = member.user_id;
+    match cmd {
+        BoardCommand::Newpack => super::composer::begin(&msg, &ctx, locale).await,
+        BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
+        BoardCommand::Pause | BoardCommand::Resume => {
+            let pause = cmd == BoardCommand::Pause;
+            let (from, none) =
+                if pause { (BroadcastState::Running, "pause-none") } else { (BroadcastState::Paused, "resume-none") };
+            let Some((broadcast, pack_id)) = crate::delivery::broadcast::latest_in_state(&ctx.pool, from).await? else {
+                return super::say(&ctx.replies, chat, c.s(locale, none)).await;
+            };
+            crate::delivery::broadcast::set_paused(&ctx.pool, broadcast, pause, Actor::User(user_id)).await?;
+            let pack = store::get(&ctx.pool, pack_id).await?.map(|p| match p.period() {
+                Some(period) => period.label(locale),
+                None => format!("«{}»", escape(&p.title)),
+            });
+            let key = if pause { "pause-ok" } else { "resume-ok" };
+            super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", pack.unwrap_or_default()))).await
+        }
+    }
+}
+
+/// `/packs` for staff: the latest packs, with the acknowledgements of the member's scope (a
+/// district officer's own district; the province for the board).
+pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &StaffMember) -> HandlerResult {
+    let c = &ctx.catalog;
+    let district = if member.role == Role::District { member.district.as_deref() } else { None };
+    let packs = store::list(&ctx.pool).await?;
+    if packs.is_empty() {
+        return super::say(&ctx.replies, chat, c.s(locale, "packs-none")).await;
+    }
+    let mut lines = Vec::new();
+    for p in packs.iter().take(10) {
+        let status = match p.status {
+            PackStatus::Scheduled => c.t(
+                locale,
+                "status-scheduled",
+                Args::new().raw(
+                    "time",
+                    p.scheduled_for.map(|t| crate::dates::chat(t, ctx.config.timezone)).unwrap_or_default(),
+                ),
+            ),
+            other => c.s(locale, &format!("status-{other}")),
+        };
+        let (targeted, acked): (i64, i64) =
+            match district {
+                None => sqlx::query_as(
+                    "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
+                            (SELECT count(*) FROM acks WHERE pack_id = ?1)",
+                )
+                .bind(p.id)
+                .fetch_one(&ctx.pool)
+                .await?,
+                Some(d) => {
+                    // the running totals, by the district each cell was in when the pack went out
+                    sqlx::query_as(
+                        "SELECT COALESCE(sum(targeted), 0), COALESCE(sum(acknowledged), 0) FROM pack_stats
+                         WHERE pack_id = ?1 AND district = ?2",
+                    )
+                    .bind(p.id)
+                    .bind(d)
+                    .fetch_one(&ctx.pool)
+                    .await?
+                }
+            };
+        let progress = if targeted > 0 {
+            c.t(locale, "packs-progress", Args::new().raw("acked", acked).raw("targeted", targeted))
+        } else {
+            String::new()
+        };
+        lines.push(c.t(
+            locale,
+            "packs-line",
+            Args::new().raw("id", p.id).user("title", &p.title).raw("status", status).raw("progress", progress),
+        ));
+    }
+    super::say(&ctx.replies, chat, lines.join("\n")).await
+}
+
+/// `/remind [pack]`: reminds now every cell that has not acknowledged the pack (the latest pack
+/// sent when none is named), except those already reminded today.
+async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
+    let c = &ctx.catalog;
+    let pack_id = if arg.is_empty() {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state IN ('running', 'paused', 'done') ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&ctx.pool)
+        .await?
+    } else {
+        match arg.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return super::say(&ctx.replies, chat, c.t(locale, "remind-usage", Args::new().user("given", arg)))
+                    .await;
+            }
+        }
+    };
+    let pack = match pack_id {
+        Some(id) => store::get(&ctx.pool, id).await?,
+        None => None,
+    };
+    let Some(pack) = pack.filter(|p| matches!(p.status, PackStatus::Sending | PackStatus::Sent)) else {
+        let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
+        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().user("given", arg))).await;
+    };
+    let now = Utc::now();
+    let today = now.with_timezone(&ctx.config.timezone).date_naive();
+    let started = crate::reminders::remind(
+        &ctx.pool,
+        &ctx.config,
+        today,
+        Some(pack.id),
+        true,
+        Actor::User(user_id),
+        now.timestamp(),
+    )
+    .await?;
+    let cells: i64 = started.iter().map(|s| s.targeted).sum();
+    let name = crate::packs::message::name(&pack.title, pack.period(), locale);
+    let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
+    super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
+}

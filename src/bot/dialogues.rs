@@ -1,0 +1,80 @@
+//! The dialogues under way (composing a pack, writing a report), one row of `dialogues` per chat
+//! and member, its state as JSON: written after every answer, so that a restart in the middle of
+//! one loses nothing. A member has at most one dialogue in a chat; starting another replaces it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::SqlitePool;
+use teloxide::types::Message;
+
+/// Which dialogue a row holds (the `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialogue {
+    /// `/newpack`: a board member composing a pack.
+    Newpack,
+    /// A cell's member writing a report on a pack.
+    Report,
+}
+
+impl Dialogue {
+    fn word(self) -> &'static str {
+        match self {
+            Dialogue::Newpack => "newpack",
+            Dialogue::Report => "report",
+        }
+    }
+}
+
+/// Whose dialogue: a chat and a member in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub chat: i64,
+    pub user: i64,
+}
+
+impl Key {
+    /// The dialogue key of a message: its chat and its sender (0 for a message with no sender).
+    pub fn of(msg: &Message) -> Key {
+        Key { chat: msg.chat.id.0, user: msg.from.as_ref().map(|u| u.id.0 as i64).unwrap_or(0) }
+    }
+}
+
+/// The state of `kind` for `key`, if that member has one under way there. A state that no longer
+/// reads (an older shape) counts as none.
+pub async fn load<T: DeserializeOwned>(pool: &SqlitePool, key: Key, kind: Dialogue) -> anyhow::Result<Option<T>> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = ?")
+            .bind(key.chat)
+            .bind(key.user)
+            .bind(kind.word())
+            .fetch_optional(pool)
+            .await?;
+    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// Writes the state of `kind` for `key` (replacing any dialogue that member had in that chat).
+pub async fn save<T: Serialize>(pool: &SqlitePool, key: Key, kind: Dialogue, state: &T) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(key.chat)
+    .bind(key.user)
+    .bind(kind.word())
+    .bind(serde_json::to_string(state)?)
+    .bind(crate::dates::now())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends the dialogue of `kind` for `key`; false when there was none.
+pub async fn clear(pool: &SqlitePool, key: Key, kind: Dialogue) -> anyhow::Result<bool> {
+    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = ?")
+        .bind(key.chat)
+        .bind(key.user)
+        .bind(kind.word())
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
