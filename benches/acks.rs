@@ -43,16 +43,7 @@ async fn main() {
     sim.set_limits(RateLimits { enforce: true, global_per_sec: 1000, ..RateLimits::default() });
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/loa.db", dir.path().display());
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("telegram.api_url", sim.url()))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()))
-    .merge(figment::providers::Serialized::default("delivery.paid_broadcast", true))
-    .merge(figment::providers::Serialized::default("delivery.messages_per_second", 1000))
-    .merge(figment::providers::Serialized::default("http.listen", "127.0.0.1:0"));
-    let mut config = loa::config::Config::from_figment(fig).unwrap();
-    config.token = Some(secrecy::SecretString::from(sim.token()));
+    let config = loa::config::Config::for_simulator(&db, Some((&sim.url(), &sim.token())), Some(1000)).unwrap();
     let pool = loa::db::open(&db).await.unwrap();
 
     // the cells, each a secretary's private chat

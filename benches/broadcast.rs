@@ -84,14 +84,7 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     tx.commit().await.unwrap();
     drop(users);
     let per_second = rate.unwrap_or(1000);
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()))
-    .merge(figment::providers::Serialized::default("telegram.api_url", url.clone()))
-    .merge(figment::providers::Serialized::default("delivery.paid_broadcast", per_second > 30))
-    .merge(figment::providers::Serialized::default("delivery.messages_per_second", per_second));
-    let config = Arc::new(loa::config::Config::from_figment(fig).unwrap());
+    let config = Arc::new(loa::config::Config::for_simulator(&db, Some((&url, "")), Some(per_second)).unwrap());
     let pdf = dir.path().join("ke-hoach.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
     let (sha, stored) = loa::packs::store::store_bytes(&config, &std::fs::read(&pdf).unwrap()).unwrap();

@@ -153,11 +153,7 @@ async fn main() {
             .unwrap();
     }
     tx.commit().await.unwrap();
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
 
     // loa serve, in its own process
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

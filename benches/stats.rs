@@ -46,11 +46,7 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/loa.db", dir.path().display());
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
     let pool = loa::db::open(&db).await.unwrap();
     let setup = Instant::now();
     let mut tx = pool.begin().await.unwrap();

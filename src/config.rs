@@ -270,6 +270,33 @@ impl Config {
         Ok(config)
     }
 
+    /// The configuration of a run on a stage of its own (the demo, the test harness, the
+    /// benchmarks): the shipped defaults with this database and the health listener on a free
+    /// port; with `bot_api`, that Bot API (a simulator's address and token); with `per_second`,
+    /// that sending rate (paid broadcast above Telegram's free 30 a second). Nothing is read from
+    /// the environment.
+    pub fn for_simulator(
+        database_url: &str,
+        bot_api: Option<(&str, &str)>,
+        per_second: Option<u32>,
+    ) -> Result<Config, ConfigError> {
+        use figment::providers::Serialized;
+        let mut fig = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Serialized::default("database.url", database_url))
+            .merge(Serialized::default("http.listen", "127.0.0.1:0"));
+        if let Some((url, _)) = bot_api {
+            fig = fig.merge(Serialized::default("telegram.api_url", url));
+        }
+        if let Some(n) = per_second {
+            fig = fig
+                .merge(Serialized::default("delivery.messages_per_second", n))
+                .merge(Serialized::default("delivery.paid_broadcast", n > 30));
+        }
+        let mut config = Config::from_figment(fig)?;
+        config.token = bot_api.map(|(_, token)| SecretString::from(token));
+        Ok(config)
+    }
+
     /// Parses an already layered figment (tests build their own); no token is read.
     pub fn from_figment(fig: Figment) -> Result<Config, ConfigError> {
         let raw: RawSettings = fig.extract().map_err(figment_error)?;

@@ -20,7 +20,6 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use secrecy::SecretString;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
@@ -220,16 +219,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     // Loa, against it
     let db_dir = opts.keep_database_in.clone().unwrap_or_else(|| work.path().to_path_buf());
     let db = format!("sqlite://{}/loa.db", db_dir.display());
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        crate::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("telegram.api_url", sim.url()))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()))
-    .merge(figment::providers::Serialized::default("delivery.paid_broadcast", true))
-    .merge(figment::providers::Serialized::default("delivery.messages_per_second", 1000))
-    .merge(figment::providers::Serialized::default("http.listen", "127.0.0.1:0"));
-    let mut config = crate::config::Config::from_figment(fig).map_err(|e| anyhow::anyhow!("{e}"))?;
-    config.token = Some(SecretString::from(sim.token()));
+    let mut config = crate::config::Config::for_simulator(&db, Some((&sim.url(), &sim.token())), Some(1000))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     config.admins.insert(board);
     let pool = crate::db::open(&db).await?;
     let stop = CancellationToken::new();

@@ -9,9 +9,10 @@ use chrono::{Duration, NaiveDate};
 use serde_json::json;
 use sqlx::SqlitePool;
 
-use crate::audit::{self, Actor};
+use crate::audit::Actor;
 use crate::config::Config;
-use crate::delivery::broadcast::Started;
+use crate::delivery::broadcast::{NewBroadcast, Started};
+use crate::lifecycle::BroadcastKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Candidate {
@@ -117,17 +118,8 @@ async fn start(
     actor: Actor,
     now: i64,
 ) -> anyhow::Result<Option<Started>> {
-    let mut tx = crate::db::begin_write(pool).await?;
-    let broadcast_id: i64 = sqlx::query_scalar(
-        "INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at, reported_at)
-         VALUES (?, 'reminder', 'running', ?, ?, ?) RETURNING id",
-    )
-    .bind(pack_id)
-    .bind(actor.user_id())
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let tx = crate::db::begin_write(pool).await?;
+    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Reminder, actor, now).await?;
     let mut targeted = 0i64;
     for c in cells {
         let fresh = sqlx::query(
@@ -136,8 +128,8 @@ async fn start(
         .bind(pack_id)
         .bind(c.cell_id)
         .bind(today.to_string())
-        .bind(broadcast_id)
-        .execute(&mut *tx)
+        .bind(b.id)
+        .execute(b.tx())
         .await?
         .rows_affected();
         if fresh == 0 {
@@ -146,35 +138,21 @@ async fn start(
         sqlx::query(
             "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at) VALUES (?, ?, ?, 'pending', 1, ?)",
         )
-        .bind(broadcast_id)
+        .bind(b.id)
         .bind(c.cell_id)
         .bind(c.chat_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(b.tx())
         .await?;
         targeted += 1;
     }
     if targeted == 0 {
-        tx.rollback().await?;
+        b.abandon().await?;
         return Ok(None);
     }
-    sqlx::query("UPDATE broadcasts SET targeted = ? WHERE id = ?")
-        .bind(targeted)
-        .bind(broadcast_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "packs.remind",
-        Some(&pack_id.to_string()),
-        "ok",
-        json!({ "broadcast_id": broadcast_id, "cells": targeted, "day": today.to_string() }),
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(pack_id, broadcast_id, cells = targeted, "reminders started");
-    Ok(Some(Started { broadcast_id, pack_id, targeted, skipped: 0 }))
+    let started = b.close(targeted, 0, "packs.remind", json!({ "cells": targeted, "day": today.to_string() })).await?;
+    tracing::info!(pack_id, broadcast_id = started.broadcast_id, cells = targeted, "reminders started");
+    Ok(Some(started))
 }
 
 /// A cell behind on a pack after its deadline.

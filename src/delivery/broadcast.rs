@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
-use crate::lifecycle::{BroadcastState, PackStatus};
+use crate::lifecycle::{BroadcastKind, BroadcastState, PackStatus};
 use crate::packs::{Audience, audience_sql};
 
 /// A broadcast just started.
@@ -21,61 +21,119 @@ pub struct Started {
     pub skipped: i64,
 }
 
+/// A broadcast being written, inside its own write transaction: [`NewBroadcast::open`] writes
+/// its row, the caller writes its deliveries through [`NewBroadcast::tx`], and
+/// [`NewBroadcast::close`] sets its counts, audits and commits (or [`NewBroadcast::abandon`]
+/// writes nothing at all). Packs, late joiners' packs aside, reminders and resends all start so.
+pub(crate) struct NewBroadcast {
+    tx: crate::db::WriteTx,
+    pub id: i64,
+    pack_id: i64,
+    actor: Actor,
+}
+
+impl NewBroadcast {
+    /// Writes a running broadcast of `kind` for `pack_id`. Only a pack's own broadcast is summed
+    /// up to its author ([`super::progress`]); a reminder's or a resend's is marked reported.
+    pub async fn open(
+        mut tx: crate::db::WriteTx,
+        pack_id: i64,
+        kind: BroadcastKind,
+        actor: Actor,
+        now: i64,
+    ) -> sqlx::Result<NewBroadcast> {
+        let reported_at = (kind != BroadcastKind::Pack).then_some(now);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at, reported_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(pack_id)
+        .bind(kind)
+        .bind(BroadcastState::Running)
+        .bind(actor.user_id())
+        .bind(now)
+        .bind(reported_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(NewBroadcast { tx, id, pack_id, actor })
+    }
+
+    /// The transaction, to write the deliveries in.
+    pub fn tx(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Sets the broadcast's counts, writes `action` to the audit log (its details gain the
+    /// broadcast's id), and commits.
+    pub async fn close(
+        mut self,
+        targeted: i64,
+        skipped: i64,
+        action: &str,
+        mut details: serde_json::Value,
+    ) -> anyhow::Result<Started> {
+        sqlx::query("UPDATE broadcasts SET targeted = ?, skipped = ? WHERE id = ?")
+            .bind(targeted)
+            .bind(skipped)
+            .bind(self.id)
+            .execute(&mut *self.tx)
+            .await?;
+        if let serde_json::Value::Object(map) = &mut details {
+            map.insert("broadcast_id".into(), self.id.into());
+        }
+        audit::record(&mut self.tx, self.actor, action, Some(&self.pack_id.to_string()), "ok", details).await?;
+        self.tx.commit().await?;
+        Ok(Started { broadcast_id: self.id, pack_id: self.pack_id, targeted, skipped })
+    }
+
+    /// Writes nothing: the broadcast and its deliveries are rolled back.
+    pub async fn abandon(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds an audience's values ([`audience_sql`]) to a query that holds its condition.
+fn with_audience<'q>(mut q: SqliteQuery<'q>, binds: &'q [String]) -> SqliteQuery<'q> {
+    for b in binds {
+        q = q.bind(b);
+    }
+    q
+}
+
 /// Starts the broadcast of a scheduled pack; `None` when the pack is not `scheduled` (any more).
 pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> anyhow::Result<Option<Started>> {
     let mut tx = crate::db::begin_write(pool).await?;
     let audience: Option<String> = sqlx::query_scalar(
-        "UPDATE packs SET status = 'sending', updated_at = ? WHERE id = ? AND status = 'scheduled' RETURNING audience",
+        "UPDATE packs SET status = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING audience",
     )
+    .bind(PackStatus::Sending)
     .bind(now)
     .bind(pack_id)
+    .bind(PackStatus::Scheduled)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(audience) = audience else { return Ok(None) };
     let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
-    let started_by = actor.user_id();
-    let broadcast_id: i64 =
-        sqlx::query_scalar("INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at) VALUES (?, 'pack', 'running', ?, ?) RETURNING id")
-            .bind(pack_id)
-            .bind(started_by)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Pack, actor, now).await?;
     let (cond, binds) = audience_sql(&audience);
     let insert = format!(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune)
          SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune FROM cells c
          WHERE {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL ORDER BY c.id"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let targeted = q.execute(&mut *tx).await?.rows_affected() as i64;
+    let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(b.id).bind(now);
+    let targeted = with_audience(q, &binds).execute(b.tx()).await?.rows_affected() as i64;
     let count = format!("SELECT count(*) FROM cells c WHERE {cond}");
-    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count));
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let skipped = q.fetch_one(&mut *tx).await? - targeted;
-    sqlx::query("UPDATE broadcasts SET targeted = ?, skipped = ? WHERE id = ?")
-        .bind(targeted)
-        .bind(skipped)
-        .bind(broadcast_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "packs.broadcast",
-        Some(&pack_id.to_string()),
-        "ok",
-        json!({ "broadcast_id": broadcast_id, "targeted": targeted, "skipped": skipped }),
-    )
-    .await?;
-    tx.commit().await?;
+    let audience_size: i64 =
+        sqlx::Row::get(&with_audience(sqlx::query(sqlx::AssertSqlSafe(count)), &binds).fetch_one(b.tx()).await?, 0);
+    let skipped = audience_size - targeted;
+    let broadcast_id = b.id;
+    let started =
+        b.close(targeted, skipped, "packs.broadcast", json!({ "targeted": targeted, "skipped": skipped })).await?;
     tracing::info!(pack_id, broadcast_id, targeted, skipped, "broadcast started");
-    Ok(Some(Started { broadcast_id, pack_id, targeted, skipped }))
+    Ok(Some(started))
 }
 
 /// Sends a cell that has just joined the packs it missed that are still open: a pack whose
@@ -111,11 +169,8 @@ pub async fn offer_open_packs(
              SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, 1 FROM cells c
              WHERE c.id = ? AND {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now).bind(cell_id);
-        for b in &binds {
-            q = q.bind(b);
-        }
-        if q.execute(&mut *tx).await?.rows_affected() == 0 {
+        let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now).bind(cell_id);
+        if with_audience(q, &binds).execute(&mut *tx).await?.rows_affected() == 0 {
             continue;
         }
         sqlx::query(
@@ -229,36 +284,24 @@ pub async fn resend(pool: &SqlitePool, target: &crate::acks::Target, actor: Acto
     if waiting > 0 {
         return Ok(false);
     }
-    let broadcast_id: i64 = sqlx::query_scalar(
-        "INSERT INTO broadcasts (pack_id, kind, state, targeted, started_by, created_at, reported_at)
-         VALUES (?, 'resend', 'running', 1, ?, ?, ?) RETURNING id",
-    )
-    .bind(target.pack_id)
-    .bind(actor.user_id())
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut b = NewBroadcast::open(tx, target.pack_id, BroadcastKind::Resend, actor, now).await?;
     // to the cell's chat now (a group may have migrated since the pack went out)
-    sqlx::query(
+    let targeted = sqlx::query(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at)
          SELECT ?, id, chat_id, 'pending', ? FROM cells WHERE id = ? AND chat_id IS NOT NULL",
     )
-    .bind(broadcast_id)
+    .bind(b.id)
     .bind(now)
     .bind(target.cell_id)
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "packs.resend",
-        Some(&target.pack_id.to_string()),
-        "ok",
-        json!({ "broadcast_id": broadcast_id, "cell_id": target.cell_id }),
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(pack_id = target.pack_id, cell_id = target.cell_id, broadcast_id, "documents sent again on request");
+    .execute(b.tx())
+    .await?
+    .rows_affected() as i64;
+    let started = b.close(targeted, 0, "packs.resend", json!({ "cell_id": target.cell_id })).await?;
+    tracing::info!(
+        pack_id = target.pack_id,
+        cell_id = target.cell_id,
+        broadcast_id = started.broadcast_id,
+        "documents sent again on request"
+    );
     Ok(true)
 }

@@ -106,18 +106,7 @@ async fn acks(app: &TestApp) -> Vec<(String, i64, String, bool, String)> {
 }
 
 async fn wait_for<T>(f: impl AsyncFnMut() -> Option<T>) -> T {
-    wait_for_within(WAIT, f).await
-}
-
-async fn wait_for_within<T>(limit: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::harness::wait_for("the bot's answer", WAIT, f).await
 }
 
 #[tokio::test]
@@ -223,7 +212,7 @@ async fn an_ack_after_the_deadline_is_recorded_as_late() {
 /// them: a question may wait behind several.
 async fn question(app: &TestApp, chat: i64, user: i64, number: &str) -> SimMessage {
     let mention = format!("tg://user?id={user}");
-    wait_for_within(Duration::from_secs(30), async || {
+    crate::harness::wait_for("the bot's answer", Duration::from_secs(30), async || {
         let all = app.sim.messages(chat);
         let after = all.iter().rposition(|m| !m.from_bot && m.json["from"]["id"] == user).map(|i| i + 1).unwrap_or(0);
         all.into_iter().skip(after).rev().find(|m| {

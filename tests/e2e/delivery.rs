@@ -71,16 +71,12 @@ async fn send_pack(app: &TestApp) -> i64 {
     id
 }
 
-async fn wait_sent(app: &TestApp, pack: i64) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let status = store::get(&app.pool, pack).await.unwrap().unwrap().status;
-        if status == loa::lifecycle::PackStatus::Sent {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "the pack is still {status}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+async fn wait_sent(pool: &sqlx::SqlitePool, pack: i64) {
+    crate::harness::wait_for("the pack to be sent", std::time::Duration::from_secs(60), async || {
+        let status = store::get(pool, pack).await.unwrap().unwrap().status;
+        (status == loa::lifecycle::PackStatus::Sent).then_some(())
+    })
+    .await
 }
 
 fn assert_got_the_pack_once(app: &TestApp, chat: i64) {
@@ -102,7 +98,7 @@ async fn every_cell_gets_the_pack_once_in_order_within_the_limits() {
     let cells = 300;
     let chats = province_of(&app, cells).await;
     let pack = send_pack(&app).await;
-    wait_sent(&app, pack).await;
+    wait_sent(&app.pool, pack).await;
     for chat in &chats {
         assert_got_the_pack_once(&app, *chat);
     }
@@ -148,7 +144,7 @@ async fn blocked_kicked_vanished_and_migrated_chats_are_handled() {
     }
     sqlx::query("UPDATE cells SET status = 'active' WHERE code = 'C-001'").execute(&app.pool).await.unwrap();
     let pack = send_pack(&app).await;
-    wait_sent(&app, pack).await;
+    wait_sent(&app.pool, pack).await;
 
     let failed: Vec<(String, String)> = sqlx::query_as(
         "SELECT c.code, d.error FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.state = 'failed' ORDER BY c.code",
@@ -209,7 +205,7 @@ async fn transient_faults_are_retried_and_an_injected_429_pauses_everything() {
         },
     });
     let pack = send_pack(&app).await;
-    wait_sent(&app, pack).await;
+    wait_sent(&app.pool, pack).await;
     for chat in &chats {
         assert_got_the_pack_once(&app, *chat);
     }
@@ -235,11 +231,7 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     let pool = loa::db::open(&db).await.unwrap();
     let cells = 120;
     let chats = crate::harness::private_cells(&sim, &pool, "K", "Chợ Đồn", cells).await;
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
     let draft = PackDraft::plain(PackKind::Urgent, None, "Thông báo khẩn", "Nội dung");
     let pack = store::insert(&pool, &draft, &[], Actor::Cli).await.unwrap();
     store::schedule(&pool, &config, pack, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
@@ -276,15 +268,7 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
     assert!(before < cells as i64, "killed mid-broadcast");
 
     let mut second = serve();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let status = store::get(&pool, pack).await.unwrap().unwrap().status;
-        if status == loa::lifecycle::PackStatus::Sent {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the restarted process did not finish: {status}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_sent(&pool, pack).await;
     second.start_kill().unwrap();
     second.wait().await.unwrap();
 
@@ -357,7 +341,7 @@ async fn the_author_follows_progress_pauses_resumes_and_gets_a_summary() {
         app.sim.calls().iter().filter(|c| c.method == "sendmessage" && c.chat_id == Some(app.admin)).count();
     assert!(count() <= paused_at + progress_edits, "nothing is sent to cells while paused");
     app.sim.send_text(app.admin, app.admin, "/resume").unwrap();
-    wait_sent(&app, pack).await;
+    wait_sent(&app.pool, pack).await;
 
     let summary = app
         .sim

@@ -12,15 +12,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn wait_for(app: &TestApp, sql: &str, want: i64, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
-        let got = count(app, sql).await;
-        if got == want {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{sql}: {got}, not {want}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::harness::wait_count(&app.pool, sql, want, limit).await
 }
 
 fn fault(method: &str, probability: f64, remaining: Option<u32>, fault: FaultKind) -> FaultRule {
@@ -205,11 +197,7 @@ async fn province_with_a_pack(
     let db = format!("sqlite://{}/data/loa.db", dir.display());
     let pool = loa::db::open(&db).await.unwrap();
     let chats = crate::harness::private_cells(sim, &pool, prefix, district, n).await;
-    let fig = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(
-        loa::config::DEFAULT_TOML,
-    ))
-    .merge(figment::providers::Serialized::default("database.url", db.clone()));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
     let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
     let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
     let (now, when) = (chrono::Utc::now(), loa::packs::store::When::Now);

@@ -2,28 +2,73 @@
 
 use std::time::Duration;
 
-use figment::Figment;
-use figment::providers::{Format, Serialized, Toml};
-use loa::config::{Config, DEFAULT_TOML};
+use loa::config::Config;
 use loa::sim::{ChatKind, Sim};
-use secrecy::SecretString;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// Asks `f` every 50 ms until it gives a value, for `limit` at most; then fails the test, saying
+/// what it waited for.
+pub async fn wait_for<T>(what: &str, limit: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until `sql` (one number) counts `want`.
+pub async fn wait_count(pool: &sqlx::SqlitePool, sql: &str, want: i64, limit: Duration) {
+    let mut got = 0;
+    wait_for(sql, limit, async || {
+        got = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap();
+        (got == want).then_some(())
+    })
+    .await;
+}
+
+/// Loa's database with the registry imported and no bot running: for what is tested by calling
+/// the library (scheduling, reminders, pack folders) with a controlled clock.
+pub struct Offline {
+    pub dir: TempDir,
+    pub pool: sqlx::SqlitePool,
+    pub config: Config,
+}
+
+impl Offline {
+    /// [`REGISTRY`] imported into a fresh database at `data/loa.db`.
+    pub async fn new() -> Offline {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+        let config = Config::for_simulator(&db, None, None).unwrap();
+        let pool = loa::db::open(&config.database_url).await.unwrap();
+        let rows = loa::cells::import::parse_csv(REGISTRY.as_bytes()).unwrap();
+        loa::cells::import::apply(&pool, &rows, Default::default(), loa::audit::Actor::Cli).await.unwrap();
+        Offline { dir, pool, config }
+    }
+
+    /// The cells `codes` connected, each to a private chat of its own (100 + its id).
+    pub async fn connect(&self, codes: &[&str]) {
+        for code in codes {
+            sqlx::query("UPDATE cells SET status = 'active', chat_id = 100 + id, chat_type = 'private' WHERE code = ?")
+                .bind(code)
+                .execute(&self.pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
 /// A configuration for Loa against `sim`, with the database in `dir`; no process environment.
 pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
     let db = format!("sqlite://{}/data/loa.db", dir.path().display());
-    let fig = Figment::from(Toml::string(DEFAULT_TOML))
-        .merge(Serialized::default("telegram.api_url", sim.url()))
-        .merge(Serialized::default("database.url", db))
-        // each test's health listener on a free port
-        .merge(Serialized::default("http.listen", "127.0.0.1:0"));
-    let mut config = Config::from_figment(fig).expect("test config is valid");
-    config.token = Some(SecretString::from(sim.token()));
-    config
+    Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid")
 }
 
 /// The simulator with `loa serve` running against it.
@@ -209,14 +254,7 @@ impl TestApp {
 
     /// Waits until the cell satisfies `check` (the bot works asynchronously).
     pub async fn wait_cell(&self, code: &str, check: impl Fn(&loa::cells::Cell) -> bool) -> loa::cells::Cell {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let cell = self.cell(code).await;
-            if check(&cell) || std::time::Instant::now() > deadline {
-                return cell;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for(&format!("cell {code} to change"), WAIT, async || Some(self.cell(code).await).filter(&check)).await
     }
 
     /// The text of the bot's latest message in a chat, waiting until there are `n`.
@@ -295,8 +333,7 @@ pub fn serve_process(
 /// Schedules now, in the database at `db` (for a `loa serve` process of its own), an urgent pack
 /// asking for a report; returns its id.
 pub async fn schedule_report_pack(pool: &sqlx::SqlitePool, db: &str, title: &str) -> i64 {
-    let fig = Figment::from(Toml::string(DEFAULT_TOML)).merge(Serialized::default("database.url", db));
-    let config = Config::from_figment(fig).unwrap();
+    let config = Config::for_simulator(db, None, None).unwrap();
     let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
     let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo kết quả".into()), ..plain };
     let pack = loa::packs::store::create(pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();

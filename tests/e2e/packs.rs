@@ -4,12 +4,11 @@
 use std::path::Path;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use figment::providers::Format;
 use loa::audit::Actor;
 use loa::packs::folder::{self, Problems};
 use loa::packs::store::{self, ScheduleError, When};
 
-use crate::harness::{REGISTRY, loa_bin};
+use crate::harness::{Offline, REGISTRY, loa_bin};
 
 const TODAY: (i32, u32, u32) = (2023, 9, 20);
 
@@ -24,17 +23,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let fig = figment::Figment::from(figment::providers::Toml::string(loa::config::DEFAULT_TOML)).merge(
-        figment::providers::Serialized::default(
-            "database.url",
-            format!("sqlite://{}/data/loa.db", dir.path().display()),
-        ),
-    );
-    let config = loa::config::Config::from_figment(fig).unwrap();
-    let pool = loa::db::open(&config.database_url).await.unwrap();
-    let rows = loa::cells::import::parse_csv(REGISTRY.as_bytes()).unwrap();
-    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+    let Offline { dir, pool, config } = Offline::new().await;
     Fixture { dir, pool, config }
 }
 

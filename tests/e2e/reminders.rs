@@ -6,12 +6,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use figment::providers::{Format, Serialized, Toml};
 use loa::audit::Actor;
 use loa::packs::period::{PackKind, Period};
 use loa::schedule::{self, Announcer};
 
-use crate::harness::{REGISTRY, TestApp, WAIT};
+use crate::harness::{Offline, REGISTRY, TestApp, WAIT};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -27,18 +26,10 @@ fn at(config: &loa::config::Config, y: i32, m: u32, d: u32, h: u32, min: u32) ->
 /// NR-001 and BB-001 connected; a pack (deadline 15/10/2023) delivered to both at 10:00 on
 /// 02/10/2023, as the worker would have left it.
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let fig = figment::Figment::from(Toml::string(loa::config::DEFAULT_TOML))
-        .merge(Serialized::default("database.url", format!("sqlite://{}/loa.db", dir.path().display())));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let offline = Offline::new().await;
+    offline.connect(&["NR-001", "BB-001"]).await;
+    let Offline { dir, pool, config } = offline;
     assert_eq!(config.schedule.remind_after_days, 3);
-    let pool = loa::db::open(&config.database_url).await.unwrap();
-    let rows = loa::cells::import::parse_csv(REGISTRY.as_bytes()).unwrap();
-    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE cells SET status = 'active', chat_id = 100 + id, chat_type = 'private' WHERE code IN ('NR-001', 'BB-001')")
-        .execute(&pool)
-        .await
-        .unwrap();
     let draft = loa::packs::folder::PackDraft::plain(
         PackKind::Quarterly,
         Period::parse("2023-Q4").ok(),

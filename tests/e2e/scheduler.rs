@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use figment::providers::{Format, Serialized, Toml};
 use loa::audit::Actor;
 use loa::packs::period::{PackKind, Period};
 use loa::packs::store::{self, When};
 use loa::schedule::{self, Announcer};
 
-use crate::harness::{REGISTRY, TestApp, WAIT};
+use crate::harness::{Offline, REGISTRY, TestApp, WAIT};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -19,19 +18,10 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let fig = Toml::string(loa::config::DEFAULT_TOML);
-    let fig = figment::Figment::from(fig)
-        .merge(Serialized::default("database.url", format!("sqlite://{}/loa.db", dir.path().display())));
-    let config = loa::config::Config::from_figment(fig).unwrap();
-    let pool = loa::db::open(&config.database_url).await.unwrap();
-    let rows = loa::cells::import::parse_csv(REGISTRY.as_bytes()).unwrap();
-    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+    let offline = Offline::new().await;
     // two of the four cells are connected
-    sqlx::query("UPDATE cells SET status = 'active', chat_id = 100 + id, chat_type = 'private' WHERE code IN ('NR-001', 'BB-001')")
-        .execute(&pool)
-        .await
-        .unwrap();
+    offline.connect(&["NR-001", "BB-001"]).await;
+    let Offline { dir, pool, config } = offline;
     Fixture { _dir: dir, pool, config }
 }
 

@@ -4,7 +4,6 @@
 //! PNG decoded; and in chat, who may see what.
 
 use chrono::TimeZone;
-use figment::providers::{Format, Serialized, Toml};
 use loa::audit::Actor;
 use loa::packs::folder::PackDraft;
 use loa::packs::period::{PackKind, Period};
@@ -79,9 +78,8 @@ async fn pack(p: &(sqlx::SqlitePool, loa::config::Config), period: &str, title: 
 /// (November) reaches NR-001, NR-002 and BB-001; NR-001 and BB-001 acknowledge.
 async fn province() -> Province {
     let dir = tempfile::tempdir().unwrap();
-    let fig = figment::Figment::from(Toml::string(loa::config::DEFAULT_TOML))
-        .merge(Serialized::default("database.url", format!("sqlite://{}/loa.db", dir.path().display())));
-    let config = loa::config::Config::from_figment(fig).unwrap();
+    let db = format!("sqlite://{}/loa.db", dir.path().display());
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
     let pool = loa::db::open(&config.database_url).await.unwrap();
     let rows = loa::cells::import::parse_csv(PROVINCE.as_bytes()).unwrap();
     loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
