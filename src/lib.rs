@@ -1,21 +1,49 @@
 //! Loa: a Telegram bot through which a provincial Party propaganda-and-education board delivers
 //! monthly and quarterly guidance packs to its grassroots party cells, and hears back.
 //!
-//! A guided tour:
-//! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
-//!   and its validation; the bot token as a secret.
-//! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
+//! A guided tour, by layer, the delivery pipeline first. Arrows point the one way dependencies go:
+//! the bot and the command line call the domain, the domain calls storage, nothing calls back up.
+//!
+//! **The pipeline** (a pack from composed to acknowledged)
+//! - [`packs`]: periods, bodies (Markdown/HTML/text to Telegram HTML), pack folders and their
+//!   checks, storage, the message as a cell reads it, audiences and delivery estimates.
+//! - [`schedule`]: the scheduler; starts each pack's broadcast when its time (or slot) comes.
+//! - [`delivery`]: a broadcast starts as one transaction writing the outbox
+//!   ([`delivery::broadcast`]); the worker loop claims from it ([`delivery::worker`]), sends each
+//!   delivery ([`delivery::deliver`]) and writes each outcome in one place ([`delivery::outbox`]);
+//!   the author follows it ([`delivery::progress`]).
+//! - [`lifecycle`]: the states a pack, a broadcast and a delivery go through, as types.
 //! - [`acks`], [`reports`], [`reminders`]: what cells answer, and chasing those that do not.
-//! - [`stats`]: figures by pack, district and commune; who is behind; the trend.
+//!
+//! **The Telegram wire**
+//! - [`telegram`]: the limiter, the one classifier of failed requests, the retry policy, the
+//!   answer queues, the buttons and their callback data.
+//! - [`bot`]: the handler tree: each chat's updates in turn, who a message comes from, role gates,
+//!   and the handlers (commands, the composer, the report dialogue, buttons, staff, figures).
+//! - [`tghtml`]: Telegram's HTML parse mode, shared by Loa's checks and the simulator.
+//! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
+//!
+//! **The province and its people**
+//! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
 //! - [`staff`]: roles (admin, board, district) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
-//! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout) and the embedded migrations.
+//!
+//! **Figures**
+//! - [`stats`]: figures by pack, district and commune; who is behind; the trend.
+//! - [`export`]: the .xlsx and CSV exports (and formula-safe cells); [`chart`]: PNG charts.
+//!
+//! **Foundations**
+//! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
+//!   and its validation; [`config::Config::for_simulator`] for the demo, the tests and benchmarks.
+//! - [`db`]: the SQLite pool (WAL, foreign keys, busy timeout), the one write turn, migrations.
 //! - [`i18n`]: the Vietnamese and English catalogs; every sentence a user reads comes from there.
-//! - [`bot`]: the Telegram side: the handler tree, commands, and what each answers.
-//! - [`app`]: `loa serve`: builds the bot, registers commands, runs the dispatcher, shuts down cleanly.
-//! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
-//! - [`telegram`]: the buttons' callback data, read and written in one place.
-//! - [`cli`]: the command line.
+//! - [`dates`], [`text`]: times as people read them; text from outside made safe to show.
+//! - [`logging`]: logs with secrets and people's words redacted; [`ops`]: health and metrics.
+//!
+//! **Entry points**
+//! - [`app`]: `loa serve`: builds the catalog, the limiter, the bot, the worker and the scheduler,
+//!   runs the dispatcher, shuts down cleanly.
+//! - [`cli`]: the command line; [`demo`]: `loa demo`, a province played against the simulator.
 
 pub mod acks;
 pub mod app;

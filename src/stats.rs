@@ -288,6 +288,55 @@ pub struct Pending {
     pub unreachable: Option<String>,
 }
 
+/// One cell the pack reached: its message with the buttons, and where it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivered {
+    pub code: String,
+    /// The district the cell was in when the pack went out.
+    pub district: String,
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub delivery_id: i64,
+}
+
+/// The cells a pack's own broadcast reached (its reminders aside), in the order it reached them.
+pub async fn delivered(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Vec<Delivered>> {
+    sqlx::query_as(
+        "SELECT c.code, COALESCE(d.district, c.district) AS district, d.chat_id, d.ack_message_id AS message_id,
+                d.id AS delivery_id
+         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN cells c ON c.id = d.cell_id
+         WHERE b.pack_id = ? AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.id",
+    )
+    .bind(pack_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A pack's reminders so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct Reminders {
+    /// Reminder broadcasts started.
+    pub broadcasts: i64,
+    /// Reminders still to go out.
+    pub waiting: i64,
+    /// Reminders sent.
+    pub sent: i64,
+}
+
+/// How a pack's reminders stand.
+pub async fn reminders(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Reminders> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM broadcasts WHERE pack_id = ?1 AND kind = 'reminder') AS broadcasts,
+                count(*) FILTER (WHERE d.state IN ('pending', 'sending')) AS waiting,
+                count(*) FILTER (WHERE d.state = 'sent') AS sent
+         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+         WHERE b.pack_id = ?1 AND b.kind = 'reminder'",
+    )
+    .bind(pack_id)
+    .fetch_one(pool)
+    .await
+}
+
 /// The cells that received the pack (or could not be reached) and have not acknowledged it, by
 /// district then code.
 pub async fn pending(pool: &SqlitePool, pack_id: i64, district: Option<&str>) -> sqlx::Result<Vec<Pending>> {

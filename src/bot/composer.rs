@@ -685,6 +685,23 @@ mod tests {
     use store::ScheduleError as E;
 
     #[test]
+    fn a_draft_keeps_its_step_as_a_number_and_back_goes_to_the_question_before() {
+        let d: Draft = serde_json::from_str(r#"{"step":3,"kind":"quarterly","docs":[]}"#).unwrap();
+        assert_eq!(d.step, Step::Title);
+        assert_eq!(serde_json::to_value(&d).unwrap()["step"], 3, "drafts saved before a restart still read");
+        assert!(serde_json::from_str::<Draft>(r#"{"step":11,"docs":[]}"#).is_err(), "no step 11");
+        assert_eq!(previous_step(&d), Step::Period, "a quarterly pack goes back to its period");
+        let thematic = Draft { step: Step::Title, kind: Some("thematic".into()), ..Default::default() };
+        assert_eq!(previous_step(&thematic), Step::Kind, "a thematic pack has no period to go back to");
+        for (step, before) in [(Step::Kind, Step::Kind), (Step::Docs, Step::Body), (Step::Confirm, Step::Schedule)] {
+            assert_eq!(previous_step(&Draft { step, ..Default::default() }), before, "{step:?}");
+        }
+        for n in 1..=10u8 {
+            assert_eq!(u8::from(Step::try_from(n).unwrap()), n);
+        }
+    }
+
+    #[test]
     fn scheduling_and_period_errors_read_in_the_chats_language() {
         let c = crate::i18n::Catalog::new();
         let errors = [

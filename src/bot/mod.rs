@@ -19,6 +19,7 @@
 mod analytics;
 pub mod announce;
 mod board;
+mod buttons;
 mod cell;
 mod chats;
 pub mod commands;
@@ -26,6 +27,7 @@ mod composer;
 mod dialogues;
 pub mod gate;
 pub mod lanes;
+mod report;
 mod staff;
 mod start;
 
@@ -124,7 +126,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             "private-only",
             dptree::endpoint(on_admin_command),
         )))
-        .branch(dptree::filter_map_async(cell::active_report).endpoint(cell::on_report_message))
+        .branch(dptree::filter_map_async(report::active_report).endpoint(report::on_report_message))
         .branch(dptree::filter_map_async(composer::active_dialogue).endpoint(composer::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
@@ -132,7 +134,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(telling_failures(
             dptree::entry()
                 .branch(messages)
-                .branch(Update::filter_callback_query().endpoint(cell::on_callback))
+                .branch(Update::filter_callback_query().endpoint(buttons::on_callback))
                 .branch(Update::filter_my_chat_member().endpoint(chats::on_my_chat_member)),
         ))
 }
@@ -219,7 +221,7 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
             None => say(&ctx.replies, chat, c.t(locale, "lang-usage", Args::new().user("given", arg.trim()))).await,
         },
         Command::Whoami => staff::on_whoami(&msg, &ctx, locale).await,
-        Command::Report => cell::on_report_command(&msg, &ctx, locale).await,
+        Command::Report => report::on_report_command(&msg, &ctx, locale).await,
         Command::Packs => on_packs(&msg, &ctx, locale).await,
         Command::Cancel => {
             let key = dialogues::Key::of(&msg);
