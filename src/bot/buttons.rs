@@ -10,42 +10,17 @@ use std::sync::Arc;
 
 use serde_json::json;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, MessageId};
+use teloxide::types::InlineKeyboardMarkup;
 
 use super::{Ctx, HandlerResult, say};
-use crate::acks::{self, Ack, Outcome, Target};
+use crate::acks::{self, Outcome};
 use crate::audit::{self, Actor};
 use crate::i18n::{Args, Locale};
 use crate::telegram::button::Button;
 use crate::telegram::replies::Reply;
 
+use super::cell::show_ack;
 use super::report::begin_report;
-
-/// The buttons of a pack's message once acknowledged: who and when, and the report button.
-pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) -> InlineKeyboardMarkup {
-    let label = ctx.catalog.t(
-        locale,
-        "ack-button-done",
-        Args::new().raw("name", ack.user_name.clone()).raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
-    );
-    crate::telegram::button::pack_keyboard(t.delivery_id, t.report_prompt.is_some(), Some(label))
-}
-
-/// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
-/// reminder). A failure here is logged: the acknowledgement is stored already.
-pub(super) async fn show_ack(ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
-    let locale = ctx.locale(ChatId(t.chat_id)).await;
-    let markup = acknowledged_buttons(ctx, locale, t, ack);
-    let mut messages: Vec<(i64, i32)> = t.ack_message_id.map(|m| (t.sent_chat_id, m as i32)).into_iter().collect();
-    if let Some(p) = pressed
-        && !messages.contains(&(t.chat_id, p.0))
-    {
-        messages.push((t.chat_id, p.0));
-    }
-    for (chat, message_id) in messages {
-        ctx.replies.send(ChatId(chat), Reply::Buttons { message_id, markup: markup.clone() });
-    }
-}
 
 /// Answers a button press, on the side.
 fn answer(ctx: &Ctx, q: &CallbackQuery, text: String, alert: bool) {
@@ -144,8 +119,13 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         }
         Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => Ok(()),
         Button::Resend(_) => {
-            let started =
-                crate::delivery::broadcast::resend(&ctx.pool, &target, Actor::User(user), crate::dates::now()).await?;
+            let started = crate::delivery::broadcast::resend(
+                &ctx.pool,
+                crate::delivery::broadcast::Resend { pack_id: target.pack_id, cell_id: target.cell_id },
+                Actor::User(user),
+                crate::dates::now(),
+            )
+            .await?;
             let key = if started { "resend-started" } else { "resend-pending" };
             answer(&ctx, &q, ctx.catalog.s(locale, key), false);
             Ok(())

@@ -1,19 +1,47 @@
-//! A cell's own view of its packs: `/packs` in its chat lists the recent ones, each with its
-//! state, and buttons to have a pack's documents sent again.
+//! What a cell sees of its packs: `/packs` in its chat lists the recent ones, each with its
+//! state, and buttons to have a pack's documents sent again; and the pack's buttons once it is
+//! acknowledged (by a press or by a report), showing who acknowledged and when.
 
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
+use teloxide::types::{InlineKeyboardMarkup, MessageId, ReplyMarkup};
 
 use super::{Ctx, HandlerResult, say, say_with};
-use crate::acks::{self, Target};
+use crate::acks::{self, Ack, Target};
 use crate::i18n::{Args, Locale, escape};
 use crate::packs::message;
-use crate::reports::{self};
+use crate::reports;
 use crate::telegram::button::Button;
+use crate::telegram::replies::Reply;
 
 /// A pack's name as a cell reads it: its period, or its title.
 pub(super) fn name_of(t: &Target, locale: Locale) -> String {
     message::name(&t.title, t.period(), locale)
+}
+
+/// The buttons of a pack's message once acknowledged: who and when, and the report button.
+pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) -> InlineKeyboardMarkup {
+    let label = ctx.catalog.t(
+        locale,
+        "ack-button-done",
+        Args::new().raw("name", ack.user_name.clone()).raw("time", crate::dates::chat(ack.at, ctx.config.timezone)),
+    );
+    crate::telegram::button::pack_keyboard(t.delivery_id, t.report_prompt.is_some(), Some(label))
+}
+
+/// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
+/// reminder). A failure here is logged: the acknowledgement is stored already.
+pub(super) async fn show_ack(ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
+    let locale = ctx.locale(ChatId(t.chat_id)).await;
+    let markup = acknowledged_buttons(ctx, locale, t, ack);
+    let mut messages: Vec<(i64, i32)> = t.ack_message_id.map(|m| (t.sent_chat_id, m as i32)).into_iter().collect();
+    if let Some(p) = pressed
+        && !messages.contains(&(t.chat_id, p.0))
+    {
+        messages.push((t.chat_id, p.0));
+    }
+    for (chat, message_id) in messages {
+        ctx.replies.send(ChatId(chat), Reply::Buttons { message_id, markup: markup.clone() });
+    }
 }
 
 /// `/packs` in a cell's chat: its recent packs, each with its state, and buttons to have

@@ -18,8 +18,7 @@ use crate::i18n::{Args, Locale, escape};
 use crate::reports::{self, Invalid, NewReport};
 use crate::telegram::button::Button;
 
-use super::buttons::show_ack;
-use super::cell::name_of;
+use super::cell::{name_of, show_ack};
 
 /// The report's questions, in order. Stored as its number (1-4) in the draft's JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

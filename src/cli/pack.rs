@@ -111,7 +111,9 @@ pub async fn run(cmd: PackCommand, config: &Config, pool: &SqlitePool) -> Result
             Ok(())
         }
         PackCommand::Cancel { id } => {
-            store::cancel(pool, id, Actor::Cli).await?.map_err(|e| Failure::BadInput(e.to_string()))?;
+            crate::delivery::broadcast::cancel_pack(pool, id, Actor::Cli)
+                .await?
+                .map_err(|e| Failure::BadInput(e.to_string()))?;
             println!("pack {id} is cancelled");
             Ok(())
         }

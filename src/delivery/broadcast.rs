@@ -8,6 +8,7 @@ use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 use crate::lifecycle::{BroadcastKind, BroadcastState, PackStatus};
+use crate::packs::store::{self, ScheduleError};
 use crate::packs::{Audience, audience_sql};
 
 /// A broadcast just started.
@@ -230,6 +231,27 @@ pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, acto
     Ok(changed)
 }
 
+/// Cancels a draft or scheduled pack, or stops the broadcast of one being sent.
+pub async fn cancel_pack(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
+    let Some(pack) = store::get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
+    if pack.status == PackStatus::Sending && cancel_running(pool, id, actor).await? {
+        return Ok(Ok(()));
+    }
+    if !pack.status.is_unsent() {
+        return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
+    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    sqlx::query("UPDATE packs SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(PackStatus::Cancelled)
+        .bind(crate::dates::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, actor, "packs.cancel", Some(&id.to_string()), "ok", json!({ "was": pack.status })).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
 /// Cancels a pack's running or paused broadcast: its pending deliveries are not sent.
 pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(pool).await?;
@@ -269,9 +291,16 @@ pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> an
     Ok(changed)
 }
 
+/// Which pack's documents go again, to which cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resend {
+    pub pack_id: i64,
+    pub cell_id: i64,
+}
+
 /// Sends a pack's documents to one cell again, at its request (a `resend` broadcast of one
 /// delivery). False when the same request is still waiting to go out.
-pub async fn resend(pool: &SqlitePool, target: &crate::acks::Target, actor: Actor, now: i64) -> anyhow::Result<bool> {
+pub async fn resend(pool: &SqlitePool, target: Resend, actor: Actor, now: i64) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(pool).await?;
     let waiting: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id

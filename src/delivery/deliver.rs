@@ -8,7 +8,9 @@
 //! error stops the broadcast), written by the outbox before the next send: a crash repeats at most
 //! the send that was in flight.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use rand::Rng;
@@ -16,20 +18,19 @@ use teloxide::prelude::*;
 use teloxide::types::{InputFile, InputMedia, InputMediaDocument, ParseMode};
 use tokio_util::sync::CancellationToken;
 
-use super::outbox::{Claimed, Outcome, judge};
-use super::worker::Worker;
-use crate::i18n::Locale;
+use super::outbox::{Claimed, Outbox, Outcome, judge};
+use crate::config::Config;
+use crate::i18n::{Catalog, Locale};
 use crate::lifecycle::{BroadcastKind, BroadcastState};
 use crate::packs::message::{self, PackText};
 use crate::packs::period::Period;
 use crate::telegram::button::pack_keyboard;
 use crate::telegram::failure::classify;
-#[cfg(doc)]
 use crate::telegram::limiter::Limiter;
 
 /// How stale a broadcast's state may be when a send checks it: a pause or cancel takes effect
 /// within this time.
-const STATE_TTL: std::time::Duration = std::time::Duration::from_millis(300);
+const STATE_TTL: Duration = Duration::from_millis(300);
 
 pub(super) struct Doc {
     attachment_id: i64,
@@ -51,7 +52,47 @@ pub(super) struct PackContent {
     uploading: tokio::sync::Mutex<()>,
 }
 
-impl Worker {
+/// What sends one delivery: the wire, the pack contents and broadcast states it has read, and the
+/// outbox it writes each outcome to.
+pub(super) struct Deliverer {
+    pool: sqlx::SqlitePool,
+    bot: Bot,
+    config: Arc<Config>,
+    catalog: Arc<Catalog>,
+    limiter: Arc<Limiter>,
+    retry_base: Duration,
+    pub(super) outbox: Outbox,
+    /// Each pack's content, read once.
+    packs: Mutex<HashMap<i64, Arc<PackContent>>>,
+    /// Each broadcast's pack and kind.
+    broadcast_packs: Mutex<HashMap<i64, (i64, BroadcastKind)>>,
+    /// Broadcast states as last read, and when.
+    states: Mutex<HashMap<i64, (BroadcastState, std::time::Instant)>>,
+}
+
+impl Deliverer {
+    pub(super) fn new(
+        pool: sqlx::SqlitePool,
+        bot: Bot,
+        config: Arc<Config>,
+        catalog: Arc<Catalog>,
+        limiter: Arc<Limiter>,
+        retry_base: Duration,
+    ) -> Deliverer {
+        Deliverer {
+            outbox: Outbox::new(pool.clone()),
+            pool,
+            bot,
+            config,
+            catalog,
+            limiter,
+            retry_base,
+            packs: Mutex::new(HashMap::new()),
+            broadcast_packs: Mutex::new(HashMap::new()),
+            states: Mutex::new(HashMap::new()),
+        }
+    }
+
     pub(super) async fn pack_of(&self, broadcast_id: i64) -> anyhow::Result<(Arc<PackContent>, BroadcastKind)> {
         let known = self.broadcast_packs.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
         let (pack_id, kind) = match known {
@@ -180,7 +221,7 @@ impl Worker {
                 if matches!(verdict, crate::telegram::failure::Verdict::SlowDown(_)) {
                     metrics::counter!("loa_http_429_total").increment(1);
                 }
-                let base = self.options.retry_base;
+                let base = self.retry_base;
                 judge(verdict, d.attempts, self.config.delivery.max_attempts, |attempts| {
                     super::outbox::backoff(base, attempts, rand::rng().random_range(0.5..1.5))
                 })

@@ -4,8 +4,7 @@
 //! the sends in flight finish (for [`SHUTDOWN_GRACE`] at most: what is not done stays `sending` and
 //! goes out again at the next start). Memory stays flat: only a batch is read at a time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -14,11 +13,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::deliver::PackContent;
-use super::outbox::Outbox;
+use super::deliver::Deliverer;
 use crate::config::Config;
 use crate::i18n::Catalog;
-use crate::lifecycle::{BroadcastKind, BroadcastState};
 use crate::telegram::limiter::Limiter;
 
 /// How long a stop waits for the sends in flight.
@@ -47,19 +44,11 @@ impl Default for WorkerOptions {
 
 /// The worker.
 pub struct Worker {
-    pub(super) pool: SqlitePool,
-    pub(super) bot: Bot,
-    pub(super) config: Arc<Config>,
-    pub(super) catalog: Arc<Catalog>,
-    pub(super) limiter: Arc<Limiter>,
-    pub(super) options: WorkerOptions,
-    pub(super) outbox: Outbox,
-    /// Each pack's content, read once.
-    pub(super) packs: Mutex<HashMap<i64, Arc<PackContent>>>,
-    /// Each broadcast's pack and kind.
-    pub(super) broadcast_packs: Mutex<HashMap<i64, (i64, BroadcastKind)>>,
-    /// Broadcast states as last read, and when.
-    pub(super) states: Mutex<HashMap<i64, (BroadcastState, std::time::Instant)>>,
+    config: Arc<Config>,
+    limiter: Arc<Limiter>,
+    options: WorkerOptions,
+    /// Sends one delivery; holds the outbox every outcome is written to.
+    deliverer: Deliverer,
 }
 
 impl Worker {
@@ -71,28 +60,18 @@ impl Worker {
         limiter: Arc<Limiter>,
         options: WorkerOptions,
     ) -> Worker {
-        Worker {
-            outbox: Outbox::new(pool.clone()),
-            pool,
-            bot,
-            config,
-            catalog,
-            limiter,
-            options,
-            packs: Mutex::new(HashMap::new()),
-            broadcast_packs: Mutex::new(HashMap::new()),
-            states: Mutex::new(HashMap::new()),
-        }
+        let deliverer = Deliverer::new(pool, bot, config.clone(), catalog, limiter.clone(), options.retry_base);
+        Worker { config, limiter, options, deliverer }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
     pub async fn recover(&self) -> sqlx::Result<u64> {
-        self.outbox.recover().await
+        self.deliverer.outbox.recover().await
     }
 
     /// Runs until `stop`; then finishes the sends in flight.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
-        if let Err(e) = self.outbox.recover().await {
+        if let Err(e) = self.deliverer.outbox.recover().await {
             tracing::error!(error = %e, "failed to recover deliveries in flight");
         }
         // enough deliveries in flight for the rate (each needs a second per message in its chat),
@@ -119,16 +98,17 @@ impl Worker {
             }
             // claim about two seconds of sending at a time: a pause or cancel takes effect soon
             let per_two_seconds = i64::from(self.config.delivery.messages_per_second) * 2;
-            let batch = match self.outbox.claim(free.min(self.options.batch).min(per_two_seconds.max(10))).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!(error = %e, "failed to read the outbox; trying again");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
+            let batch =
+                match self.deliverer.outbox.claim(free.min(self.options.batch).min(per_two_seconds.max(10))).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(error = %e, "failed to read the outbox; trying again");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
             if batch.is_empty() {
-                if let Err(e) = self.outbox.finish_broadcasts().await {
+                if let Err(e) = self.deliverer.outbox.finish_broadcasts().await {
                     tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
                 }
                 tokio::select! {
@@ -150,9 +130,9 @@ impl Worker {
                     chat_id = row.chat_id
                 );
                 tasks.spawn(tracing::Instrument::instrument(async move {
-                    if let Err(e) = me.deliver(row.clone(), &stopping).await {
+                    if let Err(e) = me.deliverer.deliver(row.clone(), &stopping).await {
                         tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
-                        let _ = me.outbox.put_back(&stopping, row.id).await;
+                        let _ = me.deliverer.outbox.put_back(&stopping, row.id).await;
                     }
                     drop(permit);
                 }, span));
@@ -170,7 +150,7 @@ impl Worker {
             );
             tasks.abort_all();
         }
-        if let Err(e) = self.outbox.finish_broadcasts().await {
+        if let Err(e) = self.deliverer.outbox.finish_broadcasts().await {
             tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
         }
         tracing::info!("delivery worker stopped");

@@ -342,23 +342,3 @@ pub async fn schedule(
     tx.commit().await?;
     Ok(Ok(due))
 }
-
-/// Cancels a draft or scheduled pack, or stops the broadcast of one being sent.
-pub async fn cancel(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
-    let Some(pack) = get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
-    if pack.status == PackStatus::Sending && crate::delivery::broadcast::cancel_running(pool, id, actor).await? {
-        return Ok(Ok(()));
-    }
-    if !pack.status.is_unsent() {
-        return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
-    }
-    let mut tx = crate::db::begin_write(pool).await?;
-    sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ?")
-        .bind(crate::dates::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(&mut tx, actor, "packs.cancel", Some(&id.to_string()), "ok", json!({ "was": pack.status })).await?;
-    tx.commit().await?;
-    Ok(Ok(()))
-}

@@ -376,7 +376,7 @@ async fn cancelling_a_pack_being_sent_stops_its_broadcast() {
         .wait_until(crate::harness::WAIT, |s| chats.iter().filter(|c| !s.bot_messages(**c).is_empty()).count() >= 3)
         .await;
     assert!(ok);
-    store::cancel(&app.pool, pack, Actor::Cli).await.unwrap().unwrap();
+    loa::delivery::broadcast::cancel_pack(&app.pool, pack, Actor::Cli).await.unwrap().unwrap();
     assert_eq!(store::get(&app.pool, pack).await.unwrap().unwrap().status, loa::lifecycle::PackStatus::Cancelled);
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let reached = chats.iter().filter(|c| !app.sim.bot_messages(**c).is_empty()).count();

@@ -325,7 +325,7 @@ async fn schedules_now_at_a_time_and_in_the_slot_with_a_controlled_clock() {
     store::schedule(&f.pool, &f.config, id, When::Now, now, Actor::Cli).await.unwrap().unwrap();
     assert_eq!(store::get(&f.pool, id).await.unwrap().unwrap().deadline.as_deref(), Some("2023-09-30"));
     // cancelled packs cannot be scheduled again
-    store::cancel(&f.pool, id, Actor::Cli).await.unwrap().unwrap();
+    loa::delivery::broadcast::cancel_pack(&f.pool, id, Actor::Cli).await.unwrap().unwrap();
     assert!(matches!(
         store::schedule(&f.pool, &f.config, id, When::Now, now, Actor::Cli).await.unwrap(),
         Err(ScheduleError::WrongStatus { .. })
