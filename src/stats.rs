@@ -33,6 +33,23 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The counts in one line of English, as the command line and the demo print them:
+    /// "targeted 5, delivered 4, unreachable 1, acknowledged 3 (75.0%; 1 late), reported 1 (25.0%)".
+    pub fn line(&self) -> String {
+        let pct = |r: f64| format!("{:.1}%", r * 100.0);
+        format!(
+            "targeted {}, delivered {}, unreachable {}, acknowledged {} ({}; {} late), reported {} ({})",
+            self.targeted,
+            self.delivered,
+            self.unreachable,
+            self.acknowledged,
+            pct(self.ack_rate()),
+            self.late,
+            self.reported,
+            pct(self.report_rate())
+        )
+    }
+
     /// Acknowledged over delivered; 0 when nothing was delivered.
     pub fn ack_rate(&self) -> f64 {
         rate(self.acknowledged, self.delivered)

@@ -29,54 +29,20 @@ use crate::staff::{self, Role};
 /// The largest file a bot may download (getFile); larger documents are kept by file_id only.
 const MAX_DOWNLOAD: i64 = 20 * 1024 * 1024;
 
-/// The composer's questions, in order. Stored as its number (1-10) in the draft's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum Step {
-    #[default]
-    Kind = 1,
-    Period,
-    Title,
-    Body,
-    Docs,
-    Audience,
-    Deadline,
-    Report,
-    Schedule,
-    /// The preview is shown; «Gửi» saves the pack.
-    Confirm,
-}
-
-impl Step {
-    const ALL: [Step; 10] = [
-        Step::Kind,
-        Step::Period,
-        Step::Title,
-        Step::Body,
-        Step::Docs,
-        Step::Audience,
-        Step::Deadline,
-        Step::Report,
-        Step::Schedule,
-        Step::Confirm,
-    ];
-
-    /// The question before this one in order (the first has none before it).
-    fn before(self) -> Step {
-        Step::ALL.iter().rev().copied().find(|s| *s < self).unwrap_or(Step::Kind)
-    }
-}
-
-impl From<Step> for u8 {
-    fn from(s: Step) -> u8 {
-        s as u8
-    }
-}
-
-impl TryFrom<u8> for Step {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Step, String> {
-        Step::ALL.get(usize::from(n).wrapping_sub(1)).copied().ok_or_else(|| format!("no step {n}"))
+super::dialogues::questions! {
+    /// The composer's questions, in order.
+    Step {
+        Kind,
+        Period,
+        Title,
+        Body,
+        Docs,
+        Audience,
+        Deadline,
+        Report,
+        Schedule,
+        /// The preview is shown; «Gửi» saves the pack.
+        Confirm,
     }
 }
 

@@ -3,6 +3,48 @@
 //! one loses nothing. A member has at most one dialogue in a chat; starting another replaces it.
 
 use serde::Serialize;
+
+/// The questions of a dialogue, in order, as an enum stored in the dialogue's JSON as its number
+/// (1, 2, ...), so that a dialogue saved before a restart reads back the same; a number outside
+/// the list does not read. Gives `ALL` (in order) and `before()` (the question before, the first
+/// for the first).
+macro_rules! questions {
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $first:ident $(, $(#[$vdoc:meta])* $rest:ident)* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(into = "u8", try_from = "u8")]
+        pub enum $name {
+            $(#[$fdoc])*
+            #[default]
+            $first = 1,
+            $($(#[$vdoc])* $rest),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$name::$first $(, $name::$rest)*];
+
+            /// The question before this one in order (the first has none before it).
+            pub fn before(self) -> $name {
+                Self::ALL.iter().rev().copied().find(|q| *q < self).unwrap_or($name::$first)
+            }
+        }
+
+        impl From<$name> for u8 {
+            fn from(q: $name) -> u8 {
+                q as u8
+            }
+        }
+
+        impl TryFrom<u8> for $name {
+            type Error = String;
+            fn try_from(n: u8) -> Result<$name, String> {
+                let found = Self::ALL.get(usize::from(n).wrapping_sub(1)).copied();
+                found.ok_or_else(|| format!("no {} {n}", stringify!($name)))
+            }
+        }
+    };
+}
+pub(super) use questions;
 use serde::de::DeserializeOwned;
 use sqlx::SqlitePool;
 use teloxide::types::Message;

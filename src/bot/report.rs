@@ -20,37 +20,17 @@ use crate::telegram::button::Button;
 
 use super::cell::{name_of, show_ack};
 
-/// The report's questions, in order. Stored as its number (1-4) in the draft's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum Question {
-    /// The date of the cell's meeting.
-    #[default]
-    Date = 1,
-    /// How many members attended.
-    Attendance,
-    /// What the meeting took up.
-    Text,
-    /// A photo or file, or "no".
-    Attachment,
-}
-
-impl From<Question> for u8 {
-    fn from(q: Question) -> u8 {
-        q as u8
-    }
-}
-
-impl TryFrom<u8> for Question {
-    type Error = String;
-    fn try_from(n: u8) -> Result<Question, String> {
-        match n {
-            1 => Ok(Question::Date),
-            2 => Ok(Question::Attendance),
-            3 => Ok(Question::Text),
-            4 => Ok(Question::Attachment),
-            _ => Err(format!("no question {n}")),
-        }
+super::dialogues::questions! {
+    /// The report's questions, in order.
+    Question {
+        /// The date of the cell's meeting.
+        Date,
+        /// How many members attended.
+        Attendance,
+        /// What the meeting took up.
+        Text,
+        /// A photo or file, or "no".
+        Attachment,
     }
 }
 

@@ -42,10 +42,6 @@ async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Fai
     }
 }
 
-fn pct(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
-}
-
 pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
     let _ = config;
     let id = pack_or_latest(pool, args.pack).await?;
@@ -64,18 +60,11 @@ pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Resul
             if format == Format::Table {
                 writeln!(
                     out,
-                    "pack {} «{}»{}: targeted {}, delivered {}, unreachable {}, acknowledged {} ({}; {} late), reported {} ({})",
+                    "pack {} «{}»{}: {}",
                     s.pack_id,
                     s.title,
                     s.period.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
-                    t.targeted,
-                    t.delivered,
-                    t.unreachable,
-                    t.acknowledged,
-                    pct(t.ack_rate()),
-                    t.late,
-                    t.reported,
-                    pct(t.report_rate()),
+                    t.line(),
                 )
                 .map_err(anyhow::Error::from)?;
             }

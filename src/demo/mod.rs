@@ -347,17 +347,10 @@ impl Report {
             if self.migrated_group.is_some() { "; one group became a supergroup" } else { "" },
         ));
         out.push_str(&format!(
-            "Pack {} «{}»: targeted {}, delivered {}, unreachable {}; acknowledged {} ({}; {} late), reported {} ({}); reminders sent {}\n\n",
+            "Pack {} «{}»: {}; reminders sent {}\n\n",
             self.pack_id,
             self.stats.title,
-            t.targeted,
-            t.delivered,
-            t.unreachable,
-            t.acknowledged,
-            pct(t.ack_rate()),
-            t.late,
-            t.reported,
-            pct(t.report_rate()),
+            t.line(),
             self.reminded,
         ));
         out.push_str(&format!(

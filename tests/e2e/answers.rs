@@ -5,10 +5,7 @@
 
 use std::time::Duration;
 
-use loa::audit::Actor;
-use loa::packs::folder::PackDraft;
-use loa::packs::period::{PackKind, Period};
-use loa::packs::store::{self, NewAttachment, When};
+use loa::packs::store::{self};
 use loa::sim::SimMessage;
 
 use crate::harness::{REGISTRY, TestApp, WAIT};
@@ -47,28 +44,13 @@ async fn province(app: &TestApp) -> Province {
 
 /// Sends a pack (one document, a report asked) now and waits until every cell has it.
 async fn sent_pack(app: &TestApp, title: &str, period: &str) -> i64 {
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let (sha, stored) = store::store_bytes(&config, format!("%PDF-1.4 {title}").as_bytes()).unwrap();
-    let draft = PackDraft {
-        report_prompt: Some("Báo cáo kết quả quán triệt".into()),
-        ..PackDraft::plain(PackKind::Quarterly, Period::parse(period).ok(), title, "Nội dung <b>chính</b>")
-    };
-    let doc = NewAttachment {
-        name: "ke-hoach.pdf".into(),
-        size: 20,
-        mime: "application/pdf".into(),
-        sha256: sha,
-        local_path: Some(stored.to_string_lossy().to_string()),
-        telegram_file_id: None,
-        telegram_file_unique_id: None,
-    };
-    let id = store::insert(&app.pool, &draft, &[doc], Actor::Cli).await.unwrap();
-    store::schedule(&app.pool, &config, id, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while store::get(&app.pool, id).await.unwrap().unwrap().status != loa::lifecycle::PackStatus::Sent {
-        assert!(std::time::Instant::now() < deadline, "the pack was not sent");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let document = format!("%PDF-1.4 {title}");
+    let id = app.schedule_pack_with_document(title, period, "Báo cáo kết quả quán triệt", document.as_bytes()).await;
+    crate::harness::wait_for("the pack to be sent", Duration::from_secs(30), async || {
+        let status = store::get(&app.pool, id).await.unwrap().unwrap().status;
+        (status == loa::lifecycle::PackStatus::Sent).then_some(())
+    })
+    .await;
     id
 }
 

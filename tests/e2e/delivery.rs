@@ -4,8 +4,8 @@
 
 use loa::audit::Actor;
 use loa::packs::folder::PackDraft;
-use loa::packs::period::{PackKind, Period};
-use loa::packs::store::{self, NewAttachment, When};
+use loa::packs::period::PackKind;
+use loa::packs::store::{self, When};
 use loa::sim::{ChatKind, FaultKind, FaultRule, RateLimits};
 
 use crate::harness::TestApp;
@@ -44,31 +44,8 @@ async fn province_of(app: &TestApp, cells: usize) -> Vec<i64> {
 }
 
 async fn send_pack(app: &TestApp) -> i64 {
-    let path = app.dir.path().join("ke-hoach.pdf");
-    std::fs::write(&path, b"%PDF-1.4 ke hoach quy IV").unwrap();
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let (sha, stored) = store::store_bytes(&config, &std::fs::read(&path).unwrap()).unwrap();
-    let draft = PackDraft {
-        report_prompt: Some("Báo cáo kết quả".into()),
-        ..PackDraft::plain(
-            PackKind::Quarterly,
-            Period::parse("2023-Q4").ok(),
-            "Định hướng tuyên truyền quý IV/2023",
-            "Nội dung <b>chính</b>",
-        )
-    };
-    let doc = NewAttachment {
-        name: "ke-hoach.pdf".into(),
-        size: 24,
-        mime: "application/pdf".into(),
-        sha256: sha,
-        local_path: Some(stored.to_string_lossy().to_string()),
-        telegram_file_id: None,
-        telegram_file_unique_id: None,
-    };
-    let id = store::insert(&app.pool, &draft, &[doc], Actor::Cli).await.unwrap();
-    store::schedule(&app.pool, &config, id, When::Now, chrono::Utc::now(), Actor::Cli).await.unwrap().unwrap();
-    id
+    let (title, report) = ("Định hướng tuyên truyền quý IV/2023", "Báo cáo kết quả");
+    app.schedule_pack_with_document(title, "2023-Q4", report, b"%PDF-1.4 ke hoach quy IV").await
 }
 
 async fn wait_sent(pool: &sqlx::SqlitePool, pack: i64) {

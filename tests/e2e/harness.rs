@@ -264,6 +264,54 @@ impl TestApp {
         got[n - 1].text().unwrap_or_default().to_string()
     }
 
+    /// Schedules now a quarterly pack of `period` with one document (`ke-hoach.pdf`, `document` its
+    /// bytes) and a report asked with `report_prompt`; returns its id.
+    pub async fn schedule_pack_with_document(
+        &self,
+        title: &str,
+        period: &str,
+        report_prompt: &str,
+        document: &[u8],
+    ) -> i64 {
+        use loa::packs::store::{self, NewAttachment, When};
+        let config = config_for(&self.sim, &self.dir);
+        let (sha, stored) = store::store_bytes(&config, document).unwrap();
+        let plain = loa::packs::folder::PackDraft::plain(
+            loa::packs::period::PackKind::Quarterly,
+            loa::packs::period::Period::parse(period).ok(),
+            title,
+            "Nội dung <b>chính</b>",
+        );
+        let draft = loa::packs::folder::PackDraft { report_prompt: Some(report_prompt.into()), ..plain };
+        let doc = NewAttachment {
+            name: "ke-hoach.pdf".into(),
+            size: document.len() as i64,
+            mime: "application/pdf".into(),
+            sha256: sha,
+            local_path: Some(stored.to_string_lossy().to_string()),
+            telegram_file_id: None,
+            telegram_file_unique_id: None,
+        };
+        let actor = loa::audit::Actor::Cli;
+        let id = store::insert(&self.pool, &draft, &[doc], actor).await.unwrap();
+        store::schedule(&self.pool, &config, id, When::Now, chrono::Utc::now(), actor).await.unwrap().unwrap();
+        id
+    }
+
+    /// What the scheduler tells people, through a bot context of its own with `config`.
+    pub fn announcer(&self, config: Config) -> (loa::bot::announce::BotAnnouncer, std::sync::Arc<loa::bot::Ctx>) {
+        use std::sync::Arc;
+        let bot = teloxide::Bot::new(self.sim.token()).set_api_url(self.sim.url().parse().unwrap());
+        let ctx = Arc::new(loa::bot::Ctx::new(
+            self.pool.clone(),
+            Arc::new(config),
+            bot.clone(),
+            Arc::new(loa::i18n::Catalog::new()),
+            Arc::new(loa::telegram::limiter::Limiter::new(1000)),
+        ));
+        (loa::bot::announce::BotAnnouncer { bot, ctx: ctx.clone() }, ctx)
+    }
+
     pub async fn audit_count(&self, action: &str, outcome: &str) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND json_extract(details, '$.outcome') = ?")
             .bind(action)

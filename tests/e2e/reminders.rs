@@ -3,8 +3,6 @@
 //! day); through the simulator (`/remind`, a reminder's button acknowledging the pack, the
 //! escalation reaching the right officers only).
 
-use std::sync::Arc;
-
 use chrono::{DateTime, TimeZone, Utc};
 use loa::audit::Actor;
 use loa::packs::period::{PackKind, Period};
@@ -265,15 +263,7 @@ async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_boa
     for who in [ba_be, na_ri, board] {
         app.nth_reply(who, 1).await;
     }
-    let bot = teloxide::Bot::new(app.sim.token()).set_api_url(app.sim.url().parse().unwrap());
-    let ctx = Arc::new(loa::bot::Ctx::new(
-        app.pool.clone(),
-        Arc::new(config),
-        bot.clone(),
-        Arc::new(loa::i18n::Catalog::new()),
-        Arc::new(loa::telegram::limiter::Limiter::new(1000)),
-    ));
-    let announcer = loa::bot::announce::BotAnnouncer { bot, ctx };
+    let (announcer, _ctx) = app.announcer(config);
     announcer.escalate(&e).await;
 
     let text = app.nth_reply(ba_be, 2).await;

@@ -134,15 +134,7 @@ async fn the_board_is_told_in_chat_of_an_empty_slot_and_a_late_start() {
     let config = Arc::new(crate::harness::config_for(&app.sim, &app.dir));
     let mut config = (*config).clone();
     config.admins.insert(app.admin);
-    let bot = teloxide::Bot::new(app.sim.token()).set_api_url(app.sim.url().parse().unwrap());
-    let ctx = Arc::new(loa::bot::Ctx::new(
-        app.pool.clone(),
-        Arc::new(config),
-        bot.clone(),
-        Arc::new(loa::i18n::Catalog::new()),
-        Arc::new(loa::telegram::limiter::Limiter::new(1000)),
-    ));
-    let announcer = loa::bot::announce::BotAnnouncer { bot, ctx: ctx.clone() };
+    let (announcer, ctx) = app.announcer(config);
     let fired = ctx.config.timezone.with_ymd_and_hms(2023, 11, 1, 8, 0, 0).unwrap().with_timezone(&Utc);
     announcer.empty_slot(PackKind::Monthly, Period::parse("2023-11").unwrap(), fired).await;
     let text = app.nth_reply(app.admin, 2).await;
