@@ -84,7 +84,7 @@ async fn due(
 }
 
 /// Sends today's reminders: one `reminder` broadcast per pack with cells due. `only_pack` limits it
-/// to one pack; `forced` reminds every cell that has not acknowledged (see [`due`]).
+/// to one pack; `forced` reminds every cell that has not acknowledged (see `due`).
 pub async fn remind(
     pool: &SqlitePool,
     config: &Config,

@@ -1,17 +1,24 @@
 //! The Telegram side of Loa: the handler tree ([`schema`]) and what each update leads to.
 //! Every sentence comes from the catalogs ([`crate::i18n`]) in the chat's language.
 //!
-//! - `commands.rs`: the command enums and the per-scope menus;
-//! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
-//! - `staff.rs`: `/whoami` and the admin commands, with the role checked on every call;
-//! - `cell.rs`: what cells do: acknowledge, report, list their packs, ask for documents again;
-//! - `newpack.rs`: composing a pack in chat (`/newpack`, `/cancel`) and `/packs`;
-//! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff;
-//! - `announce.rs`: what the scheduler tells the board;
-//! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated);
-//! - `lanes.rs`: the way in: each chat's updates in turn, a chat's backlog bounded;
+//! The way in:
+//! - `lanes.rs`: each chat's updates in turn, a chat's backlog bounded;
 //! - `gate.rs`: who a message comes from (its chat's cell, its sender's role), strangers
-//!   answered at most once a minute;
+//!   answered at most once a minute; the role gates and the one refusing endpoint;
+//! - `commands.rs`: the command enums (public, figures, board, admin) and the per-scope menus.
+//!
+//! The handlers:
+//! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
+//! - `buttons.rs`: a button pressed (acknowledge, report, documents again, a move decided);
+//! - `report.rs`: the report dialogue (`/report` or 📝);
+//! - `cell.rs`: what a cell sees of its packs (`/packs` in its chat, the acknowledged buttons);
+//! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/remind`, `/packs` for staff);
+//! - `composer.rs`: composing a pack in chat, one question (`composer::Step`) at a time;
+//! - `dialogues.rs`: where the composer and the report dialogue keep their state;
+//! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff;
+//! - `staff.rs`: `/whoami` and the admin commands (`/invite`, `/grant`, `/revoke`);
+//! - `announce.rs`: what the scheduler tells the board;
+//! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 //!
 //! The way out (answers queued per chat and sent through the limiter on the side, so that no
 //! handler waits on Telegram's limits) is [`crate::telegram::replies`].
@@ -89,10 +96,10 @@ pub type HandlerResult = anyhow::Result<()>;
 
 /// The handler tree. Every update first takes its chat's turn ([`lanes`]); a message then learns
 /// who it comes from ([`gate`]), which drops a stranger's messages past one a minute. Each staff
-/// command family sits behind its role's gate ([`gate::staff_with`]): a sender whose role does
-/// not open it reaches the one refusing endpoint ([`gate::refuse`]), which audits; past the gate,
+/// command family sits behind its role's gate (`gate::staff_with`): a sender whose role does
+/// not open it reaches the one refusing endpoint (`gate::refuse`), which audits; past the gate,
 /// a command typed anywhere but the member's private chat is turned away. A handler that fails
-/// tells its chat so ([`telling_failures`]).
+/// tells its chat so (`telling_failures`).
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     use staff::on_admin_command;
     let gated = |needed: Role, elsewhere: &'static str, handler: UpdateHandler<anyhow::Error>| {

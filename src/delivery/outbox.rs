@@ -3,7 +3,7 @@
 //! failed send's verdict and the attempts so far to that outcome; [`Outbox::record`] writes it.
 //!
 //! The writes a crash must not lose (documents out, message out, a delivery put back) go through
-//! [`Outbox::until_written`] and its write gate: while the database refuses writes (a full disk, a
+//! `Outbox::until_written` and its write gate: while the database refuses writes (a full disk, a
 //! file-size limit, a lock held too long) one delivery at a time asks it again and the others wait
 //! to hear that it takes writes again.
 

@@ -11,9 +11,9 @@
 //! takes well under a minute; what the same run costs at Telegram's free 30/s is stated.
 
 //!
-//! The phases live apart: [`province`] (the registry, binding, the cells lost), the board's part
+//! The phases live apart: `province` (the registry, binding, the cells lost), the board's part
 //! here (the sample pack, `/remind`, the figures, all read through [`crate::stats`]), and
-//! [`members`] (one cell's members answering, shared with the tests and benchmarks).
+//! `members` (one cell's members answering, shared with the tests and benchmarks).
 
 mod members;
 mod province;

@@ -1,8 +1,10 @@
 //! A Telegram Bot API simulator that a teloxide bot cannot tell from Telegram for everything Loa
 //! uses. Tests, the demo and the benchmarks run Loa against it; `loa sim` serves it alone.
 //!
-//! - `world.rs` holds the simulated users, chats, messages, files and update queue, and the
-//!   behaviour of each Bot API method, with Telegram's error descriptions and limits.
+//! - `world/` holds the simulated users, chats, messages, files and update queue, and the
+//!   behaviour of each Bot API method, with Telegram's error descriptions and limits: the state in
+//!   `world/mod.rs`, then `people.rs` (what users do), `messages.rs` (what the bot sends),
+//!   `limits.rs` (rates and faults), `admin.rs` (menus, webhook), `params.rs` (a request's fields).
 //! - `server.rs` is the HTTP layer: `/bot<TOKEN>/<method>`, `/file/bot<TOKEN>/<path>`, the control
 //!   routes under `/_sim/`, and the webhook pusher.
 //! - Telegram's HTML subset is parsed by [`crate::tghtml`], shared with pack validation.

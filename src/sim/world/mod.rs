@@ -2,8 +2,8 @@
 //! faults. Everything here is synchronous and runs under one lock; the HTTP layer (`server.rs`)
 //! parses requests and calls into it, and the control handle (`sim/mod.rs`) drives users from
 //! tests. This file holds the world's state and its update queue; the rest is by concern:
-//! [`people`] (what users do), [`messages`] (what the bot sends), [`limits`] (rates and faults),
-//! [`admin`] (command menus and the webhook), [`params`] (reading a request).
+//! `people` (what users do), `messages` (what the bot sends), `limits` (rates and faults),
+//! `admin` (command menus and the webhook), `params` (reading a request).
 
 mod admin;
 mod limits;
