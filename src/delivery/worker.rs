@@ -156,3 +156,102 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Actor;
+    use crate::sim::Sim;
+    use std::time::Instant;
+
+    /// Three cells bound to private chats in the simulator, and a one-message pack scheduled now.
+    async fn stage() -> (tempfile::TempDir, Sim, Arc<Worker>, SqlitePool, Vec<i64>, i64) {
+        let sim = Sim::start_default().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}/loa.db", dir.path().display());
+        let config = Arc::new(Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).unwrap());
+        let pool = crate::db::open(&db).await.unwrap();
+        let rows = crate::cells::import::parse_csv(
+            "code,name,district\nA,Chi bộ A,X\nB,Chi bộ B,X\nC,Chi bộ C,X\n".as_bytes(),
+        )
+        .unwrap();
+        crate::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+        let mut chats = Vec::new();
+        for code in ["A", "B", "C"] {
+            let user = sim.create_user(&format!("Bí thư {code}"), None);
+            sim.open_private_chat(user);
+            sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+                .bind(user)
+                .bind(code)
+                .execute(&pool)
+                .await
+                .unwrap();
+            chats.push(user);
+        }
+        let draft =
+            crate::packs::folder::PackDraft::plain(crate::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
+        let pack = crate::packs::store::create(&pool, &config, &draft, Actor::Cli).await.unwrap();
+        let when = crate::packs::store::When::Now;
+        crate::packs::store::schedule(&pool, &config, pack, when, chrono::Utc::now(), Actor::Cli)
+            .await
+            .unwrap()
+            .unwrap();
+        crate::delivery::broadcast::start(&pool, pack, Actor::Cli, crate::dates::now()).await.unwrap().unwrap();
+        let bot = Bot::new(sim.token()).set_api_url(sim.url().parse().unwrap());
+        let limiter = Arc::new(Limiter::new(config.delivery.messages_per_second));
+        let catalog = Arc::new(Catalog::new());
+        let worker = Arc::new(Worker::new(pool.clone(), bot, config, catalog, limiter, WorkerOptions::default()));
+        (dir, sim, worker, pool, chats, pack)
+    }
+
+    async fn pack_status(pool: &SqlitePool, pack: i64) -> crate::lifecycle::PackStatus {
+        crate::packs::store::get(pool, pack).await.unwrap().unwrap().status
+    }
+
+    #[tokio::test]
+    async fn the_worker_sends_each_cell_its_pack_once_closes_the_broadcast_and_stops_when_told() {
+        let (_dir, sim, worker, pool, chats, pack) = stage().await;
+        let stop = CancellationToken::new();
+        let running = tokio::spawn(worker.run(stop.clone()));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while pack_status(&pool, pack).await != crate::lifecycle::PackStatus::Sent {
+            assert!(Instant::now() < deadline, "the pack was not sent");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for chat in &chats {
+            let got = sim.bot_messages(*chat);
+            assert_eq!(got.len(), 1, "chat {chat}: {got:?}");
+            assert!(got[0].text().unwrap().contains("Khẩn"));
+            assert!(got[0].reply_markup().is_some(), "with its buttons");
+        }
+        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts").fetch_one(&pool).await.unwrap();
+        assert_eq!(state, "done");
+        stop.cancel();
+        tokio::time::timeout(Duration::from_secs(5), running).await.expect("the worker stops").unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_paused_broadcast_is_not_sent_until_it_is_resumed() {
+        let (_dir, sim, worker, pool, chats, pack) = stage().await;
+        let broadcast: i64 = sqlx::query_scalar("SELECT id FROM broadcasts").fetch_one(&pool).await.unwrap();
+        crate::delivery::broadcast::set_paused(&pool, broadcast, true, Actor::Cli).await.unwrap();
+        let stop = CancellationToken::new();
+        let running = tokio::spawn(worker.run(stop.clone()));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(chats.iter().all(|c| sim.bot_messages(*c).is_empty()), "nothing goes out while paused");
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'pending'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(pending, 3);
+        crate::delivery::broadcast::set_paused(&pool, broadcast, false, Actor::Cli).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while pack_status(&pool, pack).await != crate::lifecycle::PackStatus::Sent {
+            assert!(Instant::now() < deadline, "the pack was not sent after resuming");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(chats.iter().all(|c| sim.bot_messages(*c).len() == 1));
+        stop.cancel();
+        tokio::time::timeout(Duration::from_secs(5), running).await.expect("the worker stops").unwrap();
+    }
+}
