@@ -65,11 +65,7 @@ async fn a_group_that_becomes_a_supergroup_takes_its_deliveries_along() {
     app.bind("NR-001", group).await;
     app.send_plain_pack("Định hướng").await;
     app.sim.wait_for_bot_messages(group, 1, WAIT).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while count(&app, "SELECT count(*) FROM deliveries WHERE state = 'sent'").await < 1 {
-        assert!(std::time::Instant::now() < deadline, "not sent");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::harness::wait_count(&app.pool, "SELECT count(*) FROM deliveries WHERE state = 'sent'", 1, WAIT).await;
     let supergroup = app.sim.migrate_group(group, secretary).unwrap();
     let cell = app.wait_cell("NR-001", |c| c.chat_id == Some(supergroup)).await;
     assert_eq!(cell.chat_id, Some(supergroup));
@@ -110,11 +106,10 @@ async fn ask_all(app: &TestApp, chat: i64, user: i64, commands: &[&str]) -> Vec<
     for c in commands {
         let before = answers_in(app, chat).len();
         app.sim.send_text(chat, user, c).unwrap();
-        let deadline = std::time::Instant::now() + WAIT;
-        while answers_in(app, chat).len() <= before {
-            assert!(std::time::Instant::now() < deadline, "{c} in {chat} was not answered");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::harness::wait_for(&format!("{c} in {chat} to be answered"), WAIT, async || {
+            (answers_in(app, chat).len() > before).then_some(())
+        })
+        .await;
         let text = answers_in(app, chat)[before].clone();
         out.push((c.to_string(), answer_of(&text), text));
         // the answer is one message: let a second one show before the next command

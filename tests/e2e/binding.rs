@@ -240,19 +240,8 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     app.bind("NR-001", first).await;
     let pack = app.send_report_pack("Định hướng khẩn").await;
     app.sim.wait_for_bot_messages(first, 1, WAIT).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE pack_id = ?")
-            .bind(pack)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        if state == "done" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the broadcast did not finish");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let done = format!("SELECT count(*) FROM broadcasts WHERE pack_id = {pack} AND state = 'done'");
+    crate::harness::wait_count(&app.pool, &done, 1, WAIT).await;
 
     // a second cell joins: it is told, and sent the pack, and its member acknowledges
     let late = app.user("Bí thư Khuổi Luông");
@@ -265,15 +254,7 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     assert!(message.text().unwrap().starts_with("Định hướng khẩn"));
     let data = message.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap();
     app.sim.press_button(late, late, message.message_id, data).unwrap();
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let acks: i64 = sqlx::query_scalar("SELECT count(*) FROM acks").fetch_one(&app.pool).await.unwrap();
-        if acks == 1 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the late cell's acknowledgement was not stored");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::harness::wait_count(&app.pool, "SELECT count(*) FROM acks", 1, WAIT).await;
     let s = loa::stats::pack(&app.pool, pack, loa::stats::By::District, None).await.unwrap().unwrap();
     assert_eq!((s.total.targeted, s.total.delivered, s.total.acknowledged, s.late_joined), (2, 2, 1, 1));
     assert_eq!(s.to_json(loa::stats::By::District)["late_joined"], 1);

@@ -348,11 +348,10 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
     let sent = async || -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(&pool).await.unwrap()
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while sent().await < 10 {
-        assert!(Instant::now() < deadline, "the broadcast did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::harness::wait_for("the broadcast to start", Duration::from_secs(30), async || {
+        (sent().await >= 10).then_some(())
+    })
+    .await;
 
     // the disk is full: not a byte more in any file
     limit_file_size(pid, Some(0));
@@ -390,26 +389,14 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
 
     // room again: the same process finishes the broadcast, and the press made again is recorded
     limit_file_size(pid, None);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM packs WHERE id = ?").bind(pack).fetch_one(&pool).await.unwrap();
-        if status == "sent" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the broadcast did not finish after the disk had room: {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let sent_pack = format!("SELECT count(*) FROM packs WHERE id = {pack} AND status = 'sent'");
+    crate::harness::wait_count(&pool, &sent_pack, 1, Duration::from_secs(60)).await;
     assert_eq!(sent().await, cells as i64);
     for c in &chats {
         assert_eq!(sim.bot_messages(*c).len(), 1, "chat {c}: one message, none lost or doubled");
     }
     sim.press_button(chat, chat, m.message_id, &data).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM acks").fetch_one(&pool).await.unwrap() == 0 {
-        assert!(Instant::now() < deadline, "the second press was not recorded");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::harness::wait_count(&pool, "SELECT count(*) FROM acks", 1, Duration::from_secs(15)).await;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.unwrap();
     assert_eq!(check, "ok");
     let body: serde_json::Value = reqwest::get(&healthz).await.unwrap().json().await.unwrap();

@@ -50,14 +50,10 @@ async fn hostile_names_render_safely_in_messages_buttons_exports_and_charts() {
 
     // a pack whose title has markup characters goes out; the first secretary acknowledges
     let pack = app.send_report_pack("Tin <khẩn> & *gấp*").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let m = loop {
-        if let Some(m) = app.sim.bot_messages(users[0]).into_iter().find(|m| m.reply_markup().is_some()) {
-            break m;
-        }
-        assert!(std::time::Instant::now() < deadline, "the pack did not come");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let m = crate::harness::wait_for("the pack", Duration::from_secs(20), async || {
+        app.sim.bot_messages(users[0]).into_iter().find(|m| m.reply_markup().is_some())
+    })
+    .await;
     assert!(m.text().unwrap().contains("Tin <khẩn> & *gấp*"), "{:?}", m.text());
     let data = m.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap().to_string();
     app.sim.press_button(users[0], users[0], m.message_id, &data).unwrap();

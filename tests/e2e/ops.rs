@@ -11,18 +11,8 @@ async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
     let config = crate::harness::config_for(&app.sim, &app.dir);
     app.send_plain_pack("Thông báo khẩn").await;
     // wait until the broadcast is under way
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        if sent >= 10 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the broadcast did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let under_way = "SELECT count(*) >= 10 FROM deliveries WHERE state = 'sent'";
+    crate::harness::wait_count(&app.pool, under_way, 1, std::time::Duration::from_secs(20)).await;
     std::fs::write(app.dir.path().join("loa.toml"), format!("[database]\nurl = \"{}\"\n", config.database_url))
         .unwrap();
     let out = loa_bin(app.dir.path()).args(["--config", "loa.toml", "backup", "copy.db"]).output().unwrap();
@@ -71,16 +61,11 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     let base = format!("http://127.0.0.1:{}", HTTP_PORT.load(std::sync::atomic::Ordering::SeqCst));
     let http = reqwest::Client::new();
     // healthy once the scheduler has made a step
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let health = loop {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
-            && r.status() == 200
-        {
-            break r.json::<serde_json::Value>().await.unwrap();
-        }
-        assert!(std::time::Instant::now() < deadline, "/healthz never said ok");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let health = crate::harness::wait_for("/healthz to say ok", std::time::Duration::from_secs(15), async || {
+        let r = http.get(format!("{base}/healthz")).send().await.ok().filter(|r| r.status() == 200)?;
+        Some(r.json::<serde_json::Value>().await.unwrap())
+    })
+    .await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"], "ok");
     assert!(health["telegram_last_ok_s"].as_i64().unwrap() <= 60);
@@ -96,15 +81,12 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     app.sim.press_button(chats[4], chats[4], got[0].message_id, &data).unwrap();
     let ok = app.sim.wait_until(crate::harness::WAIT, |s| !s.callback_answers().is_empty()).await;
     assert!(ok);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let text = loop {
-        let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-        if text.contains("loa_deliveries{state=\"sent\"} 5") {
-            break text;
-        }
-        assert!(std::time::Instant::now() < deadline, "{text}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let text =
+        crate::harness::wait_for("five deliveries sent in /metrics", std::time::Duration::from_secs(15), async || {
+            let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+            text.contains("loa_deliveries{state=\"sent\"} 5").then_some(text)
+        })
+        .await;
     assert!(text.contains("loa_backlog 0"), "{text}");
     assert!(text.contains("loa_cells{status=\"active\"} 5"), "{text}");
     let value = |name: &str| -> f64 {
