@@ -24,6 +24,8 @@
 //! - [`sim`]: the Bot API simulator used by tests, the demo and `loa sim`.
 //!
 //! **The province and its people**
+//! - [`units`]: the organisation as a tree of units of any depth (the province's committee, the
+//!   committees under it, their sub-committees), each cell hanging from one.
 //! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
 //! - [`staff`]: roles (admin, board, district) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
@@ -74,3 +76,4 @@ pub mod stats;
 pub mod telegram;
 pub mod text;
 pub mod tghtml;
+pub mod units;

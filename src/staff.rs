@@ -165,14 +165,20 @@ pub async fn grant(
     let granted_by = actor.user_id();
     let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
+    // a district officer is an officer of the district's unit in the organisation's tree
+    let unit = match &district {
+        Some(d) => Some(crate::units::ensure_legacy(&mut tx, d, None).await?),
+        None => None,
+    };
     sqlx::query(
-        "INSERT INTO staff (user_id, role, district, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO staff (user_id, role, district, unit_id, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, district = excluded.district,
-             granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+             unit_id = excluded.unit_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at",
     )
     .bind(user_id)
     .bind(role.as_str())
     .bind(&district)
+    .bind(unit)
     .bind(granted_by)
     .bind(now)
     .execute(&mut *tx)

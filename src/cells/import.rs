@@ -449,17 +449,20 @@ pub async fn apply(
     let mut s = ImportSummary { dry_run: opts.dry_run, ..Default::default() };
     for row in rows {
         let tags = row.tags.iter().cloned().collect::<Vec<_>>().join(";");
+        // the unit the row's district and commune stand for in the organisation's tree
+        let unit = crate::units::ensure_legacy(&mut tx, &row.district, row.commune.as_deref()).await?;
         let id = match by_code.remove(&row.code.as_str().to_ascii_uppercase()) {
             None => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO cells (code, name, district, commune, parent, status, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, 'unbound', ?, ?) RETURNING id",
+                    "INSERT INTO cells (code, name, district, commune, parent, unit_id, status, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, 'unbound', ?, ?) RETURNING id",
                 )
                 .bind(row.code.as_str())
                 .bind(&row.name)
                 .bind(&row.district)
                 .bind(&row.commune)
                 .bind(&row.parent)
+                .bind(unit)
                 .bind(now)
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -485,12 +488,14 @@ pub async fn apply(
                     (other, _) => other,
                 };
                 sqlx::query(
-                    "UPDATE cells SET name = ?, district = ?, commune = ?, parent = ?, status = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE cells SET name = ?, district = ?, commune = ?, parent = ?, unit_id = ?, status = ?, updated_at = ?
+                     WHERE id = ?",
                 )
                 .bind(&row.name)
                 .bind(&row.district)
                 .bind(&row.commune)
                 .bind(&row.parent)
+                .bind(unit)
                 .bind(status)
                 .bind(now)
                 .bind(e.id)

@@ -120,8 +120,8 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Pack, actor, now).await?;
     let (cond, binds) = audience_sql(&audience);
     let insert = format!(
-        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune)
-         SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune FROM cells c
+        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, unit_id)
+         SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, c.unit_id FROM cells c
          WHERE {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL ORDER BY c.id"
     );
     let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(b.id).bind(now);
@@ -166,8 +166,8 @@ pub async fn offer_open_packs(
         let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
         let (cond, binds) = audience_sql(&audience);
         let insert = format!(
-            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, late_join)
-             SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, 1 FROM cells c
+            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, unit_id, late_join)
+             SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, c.unit_id, 1 FROM cells c
              WHERE c.id = ? AND {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL"
         );
         let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now).bind(cell_id);
