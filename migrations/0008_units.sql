@@ -34,6 +34,9 @@ ALTER TABLE staff ADD COLUMN unit_id INTEGER REFERENCES units (id);
 ALTER TABLE deliveries ADD COLUMN unit_id INTEGER;
 CREATE INDEX cells_by_unit ON cells (unit_id, status);
 
+-- Party members in a cell, when the registry gives them (the denominator of attendance).
+ALTER TABLE cells ADD COLUMN members INTEGER CHECK (members IS NULL OR members >= 0);
+
 -- The province's committee (renamed by importing a registry whose root row says otherwise).
 INSERT INTO units (code, name, kind, parent_id, created_at, updated_at)
 VALUES ('TINH', 'Đảng bộ tỉnh', 'tinh', NULL, CAST(strftime('%s', 'now') AS INTEGER), CAST(strftime('%s', 'now') AS INTEGER));

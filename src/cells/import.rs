@@ -1,8 +1,20 @@
 //! Reading the registry (`loa cells import`): a CSV file (UTF-8, with or without BOM) or the first
-//! sheet of an .xlsx, header `code,name,district,commune,parent,tags`. Every row is checked before
-//! anything is written; one bad row fails the import and every bad line is reported. The rows are
-//! then applied in one transaction: new codes added, known ones updated, the rest reported (and
-//! retired with `--deactivate-missing`).
+//! sheet of an .xlsx, in one of two layouts, told apart by the header:
+//!
+//! - the organisation's tree, `code,name,parent_code[,kind][,tags][,members]`: units and cells in
+//!   one file, parents before or after their children. A row is a cell when its kind says so
+//!   (`chi-bo`, `chi bộ`, `cell`) or, with no kind, when no row hangs from it; every other row is a
+//!   unit. The row with no parent is the province's committee. Checked as a tree: an unknown
+//!   parent, a cycle, a duplicate code, a cell with children, a second root — each named with its
+//!   line;
+//! - the old layout, `code,name,district,commune,parent,tags`: each row a cell; its district and
+//!   commune become units of the tree (see [`crate::units::ensure_legacy`]).
+//!
+//! `members` (party members in a cell) is optional in both. Every row is checked before anything
+//! is written; one bad row fails the import and every bad line is reported. The rows are then
+//! applied in one transaction: new codes added, known ones updated (a unit may move under a new
+//! parent, its cells with it; what was recorded stays with the cells), the cells not in the file
+//! reported (and retired with `--deactivate-missing`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -14,9 +26,18 @@ use sqlx::SqlitePool;
 use super::CellCode;
 use crate::audit::{self, Actor};
 
-/// The registry's columns, in the documented order.
-pub const COLUMNS: [&str; 6] = ["code", "name", "district", "commune", "parent", "tags"];
+/// The registry's columns, in the documented order (the old layout's, then the tree's).
+pub const COLUMNS: [&str; 9] =
+    ["code", "name", "district", "commune", "parent", "tags", "parent_code", "kind", "members"];
+/// The two layouts' headers, as the error messages show them.
+const LAYOUTS: &str =
+    "code,name,parent_code,kind,tags,members (the organisation's tree) or code,name,district,commune,parent,tags";
 const REQUIRED: [&str; 3] = ["code", "name", "district"];
+const REQUIRED_TREE: [&str; 3] = ["code", "name", "parent_code"];
+/// The kinds that make a row a cell in the tree layout (compared without case).
+pub const CELL_KINDS: [&str; 4] = ["chi-bo", "chi bộ", "chi bo", "cell"];
+/// The most party members a cell may list.
+pub const MAX_MEMBERS: i64 = 10_000;
 
 /// One checked row of the registry.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +50,22 @@ pub struct RegistryRow {
     pub commune: Option<String>,
     pub parent: Option<String>,
     pub tags: BTreeSet<String>,
+    /// Tree layout: the code of the unit this row hangs from (`None` for the root, and for every
+    /// row of the old layout).
+    pub parent_code: Option<String>,
+    /// Tree layout: the row's kind as written.
+    pub kind: Option<String>,
+    /// Party members in the cell, when given.
+    pub members: Option<i64>,
+    /// Tree layout: the row is a unit, not a cell.
+    pub unit: bool,
+}
+
+impl RegistryRow {
+    /// Whether the row comes from a file in the tree layout.
+    pub fn in_tree(&self) -> bool {
+        self.unit || self.parent_code.is_some()
+    }
 }
 
 /// One problem in the file.
@@ -71,9 +108,8 @@ pub fn read_file(path: &Path) -> Result<Vec<RegistryRow>, ImportError> {
             parse_xlsx(path)
         }
         _ => Err(ImportError::Unreadable(format!(
-            "{}: expected a .csv or .xlsx file (header {})",
-            path.display(),
-            COLUMNS.join(",")
+            "{}: expected a .csv or .xlsx file (header {LAYOUTS})",
+            path.display()
         ))),
     }
 }
@@ -237,7 +273,7 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
         return Err(ImportError::Rows(vec![RowError {
             line: 1,
             column: String::new(),
-            reason: format!("the file is empty; expected the header {}", COLUMNS.join(",")),
+            reason: format!("the file is empty; expected the header {LAYOUTS}"),
         }]));
     };
     // the header: known columns, each once, the required ones present
@@ -263,11 +299,12 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
             None => errors.push(RowError {
                 line: header_line,
                 column: h.trim().to_string(),
-                reason: format!("unknown column; the columns are {}", COLUMNS.join(",")),
+                reason: format!("unknown column; the columns are {LAYOUTS}"),
             }),
         }
     }
-    for r in REQUIRED {
+    let tree = index.contains_key("parent_code");
+    for r in if tree { REQUIRED_TREE } else { REQUIRED } {
         if !index.contains_key(r) {
             errors.push(RowError {
                 line: header_line,
@@ -298,10 +335,13 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
         };
         let code = get("code");
         let name = get("name");
-        let district = get("district");
+        let district = if tree { Some(get("district").unwrap_or_default()) } else { get("district") };
         let commune = get("commune").filter(|s| !s.is_empty());
         let parent = get("parent").filter(|s| !s.is_empty());
         let tags_raw = get("tags").unwrap_or_default();
+        let parent_code = get("parent_code").filter(|s| !s.is_empty());
+        let kind = get("kind").filter(|s| !s.is_empty());
+        let members_raw = get("members").unwrap_or_default();
         if fields.len() > header.len()
             && fields[header.len()..].iter().any(|f| f.as_ref().is_ok_and(|s| !s.trim().is_empty()))
         {
@@ -341,9 +381,21 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
             }
         };
         let name = text("name", name, true, 200);
-        let district = text("district", district, true, 100);
+        let district = text("district", district, !tree, 100);
         let commune = text("commune", commune, false, 100);
         let parent = text("parent", parent, false, 200);
+        let parent_code = text("parent_code", parent_code, false, 100);
+        let kind = text("kind", kind, false, 50);
+        let members = match members_raw.as_str() {
+            "" => None,
+            m => match m.parse::<i64>() {
+                Ok(n) if (0..=MAX_MEMBERS).contains(&n) => Some(n),
+                _ => {
+                    bad("members", format!("{m:?} is not a number of members from 0 to {MAX_MEMBERS}"));
+                    None
+                }
+            },
+        };
         let mut tags = BTreeSet::new();
         for t in tags_raw.split(';').map(str::trim).filter(|t| !t.is_empty()) {
             if t.chars().count() > 50 || t.chars().any(char::is_control) {
@@ -353,8 +405,24 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
             }
         }
         if let (Some(code), Some(name), Some(district)) = (code, name, district) {
-            out.push(RegistryRow { line, code, name, district, commune, parent, tags });
+            let (district, commune) = if tree { (String::new(), None) } else { (district, commune) };
+            out.push(RegistryRow {
+                line,
+                code,
+                name,
+                district,
+                commune,
+                parent,
+                tags,
+                parent_code,
+                kind,
+                members,
+                unit: false,
+            });
         }
+    }
+    if tree {
+        errors.extend(check_tree(&mut out));
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
@@ -370,6 +438,274 @@ fn check(records: Vec<(usize, Vec<Result<String, ()>>)>) -> Result<Vec<RegistryR
     Ok(out)
 }
 
+/// The tree layout's checks within the file: decides which rows are units (a kind that is not a
+/// cell's, or rows hanging from it) and which are cells, and names every row that breaks the tree.
+/// A parent not in the file is checked against the database when the file is applied.
+fn check_tree(rows: &mut [RegistryRow]) -> Vec<RowError> {
+    let mut errors = Vec::new();
+    let key = |c: &str| c.to_ascii_uppercase();
+    let by_code: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (key(r.code.as_str()), i)).collect();
+    let has_children: BTreeSet<String> = rows.iter().filter_map(|r| r.parent_code.as_deref().map(key)).collect();
+    for r in rows.iter_mut() {
+        let cell_kind = r.kind.as_deref().map(|k| CELL_KINDS.contains(&k.trim().to_lowercase().as_str()));
+        r.unit = match cell_kind {
+            Some(is_cell) => !is_cell,
+            None => has_children.contains(&key(r.code.as_str())) || r.parent_code.is_none(),
+        };
+    }
+    let mut root: Option<usize> = None;
+    for r in rows.iter() {
+        let Some(parent) = r.parent_code.as_deref() else {
+            if !r.unit {
+                errors.push(RowError {
+                    line: r.line,
+                    column: "parent_code".into(),
+                    reason: "missing: a cell hangs from a unit".into(),
+                });
+            } else if let Some(first) = root {
+                errors.push(RowError {
+                    line: r.line,
+                    column: "parent_code".into(),
+                    reason: format!("a second row without a parent; the province's committee is on line {first}"),
+                });
+            } else {
+                root = Some(r.line);
+            }
+            continue;
+        };
+        if key(parent) == key(r.code.as_str()) {
+            errors.push(RowError {
+                line: r.line,
+                column: "parent_code".into(),
+                reason: "a unit cannot be its own parent".into(),
+            });
+            continue;
+        }
+        if let Some(&p) = by_code.get(&key(parent))
+            && !rows[p].unit
+        {
+            errors.push(RowError {
+                line: r.line,
+                column: "parent_code".into(),
+                reason: format!("{parent} is a cell (line {}); only a unit has cells or units under it", rows[p].line),
+            });
+        }
+        if !r.unit && has_children.contains(&key(r.code.as_str())) {
+            errors.push(RowError {
+                line: r.line,
+                column: "kind".into(),
+                reason: "a cell cannot have rows under it".into(),
+            });
+        }
+    }
+    // a cycle: following the parents from a row comes back to it
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    for start in 0..rows.len() {
+        if rows[start].parent_code.as_deref().is_some_and(|p| key(p) == key(rows[start].code.as_str())) {
+            continue; // its own parent, named above
+        }
+        let mut seen = vec![start];
+        let mut at = start;
+        while let Some(&p) = rows[at].parent_code.as_deref().and_then(|c| by_code.get(&key(c))) {
+            if p == start {
+                if seen.iter().all(|i| !reported.contains(i)) {
+                    let path: Vec<&str> = seen.iter().chain([&start]).map(|&i| rows[i].code.as_str()).collect();
+                    errors.push(RowError {
+                        line: rows[start].line,
+                        column: "parent_code".into(),
+                        reason: format!("a cycle: {}", path.join(" → ")),
+                    });
+                    reported.extend(seen.iter().copied());
+                }
+                break;
+            }
+            if seen.contains(&p) {
+                break;
+            }
+            seen.push(p);
+            at = p;
+        }
+    }
+    errors
+}
+
+/// Writes the tree layout's units: the root row renames the province's committee; a known code is
+/// updated (and moved, when its parent changed); a new one is added under its parent. A parent
+/// must be in the file or already a unit; a move may not put a unit under its own subtree.
+/// Returns every unit's id by code (upper case).
+async fn apply_units(
+    tx: &mut crate::db::WriteTx,
+    rows: &[RegistryRow],
+    s: &mut ImportSummary,
+) -> anyhow::Result<HashMap<String, i64>> {
+    let key = |c: &str| c.to_ascii_uppercase();
+    let known: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, code, parent_id FROM units").fetch_all(&mut **tx).await?;
+    let mut ids: HashMap<String, i64> = known.iter().map(|(id, code, _)| (key(code), *id)).collect();
+    let in_file: HashMap<String, &RegistryRow> =
+        rows.iter().filter(|r| r.unit).map(|r| (key(r.code.as_str()), r)).collect();
+    let mut errors = Vec::new();
+    for r in rows {
+        if let Some(p) = r.parent_code.as_deref()
+            && !in_file.contains_key(&key(p))
+            && !ids.contains_key(&key(p))
+        {
+            errors.push(RowError {
+                line: r.line,
+                column: "parent_code".into(),
+                reason: format!("no unit {p} in the file or in the registry"),
+            });
+        }
+    }
+    let cells: BTreeSet<String> = sqlx::query_scalar::<_, String>("SELECT upper(code) FROM cells")
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .collect();
+    for r in rows {
+        let code = key(r.code.as_str());
+        if !r.unit && ids.contains_key(&code) {
+            let reason = format!("{} is a unit in the registry; give its kind (a cell's kind is chi-bo)", r.code);
+            errors.push(RowError { line: r.line, column: "kind".into(), reason });
+        } else if r.unit && cells.contains(&code) {
+            let reason = format!("{} is a cell in the registry; a unit needs a code of its own", r.code);
+            errors.push(RowError { line: r.line, column: "code".into(), reason });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(ImportError::Rows(errors).into());
+    }
+    let now = crate::dates::now();
+    // the root row: the province's committee as the file names it
+    if let Some(root) = rows.iter().find(|r| r.unit && r.parent_code.is_none()) {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE parent_id IS NULL").fetch_one(&mut **tx).await?;
+        sqlx::query("UPDATE units SET code = ?, name = ?, kind = COALESCE(?, kind), updated_at = ? WHERE id = ?")
+            .bind(root.code.as_str())
+            .bind(&root.name)
+            .bind(&root.kind)
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        ids.retain(|_, v| *v != id);
+        ids.insert(key(root.code.as_str()), id);
+    }
+    // parents before children: a unit is written once its parent has an id
+    let mut pending: Vec<&RegistryRow> = rows.iter().filter(|r| r.unit && r.parent_code.is_some()).collect();
+    let mut moved = false;
+    let mut moved_units: Vec<i64> = Vec::new();
+    // the units of the file written so far (the root row first)
+    let mut written: BTreeSet<String> =
+        rows.iter().filter(|r| r.unit && r.parent_code.is_none()).map(|r| key(r.code.as_str())).collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut later = Vec::new();
+        for r in pending {
+            let parent = key(r.parent_code.as_deref().unwrap_or_default());
+            let ready = !in_file.contains_key(&parent) || written.contains(&parent);
+            let Some(&parent_id) = ids.get(&parent).filter(|_| ready) else {
+                later.push(r);
+                continue;
+            };
+            let kind = r.kind.clone().unwrap_or_default();
+            match ids.get(&key(r.code.as_str())).copied() {
+                Some(id) => {
+                    let old_parent = known.iter().find(|k| k.0 == id).and_then(|k| k.2);
+                    if old_parent != Some(parent_id) {
+                        let inside: bool = sqlx::query_scalar(
+                            "SELECT count(*) > 0 FROM unit_paths WHERE ancestor = ? AND descendant = ?",
+                        )
+                        .bind(id)
+                        .bind(parent_id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        if inside {
+                            let reason = format!(
+                                "{parent} is under {} in the registry: a unit cannot move under itself",
+                                r.code
+                            );
+                            return Err(ImportError::Rows(vec![RowError {
+                                line: r.line,
+                                column: "parent_code".into(),
+                                reason,
+                            }])
+                            .into());
+                        }
+                        moved = true;
+                        moved_units.push(id);
+                    }
+                    sqlx::query("UPDATE units SET name = ?, kind = ?, parent_id = ?, retired_at = NULL, updated_at = ? WHERE id = ?")
+                        .bind(&r.name)
+                        .bind(&kind)
+                        .bind(parent_id)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    s.units_updated += 1;
+                    if moved {
+                        // the next move's check reads the paths
+                        crate::units::rebuild_paths(tx).await?;
+                    }
+                }
+                None => {
+                    let id = crate::units::add(tx, r.code.as_str(), &r.name, &kind, parent_id).await?;
+                    ids.insert(key(r.code.as_str()), id);
+                    s.units_added += 1;
+                }
+            }
+            written.insert(key(r.code.as_str()));
+        }
+        if later.len() == before {
+            // only a cycle through the registry can leave rows waiting; check_tree has named those in the file
+            let lines: Vec<String> = later.iter().map(|r| r.line.to_string()).collect();
+            anyhow::bail!("units on lines {} wait for each other", lines.join(", "));
+        }
+        pending = later;
+    }
+    if moved {
+        crate::units::rebuild_paths(tx).await?;
+        // the cells of a moved unit go with it: their district and commune follow the tree
+        let mut tree_cells: Vec<(i64, i64)> = Vec::new();
+        for unit in &moved_units {
+            let under: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT c.id, c.unit_id FROM cells c JOIN unit_paths p ON p.descendant = c.unit_id WHERE p.ancestor = ?",
+            )
+            .bind(unit)
+            .fetch_all(&mut **tx)
+            .await?;
+            tree_cells.extend(under);
+        }
+        for (cell, unit) in tree_cells {
+            let (district, commune) = legacy_place(tx, unit).await?;
+            sqlx::query("UPDATE cells SET district = ?, commune = ?, updated_at = ? WHERE id = ?")
+                .bind(district)
+                .bind(commune)
+                .bind(now)
+                .bind(cell)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(ids)
+}
+
+/// The district and commune a cell under `unit` is shown under until the views read the tree: its
+/// units at the first and second level below the root (the unit itself where it is one of them).
+async fn legacy_place(conn: &mut sqlx::SqliteConnection, unit: i64) -> sqlx::Result<(String, Option<String>)> {
+    let levels: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT (SELECT max(x.depth) FROM unit_paths x WHERE x.descendant = u.id) AS level, u.name
+         FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = ? ORDER BY level",
+    )
+    .bind(unit)
+    .fetch_all(conn)
+    .await?;
+    let at = |n: i64| levels.iter().find(|(l, _)| *l == n).map(|(_, name)| name.clone());
+    let district = at(1).or_else(|| at(0)).unwrap_or_default();
+    Ok((district, at(2)))
+}
+
 /// How to apply a registry.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
@@ -382,6 +718,9 @@ pub struct ImportOptions {
 /// What an import did (or, in a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportSummary {
+    /// Units of the tree layout added and updated (or moved).
+    pub units_added: usize,
+    pub units_updated: usize,
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -398,6 +737,9 @@ impl fmt::Display for ImportSummary {
             "{} added, {} updated, {} unchanged, {} retired",
             self.added, self.updated, self.unchanged, self.retired
         )?;
+        if self.units_added + self.units_updated > 0 {
+            write!(f, "; units: {} added, {} updated", self.units_added, self.units_updated)?;
+        }
         if self.dry_run {
             write!(f, " (dry run: nothing was written)")?;
         }
@@ -427,6 +769,8 @@ struct Existing {
     tags: String,
     status: String,
     chat_id: Option<i64>,
+    unit_id: Option<i64>,
+    members: Option<i64>,
 }
 
 /// Applies checked rows in one transaction.
@@ -438,7 +782,7 @@ pub async fn apply(
 ) -> anyhow::Result<ImportSummary> {
     let mut tx = crate::db::begin_write(pool).await?;
     let existing: Vec<Existing> = sqlx::query_as(
-        "SELECT c.id, c.code, c.name, c.district, c.commune, c.parent, c.status, c.chat_id,
+        "SELECT c.id, c.code, c.name, c.district, c.commune, c.parent, c.status, c.chat_id, c.unit_id, c.members,
                 COALESCE((SELECT group_concat(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag)), '') AS tags
          FROM cells c",
     )
@@ -447,15 +791,29 @@ pub async fn apply(
     let mut by_code: HashMap<String, &Existing> = existing.iter().map(|e| (e.code.to_ascii_uppercase(), e)).collect();
     let now = crate::dates::now();
     let mut s = ImportSummary { dry_run: opts.dry_run, ..Default::default() };
-    for row in rows {
+    // the tree layout's units first: every cell's unit must exist before the cell is written
+    let units =
+        if rows.iter().any(RegistryRow::in_tree) { apply_units(&mut tx, rows, &mut s).await? } else { HashMap::new() };
+    for row in rows.iter().filter(|r| !r.unit) {
         let tags = row.tags.iter().cloned().collect::<Vec<_>>().join(";");
-        // the unit the row's district and commune stand for in the organisation's tree
-        let unit = crate::units::ensure_legacy(&mut tx, &row.district, row.commune.as_deref()).await?;
+        // the unit the row stands for in the organisation's tree; in the tree layout the cell's
+        // district and commune are its units at the first and second level (for the views by
+        // district until they read the tree)
+        let placed;
+        let (unit, row) = match row.parent_code.as_deref() {
+            None => (crate::units::ensure_legacy(&mut tx, &row.district, row.commune.as_deref()).await?, row),
+            Some(parent) => {
+                let unit = units[&parent.to_ascii_uppercase()];
+                let (district, commune) = legacy_place(&mut tx, unit).await?;
+                placed = RegistryRow { district, commune, ..row.clone() };
+                (unit, &placed)
+            }
+        };
         let id = match by_code.remove(&row.code.as_str().to_ascii_uppercase()) {
             None => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO cells (code, name, district, commune, parent, unit_id, status, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, 'unbound', ?, ?) RETURNING id",
+                    "INSERT INTO cells (code, name, district, commune, parent, unit_id, members, status, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, 'unbound', ?, ?) RETURNING id",
                 )
                 .bind(row.code.as_str())
                 .bind(&row.name)
@@ -463,6 +821,7 @@ pub async fn apply(
                 .bind(&row.commune)
                 .bind(&row.parent)
                 .bind(unit)
+                .bind(row.members)
                 .bind(now)
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -476,6 +835,8 @@ pub async fn apply(
                     && e.commune == row.commune
                     && e.parent == row.parent
                     && e.tags == tags
+                    && e.unit_id == Some(unit)
+                    && e.members == row.members
                     && e.status != "retired";
                 if same {
                     s.unchanged += 1;
@@ -488,7 +849,8 @@ pub async fn apply(
                     (other, _) => other,
                 };
                 sqlx::query(
-                    "UPDATE cells SET name = ?, district = ?, commune = ?, parent = ?, unit_id = ?, status = ?, updated_at = ?
+                    "UPDATE cells SET name = ?, district = ?, commune = ?, parent = ?, unit_id = ?, members = ?, status = ?,
+                         updated_at = ?
                      WHERE id = ?",
                 )
                 .bind(&row.name)
@@ -496,6 +858,7 @@ pub async fn apply(
                 .bind(&row.commune)
                 .bind(&row.parent)
                 .bind(unit)
+                .bind(row.members)
                 .bind(status)
                 .bind(now)
                 .bind(e.id)
@@ -543,6 +906,153 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A province in today's shape, children before their parents on purpose.
+    const TREE: &str = "code,name,parent_code,kind,tags,members
+CB-001,Chi bộ thôn Nà Pài,X-BV,chi-bo,xa,23
+X-BV,Đảng ủy xã Bằng Vân,TN,dang-uy-xa,,
+CB-002,Chi bộ thôn Khuổi Luông,BP-1,,,
+BP-1,Đảng bộ bộ phận Bản Chang,X-BV,,,
+TN,Đảng bộ tỉnh Thái Nguyên,,tinh,,
+CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,,
+CB-003,Chi bộ Văn phòng,CQ-1,Chi bộ,,9
+";
+
+    #[test]
+    fn the_tree_layout_tells_units_from_cells_in_any_order() {
+        let rows = parse_csv(TREE.as_bytes()).unwrap();
+        let units: Vec<&str> = rows.iter().filter(|r| r.unit).map(|r| r.code.as_str()).collect();
+        let cells: Vec<&str> = rows.iter().filter(|r| !r.unit).map(|r| r.code.as_str()).collect();
+        assert_eq!(units, ["X-BV", "BP-1", "TN", "CQ-1"]);
+        assert_eq!(cells, ["CB-001", "CB-002", "CB-003"], "a kind, or no rows under it, makes a cell");
+        assert_eq!(rows[0].members, Some(23));
+        assert_eq!(rows[0].parent_code.as_deref(), Some("X-BV"));
+        assert!(rows.iter().all(|r| r.district.is_empty()), "the tree, not a district, places a cell");
+    }
+
+    #[tokio::test]
+    async fn the_sample_registry_in_examples_reads_and_applies() {
+        let rows = parse_csv(include_bytes!("../../examples/to-chuc.csv")).unwrap();
+        assert_eq!(rows.iter().filter(|r| r.unit).count(), 5);
+        let (_dir, pool) = fresh().await;
+        let s = apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+        assert_eq!((s.added, s.units_added), (4, 4));
+        let mut conn = pool.acquire().await.unwrap();
+        let root = crate::units::root(&mut conn).await.unwrap();
+        assert_eq!((root.code.as_str(), root.name.as_str()), ("TN", "Đảng bộ tỉnh Thái Nguyên"));
+        assert_eq!(crate::units::children(&mut conn, root.id).await.unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_broken_tree_is_named_line_by_line() {
+        let got = errors(
+            "code,name,parent_code,kind,members
+TN,Tỉnh,,,
+T2,Tỉnh thứ hai,,,
+A,Xã A,B,,
+B,Xã B,A,,
+C,Chi bộ C,TN,chi-bo,
+D,Chi bộ D,C,chi-bo,
+E,Xã E,E,,
+F,Chi bộ F,,chi-bo,
+G,Chi bộ G,TN,chi-bo,nhiều
+",
+        );
+        assert_eq!(
+            got,
+            [
+                "line 3, column parent_code: a second row without a parent; the province's committee is on line 2",
+                "line 4, column parent_code: a cycle: A → B → A",
+                "line 6, column kind: a cell cannot have rows under it",
+                "line 7, column parent_code: C is a cell (line 6); only a unit has cells or units under it",
+                "line 8, column parent_code: a unit cannot be its own parent",
+                "line 9, column parent_code: missing: a cell hangs from a unit",
+                "line 10, column members: \"nhiều\" is not a number of members from 0 to 10000",
+            ]
+        );
+        let dup = errors("code,name,parent_code\nTN,Tỉnh,\nA,Xã,TN\na,Xã khác,TN\n");
+        assert_eq!(dup, ["line 4, column code: duplicate code a (first on line 3)"]);
+        let header = errors("code,name,kind\nA,Xã,\n");
+        assert_eq!(
+            header,
+            ["line 1, column district: required column is missing from the header"],
+            "no parent_code: the old layout"
+        );
+    }
+
+    async fn fresh() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&format!("sqlite://{}/loa.db", dir.path().display())).await.unwrap();
+        (dir, pool)
+    }
+
+    /// Each cell's unit path (codes from the root down) and its district and commune.
+    async fn placed(pool: &SqlitePool) -> Vec<(String, String, String, Option<String>)> {
+        let cells: Vec<(String, i64, String, Option<String>)> =
+            sqlx::query_as("SELECT code, unit_id, district, commune FROM cells ORDER BY code")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let mut out = Vec::new();
+        for (code, unit, district, commune) in cells {
+            let mut conn = pool.acquire().await.unwrap();
+            let mut path: Vec<String> =
+                crate::units::ancestors(&mut conn, unit).await.unwrap().into_iter().map(|u| u.code).collect();
+            path.reverse();
+            path.push(crate::units::get(&mut conn, unit).await.unwrap().unwrap().code);
+            out.push((code, path.join("/"), district, commune));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_tree_registry_builds_the_tree_and_a_reorganisation_moves_cells_with_their_units() {
+        let (_dir, pool) = fresh().await;
+        let s = apply(&pool, &parse_csv(TREE.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap();
+        assert_eq!((s.units_added, s.units_updated, s.added), (3, 0, 3), "the root row renames the committee");
+        let p = |code: &str, path: &str, d: &str, c: Option<&str>| {
+            (code.to_string(), path.to_string(), d.to_string(), c.map(String::from))
+        };
+        assert_eq!(
+            placed(&pool).await,
+            [
+                p("CB-001", "TN/X-BV", "Đảng ủy xã Bằng Vân", None),
+                p("CB-002", "TN/X-BV/BP-1", "Đảng ủy xã Bằng Vân", Some("Đảng bộ bộ phận Bản Chang")),
+                p("CB-003", "TN/CQ-1", "Đảng ủy Cơ quan tỉnh", None),
+            ]
+        );
+        let members: Option<i64> =
+            sqlx::query_scalar("SELECT members FROM cells WHERE code = 'CB-003'").fetch_one(&pool).await.unwrap();
+        assert_eq!(members, Some(9));
+        // the same file again changes nothing
+        let again = apply(&pool, &parse_csv(TREE.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap();
+        assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 3));
+        // a merger: Bằng Vân's sub-committee moves under the agency committee; only the units need listing
+        let merged = "code,name,parent_code,kind\nBP-1,Đảng bộ bộ phận Bản Chang,CQ-1,dang-bo-bo-phan\n";
+        let err = apply(&pool, &parse_csv(merged.as_bytes()).unwrap(), Default::default(), Actor::Cli).await;
+        assert!(err.is_ok(), "{err:?}");
+        assert_eq!(
+            placed(&pool).await[1],
+            p("CB-002", "TN/CQ-1/BP-1", "Đảng ủy Cơ quan tỉnh", Some("Đảng bộ bộ phận Bản Chang"))
+        );
+        // a unit cannot move under its own subtree; an unknown parent is named
+        let looped = "code,name,parent_code,kind\nCQ-1,Đảng ủy Cơ quan tỉnh,BP-1,dang-uy\n";
+        let kindless = "code,name,parent_code\nCQ-1,Đảng ủy Cơ quan tỉnh,TN\n";
+        let e =
+            apply(&pool, &parse_csv(kindless.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap_err();
+        assert!(e.to_string().contains("line 2, column kind: CQ-1 is a unit in the registry"), "{e}");
+        let e = apply(&pool, &parse_csv(looped.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap_err();
+        assert!(e.to_string().contains("line 2, column parent_code: BP-1 is under CQ-1"), "{e}");
+        let unknown = "code,name,parent_code,kind\nCB-9,Chi bộ 9,X-KHONG,chi-bo\n";
+        let e =
+            apply(&pool, &parse_csv(unknown.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap_err();
+        assert!(
+            e.to_string().contains("line 2, column parent_code: no unit X-KHONG in the file or in the registry"),
+            "{e}"
+        );
+        let cells: i64 = sqlx::query_scalar("SELECT count(*) FROM cells").fetch_one(&pool).await.unwrap();
+        assert_eq!(cells, 3, "nothing written by a refused file");
+    }
 
     fn errors(csv: &str) -> Vec<String> {
         match parse_csv(csv.as_bytes()) {
@@ -599,7 +1109,7 @@ mod tests {
         assert_eq!(
             errors("code,name,huyen\nX,Y,Z\n"),
             [
-                "line 1, column huyen: unknown column; the columns are code,name,district,commune,parent,tags",
+                "line 1, column huyen: unknown column; the columns are code,name,parent_code,kind,tags,members (the organisation's tree) or code,name,district,commune,parent,tags",
                 "line 1, column district: required column is missing from the header",
             ]
         );
@@ -622,7 +1132,9 @@ mod tests {
         assert_eq!(errors("code,name,district\nA,B,C,D\n"), ["line 2: 4 fields, but the header has 3"]);
         assert_eq!(
             errors(""),
-            ["line 1: the file is empty; expected the header code,name,district,commune,parent,tags"]
+            [
+                "line 1: the file is empty; expected the header code,name,parent_code,kind,tags,members (the organisation's tree) or code,name,district,commune,parent,tags"
+            ]
         );
         assert_eq!(errors("code,name,district\n"), ["line 2: no cells after the header"]);
     }

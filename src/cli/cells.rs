@@ -59,7 +59,14 @@ pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Resul
                 ImportError::Unreadable(m) => Failure::BadInput(m),
                 rows @ ImportError::Rows(_) => Failure::BadInput(format!("{}: {rows}", file.display())),
             })?;
-            let summary = import::apply(pool, &rows, ImportOptions { dry_run, deactivate_missing }, Actor::Cli).await?;
+            let options = ImportOptions { dry_run, deactivate_missing };
+            let summary = import::apply(pool, &rows, options, Actor::Cli).await.map_err(|e| {
+                // a tree that does not fit the registry (an unknown parent, a move under itself)
+                match e.downcast::<ImportError>() {
+                    Ok(rows) => Failure::BadInput(format!("{}: {rows}", file.display())),
+                    Err(e) => Failure::from(e),
+                }
+            })?;
             println!("{}: {} rows read; {summary}", file.display(), rows.len());
             Ok(())
         }

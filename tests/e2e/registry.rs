@@ -178,6 +178,48 @@ fn a_file_with_bad_rows_lists_every_bad_line_and_writes_nothing() {
     assert!(err.contains("cannot read missing.csv"), "{err}");
 }
 
+/// The organisation as it is now: units and cells in one file, the province's committee at the
+/// root, children before their parents; a re-organisation is an import; a broken tree is refused
+/// line by line and writes nothing.
+#[test]
+fn a_tree_registry_imports_units_and_cells_and_a_bad_tree_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("to-chuc.csv"),
+        "code,name,parent_code,kind,members
+CB-001,Chi bộ thôn Nà Pài,X-BV,chi-bo,23
+X-BV,Đảng ủy xã Bằng Vân,TN,dang-uy-xa,
+CB-002,Chi bộ Văn phòng,CQ-1,chi-bo,9
+TN,Đảng bộ tỉnh Thái Nguyên,,tinh,
+CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
+",
+    )
+    .unwrap();
+    let (code, out, err) = run(dir.path(), &["cells", "import", "to-chuc.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("5 rows read; 2 added, 0 updated, 0 unchanged, 0 retired; units: 2 added, 0 updated"),
+        "{out}"
+    );
+    let cells = list_json(dir.path(), &[]);
+    let districts: Vec<&str> = cells.iter().map(|c| c["district"].as_str().unwrap()).collect();
+    assert_eq!(districts, ["Đảng ủy xã Bằng Vân", "Đảng ủy Cơ quan tỉnh"], "shown under their unit below the province");
+
+    std::fs::write(
+        dir.path().join("sai.csv"),
+        "code,name,parent_code,kind\nCB-003,Chi bộ 3,X-KHONG,chi-bo\nCB-004,Chi bộ 4,CB-001,chi-bo\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(dir.path(), &["cells", "import", "sai.csv"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("line 2, column parent_code: no unit X-KHONG in the file or in the registry"), "{err}");
+    assert_eq!(list_json(dir.path(), &[]).len(), 2, "nothing written");
+    std::fs::write(dir.path().join("vong.csv"), "code,name,parent_code,kind\nA,Xã A,B,xa\nB,Xã B,A,xa\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["cells", "import", "vong.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2, column parent_code: a cycle: A → B → A"), "{err}");
+}
+
 #[test]
 fn invites_are_written_as_csv_with_both_deep_links_for_unbound_cells() {
     let dir = tempfile::tempdir().unwrap();
