@@ -67,6 +67,7 @@ pub struct RawSettings {
     delivery: RawDelivery,
     schedule: RawSchedule,
     packs: RawPacks,
+    organisation: RawOrganisation,
     invites: RawInvites,
     i18n: RawI18n,
     staff: RawStaff,
@@ -122,6 +123,12 @@ struct RawSchedule {
 #[serde(deny_unknown_fields)]
 struct RawPacks {
     default_deadline_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrganisation {
+    levels: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,6 +216,29 @@ pub struct ScheduleConfig {
     pub remind_after_days: u32,
 }
 
+/// The organisation's tree as people name it.
+#[derive(Debug, Clone)]
+pub struct OrganisationConfig {
+    /// The names of the levels, from the root (level 0) down.
+    pub levels: Vec<String>,
+}
+
+impl OrganisationConfig {
+    /// The name of level `depth` (0 is the province's committee); "Cấp N" past the names given.
+    pub fn level_name(&self, depth: i64) -> String {
+        usize::try_from(depth).ok().and_then(|d| self.levels.get(d).cloned()).unwrap_or_else(|| format!("Cấp {depth}"))
+    }
+
+    /// The level a name stands for (compared without case), or a number given as one.
+    pub fn level_of(&self, name: &str) -> Option<i64> {
+        let name = name.trim();
+        if let Ok(n) = name.parse::<i64>() {
+            return (0..=100).contains(&n).then_some(n);
+        }
+        self.levels.iter().position(|l| l.to_lowercase() == name.to_lowercase()).map(|i| i as i64)
+    }
+}
+
 /// Loa's validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -218,6 +248,7 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub schedule: ScheduleConfig,
     pub default_deadline_days: u32,
+    pub organisation: OrganisationConfig,
     pub invite_ttl_days: u32,
     pub default_locale: Locale,
     pub admins: BTreeSet<i64>,
@@ -423,6 +454,15 @@ impl Config {
         };
         let default_deadline_days = ranged("packs.default_deadline_days", raw.packs.default_deadline_days, 1, 90, "")?;
         let invite_ttl_days = ranged("invites.ttl_days", raw.invites.ttl_days, 1, 365, "")?;
+        let levels: Vec<String> =
+            raw.organisation.levels.iter().map(|l| crate::text::visible(l).trim().to_string()).collect();
+        if levels.is_empty() || levels.len() > 10 || levels.iter().any(|l| l.is_empty() || l.chars().count() > 60) {
+            return Err(ConfigError::new(
+                "organisation.levels",
+                format!("{:?}", raw.organisation.levels),
+                "1-10 names of the tree's levels, from the province's committee down, each 1-60 characters",
+            ));
+        }
         let default_locale = Locale::parse(&raw.i18n.default_locale).ok_or_else(|| {
             ConfigError::new("i18n.default_locale", format!("{:?}", raw.i18n.default_locale), "\"vi\" or \"en\"")
         })?;
@@ -448,6 +488,7 @@ impl Config {
             delivery: DeliveryConfig { messages_per_second, paid_broadcast: paid, max_attempts },
             schedule,
             default_deadline_days,
+            organisation: OrganisationConfig { levels },
             invite_ttl_days,
             default_locale,
             admins,
@@ -544,6 +585,19 @@ mod tests {
         assert_eq!(c.default_locale, Locale::Vi);
         assert!(c.admins.is_empty());
         assert_eq!(c.http_listen.to_string(), "127.0.0.1:9090");
+    }
+
+    #[test]
+    fn the_levels_of_the_tree_are_named_by_the_configuration() {
+        let c = with("organisation.levels", ["Tỉnh ủy", "Xã, phường"]).unwrap();
+        assert_eq!(c.organisation.level_name(1), "Xã, phường");
+        assert_eq!(c.organisation.level_name(4), "Cấp 4", "deeper than named");
+        assert_eq!(c.organisation.level_of("xã, PHƯỜNG"), Some(1));
+        assert_eq!(c.organisation.level_of("2"), Some(2));
+        assert_eq!(c.organisation.level_of("huyện"), None);
+        let e = with("organisation.levels", Vec::<String>::new()).unwrap_err().to_string();
+        assert!(e.contains("organisation.levels = []: expected 1-10 names"), "{e}");
+        assert!(with("organisation.levels", ["Tỉnh", " "]).is_err(), "an empty name");
     }
 
     #[test]

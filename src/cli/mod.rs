@@ -6,6 +6,7 @@ mod output;
 mod pack;
 mod staff;
 mod stats;
+mod units;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Staff roles: grant, revoke, list.
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    /// The organisation's tree: its units, their levels and cells.
+    #[command(subcommand)]
+    Units(units::UnitsCommand),
     /// A pack's figures: targeted, delivered, acknowledged, reported, by district or commune.
     Stats(stats::StatsArgs),
     /// A pack's figures and every cell's answers as a spreadsheet (.xlsx) or CSV.
@@ -204,6 +208,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             staff::run(cmd, &config, &pool).await
+        }
+        Command::Units(cmd) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            units::run(cmd, &config, &pool).await
         }
         Command::Sim { listen, token } => {
             let valid = token.split_once(':').is_some_and(|(id, rest)| id.parse::<u64>().is_ok() && !rest.is_empty());

@@ -205,6 +205,33 @@ CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
     let districts: Vec<&str> = cells.iter().map(|c| c["district"].as_str().unwrap()).collect();
     assert_eq!(districts, ["Đảng ủy xã Bằng Vân", "Đảng ủy Cơ quan tỉnh"], "shown under their unit below the province");
 
+    // the tree as listed: each unit after its parent, its level named by the configuration
+    let (code, out, err) = run(dir.path(), &["units", "list", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let units: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let listed: Vec<(&str, i64, &str, i64)> = units
+        .iter()
+        .map(|u| {
+            (
+                u["code"].as_str().unwrap(),
+                u["level"].as_i64().unwrap(),
+                u["level_name"].as_str().unwrap(),
+                u["cells_below"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [("TN", 0, "Đảng bộ tỉnh", 2), ("CQ-1", 1, "Đảng ủy cơ sở", 1), ("X-BV", 1, "Đảng ủy cơ sở", 1)]
+    );
+    assert_eq!(units[2]["parent"], "TN");
+    let (code, out, _) = run(dir.path(), &["units", "list", "--under", "X-BV"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Đảng ủy xã Bằng Vân") && !out.contains("Đảng ủy Cơ quan tỉnh"), "{out}");
+    let (code, _, err) = run(dir.path(), &["units", "list", "--under", "X-KHONG"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--under \"X-KHONG\": no unit with that code"), "{err}");
+
     std::fs::write(
         dir.path().join("sai.csv"),
         "code,name,parent_code,kind\nCB-003,Chi bộ 3,X-KHONG,chi-bo\nCB-004,Chi bộ 4,CB-001,chi-bo\n",
