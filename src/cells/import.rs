@@ -539,9 +539,9 @@ async fn apply_units(
     s: &mut ImportSummary,
 ) -> anyhow::Result<HashMap<String, i64>> {
     let key = |c: &str| c.to_ascii_uppercase();
-    let known: Vec<(i64, String, Option<i64>)> =
-        sqlx::query_as("SELECT id, code, parent_id FROM units").fetch_all(&mut **tx).await?;
-    let mut ids: HashMap<String, i64> = known.iter().map(|(id, code, _)| (key(code), *id)).collect();
+    let known: Vec<(i64, String, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT id, code, parent_id, name, kind FROM units").fetch_all(&mut **tx).await?;
+    let mut ids: HashMap<String, i64> = known.iter().map(|(id, code, ..)| (key(code), *id)).collect();
     let in_file: HashMap<String, &RegistryRow> =
         rows.iter().filter(|r| r.unit).map(|r| (key(r.code.as_str()), r)).collect();
     let mut errors = Vec::new();
@@ -611,8 +611,10 @@ async fn apply_units(
             let kind = r.kind.clone().unwrap_or_default();
             match ids.get(&key(r.code.as_str())).copied() {
                 Some(id) => {
-                    let old_parent = known.iter().find(|k| k.0 == id).and_then(|k| k.2);
-                    if old_parent != Some(parent_id) {
+                    let old = known.iter().find(|k| k.0 == id);
+                    let old_parent = old.and_then(|k| k.2);
+                    let this_moves = old_parent != Some(parent_id);
+                    if this_moves {
                         let inside: bool = sqlx::query_scalar(
                             "SELECT count(*) > 0 FROM unit_paths WHERE ancestor = ? AND descendant = ?",
                         )
@@ -622,7 +624,8 @@ async fn apply_units(
                         .await?;
                         if inside {
                             let reason = format!(
-                                "{parent} is under {} in the registry: a unit cannot move under itself",
+                                "{} is under {} in the registry: a unit cannot move under itself",
+                                r.parent_code.as_deref().unwrap_or_default(),
                                 r.code
                             );
                             return Err(ImportError::Rows(vec![RowError {
@@ -635,6 +638,11 @@ async fn apply_units(
                         moved = true;
                         moved_units.push(id);
                     }
+                    let same = old.is_some_and(|k| k.3 == r.name && k.4 == kind) && !this_moves;
+                    if same {
+                        written.insert(key(r.code.as_str()));
+                        continue;
+                    }
                     sqlx::query("UPDATE units SET name = ?, kind = ?, parent_id = ?, retired_at = NULL, updated_at = ? WHERE id = ?")
                         .bind(&r.name)
                         .bind(&kind)
@@ -644,7 +652,7 @@ async fn apply_units(
                         .execute(&mut **tx)
                         .await?;
                     s.units_updated += 1;
-                    if moved {
+                    if this_moves {
                         // the next move's check reads the paths
                         crate::units::rebuild_paths(tx).await?;
                     }
@@ -803,7 +811,9 @@ pub async fn apply(
         let (unit, row) = match row.parent_code.as_deref() {
             None => (crate::units::ensure_legacy(&mut tx, &row.district, row.commune.as_deref()).await?, row),
             Some(parent) => {
-                let unit = units[&parent.to_ascii_uppercase()];
+                let unit = *units
+                    .get(&parent.to_ascii_uppercase())
+                    .ok_or_else(|| anyhow::anyhow!("line {}: the unit {parent} was not written", row.line))?;
                 let (district, commune) = legacy_place(&mut tx, unit).await?;
                 placed = RegistryRow { district, commune, ..row.clone() };
                 (unit, &placed)
@@ -1027,6 +1037,7 @@ G,Chi bộ G,TN,chi-bo,nhiều
         // the same file again changes nothing
         let again = apply(&pool, &parse_csv(TREE.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap();
         assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 3));
+        assert_eq!((again.units_added, again.units_updated), (0, 0), "an unchanged unit is not counted as updated");
         // a merger: Bằng Vân's sub-committee moves under the agency committee; only the units need listing
         let merged = "code,name,parent_code,kind\nBP-1,Đảng bộ bộ phận Bản Chang,CQ-1,dang-bo-bo-phan\n";
         let err = apply(&pool, &parse_csv(merged.as_bytes()).unwrap(), Default::default(), Actor::Cli).await;
