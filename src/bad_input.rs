@@ -59,6 +59,38 @@ proptest! {
         }
     }
 
+    /// Any shape of tree (codes from a small alphabet so that parents, cycles and duplicates are
+    /// common): read or refused line by line, never a panic; what is read is a tree with one root
+    /// at most, no cell with rows under it, and no row its own ancestor.
+    #[test]
+    fn tree_registries_of_any_shape_are_read_or_refused(
+        rows in proptest::collection::vec(("[A-E]", "[A-E]?", prop_oneof![Just(""), Just("chi-bo"), Just("xa")]), 1..8)
+    ) {
+        let mut csv = String::from("code,name,parent_code,kind\n");
+        for (code, parent, kind) in &rows {
+            csv.push_str(&format!("{code},Tên {code},{parent},{kind}\n"));
+        }
+        match crate::cells::import::parse_csv(csv.as_bytes()) {
+            Ok(read) => {
+                prop_assert!(read.iter().filter(|r| r.unit && r.parent_code.is_none()).count() <= 1);
+                let parent_of = |code: &str| read.iter().find(|r| r.code.as_str() == code).and_then(|r| r.parent_code.clone());
+                for r in &read {
+                    if let Some(p) = &r.parent_code {
+                        prop_assert!(read.iter().filter(|x| x.code.as_str() == p).all(|x| x.unit), "{csv}");
+                    }
+                    let mut at = r.parent_code.clone();
+                    for _ in 0..read.len() {
+                        let Some(p) = at else { break };
+                        prop_assert_ne!(p.as_str(), r.code.as_str(), "{}", csv);
+                        at = parent_of(&p);
+                    }
+                }
+            }
+            Err(crate::cells::import::ImportError::Rows(errors)) => prop_assert!(!errors.is_empty()),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+
     #[test]
     fn report_answers_never_panic(s in tricky()) {
         let today = chrono::NaiveDate::from_ymd_opt(2023, 10, 20).unwrap();
