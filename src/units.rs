@@ -103,7 +103,7 @@ pub async fn add(conn: &mut SqliteConnection, code: &str, name: &str, kind: &str
 /// The unit an old-layout registry row stands for: its district under the root, its commune (if
 /// any) under the district; made when missing. Returns the deepest.
 pub async fn ensure_legacy(conn: &mut SqliteConnection, district: &str, commune: Option<&str>) -> sqlx::Result<i64> {
-    let district_id = match legacy(conn, district, DISTRICT_KIND).await? {
+    let district_id = match legacy(conn, district).await? {
         Some(id) => id,
         None => {
             let root = root(conn).await?.id;
@@ -112,18 +112,16 @@ pub async fn ensure_legacy(conn: &mut SqliteConnection, district: &str, commune:
     };
     let Some(commune) = commune.filter(|c| !c.is_empty()) else { return Ok(district_id) };
     let code = format!("{district} / {commune}");
-    match legacy(conn, &code, COMMUNE_KIND).await? {
+    match legacy(conn, &code).await? {
         Some(id) => Ok(id),
         None => add(conn, &code, commune, COMMUNE_KIND, district_id).await,
     }
 }
 
-async fn legacy(conn: &mut SqliteConnection, code: &str, kind: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM units WHERE code = ? AND kind = ?")
-        .bind(code)
-        .bind(kind)
-        .fetch_optional(conn)
-        .await
+/// The unit with this code, whatever its kind: a district's unit that a tree registry has since
+/// given a kind of its own is still the district's.
+async fn legacy(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM units WHERE code = ?").bind(code).fetch_optional(conn).await
 }
 
 /// Rewrites `unit_paths` from the parents (after a unit moves under another parent).
@@ -200,6 +198,9 @@ mod tests {
         let b = ensure_legacy(&mut conn, "Ba Bể", Some("Xã số 1")).await.unwrap();
         assert_ne!(a, b, "commune names repeat across districts");
         assert_eq!(ensure_legacy(&mut conn, "Na Rì", Some("Xã số 1")).await.unwrap(), a, "found, not made again");
+        // a tree registry gave the district a kind of its own: it is still the district's unit
+        sqlx::query("UPDATE units SET kind = 'dang-uy-xa' WHERE code = 'Na Rì'").execute(&mut *conn).await.unwrap();
+        assert_eq!(ensure_legacy(&mut conn, "Na Rì", Some("Xã số 1")).await.unwrap(), a);
         let district = ensure_legacy(&mut conn, "Na Rì", None).await.unwrap();
         assert_eq!(get(&mut conn, a).await.unwrap().unwrap().parent_id, Some(district));
         let commune = get(&mut conn, a).await.unwrap().unwrap();
