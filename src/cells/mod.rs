@@ -112,16 +112,21 @@ const CELL_COLUMNS: &str = "c.id, c.code, c.name, c.district, c.commune, c.paren
 pub struct ListFilter {
     pub district: Option<String>,
     pub status: Option<CellStatus>,
+    /// Only the cells anywhere under this unit (its id).
+    pub unit: Option<i64>,
 }
 
 /// Cells in code order, filtered.
 pub async fn list(pool: &SqlitePool, filter: &ListFilter) -> sqlx::Result<Vec<Cell>> {
     let sql = format!(
-        "SELECT {CELL_COLUMNS} FROM cells c WHERE (?1 IS NULL OR c.district = ?1) AND (?2 IS NULL OR c.status = ?2) ORDER BY c.code"
+        "SELECT {CELL_COLUMNS} FROM cells c WHERE (?1 IS NULL OR c.district = ?1) AND (?2 IS NULL OR c.status = ?2)
+             AND (?3 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?3))
+         ORDER BY c.code"
     );
     sqlx::query_as::<_, Cell>(sqlx::AssertSqlSafe(sql))
         .bind(filter.district.as_deref())
         .bind(filter.status.map(CellStatus::as_str))
+        .bind(filter.unit)
         .fetch_all(pool)
         .await
 }

@@ -17,7 +17,8 @@ use crate::config::Config;
 
 #[derive(Subcommand, Debug)]
 pub enum CellsCommand {
-    /// Import the registry from a .csv or .xlsx file (header code,name,district,commune,parent,tags).
+    /// Import the registry from a .csv or .xlsx file: the organisation's tree (header
+    /// code,name,parent_code,kind,tags,members) or the old layout (code,name,district,commune,parent,tags).
     /// All or nothing: any bad row fails the whole import.
     Import {
         file: PathBuf,
@@ -32,6 +33,9 @@ pub enum CellsCommand {
     List {
         #[arg(long, value_name = "D")]
         district: Option<String>,
+        /// Only the cells anywhere under this unit of the organisation's tree (its code).
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
         /// unbound, active, unreachable or retired.
         #[arg(long, value_name = "S")]
         status: Option<String>,
@@ -43,6 +47,9 @@ pub enum CellsCommand {
     Invites {
         #[arg(long, value_name = "D")]
         district: Option<String>,
+        /// Only the cells anywhere under this unit of the organisation's tree (its code).
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
         /// Every cell that is not retired, bound or not.
         #[arg(long)]
         all: bool,
@@ -70,7 +77,7 @@ pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Resul
             println!("{}: {} rows read; {summary}", file.display(), rows.len());
             Ok(())
         }
-        CellsCommand::List { district, status, format } => {
+        CellsCommand::List { district, unit, status, format } => {
             let status = match status {
                 None => None,
                 Some(s) => Some(CellStatus::parse(&s).ok_or_else(|| {
@@ -78,15 +85,17 @@ pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Resul
                 })?),
             };
             let district = check_district(pool, district).await?;
-            let list = cells::list(pool, &ListFilter { district, status }).await.map_err(anyhow::Error::from)?;
+            let unit = check_unit(pool, unit).await?;
+            let list = cells::list(pool, &ListFilter { district, status, unit }).await.map_err(anyhow::Error::from)?;
             let tz = config.timezone;
             let rows: Vec<(Cell, chrono_tz::Tz)> = list.into_iter().map(|c| (c, tz)).collect();
             output::print(&mut std::io::stdout().lock(), format, &cell_columns(), &rows)?;
             Ok(())
         }
-        CellsCommand::Invites { district, all, out } => {
+        CellsCommand::Invites { district, unit, all, out } => {
             let district = check_district(pool, district).await?;
-            let targets: Vec<Cell> = cells::list(pool, &ListFilter { district, status: None })
+            let unit = check_unit(pool, unit).await?;
+            let targets: Vec<Cell> = cells::list(pool, &ListFilter { district, status: None, unit })
                 .await
                 .map_err(anyhow::Error::from)?
                 .into_iter()
@@ -116,6 +125,16 @@ pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Resul
             }
             Ok(())
         }
+    }
+}
+
+/// The id of the unit `--unit` names.
+async fn check_unit(pool: &SqlitePool, unit: Option<String>) -> Result<Option<i64>, Failure> {
+    let Some(code) = unit else { return Ok(None) };
+    let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
+    match crate::units::by_code(&mut conn, code.trim()).await.map_err(anyhow::Error::from)? {
+        Some(u) => Ok(Some(u.id)),
+        None => Err(Failure::BadInput(format!("--unit {code:?}: no unit with that code (see loa units list)"))),
     }
 }
 

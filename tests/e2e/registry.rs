@@ -228,6 +228,13 @@ CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
     let (code, out, _) = run(dir.path(), &["units", "list", "--under", "X-BV"]);
     assert_eq!(code, 0);
     assert!(out.contains("Đảng ủy xã Bằng Vân") && !out.contains("Đảng ủy Cơ quan tỉnh"), "{out}");
+    let under: Vec<String> =
+        list_json(dir.path(), &["--unit", "X-BV"]).iter().map(|c| c["code"].as_str().unwrap().to_string()).collect();
+    assert_eq!(under, ["CB-001"], "the cells under a unit");
+    assert_eq!(list_json(dir.path(), &["--unit", "TN"]).len(), 2, "the root's subtree is every cell");
+    let (code, _, err) = run(dir.path(), &["cells", "list", "--unit", "X-KHONG"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--unit \"X-KHONG\": no unit with that code"), "{err}");
     let (code, _, err) = run(dir.path(), &["units", "list", "--under", "X-KHONG"]);
     assert_eq!(code, 2);
     assert!(err.contains("--under \"X-KHONG\": no unit with that code"), "{err}");
