@@ -593,8 +593,7 @@ async fn apply_units(
     }
     // parents before children: a unit is written once its parent has an id
     let mut pending: Vec<&RegistryRow> = rows.iter().filter(|r| r.unit && r.parent_code.is_some()).collect();
-    let mut moved = false;
-    let mut moved_units: Vec<i64> = Vec::new();
+    let mut moved_units: Vec<(i64, &RegistryRow)> = Vec::new();
     // the units of the file written so far (the root row first)
     let mut written: BTreeSet<String> =
         rows.iter().filter(|r| r.unit && r.parent_code.is_none()).map(|r| key(r.code.as_str())).collect();
@@ -615,28 +614,7 @@ async fn apply_units(
                     let old_parent = old.and_then(|k| k.2);
                     let this_moves = old_parent != Some(parent_id);
                     if this_moves {
-                        let inside: bool = sqlx::query_scalar(
-                            "SELECT count(*) > 0 FROM unit_paths WHERE ancestor = ? AND descendant = ?",
-                        )
-                        .bind(id)
-                        .bind(parent_id)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        if inside {
-                            let reason = format!(
-                                "{} is under {} in the registry: a unit cannot move under itself",
-                                r.parent_code.as_deref().unwrap_or_default(),
-                                r.code
-                            );
-                            return Err(ImportError::Rows(vec![RowError {
-                                line: r.line,
-                                column: "parent_code".into(),
-                                reason,
-                            }])
-                            .into());
-                        }
-                        moved = true;
-                        moved_units.push(id);
+                        moved_units.push((id, r));
                     }
                     let same = old.is_some_and(|k| k.3 == r.name && k.4 == kind) && !this_moves;
                     if same {
@@ -652,10 +630,6 @@ async fn apply_units(
                         .execute(&mut **tx)
                         .await?;
                     s.units_updated += 1;
-                    if this_moves {
-                        // the next move's check reads the paths
-                        crate::units::rebuild_paths(tx).await?;
-                    }
                 }
                 None => {
                     let id = crate::units::add(tx, r.code.as_str(), &r.name, &kind, parent_id).await?;
@@ -672,11 +646,39 @@ async fn apply_units(
         }
         pending = later;
     }
-    if moved {
+    if !moved_units.is_empty() {
+        // a move may not put a unit under its own subtree: from each unit moved, the parents as
+        // they now stand must reach the root without coming back to it
+        let parents: HashMap<i64, Option<i64>> =
+            sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, parent_id FROM units")
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .collect();
+        for (id, r) in &moved_units {
+            let mut at = parents.get(id).copied().flatten();
+            for _ in 0..parents.len() {
+                let Some(p) = at else { break };
+                if p == *id {
+                    let reason = format!(
+                        "{} is under {} in the registry: a unit cannot move under itself",
+                        r.parent_code.as_deref().unwrap_or_default(),
+                        r.code
+                    );
+                    return Err(ImportError::Rows(vec![RowError {
+                        line: r.line,
+                        column: "parent_code".into(),
+                        reason,
+                    }])
+                    .into());
+                }
+                at = parents.get(&p).copied().flatten();
+            }
+        }
         crate::units::rebuild_paths(tx).await?;
         // the cells of a moved unit go with it: their district and commune follow the tree
         let mut tree_cells: Vec<(i64, i64)> = Vec::new();
-        for unit in &moved_units {
+        for (unit, _) in &moved_units {
             let under: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT c.id, c.unit_id FROM cells c JOIN unit_paths p ON p.descendant = c.unit_id WHERE p.ancestor = ?",
             )
@@ -685,8 +687,9 @@ async fn apply_units(
             .await?;
             tree_cells.extend(under);
         }
+        let mut places: HashMap<i64, (String, Option<String>)> = HashMap::new();
         for (cell, unit) in tree_cells {
-            let (district, commune) = legacy_place(tx, unit).await?;
+            let (district, commune) = legacy_place(tx, &mut places, unit).await?;
             sqlx::query("UPDATE cells SET district = ?, commune = ?, updated_at = ? WHERE id = ?")
                 .bind(district)
                 .bind(commune)
@@ -701,7 +704,15 @@ async fn apply_units(
 
 /// The district and commune a cell under `unit` is shown under until the views read the tree: its
 /// units at the first and second level below the root (the unit itself where it is one of them).
-async fn legacy_place(conn: &mut sqlx::SqliteConnection, unit: i64) -> sqlx::Result<(String, Option<String>)> {
+/// Read once a unit (`known` keeps what was read).
+async fn legacy_place(
+    conn: &mut sqlx::SqliteConnection,
+    known: &mut HashMap<i64, (String, Option<String>)>,
+    unit: i64,
+) -> sqlx::Result<(String, Option<String>)> {
+    if let Some(place) = known.get(&unit) {
+        return Ok(place.clone());
+    }
     let levels: Vec<(i64, String)> = sqlx::query_as(
         "SELECT (SELECT max(x.depth) FROM unit_paths x WHERE x.descendant = u.id) AS level, u.name
          FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = ? ORDER BY level",
@@ -710,8 +721,9 @@ async fn legacy_place(conn: &mut sqlx::SqliteConnection, unit: i64) -> sqlx::Res
     .fetch_all(conn)
     .await?;
     let at = |n: i64| levels.iter().find(|(l, _)| *l == n).map(|(_, name)| name.clone());
-    let district = at(1).or_else(|| at(0)).unwrap_or_default();
-    Ok((district, at(2)))
+    let place = (at(1).or_else(|| at(0)).unwrap_or_default(), at(2));
+    known.insert(unit, place.clone());
+    Ok(place)
 }
 
 /// How to apply a registry.
@@ -802,6 +814,7 @@ pub async fn apply(
     // the tree layout's units first: every cell's unit must exist before the cell is written
     let units =
         if rows.iter().any(RegistryRow::in_tree) { apply_units(&mut tx, rows, &mut s).await? } else { HashMap::new() };
+    let mut places: HashMap<i64, (String, Option<String>)> = HashMap::new();
     for row in rows.iter().filter(|r| !r.unit) {
         let tags = row.tags.iter().cloned().collect::<Vec<_>>().join(";");
         // the unit the row stands for in the organisation's tree; in the tree layout the cell's
@@ -814,7 +827,7 @@ pub async fn apply(
                 let unit = *units
                     .get(&parent.to_ascii_uppercase())
                     .ok_or_else(|| anyhow::anyhow!("line {}: the unit {parent} was not written", row.line))?;
-                let (district, commune) = legacy_place(&mut tx, unit).await?;
+                let (district, commune) = legacy_place(&mut tx, &mut places, unit).await?;
                 placed = RegistryRow { district, commune, ..row.clone() };
                 (unit, &placed)
             }
