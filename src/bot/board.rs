@@ -3,6 +3,9 @@
 //! now, and `/packs` for staff. Every handler here is reached only by a member of staff whose
 //! role allows it, in their private chat.
 
+use std::sync::Arc;
+
+use chrono::Utc;
 use teloxide::prelude::*;
 
 use super::{BoardCommand, Ctx, HandlerResult};
@@ -11,8 +14,6 @@ use crate::i18n::{Args, Locale, escape};
 use crate::lifecycle::{BroadcastState, PackStatus};
 use crate::packs::store;
 use crate::staff::{Role, StaffMember};
-use chrono::Utc;
-use std::sync::Arc;
 
 /// A board command from a board member or an admin, in their private chat.
 pub(super) async fn on_board_command(

@@ -12,15 +12,14 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
+use super::cell::show_ack;
+use super::report::begin_report;
 use super::{Ctx, HandlerResult, say};
 use crate::acks::{self, Outcome};
 use crate::audit::{self, Actor};
 use crate::i18n::{Args, Locale};
 use crate::telegram::button::Button;
 use crate::telegram::replies::Reply;
-
-use super::cell::show_ack;
-use super::report::begin_report;
 
 /// Answers a button press, on the side.
 fn answer(ctx: &Ctx, q: &CallbackQuery, text: String, alert: bool) {

@@ -10,6 +10,7 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
 
+use super::cell::{name_of, show_ack};
 use super::dialogues::{self, Dialogue, Key};
 use super::{Ctx, HandlerResult, say, say_with};
 use crate::acks::{self, Target};
@@ -17,8 +18,6 @@ use crate::audit::{self, Actor};
 use crate::i18n::{Args, Locale, escape};
 use crate::reports::{self, Invalid, NewReport};
 use crate::telegram::button::Button;
-
-use super::cell::{name_of, show_ack};
 
 super::dialogues::questions! {
     /// The report's questions, in order.
