@@ -139,7 +139,7 @@ pub enum StaffError {
 }
 
 /// Gives `user_id` a role (replacing any role it had). `district` must already be checked
-/// against the registry.
+/// against the registry; a district officer serves the district's unit ([`crate::units::for_district`]).
 pub async fn grant(
     pool: &SqlitePool,
     admins: &BTreeSet<i64>,
@@ -148,6 +148,33 @@ pub async fn grant(
     district: Option<String>,
     actor: Actor,
 ) -> anyhow::Result<Result<StaffMember, StaffError>> {
+    grant_in(pool, admins, user_id, role, district.map(|d| (d, None)), actor).await
+}
+
+/// Makes `user_id` an officer of `unit`, a unit directly under the province's committee (the
+/// figures and the escalation reach an officer through its name until they read the tree).
+pub async fn grant_unit(
+    pool: &SqlitePool,
+    admins: &BTreeSet<i64>,
+    user_id: i64,
+    unit: &crate::units::Unit,
+    actor: Actor,
+) -> anyhow::Result<Result<StaffMember, StaffError>> {
+    grant_in(pool, admins, user_id, Role::District, Some((unit.name.clone(), Some(unit.id))), actor).await
+}
+
+async fn grant_in(
+    pool: &SqlitePool,
+    admins: &BTreeSet<i64>,
+    user_id: i64,
+    role: Role,
+    scope: Option<(String, Option<i64>)>,
+    actor: Actor,
+) -> anyhow::Result<Result<StaffMember, StaffError>> {
+    let (district, unit) = match scope {
+        Some((d, unit)) => (Some(d), unit),
+        None => (None, None),
+    };
     if user_id <= 0 {
         return Ok(Err(StaffError::BadUserId(user_id)));
     }
@@ -166,9 +193,10 @@ pub async fn grant(
     let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     // a district officer is an officer of the district's unit in the organisation's tree
-    let unit = match &district {
-        Some(d) => Some(crate::units::ensure_legacy(&mut tx, d, None).await?),
-        None => None,
+    let unit = match (&district, unit) {
+        (_, Some(unit)) => Some(unit),
+        (Some(d), None) => Some(crate::units::for_district(&mut tx, d).await?),
+        (None, None) => None,
     };
     sqlx::query(
         "INSERT INTO staff (user_id, role, district, unit_id, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -124,6 +124,25 @@ async fn legacy(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<
     sqlx::query_scalar("SELECT id FROM units WHERE code = ?").bind(code).fetch_optional(conn).await
 }
 
+/// The unit a district officer's district stands for: the unit directly under the province's
+/// committee with that code or, failing that, that name (the districts of an old-layout registry
+/// are coded by their name; a tree registry's cells show their first-level unit's name as their
+/// district); made under the root when there is none.
+pub async fn for_district(conn: &mut SqliteConnection, district: &str) -> sqlx::Result<i64> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT u.id FROM units u JOIN unit_paths p ON p.descendant = u.id
+         JOIN units r ON r.id = p.ancestor AND r.parent_id IS NULL
+         WHERE p.depth = 1 AND (u.code = ?1 OR u.name = ?1) ORDER BY u.code = ?1 DESC, u.id LIMIT 1",
+    )
+    .bind(district)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match found {
+        Some(id) => Ok(id),
+        None => ensure_legacy(conn, district, None).await,
+    }
+}
+
 /// Rewrites `unit_paths` from the parents (after a unit moves under another parent).
 pub async fn rebuild_paths(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM unit_paths").execute(&mut *conn).await?;

@@ -20,8 +20,12 @@ pub enum StaffCommand {
         #[arg(long)]
         role: String,
         /// The district of a district officer.
-        #[arg(long, value_name = "D")]
+        #[arg(long, value_name = "D", conflicts_with = "unit")]
         district: Option<String>,
+        /// The unit (its code) an officer serves: one directly under the province's committee
+        /// (a commune, ward or agency committee); with --role district.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
     },
     /// Take a user's role away.
     Revoke { user_id: i64 },
@@ -34,9 +38,36 @@ pub enum StaffCommand {
 
 pub async fn run(cmd: StaffCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
     match cmd {
-        StaffCommand::Grant { user_id, role, district } => {
+        StaffCommand::Grant { user_id, role, district, unit } => {
             let role = Role::parse(&role)
                 .ok_or_else(|| Failure::BadInput(format!("--role {role:?}: expected admin, board or district")))?;
+            if let Some(code) = unit {
+                if role != Role::District {
+                    return Err(Failure::BadInput("--unit goes with --role district (an officer of the unit)".into()));
+                }
+                let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
+                let unit =
+                    crate::units::by_code(&mut conn, code.trim()).await.map_err(anyhow::Error::from)?.ok_or_else(
+                        || Failure::BadInput(format!("--unit {code:?}: no unit with that code (see loa units list)")),
+                    )?;
+                drop(conn);
+                if unit.depth != 1 {
+                    return Err(Failure::BadInput(format!(
+                        "--unit {code:?} is at level {} of the tree; for now an officer serves a unit directly under \
+                         the province's committee (level 1), whose whole subtree they see",
+                        unit.depth
+                    )));
+                }
+                let m = staff::grant_unit(pool, &config.admins, user_id, &unit, Actor::Cli)
+                    .await?
+                    .map_err(|e| Failure::BadInput(e.to_string()))?;
+                println!(
+                    "{user_id} is now an officer of {} ({}); their command menu updates when Loa next starts or they send /start",
+                    unit.code,
+                    m.district.unwrap_or_default()
+                );
+                return Ok(());
+            }
             let district = match district {
                 None => None,
                 Some(d) => Some(

@@ -235,6 +235,22 @@ CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
     let (code, _, err) = run(dir.path(), &["cells", "list", "--unit", "X-KHONG"]);
     assert_eq!(code, 2);
     assert!(err.contains("--unit \"X-KHONG\": no unit with that code"), "{err}");
+    // an officer of a commune committee: its name is the scope the figures use until they read the tree
+    let (code, out, err) = run(dir.path(), &["staff", "grant", "4242", "--role", "district", "--unit", "X-BV"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("4242 is now an officer of X-BV (Đảng ủy xã Bằng Vân)"), "{out}");
+    let (code, _, err) = run(dir.path(), &["staff", "grant", "4243", "--role", "board", "--unit", "X-BV"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--unit goes with --role district"), "{err}");
+    let (code, _, err) = run(dir.path(), &["staff", "grant", "4244", "--role", "district", "--unit", "TN"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is at level 0 of the tree"), "{err}");
+    // a grant by district name finds the same unit, not a new one
+    let (code, _, err) =
+        run(dir.path(), &["staff", "grant", "4245", "--role", "district", "--district", "Đảng ủy xã Bằng Vân"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(dir.path(), &["units", "list", "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 3, "no unit made for a district's name");
     let (code, _, err) = run(dir.path(), &["units", "list", "--under", "X-KHONG"]);
     assert_eq!(code, 2);
     assert!(err.contains("--under \"X-KHONG\": no unit with that code"), "{err}");
