@@ -144,10 +144,11 @@ async fn on_move_decision(
     use crate::cells::binding::{self, MoveDecided};
     let user = q.from.id.0 as i64;
     let member = crate::staff::role_of(&ctx.pool, &ctx.config.admins, user).await?;
-    if !matches!(member.map(|m| m.role), Some(crate::staff::Role::Admin | crate::staff::Role::Board)) {
-        answer(ctx, q, ctx.catalog.s(locale, "move-denied"), true);
+    if !member.is_some_and(|m| m.role.includes(crate::staff::Role::Board)) {
+        // written before the member is told, as every refusal
         tracing::warn!(user_id = user, move_id, "a move of a cell refused: no permission");
         crate::staff::record_denial(&ctx.pool, user, "cells.move").await?;
+        answer(ctx, q, ctx.catalog.s(locale, "move-denied"), true);
         return Ok(());
     }
     let c = &ctx.catalog;
