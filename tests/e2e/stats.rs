@@ -332,11 +332,12 @@ async fn charts_are_pngs_of_the_right_size() {
 async fn in_chat_staff_see_figures_a_district_officer_only_their_district_and_others_nothing() {
     let app = TestApp::spawn().await;
     app.import(PROVINCE).await;
-    // a small version of the province's first pack, in the app's database
-    sqlx::query("UPDATE cells SET status = 'active', chat_id = 1000 + id, chat_type = 'private' WHERE code IN ('NR-001', 'NR-002', 'BB-001')")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // a small version of the province's first pack, in the app's database; the cells' chats are
+    // real chats of the simulator, so that the running worker's sends agree with the states set here
+    for code in ["NR-001", "NR-002", "BB-001"] {
+        let secretary = app.user(&format!("Bí thư {code}"));
+        app.bind(code, secretary).await;
+    }
     let config = crate::harness::config_for(&app.sim, &app.dir);
     let p = (app.pool.clone(), config.clone());
     let id = pack(&p, "2023-10", "Định hướng tháng 10").await;
