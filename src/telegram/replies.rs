@@ -21,6 +21,10 @@ use super::limiter::Limiter;
 /// The most answers waiting for one chat; a chat that has this many waiting gets no more.
 pub const MAX_QUEUED: usize = 16;
 
+/// How many recent button presses are remembered as answered (a press is answered within
+/// seconds of arriving, so a few thousand cover every press still being handled).
+const ANSWERED_KEPT: usize = 4096;
+
 /// One thing to say in a chat.
 #[derive(Debug, Clone)]
 pub enum Reply {
@@ -52,6 +56,30 @@ pub struct Replies {
     limiter: Arc<Limiter>,
     /// Chats with answers waiting; a chat is here exactly while its drainer runs.
     queues: Mutex<HashMap<i64, Queue>>,
+    /// Button presses already answered, oldest first: Telegram takes a press's first answer only.
+    answered: Mutex<Answered>,
+}
+
+#[derive(Default)]
+struct Answered {
+    ids: std::collections::HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Answered {
+    /// True the first time `id` is seen (it is then remembered), false after.
+    fn first(&mut self, id: &str) -> bool {
+        if !self.ids.insert(id.to_string()) {
+            return false;
+        }
+        self.order.push_back(id.to_string());
+        if self.order.len() > ANSWERED_KEPT
+            && let Some(old) = self.order.pop_front()
+        {
+            self.ids.remove(&old);
+        }
+        true
+    }
 }
 
 #[derive(Default)]
@@ -63,7 +91,7 @@ struct Queue {
 
 impl Replies {
     pub fn new(bot: Bot, limiter: Arc<Limiter>) -> Arc<Replies> {
-        Arc::new(Replies { bot, limiter, queues: Mutex::new(HashMap::new()) })
+        Arc::new(Replies { bot, limiter, queues: Mutex::new(HashMap::new()), answered: Mutex::default() })
     }
 
     /// Puts `reply` in `chat`'s queue; false when the queue is full and the reply was dropped.
@@ -166,8 +194,15 @@ impl Replies {
         }
     }
 
-    /// Answers a button press, on the side (no chat turn: Telegram counts these apart).
+    /// Answers a button press, on the side (no chat turn: Telegram counts these apart). Only the
+    /// first answer to a press goes out, as only the first counts at Telegram: a handler that told
+    /// the member something particular and then failed is not overtaken by the general "something
+    /// went wrong" of the failing-handler answer.
     pub fn answer_button(&self, query_id: teloxide::types::CallbackQueryId, text: String, alert: bool) {
+        if !self.answered.lock().unwrap_or_else(|e| e.into_inner()).first(&query_id.0) {
+            tracing::debug!("a button press answered already; a later answer is dropped");
+            return;
+        }
         let bot = self.bot.clone();
         tokio::spawn(async move {
             let answered = insist(None, "answer a button", || {
@@ -181,5 +216,25 @@ impl Replies {
                 tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to answer a button press");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_press_is_answered_once_and_old_presses_are_forgotten_in_order() {
+        let mut a = Answered::default();
+        assert!(a.first("1"));
+        assert!(!a.first("1"), "the second answer to a press is dropped");
+        for i in 2..=ANSWERED_KEPT + 1 {
+            assert!(a.first(&i.to_string()));
+        }
+        // the oldest press has been forgotten, the newest are still remembered
+        assert_eq!(a.order.len(), ANSWERED_KEPT);
+        assert_eq!(a.ids.len(), ANSWERED_KEPT);
+        assert!(a.first("1"));
+        assert!(!a.first(&(ANSWERED_KEPT + 1).to_string()));
     }
 }
