@@ -305,13 +305,13 @@ escalate-board-all-done = Every cell is done.
 escalate-board-worst = Districts behind, worst first:
 
 ## Figures for staff
-cmd-stats = A pack's figures by district (or: /stats trend)
+cmd-stats = A pack's figures by unit (or: /stats trend)
 cmd-pending = The cells that have not acknowledged
 cmd-export = Export the figures and reports as a spreadsheet
-cmd-chart = Chart of acknowledgement and report rates by district
+cmd-chart = Chart of acknowledgement and report rates by unit
 stats-private-only = { $command } works only in your private chat with Loa, so that figures stay out of groups.
 staff-private-only = { $command } works only in your private chat with Loa.
-stats-usage = «{ $given }» is not a pack number. For example: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
+stats-usage = «{ $given }» is not a pack number. For example: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Xã Na Rì</code>, <code>/stats 12 by 2</code>, <code>/export 12 csv</code>.
 stats-none = No pack has been sent yet, so there are no figures.
 stats-no-pack = There is no pack #{ $id }.
 stats-late-joined = Of these, { $count } cell(s) joined after the pack went out and were sent it then.
@@ -320,17 +320,27 @@ stats-head =
     Delivered to { $delivered }/{ $targeted } cells · unreachable { $unreachable }
     Acknowledged { $acked } ({ $ack_pct }) · late { $late }
     Reported { $reported } ({ $report_pct })
-stats-col-district = District
+stats-col-district = Unit
 stats-col-delivered = Recv
 stats-col-acked = Ack
 stats-col-reported = Rep
-stats-trend-head-monthly = 📈 <b>Monthly packs: rates by district, recent periods</b>
-stats-trend-head-quarterly = 📈 <b>Quarterly packs: rates by district, recent periods</b>
+stats-trend-head-monthly = 📈 <b>Monthly packs: rates by { $level }, recent periods</b>
+stats-trend-head-quarterly = 📈 <b>Quarterly packs: rates by { $level }, recent periods</b>
+stats-view = <b>{ $within }</b>, by { $level }:
+stats-not-connected = Not connected: { $count } cell(s) of the audience are not on Loa (counted in the rates).
+stats-not-connected-units = Not connected: { $units }
+stats-more-rows = … and { $count } more unit(s) (see /export).
+stats-no-unit = There is no unit «{ $given }» (give a unit's code or name, e.g. <code>/stats 12 XA-NARI</code>).
+stats-unit-ambiguous = Several units are named «{ $given }»; give its code: { $codes }.
+stats-out-of-scope = The unit «{ $given }» is not within your unit.
+stats-bad-level = «{ $given }» is not a level. Give a level's number (1 = the units directly under the province) or name: { $levels }.
+stats-no-scope = Your officer's account is not tied to a unit; ask the board to grant it again.
+stats-drill = ▸ { $name }
 stats-trend-acked = Acknowledged:
 stats-trend-reported = Reported:
 pending-none = Every cell that received { $pack } has acknowledged it.
 pending-head = ⏳ <b>{ $count } cells have not acknowledged { $pack }</b>
 pending-unreachable = {" "}(unreachable)
-chart-trend-title = Acknowledgement rate by district, recent periods
+chart-trend-title = Acknowledgement rate by unit, recent periods
 chart-acked = Acknowledged
 chart-reported = Reported

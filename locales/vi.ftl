@@ -305,13 +305,13 @@ escalate-board-all-done = Tất cả chi bộ đã xong.
 escalate-board-worst = Các huyện còn chậm, chậm nhất trước:
 
 ## Figures for staff
-cmd-stats = Số liệu một định hướng theo huyện (hoặc: /stats trend)
+cmd-stats = Số liệu một định hướng theo đơn vị (hoặc: /stats trend)
 cmd-pending = Các chi bộ chưa xác nhận
 cmd-export = Xuất bảng tính số liệu và báo cáo
-cmd-chart = Biểu đồ tỉ lệ xác nhận, báo cáo theo huyện
+cmd-chart = Biểu đồ tỉ lệ xác nhận, báo cáo theo đơn vị
 stats-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa, để số liệu không lộ ra nhóm.
 staff-private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa.
-stats-usage = «{ $given }» không phải số định hướng. Ví dụ: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Na Rì</code>, <code>/export 12 csv</code>.
+stats-usage = «{ $given }» không phải số định hướng. Ví dụ: <code>/stats</code>, <code>/stats 12</code>, <code>/stats trend</code>, <code>/pending 12 Xã Na Rì</code>, <code>/stats 12 theo 2</code>, <code>/export 12 csv</code>.
 stats-none = Chưa có định hướng nào được gửi, nên chưa có số liệu.
 stats-no-pack = Không có định hướng #{ $id }.
 stats-late-joined = Trong đó { $count } chi bộ kết nối sau khi định hướng đã gửi, được gửi bù.
@@ -320,17 +320,27 @@ stats-head =
     Đã gửi tới { $delivered }/{ $targeted } chi bộ · không gửi được { $unreachable }
     Đã xác nhận { $acked } ({ $ack_pct }) · muộn { $late }
     Đã báo cáo { $reported } ({ $report_pct })
-stats-col-district = Huyện
+stats-col-district = Đơn vị
 stats-col-delivered = Nhận
 stats-col-acked = XN
 stats-col-reported = BC
-stats-trend-head-monthly = 📈 <b>Định hướng tháng: tỉ lệ theo huyện, các kỳ gần đây</b>
-stats-trend-head-quarterly = 📈 <b>Định hướng quý: tỉ lệ theo huyện, các kỳ gần đây</b>
+stats-trend-head-monthly = 📈 <b>Định hướng tháng: tỉ lệ theo { $level }, các kỳ gần đây</b>
+stats-trend-head-quarterly = 📈 <b>Định hướng quý: tỉ lệ theo { $level }, các kỳ gần đây</b>
+stats-view = <b>{ $within }</b>, theo { $level }:
+stats-not-connected = Chưa kết nối: { $count } chi bộ trong đối tượng chưa nối với Loa (tính vào tỉ lệ).
+stats-not-connected-units = Chưa kết nối: { $units }
+stats-more-rows = … và { $count } đơn vị khác (xem /export).
+stats-no-unit = Không có đơn vị «{ $given }» (ghi mã hoặc tên đơn vị, ví dụ <code>/stats 12 XA-NARI</code>).
+stats-unit-ambiguous = Có nhiều đơn vị tên «{ $given }»; xin ghi mã đơn vị: { $codes }.
+stats-out-of-scope = Đơn vị «{ $given }» không thuộc phạm vi của đồng chí.
+stats-bad-level = «{ $given }» không phải cấp nào. Ghi số cấp (1 là các đơn vị trực thuộc tỉnh) hoặc tên cấp: { $levels }.
+stats-no-scope = Tài khoản cán bộ của đồng chí chưa gắn với đơn vị nào; xin liên hệ Ban để được cấp lại quyền.
+stats-drill = ▸ { $name }
 stats-trend-acked = Đã xác nhận:
 stats-trend-reported = Đã báo cáo:
 pending-none = Mọi chi bộ đã nhận { $pack } đều đã xác nhận.
 pending-head = ⏳ <b>{ $count } chi bộ chưa xác nhận { $pack }</b>
 pending-unreachable = {" "}(không gửi được)
-chart-trend-title = Tỉ lệ xác nhận theo huyện, các kỳ gần đây
+chart-trend-title = Tỉ lệ xác nhận theo đơn vị, các kỳ gần đây
 chart-acked = Đã xác nhận
 chart-reported = Đã báo cáo

@@ -149,7 +149,7 @@ pub fn pack_layout(s: &PackStats, acked: &str, reported: &str) -> PackLayout {
         .groups
         .iter()
         .map(|g| {
-            let mut lines = wrap(&crate::text::visible(&g.district), slot - 6, LABEL_LINES);
+            let mut lines = wrap(&crate::text::visible(&g.unit.name), slot - 6, LABEL_LINES);
             lines.push(format!("n = {}", g.counts.delivered));
             lines
         })
@@ -276,7 +276,7 @@ pub fn trend_png(t: &Trend, title: &str, locale: crate::i18n::Locale) -> anyhow:
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for (k, row) in t.rows.iter().enumerate() {
-            let (district, rates) = (&row.district, &row.acked);
+            let (district, rates) = (&row.unit, &row.acked);
             let color = LINES.get(k).map(|c| c.to_rgba()).unwrap_or_else(|| Palette99::pick(k).to_rgba());
             let points: Vec<(f64, f64)> =
                 rates.iter().enumerate().filter_map(|(i, r)| r.map(|r| (i as f64, r * 100.0))).collect();
@@ -311,16 +311,34 @@ mod tests {
     use crate::stats::{Counts, Group};
 
     fn stats(units: &[(&str, i64, i64, i64)]) -> PackStats {
-        let counts =
-            |d, a, r| Counts { targeted: d, delivered: d, unreachable: 0, acknowledged: a, late: 0, reported: r };
+        let counts = |d, a, r| Counts { targeted: d, delivered: d, acknowledged: a, reported: r, ..Counts::default() };
         PackStats {
             pack_id: 1,
             title: "Định hướng".into(),
             period: None,
+            within: crate::stats::UnitRef {
+                id: 1,
+                code: "TINH".into(),
+                name: "Đảng bộ tỉnh".into(),
+                level: 0,
+                parent: None,
+                opens: true,
+            },
+            level: 1,
             total: counts(0, 0, 0),
             groups: units
                 .iter()
-                .map(|(name, d, a, r)| Group { district: name.to_string(), commune: None, counts: counts(*d, *a, *r) })
+                .map(|(name, d, a, r)| Group {
+                    unit: crate::stats::UnitRef {
+                        id: 2,
+                        code: name.to_string(),
+                        name: name.to_string(),
+                        level: 1,
+                        parent: Some("TINH".into()),
+                        opens: false,
+                    },
+                    counts: counts(*d, *a, *r),
+                })
                 .collect(),
             late_joined: 0,
         }

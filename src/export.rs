@@ -11,15 +11,16 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use sqlx::SqlitePool;
 
 use crate::lifecycle::DeliveryState;
-use crate::stats::{self, By};
+use crate::stats::{self, View};
 
 /// One row of the Cells sheet.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CellRow {
     pub code: String,
     pub name: String,
-    pub district: String,
-    pub commune: Option<String>,
+    /// The unit the cell hung from when the pack went out: its name and code.
+    pub unit: String,
+    pub unit_code: String,
     pub state: DeliveryState,
     pub sent_at: Option<i64>,
     pub error: Option<String>,
@@ -35,8 +36,8 @@ pub struct CellRow {
 pub const CELL_HEADERS: [&str; 12] = [
     "Mã chi bộ",
     "Tên chi bộ",
-    "Huyện",
-    "Xã",
+    "Đơn vị",
+    "Mã đơn vị",
     "Gửi lúc",
     "Trạng thái",
     "Xác nhận lúc",
@@ -47,21 +48,26 @@ pub const CELL_HEADERS: [&str; 12] = [
     "Nội dung báo cáo",
 ];
 
-/// The cells a pack went to (in `district`, or all), with what each answered.
-pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, district: Option<&str>) -> sqlx::Result<Vec<CellRow>> {
-    sqlx::query_as(
-        "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district, COALESCE(d.commune, c.commune) AS commune,
+/// The unit a delivery's cell hung from when the pack went out (the root for a delivery without).
+const DELIVERY_UNIT: &str =
+    "LEFT JOIN units u ON u.id = COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))";
+
+/// The cells a pack went to (within the subtree of unit `within`, or all), with what each answered.
+pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<CellRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.code, c.name, COALESCE(u.name, '') AS unit, COALESCE(u.code, '') AS unit_code,
                 d.state, d.sent_at, d.error, a.at AS acked_at, a.user_name AS acked_by, a.late,
                 r.meeting_date, r.attendance, r.body AS report
-         FROM deliveries d JOIN cells c ON c.id = d.cell_id
+         FROM deliveries d JOIN cells c ON c.id = d.cell_id {DELIVERY_UNIT}
          LEFT JOIN acks a ON a.pack_id = ?1 AND a.cell_id = d.cell_id
          LEFT JOIN reports r ON r.pack_id = ?1 AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
          WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
-           AND +d.state <> 'cancelled' AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
-         ORDER BY 3, c.code",
-    )
+           AND +d.state <> 'cancelled'
+           AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
+         ORDER BY 3, c.code"
+    )))
     .bind(pack_id)
-    .bind(district)
+    .bind(within)
     .fetch_all(pool)
     .await
 }
@@ -85,8 +91,8 @@ impl CellRow {
         [
             self.code.clone(),
             self.name.clone(),
-            self.district.clone(),
-            self.commune.clone().unwrap_or_default(),
+            self.unit.clone(),
+            self.unit_code.clone(),
             time(self.sent_at),
             state,
             time(self.acked_at),
@@ -149,7 +155,7 @@ pub fn write_csv(out: &mut dyn std::io::Write, rows: &[CellRow], tz: Tz) -> anyh
 struct ReportRow {
     code: String,
     name: String,
-    district: String,
+    unit: String,
     user_name: String,
     at: i64,
     meeting_date: String,
@@ -180,36 +186,43 @@ fn headers(ws: &mut Worksheet, names: &[&str], widths: &[f64]) -> anyhow::Result
 /// is left under the name asked for).
 pub async fn write_xlsx(
     pool: &SqlitePool,
-    tz: Tz,
+    config: &crate::config::Config,
     pack_id: i64,
-    district: Option<&str>,
+    view: View,
     path: &Path,
 ) -> anyhow::Result<()> {
-    let bytes = xlsx_bytes(pool, tz, pack_id, district).await?;
+    let bytes = xlsx_bytes(pool, config, pack_id, view).await?;
     let tmp = path.with_extension("xlsx.part");
     std::fs::write(&tmp, &bytes).with_context(|| format!("failed to write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("failed to write {}", path.display()))?;
     Ok(())
 }
 
-/// The pack's workbook, in memory.
-pub async fn xlsx_bytes(pool: &SqlitePool, tz: Tz, pack_id: i64, district: Option<&str>) -> anyhow::Result<Vec<u8>> {
-    let s = stats::pack(pool, pack_id, By::District, district).await?.with_context(|| format!("no pack {pack_id}"))?;
-    let cells = cell_rows(pool, pack_id, district).await?;
-    let reports: Vec<ReportRow> = sqlx::query_as(
-        "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district, r.user_name, r.at, r.meeting_date,
+/// The pack's workbook, in memory: the summary by the units of `view`, the cells and reports of
+/// its scope.
+pub async fn xlsx_bytes(
+    pool: &SqlitePool,
+    config: &crate::config::Config,
+    pack_id: i64,
+    view: View,
+) -> anyhow::Result<Vec<u8>> {
+    let s = stats::pack(pool, pack_id, view).await?.with_context(|| format!("no pack {pack_id}"))?;
+    let within = Some(s.within.id);
+    let cells = cell_rows(pool, pack_id, within).await?;
+    let reports: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.code, c.name, COALESCE(u.name, '') AS unit, r.user_name, r.at, r.meeting_date,
                 r.attendance, r.body, r.attachment_kind, r.late, r.superseded_by IS NULL AS current
-         FROM reports r JOIN cells c ON c.id = r.cell_id LEFT JOIN deliveries d ON d.id = r.delivery_id
-         WHERE r.pack_id = ?1 AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
-         ORDER BY 3, c.code, r.id",
-    )
+         FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id {DELIVERY_UNIT}
+         WHERE r.pack_id = ?1 AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
+         ORDER BY 3, c.code, r.id"
+    )))
     .bind(pack_id)
-    .bind(district)
+    .bind(within)
     .fetch_all(pool)
     .await?;
+    let (tz, level) = (config.timezone, config.organisation.level_name(s.level));
     // laying out the workbook takes a CPU for up to seconds (100,000 cells): off the async tasks
-    let district = district.map(str::to_string);
-    tokio::task::spawn_blocking(move || build_xlsx(&s, &cells, &reports, district.as_deref(), tz)).await?
+    tokio::task::spawn_blocking(move || build_xlsx(&s, &cells, &reports, &level, tz)).await?
 }
 
 /// The workbook of [`xlsx_bytes`] from what it read.
@@ -217,7 +230,7 @@ fn build_xlsx(
     s: &stats::PackStats,
     cells: &[CellRow],
     reports: &[ReportRow],
-    district: Option<&str>,
+    level: &str,
     tz: Tz,
 ) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -227,7 +240,7 @@ fn build_xlsx(
         let ws = wb.add_worksheet().set_name("Summary")?;
         ws.set_column_width(0, 28.0)?;
         let t = &s.total;
-        let lines: [(&str, String); 3] = [
+        let lines: [(&str, String); 4] = [
             ("Định hướng", s.title.clone()),
             (
                 "Kỳ",
@@ -237,7 +250,8 @@ fn build_xlsx(
                     .map(|p| p.label(crate::i18n::Locale::Vi))
                     .unwrap_or_default(),
             ),
-            ("Huyện", district.unwrap_or("Toàn tỉnh").to_string()),
+            ("Đơn vị", s.within.name.clone()),
+            ("Theo cấp", level.to_string()),
         ];
         let mut row = 0;
         for (k, v) in lines {
@@ -245,13 +259,14 @@ fn build_xlsx(
             text(ws, row, 1, &v)?;
             row += 1;
         }
-        let figures: [(&str, i64); 6] = [
+        let figures: [(&str, i64); 7] = [
             ("Số chi bộ được gửi", t.targeted),
             ("Đã gửi tới", t.delivered),
             ("Không gửi được", t.unreachable),
             ("Đã xác nhận", t.acknowledged),
             ("Xác nhận muộn", t.late),
             ("Đã báo cáo", t.reported),
+            ("Chưa kết nối", t.not_connected),
         ];
         for (k, v) in figures {
             ws.write_string_with_format(row, 0, k, &bold)?;
@@ -263,19 +278,31 @@ fn build_xlsx(
         ws.write_string_with_format(row + 1, 0, "Tỉ lệ báo cáo", &bold)?;
         ws.write_number_with_format(row + 1, 1, t.report_rate(), &pct)?;
         row += 3;
-        let cols = ["Huyện", "Được gửi", "Đã gửi tới", "Đã xác nhận", "Tỉ lệ xác nhận", "Đã báo cáo", "Tỉ lệ báo cáo"];
+        let cols = [
+            "Đơn vị",
+            "Được gửi",
+            "Đã gửi tới",
+            "Đã xác nhận",
+            "Tỉ lệ xác nhận",
+            "Đã báo cáo",
+            "Tỉ lệ báo cáo",
+            "Chưa kết nối",
+            "Mã đơn vị",
+        ];
         for (i, h) in cols.iter().enumerate() {
             ws.write_string_with_format(row, i as u16, *h, &bold)?;
         }
         for g in &s.groups {
             row += 1;
-            text(ws, row, 0, &g.district)?;
+            text(ws, row, 0, &g.unit.name)?;
             ws.write_number(row, 1, g.counts.targeted as f64)?;
             ws.write_number(row, 2, g.counts.delivered as f64)?;
             ws.write_number(row, 3, g.counts.acknowledged as f64)?;
             ws.write_number_with_format(row, 4, g.counts.ack_rate(), &pct)?;
             ws.write_number(row, 5, g.counts.reported as f64)?;
             ws.write_number_with_format(row, 6, g.counts.report_rate(), &pct)?;
+            ws.write_number(row, 7, g.counts.not_connected as f64)?;
+            text(ws, row, 8, &g.unit.code)?;
         }
     }
     {
@@ -296,7 +323,7 @@ fn build_xlsx(
         let names = [
             "Mã chi bộ",
             "Tên chi bộ",
-            "Huyện",
+            "Đơn vị",
             "Người báo cáo",
             "Gửi lúc",
             "Ngày sinh hoạt",
@@ -311,7 +338,7 @@ fn build_xlsx(
             let row = i as u32 + 1;
             text(ws, row, 0, &r.code)?;
             text(ws, row, 1, &r.name)?;
-            text(ws, row, 2, &r.district)?;
+            text(ws, row, 2, &r.unit)?;
             text(ws, row, 3, &r.user_name)?;
             text(ws, row, 4, &crate::dates::table(r.at, tz))?;
             text(ws, row, 5, &r.meeting_date)?;

@@ -60,8 +60,10 @@ impl fmt::Display for Role {
 pub struct StaffMember {
     pub user_id: i64,
     pub role: Role,
-    /// The district of a district officer.
+    /// The district of a district officer (the name of their unit).
     pub district: Option<String>,
+    /// The unit an officer serves: they see and act on its subtree.
+    pub unit_id: Option<i64>,
     pub display_name: Option<String>,
     pub granted_at: Option<i64>,
     /// A bootstrap admin from `staff.admins`.
@@ -73,6 +75,7 @@ struct Row {
     user_id: i64,
     role: String,
     district: Option<String>,
+    unit_id: Option<i64>,
     display_name: Option<String>,
     granted_at: i64,
 }
@@ -83,6 +86,7 @@ impl Row {
             user_id: self.user_id,
             role: Role::parse(&self.role)?,
             district: self.district,
+            unit_id: self.unit_id,
             display_name: self.display_name,
             granted_at: Some(self.granted_at),
             from_config: false,
@@ -91,7 +95,15 @@ impl Row {
 }
 
 fn bootstrap(user_id: i64) -> StaffMember {
-    StaffMember { user_id, role: Role::Admin, district: None, display_name: None, granted_at: None, from_config: true }
+    StaffMember {
+        user_id,
+        role: Role::Admin,
+        district: None,
+        unit_id: None,
+        display_name: None,
+        granted_at: None,
+        from_config: true,
+    }
 }
 
 /// The role of `user_id` now: a bootstrap admin, a granted role, or none.
@@ -99,18 +111,20 @@ pub async fn role_of(pool: &SqlitePool, admins: &BTreeSet<i64>, user_id: i64) ->
     if admins.contains(&user_id) {
         return Ok(Some(bootstrap(user_id)));
     }
-    let row: Option<Row> =
-        sqlx::query_as("SELECT user_id, role, district, display_name, granted_at FROM staff WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
     Ok(row.and_then(Row::member))
 }
 
 /// Everyone with a role: bootstrap admins first, then by role and id.
 pub async fn list(pool: &SqlitePool, admins: &BTreeSet<i64>) -> sqlx::Result<Vec<StaffMember>> {
-    let rows: Vec<Row> =
-        sqlx::query_as("SELECT user_id, role, district, display_name, granted_at FROM staff").fetch_all(pool).await?;
+    let rows: Vec<Row> = sqlx::query_as("SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff")
+        .fetch_all(pool)
+        .await?;
     let mut out: Vec<StaffMember> = admins.iter().map(|id| bootstrap(*id)).collect();
     let mut granted: Vec<StaffMember> =
         rows.into_iter().filter_map(Row::member).filter(|m| !admins.contains(&m.user_id)).collect();
@@ -221,7 +235,15 @@ async fn grant_in(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(StaffMember { user_id, role, district, display_name: None, granted_at: Some(now), from_config: false }))
+    Ok(Ok(StaffMember {
+        user_id,
+        role,
+        district,
+        unit_id: unit,
+        display_name: None,
+        granted_at: Some(now),
+        from_config: false,
+    }))
 }
 
 /// Takes `user_id`'s role away; returns the role it had.

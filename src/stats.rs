@@ -1,11 +1,17 @@
 //! What the board asks: for a pack, how many cells were targeted, reached, acknowledged (on time
-//! or late) and reported, in the province and by district or commune; the cells still behind; the
-//! acknowledgement rate per district over the last periods.
+//! or late) and reported, in the province and by unit at any level of the tree; the cells still
+//! behind; the acknowledgement rate per unit over the last periods.
 //!
-//! The figures come from `pack_stats`, running totals kept by triggers in the same transactions as
-//! the deliveries, acknowledgements and reports they count (migration 0005), so a question reads a
-//! few hundred rows however many cells there are. A delivery keeps the district and commune its
-//! cell had when the pack went out: a cell that moves later still counts where it was.
+//! The figures come from `pack_unit_stats`, running totals by the unit each delivery's cell hung
+//! from, kept by triggers in the same transactions as the deliveries, acknowledgements and reports
+//! they count (migration 0009). A view at level N sums those rows up to each unit's ancestor at
+//! that level through `unit_paths`, so a question reads at most one row per unit that received the
+//! pack however many cells there are. A delivery keeps the unit its cell had when the pack went
+//! out: a cell that moves later still counts where it was.
+//!
+//! Cells of a pack's audience that could not be sent it (not bound to a chat, or unreachable, when
+//! it went out) are counted as not connected, and in the rates' denominator: a unit with half its
+//! cells off Loa cannot show 100 %.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -13,12 +19,50 @@ use sqlx::SqlitePool;
 
 use crate::packs::period::{PackKind, Period};
 
-/// How figures are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum By {
-    #[default]
-    District,
-    Commune,
+/// Which rows a view has: the units at `level` of the tree (1 = the units directly under the
+/// province's committee) within the subtree of `within`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct View {
+    /// The level of the rows; `None`: the level just below `within`. A level at or above
+    /// `within`'s own gives one row, `within` itself.
+    pub level: Option<i64>,
+    /// The unit whose subtree is counted; `None`: the whole province.
+    pub within: Option<i64>,
+}
+
+impl View {
+    /// The whole province by the units directly under the root.
+    pub const PROVINCE: View = View { level: None, within: None };
+
+    /// Units at `level` in the whole province.
+    pub fn at(level: i64) -> View {
+        View { level: Some(level), within: None }
+    }
+
+    /// The level just below `unit`, within its subtree (a drill-down, an officer's default).
+    pub fn below(unit: i64) -> View {
+        View { level: None, within: Some(unit) }
+    }
+}
+
+/// The level a `--by` (or a chat's "theo ...") names: a number, a level's name from config
+/// (compared without case), or `district`/`commune` (levels 1 and 2, as a database from before the
+/// tree has them); with the key of the JSON's rows ("by_unit", or "by_district"/"by_commune" for
+/// the old words).
+pub fn level_arg(org: &crate::config::OrganisationConfig, text: &str) -> Result<(i64, &'static str), String> {
+    let t = text.trim().to_lowercase();
+    match t.as_str() {
+        "district" | "huyện" | "huyen" => return Ok((1, "by_district")),
+        "commune" | "xã" | "xa" => return Ok((2, "by_commune")),
+        _ => {}
+    }
+    match org.level_of(&t) {
+        Some(0) | None => Err(format!(
+            "{text:?} is not a level: give a number from 1 (the units directly under the province's committee) or one of {}",
+            org.levels.iter().skip(1).map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")
+        )),
+        Some(level) => Ok((level, "by_unit")),
+    }
 }
 
 /// The counts of one group (or of the whole province).
@@ -30,14 +74,18 @@ pub struct Counts {
     pub acknowledged: i64,
     pub late: i64,
     pub reported: i64,
+    /// Cells of the audience the pack could not be sent to: not bound to a chat ("chưa kết
+    /// nối") or unreachable when it went out.
+    pub not_connected: i64,
 }
 
 impl Counts {
     /// The counts in one line of English, as the command line and the demo print them:
-    /// "targeted 5, delivered 4, unreachable 1, acknowledged 3 (75.0%; 1 late), reported 1 (25.0%)".
+    /// "targeted 5, delivered 4, unreachable 1, acknowledged 3 (75.0%; 1 late), reported 1 (25.0%)",
+    /// and ", not connected N" when some cells were.
     pub fn line(&self) -> String {
         let pct = |r: f64| format!("{:.1}%", r * 100.0);
-        format!(
+        let mut line = format!(
             "targeted {}, delivered {}, unreachable {}, acknowledged {} ({}; {} late), reported {} ({})",
             self.targeted,
             self.delivered,
@@ -47,16 +95,29 @@ impl Counts {
             self.late,
             self.reported,
             pct(self.report_rate())
-        )
+        );
+        if self.not_connected > 0 {
+            line.push_str(&format!(", not connected {}", self.not_connected));
+        }
+        line
     }
 
-    /// Acknowledged over delivered; 0 when nothing was delivered.
-    pub fn ack_rate(&self) -> f64 {
-        rate(self.acknowledged, self.delivered)
+    /// The cells a rate is taken over: those the pack reached and those it could not be sent to
+    /// for want of a chat.
+    pub fn base(&self) -> i64 {
+        self.delivered + self.not_connected
     }
-    /// Reported over delivered; 0 when nothing was delivered.
+    /// Acknowledged over [`Counts::base`]; 0 when that is 0.
+    pub fn ack_rate(&self) -> f64 {
+        rate(self.acknowledged, self.base())
+    }
+    /// Reported over [`Counts::base`]; 0 when that is 0.
     pub fn report_rate(&self) -> f64 {
-        rate(self.reported, self.delivered)
+        rate(self.reported, self.base())
+    }
+    /// Cells behind: reached or not connected, and not acknowledged.
+    pub fn behind(&self) -> i64 {
+        self.base() - self.acknowledged
     }
     fn add(&mut self, o: &Counts) {
         self.targeted += o.targeted;
@@ -65,6 +126,7 @@ impl Counts {
         self.acknowledged += o.acknowledged;
         self.late += o.late;
         self.reported += o.reported;
+        self.not_connected += o.not_connected;
     }
 }
 
@@ -73,12 +135,24 @@ pub fn rate(n: i64, of: i64) -> f64 {
     if of <= 0 { 0.0 } else { (n as f64 / of as f64 * 1000.0).round() / 1000.0 }
 }
 
-/// One district's (or commune's) figures.
+/// A unit a view's rows or scope name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UnitRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Its depth in the tree (the province's committee is 0).
+    pub level: i64,
+    /// Its parent's code (`None` for the root).
+    pub parent: Option<String>,
+    /// Whether units hang under it (its row can be opened).
+    pub opens: bool,
+}
+
+/// One unit's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    pub district: String,
-    /// With [`By::Commune`]; empty for cells without a commune.
-    pub commune: Option<String>,
+    pub unit: UnitRef,
     pub counts: Counts,
 }
 
@@ -88,6 +162,10 @@ pub struct PackStats {
     pub pack_id: i64,
     pub title: String,
     pub period: Option<String>,
+    /// The unit whose subtree is counted (the root for the whole province).
+    pub within: UnitRef,
+    /// The level of the rows.
+    pub level: i64,
     pub total: Counts,
     /// Worst acknowledgement rate first (then the most cells behind, then by name).
     pub groups: Vec<Group>,
@@ -97,30 +175,28 @@ pub struct PackStats {
 }
 
 impl PackStats {
-    /// The JSON of `loa stats --format json` (see the README): `by_district` (or `by_commune`) rows with their rates.
-    pub fn to_json(&self, by: By) -> Value {
+    /// The JSON of `loa stats --format json` (see the README): the totals, the view (`level`,
+    /// `within`), and one row per unit under `rows_key` ("by_unit"; the old words `--by
+    /// district|commune` keep their "by_district"/"by_commune").
+    pub fn to_json(&self, rows_key: &str) -> Value {
         let groups: Vec<Value> = self
             .groups
             .iter()
             .map(|g| {
-                let mut o = json!({
-                    "district": g.district,
+                json!({
+                    "code": g.unit.code,
+                    "name": g.unit.name,
+                    "level": g.unit.level,
+                    "parent": g.unit.parent,
                     "targeted": g.counts.targeted,
                     "delivered": g.counts.delivered,
                     "acknowledged": g.counts.acknowledged,
                     "ack_rate": g.counts.ack_rate(),
                     "reported": g.counts.reported,
-                });
-                if let Some(c) = &g.commune {
-                    o["commune"] = json!(c);
-                }
-                o
+                    "not_connected": g.counts.not_connected,
+                })
             })
             .collect();
-        let key = match by {
-            By::District => "by_district",
-            By::Commune => "by_commune",
-        };
         let t = &self.total;
         let mut out = json!({
             "pack_id": self.pack_id,
@@ -134,9 +210,12 @@ impl PackStats {
             "ack_rate": t.ack_rate(),
             "reported": t.reported,
             "report_rate": t.report_rate(),
+            "not_connected": t.not_connected,
             "late_joined": self.late_joined,
+            "within": self.within.code,
+            "level": self.level,
         });
-        out[key] = Value::Array(groups);
+        out[rows_key] = Value::Array(groups);
         out
     }
 }
@@ -146,10 +225,77 @@ fn worst_first(groups: &mut [Group]) {
         a.counts
             .ack_rate()
             .total_cmp(&b.counts.ack_rate())
-            .then((b.counts.delivered - b.counts.acknowledged).cmp(&(a.counts.delivered - a.counts.acknowledged)))
-            .then(a.district.cmp(&b.district))
-            .then(a.commune.cmp(&b.commune))
+            .then(b.counts.behind().cmp(&a.counts.behind()))
+            .then(a.unit.name.cmp(&b.unit.name))
+            .then(a.unit.code.cmp(&b.unit.code))
     });
+}
+
+const UNIT_REF: &str = "SELECT u.id, u.code, u.name,
+        (SELECT max(p.depth) FROM unit_paths p WHERE p.descendant = u.id) AS level,
+        (SELECT x.code FROM units x WHERE x.id = u.parent_id) AS parent,
+        EXISTS (SELECT 1 FROM units k WHERE k.parent_id = u.id) AS opens
+     FROM units u";
+
+/// The unit `id` as a view names it (`None`: no such unit).
+pub async fn unit_ref(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UnitRef>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.id = ?"))).bind(id).fetch_optional(pool).await
+}
+
+/// The scope of a view and the level of its rows.
+async fn resolve(pool: &SqlitePool, view: View) -> sqlx::Result<(UnitRef, i64)> {
+    let within = match view.within {
+        Some(id) => unit_ref(pool, id).await?,
+        None => None,
+    };
+    let within = match within {
+        Some(u) => u,
+        None => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.parent_id IS NULL"))).fetch_one(pool).await?
+        }
+    };
+    let level = view.level.unwrap_or(within.level + 1).max(within.level);
+    Ok((within, level))
+}
+
+/// Running totals of `packs` summed up to the units at `level` within the subtree of `within`
+/// (`within_level` its depth): a delivery's unit above that level counts as its own row.
+const ROLLUP: &str = "SELECT s.pack_id, p.ancestor AS unit_id, sum(s.targeted) AS targeted,
+        sum(s.delivered) AS delivered, sum(s.unreachable) AS unreachable,
+        sum(s.acknowledged) AS acknowledged, sum(s.late) AS late, sum(s.reported) AS reported,
+        sum(s.not_connected) AS not_connected
+     FROM pack_unit_stats s
+     JOIN unit_paths w ON w.ancestor = ?2 AND w.descendant = s.unit_id
+     JOIN unit_paths p ON p.descendant = s.unit_id AND p.depth = max(w.depth + ?3 - ?4, 0)
+     WHERE s.pack_id IN (SELECT value FROM json_each(?1))
+     GROUP BY 1, 2";
+
+#[derive(sqlx::FromRow)]
+struct RollupRow {
+    pack_id: i64,
+    unit_id: i64,
+    #[sqlx(flatten)]
+    counts: Counts,
+}
+
+async fn rollup(pool: &SqlitePool, packs: &[i64], within: &UnitRef, level: i64) -> sqlx::Result<Vec<RollupRow>> {
+    sqlx::query_as(ROLLUP)
+        .bind(serde_json::to_string(packs).expect("numbers"))
+        .bind(within.id)
+        .bind(within.level)
+        .bind(level)
+        .fetch_all(pool)
+        .await
+}
+
+/// The units of `ids`, by id.
+async fn unit_refs(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<std::collections::HashMap<i64, UnitRef>> {
+    let refs: Vec<UnitRef> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.id IN (SELECT value FROM json_each(?))")))
+            .bind(serde_json::to_string(ids).expect("numbers"))
+            .fetch_all(pool)
+            .await?;
+    Ok(refs.into_iter().map(|u| (u.id, u)).collect())
 }
 
 /// The latest pack sent (or being sent), if any.
@@ -161,83 +307,61 @@ pub async fn latest_pack(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
     .await
 }
 
-#[derive(sqlx::FromRow)]
-struct GroupRow {
-    district: String,
-    commune: String,
-    #[sqlx(flatten)]
-    counts: Counts,
-}
-
-/// A pack's figures, grouped `by`, for every district or only `district`. `None` when there is
-/// no such pack.
-pub async fn pack(pool: &SqlitePool, pack_id: i64, by: By, district: Option<&str>) -> sqlx::Result<Option<PackStats>> {
+/// A pack's figures in `view`. `None` when there is no such pack.
+pub async fn pack(pool: &SqlitePool, pack_id: i64, view: View) -> sqlx::Result<Option<PackStats>> {
     let Some((title, period)): Option<(String, Option<String>)> =
         sqlx::query_as("SELECT title, period FROM packs WHERE id = ?").bind(pack_id).fetch_optional(pool).await?
     else {
         return Ok(None);
     };
-    let commune = if by == By::Commune { "commune" } else { "''" };
-    let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT district, {commune} AS commune, sum(targeted) AS targeted, sum(delivered) AS delivered,
-                sum(unreachable) AS unreachable, sum(acknowledged) AS acknowledged, sum(late) AS late,
-                sum(reported) AS reported
-         FROM pack_stats WHERE pack_id = ? AND (? IS NULL OR district = ?)
-         GROUP BY 1, 2"
-    )))
-    .bind(pack_id)
-    .bind(district)
-    .bind(district)
-    .fetch_all(pool)
-    .await?;
+    let (within, level) = resolve(pool, view).await?;
+    let rows = rollup(pool, &[pack_id], &within, level).await?;
+    let units = unit_refs(pool, &rows.iter().map(|r| r.unit_id).collect::<Vec<_>>()).await?;
     let mut total = Counts::default();
     let mut groups: Vec<Group> = rows
         .into_iter()
-        .map(|r| {
+        .filter_map(|r| {
             total.add(&r.counts);
-            Group { district: r.district, commune: (by == By::Commune).then_some(r.commune), counts: r.counts }
+            Some(Group { unit: units.get(&r.unit_id)?.clone(), counts: r.counts })
         })
         .collect();
     worst_first(&mut groups);
     let late_joined: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
          WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.late_join = 1 AND d.state <> 'cancelled'
-           AND (?2 IS NULL OR d.district = ?2)",
+           AND COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))
+               IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
     )
     .bind(pack_id)
-    .bind(district)
+    .bind(within.id)
     .fetch_one(pool)
     .await?;
-    Ok(Some(PackStats { pack_id, title, period, total, groups, late_joined }))
+    Ok(Some(PackStats { pack_id, title, period, within, level, total, groups, late_joined }))
 }
 
-/// The acknowledgement and report rates per district over the last packs of one kind, monthly or
+/// The acknowledgement and report rates per unit over the last packs of one kind, monthly or
 /// quarterly (the two are never mixed in one series), in the order of their periods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trend {
     pub kind: PackKind,
     /// (pack id, period code), oldest period first.
     pub packs: Vec<(i64, String)>,
-    /// Per district, the district with the lowest latest acknowledgement rate first.
+    /// Per unit, the unit with the lowest latest acknowledgement rate first.
     pub rows: Vec<TrendRow>,
 }
 
-/// One district's rates, one per pack of the trend (`None`: no cell of it received that pack).
+/// One unit's rates, one per pack of the trend (`None`: no cell of it received that pack).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendRow {
-    pub district: String,
+    /// The unit's name.
+    pub unit: String,
     pub acked: Vec<Option<f64>>,
     pub reported: Vec<Option<f64>>,
 }
 
 /// The trend over the last `periods` packs of `kind` sent (`None`: the kind of the latest
-/// monthly or quarterly pack sent).
-pub async fn trend(
-    pool: &SqlitePool,
-    kind: Option<PackKind>,
-    periods: usize,
-    district: Option<&str>,
-) -> sqlx::Result<Trend> {
+/// monthly or quarterly pack sent), by the units of `view`.
+pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, view: View) -> sqlx::Result<Trend> {
     let kind = match kind {
         Some(k) => k,
         None => {
@@ -265,40 +389,33 @@ pub async fn trend(
     dated.sort();
     let packs: Vec<(i64, String)> =
         dated.into_iter().rev().take(periods).rev().map(|(_, id, code)| (id, code)).collect();
-    let ids = packs.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-    let rows: Vec<(i64, String, i64, i64, i64)> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT pack_id, district, sum(delivered), sum(acknowledged), sum(reported) FROM pack_stats
-             WHERE pack_id IN ({ids}) AND (? IS NULL OR district = ?) GROUP BY 1, 2"
-        )))
-        .bind(district)
-        .bind(district)
-        .fetch_all(pool)
-        .await?
-    };
-    let mut by: std::collections::BTreeMap<String, TrendRow> = std::collections::BTreeMap::new();
-    for (pack_id, d, delivered, acked, reported) in rows {
-        let i = packs.iter().position(|(id, _)| *id == pack_id).expect("a pack asked for");
-        let row = by.entry(d.clone()).or_insert_with(|| TrendRow {
-            district: d,
+    let (within, level) = resolve(pool, view).await?;
+    let rows = rollup(pool, &packs.iter().map(|(id, _)| *id).collect::<Vec<_>>(), &within, level).await?;
+    let units = unit_refs(pool, &rows.iter().map(|r| r.unit_id).collect::<Vec<_>>()).await?;
+    let mut by: std::collections::BTreeMap<(String, i64), TrendRow> = std::collections::BTreeMap::new();
+    for r in rows {
+        let Some(unit) = units.get(&r.unit_id) else { continue };
+        let i = packs.iter().position(|(id, _)| *id == r.pack_id).expect("a pack asked for");
+        let row = by.entry((unit.name.clone(), unit.id)).or_insert_with(|| TrendRow {
+            unit: unit.name.clone(),
             acked: vec![None; packs.len()],
             reported: vec![None; packs.len()],
         });
-        row.acked[i] = (delivered > 0).then(|| rate(acked, delivered));
-        row.reported[i] = (delivered > 0).then(|| rate(reported, delivered));
+        let c = &r.counts;
+        row.acked[i] = (c.base() > 0).then(|| c.ack_rate());
+        row.reported[i] = (c.base() > 0).then(|| c.report_rate());
     }
     let mut rows: Vec<TrendRow> = by.into_values().collect();
     let latest = |r: &TrendRow| r.acked.iter().rev().find_map(|x| *x).unwrap_or(f64::MAX);
-    rows.sort_by(|a, b| latest(a).total_cmp(&latest(b)).then(a.district.cmp(&b.district)));
+    rows.sort_by(|a, b| latest(a).total_cmp(&latest(b)).then(a.unit.cmp(&b.unit)));
     Ok(Trend { kind, packs, rows })
 }
 
 /// A cell of a pack's audience that has not acknowledged it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Pending {
-    pub district: String,
+    /// The name of the unit the cell hung from when the pack went out.
+    pub unit: String,
     pub code: String,
     pub name: String,
     /// Why the pack did not reach the cell, when it did not.
@@ -355,21 +472,22 @@ pub async fn reminders(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Reminder
 }
 
 /// The cells that received the pack (or could not be reached) and have not acknowledged it, by
-/// district then code.
-pub async fn pending(pool: &SqlitePool, pack_id: i64, district: Option<&str>) -> sqlx::Result<Vec<Pending>> {
+/// unit then code; within the subtree of unit `within` when given.
+pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<Pending>> {
     sqlx::query_as(
-        "SELECT COALESCE(d.district, c.district) AS district, c.code, c.name,
+        "SELECT COALESCE(u.name, '') AS unit, c.code, c.name,
                 CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') END AS unreachable
          FROM deliveries d JOIN cells c ON c.id = d.cell_id
+         LEFT JOIN units u ON u.id = COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))
          WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
            -- the unary + keeps SQLite from scanning every pack's deliveries by state
            AND +d.state IN ('sent', 'failed')
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
-           AND (?2 IS NULL OR COALESCE(d.district, c.district) = ?2)
+           AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
          ORDER BY 1, c.code",
     )
     .bind(pack_id)
-    .bind(district)
+    .bind(within)
     .fetch_all(pool)
     .await
 }
@@ -382,20 +500,30 @@ mod tests {
     fn rates_are_over_delivered_cells_and_zero_when_none() {
         assert_eq!(rate(97, 118), 0.822);
         assert_eq!(rate(0, 0), 0.0);
-        let c = Counts { targeted: 120, delivered: 118, unreachable: 2, acknowledged: 97, late: 4, reported: 60 };
+        let c = Counts {
+            targeted: 120,
+            delivered: 118,
+            unreachable: 2,
+            acknowledged: 97,
+            late: 4,
+            reported: 60,
+            not_connected: 0,
+        };
         assert_eq!(c.report_rate(), 0.508);
+        // cells not connected count in the base: half a unit off Loa cannot show 100 %
+        let half = Counts { delivered: 5, acknowledged: 5, not_connected: 5, ..Default::default() };
+        assert_eq!((half.ack_rate(), half.behind()), (0.5, 5));
     }
 
     #[test]
     fn the_worst_district_comes_first() {
         let g = |d: &str, delivered, acknowledged| Group {
-            district: d.into(),
-            commune: None,
+            unit: UnitRef { id: 0, code: d.into(), name: d.into(), level: 1, parent: None, opens: false },
             counts: Counts { delivered, acknowledged, ..Default::default() },
         };
         let mut groups = vec![g("Ba Bể", 10, 9), g("Na Rì", 10, 5), g("Chợ Đồn", 20, 10), g("Pác Nặm", 0, 0)];
         worst_first(&mut groups);
-        let order: Vec<&str> = groups.iter().map(|g| g.district.as_str()).collect();
+        let order: Vec<&str> = groups.iter().map(|g| g.unit.name.as_str()).collect();
         // equal rates: the one with more cells behind first; nothing delivered counts as 0
         assert_eq!(order, ["Pác Nặm", "Chợ Đồn", "Na Rì", "Ba Bể"]);
     }

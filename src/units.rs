@@ -44,6 +44,31 @@ pub async fn by_code(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Op
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.code = ?"))).bind(code).fetch_optional(conn).await
 }
 
+/// The units a person means by `words`: the unit with that code, else those with that name
+/// (compared without case; names repeat across the tree, codes do not).
+pub async fn find(conn: &mut SqliteConnection, words: &str) -> sqlx::Result<Vec<Unit>> {
+    let words = words.trim();
+    if let Some(u) = by_code(&mut *conn, words).await? {
+        return Ok(vec![u]);
+    }
+    let all: Vec<Unit> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.retired_at IS NULL ORDER BY u.code")))
+            .fetch_all(conn)
+            .await?;
+    let wanted = words.to_lowercase();
+    Ok(all.into_iter().filter(|u| u.name.to_lowercase() == wanted || u.code.to_lowercase() == wanted).collect())
+}
+
+/// Whether `unit` is `ancestor` or lies under it.
+pub async fn within(conn: &mut SqliteConnection, ancestor: i64, unit: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM unit_paths WHERE ancestor = ? AND descendant = ?")
+        .bind(ancestor)
+        .bind(unit)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 /// The unit with this id.
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Unit>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.id = ?"))).bind(id).fetch_optional(conn).await

@@ -1,34 +1,48 @@
-//! The board's questions in chat: `/stats [pack|trend]`, `/pending [pack] [district]`,
-//! `/export [pack] [csv]`, `/chart [pack|trend]`. Staff only, in their private chat; a district
-//! officer sees their own district and nothing else.
+//! The board's questions in chat: `/stats [pack|trend] [unit] [theo LEVEL]`, `/pending [pack]
+//! [unit]`, `/export [pack] [unit] [csv]`, `/chart [pack|trend] [unit]`. Staff only, in their
+//! private chat. Figures are by the units of a level of the organisation's tree (by default the
+//! level just below the asker's unit, or below the unit named); a unit's row that has units under
+//! it gets a button that opens them. An officer of a unit sees its subtree and nothing else.
 
 use crate::telegram::replies::Reply;
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
 
 use super::{Ctx, HandlerResult, say};
 use crate::i18n::{Args, Locale, escape};
 use crate::packs::period::PackKind;
 use crate::staff::{Role, StaffMember};
-use crate::stats::{self, By, PackStats, Trend};
+use crate::stats::{self, PackStats, Trend, View};
+use crate::telegram::button::Button;
 
 /// What a question is about: a pack (or the latest), or the trend (of monthly or quarterly packs,
-/// or of the kind sent last); and perhaps a district.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// or of the kind sent last); perhaps a unit (its code or name) and a level ("theo 2", "by Đảng
+/// ủy cơ sở").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
     pub trend: bool,
     pub trend_kind: Option<PackKind>,
     pub pack: Option<i64>,
-    pub district: Option<String>,
+    pub unit: Option<String>,
+    pub level: Option<String>,
     pub csv: bool,
 }
 
-/// Reads "[trend [tháng|quý]] [pack id] [district words...] [csv]".
+/// Reads "[trend [tháng|quý]] [pack id] [unit words...] [theo|by level words...] [csv]".
 pub fn parse_query(arg: &str) -> Result<Query, String> {
-    let mut q = Query { trend: false, trend_kind: None, pack: None, district: None, csv: false };
+    let mut q = Query::default();
     let mut rest = Vec::new();
-    for (i, w) in arg.split_whitespace().enumerate() {
+    let mut level: Option<Vec<&str>> = None;
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    for (i, w) in words.iter().copied().enumerate() {
         let lower = w.to_lowercase();
-        if i == 0 && (lower == "trend" || lower == "xu-huong" || lower == "xuhuong") {
+        if let Some(level) = level.as_mut() {
+            if lower == "csv" && i == words.len() - 1 {
+                q.csv = true;
+            } else {
+                level.push(w);
+            }
+        } else if i == 0 && (lower == "trend" || lower == "xu-huong" || lower == "xuhuong") {
             q.trend = true;
         } else if i == 1 && q.trend && ["tháng", "thang", "month", "monthly"].contains(&lower.as_str()) {
             q.trend_kind = Some(PackKind::Monthly);
@@ -38,21 +52,29 @@ pub fn parse_query(arg: &str) -> Result<Query, String> {
             q.pack = Some(w.trim_start_matches('#').parse().map_err(|_| w.to_string())?);
         } else if lower == "csv" && rest.is_empty() {
             q.csv = true;
+        } else if lower == "theo" || lower == "by" {
+            level = Some(Vec::new());
         } else {
             rest.push(w);
         }
     }
     if !rest.is_empty() {
-        q.district = Some(rest.join(" "));
+        q.unit = Some(rest.join(" "));
+    }
+    match level {
+        Some(l) if l.is_empty() => return Err(arg.trim().to_string()),
+        Some(l) => q.level = Some(l.join(" ")),
+        None => {}
     }
     Ok(q)
 }
 
-/// The district a member may see: a district officer's own, whatever they asked.
-fn scope(member: &StaffMember, asked: Option<String>) -> Option<String> {
+/// The unit whose subtree a member may see: `None` for the board (the whole province), an
+/// officer's own unit; `Err` for an officer tied to no unit.
+fn scope(member: &StaffMember) -> Result<Option<i64>, ()> {
     match member.role {
-        Role::District => member.district.clone(),
-        _ => asked,
+        Role::District => member.unit_id.map(Some).ok_or(()),
+        _ => Ok(None),
     }
 }
 
@@ -73,8 +95,13 @@ fn right(s: &str, w: usize) -> String {
     if n >= w { s.to_string() } else { format!("{}{s}", " ".repeat(w - n)) }
 }
 
-/// The stats message: totals, then a table by district that fits a phone (34 characters wide).
-pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> String {
+/// The most unit rows a stats message shows (the worst first); the rest are counted, and are in
+/// the export. Forty rows of 34 characters keep the message far under Telegram's 4,096.
+const MAX_ROWS: usize = 40;
+
+/// The stats message: totals, the view, then a table by unit that fits a phone (34 characters
+/// wide), and the buttons that open the rows with units under them.
+pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> (String, Option<InlineKeyboardMarkup>) {
     let c = &ctx.catalog;
     let t = &s.total;
     let period = s.period.as_deref().and_then(|p| crate::packs::period::Period::parse(p).ok());
@@ -93,13 +120,23 @@ pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> String {
             .raw("reported", locale.number(t.reported))
             .raw("report_pct", pct(t.report_rate(), locale)),
     );
+    if t.not_connected > 0 {
+        out.push('\n');
+        out.push_str(&c.t(locale, "stats-not-connected", Args::new().raw("count", locale.number(t.not_connected))));
+    }
     if s.late_joined > 0 {
         out.push('\n');
         out.push_str(&c.t(locale, "stats-late-joined", Args::new().raw("count", locale.number(s.late_joined))));
     }
     if s.groups.is_empty() {
-        return out;
+        return (out, None);
     }
+    out.push_str("\n\n");
+    out.push_str(&c.t(
+        locale,
+        "stats-view",
+        Args::new().user("within", &s.within.name).user("level", &ctx.config.organisation.level_name(s.level)),
+    ));
     let mut table = format!(
         "{}{}{}{}{}\n",
         cell(&c.s(locale, "stats-col-district"), 12),
@@ -108,25 +145,51 @@ pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> String {
         right("%", 5),
         right(&c.s(locale, "stats-col-reported"), 6),
     );
-    for g in &s.groups {
+    let shown = &s.groups[..s.groups.len().min(MAX_ROWS)];
+    for g in shown {
         let rate = format!("{}%", (g.counts.ack_rate() * 100.0).round() as i64);
         table.push_str(&format!(
             "{}{}{}{}{}\n",
-            cell(&g.district, 12),
+            cell(&crate::text::visible(&g.unit.name), 12),
             right(&g.counts.delivered.to_string(), 6),
             right(&g.counts.acknowledged.to_string(), 5),
             right(&rate, 5),
             right(&g.counts.reported.to_string(), 6),
         ));
     }
-    out.push_str("\n\n<pre>");
+    out.push_str("\n<pre>");
     out.push_str(&escape(table.trim_end()));
     out.push_str("</pre>");
-    out
+    if s.groups.len() > shown.len() {
+        out.push('\n');
+        out.push_str(&c.t(locale, "stats-more-rows", Args::new().raw("count", s.groups.len() - shown.len())));
+    }
+    let off: Vec<String> = shown
+        .iter()
+        .filter(|g| g.counts.not_connected > 0)
+        .map(|g| format!("{} {}", escape(&g.unit.name), locale.number(g.counts.not_connected)))
+        .collect();
+    if !off.is_empty() {
+        out.push('\n');
+        out.push_str(&c.t(locale, "stats-not-connected-units", Args::new().raw("units", off.join(", "))));
+    }
+    let keys: Vec<_> = shown
+        .iter()
+        .filter(|g| g.unit.opens && g.unit.id != s.within.id)
+        .map(|g| {
+            Button::Drill { pack: s.pack_id, unit: g.unit.id }.key(c.t(
+                locale,
+                "stats-drill",
+                Args::new().raw("name", crate::text::visible(&g.unit.name)),
+            ))
+        })
+        .collect();
+    let markup = (!keys.is_empty()).then(|| InlineKeyboardMarkup::new(keys.chunks(2).map(|r| r.to_vec())));
+    (out, markup)
 }
 
 /// The trend message: acknowledgement rate per district for each of the last periods.
-pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
+pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend, level: &str) -> String {
     let c = &ctx.catalog;
     if t.packs.is_empty() {
         return c.s(locale, "stats-none");
@@ -149,7 +212,7 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
         }
         table.push('\n');
         for row in &t.rows {
-            table.push_str(&cell(&row.district, 10));
+            table.push_str(&cell(&crate::text::visible(&row.unit), 10));
             for r in rates(row) {
                 let v = r.map(|r| format!("{}%", (r * 100.0).round() as i64)).unwrap_or_else(|| "–".into());
                 table.push_str(&right(&v, 6));
@@ -161,7 +224,7 @@ pub fn render_trend(ctx: &Ctx, locale: Locale, t: &Trend) -> String {
     let head = if t.kind == PackKind::Quarterly { "stats-trend-head-quarterly" } else { "stats-trend-head-monthly" };
     format!(
         "{}\n\n{}\n{}\n\n{}\n{}",
-        c.s(locale, head),
+        c.t(locale, head, Args::new().user("level", level)),
         c.s(locale, "stats-trend-acked"),
         table(&|r| &r.acked),
         c.s(locale, "stats-trend-reported"),
@@ -201,17 +264,78 @@ impl Asked<'_> {
         say(&self.ctx.replies, self.chat, html).await
     }
 
-    /// The question an argument asks, its district scoped to the member; `None` once the member
-    /// has been told what is wrong with it.
-    async fn query(&self, arg: &str) -> anyhow::Result<Option<(Query, Option<String>)>> {
-        match parse_query(arg) {
-            Ok(q) => {
-                let district = scope(self.member, q.district.clone());
-                Ok(Some((q, district)))
-            }
+    /// The question an argument asks and the view it asks for, scoped to the member; `None`
+    /// once the member has been told what is wrong with it.
+    async fn query(&self, arg: &str) -> anyhow::Result<Option<(Query, View)>> {
+        let (c, locale) = (&self.ctx.catalog, self.locale);
+        let q = match parse_query(arg) {
+            Ok(q) => q,
             Err(bad) => {
-                let c = &self.ctx.catalog;
-                self.say(c.t(self.locale, "stats-usage", Args::new().user("given", &bad))).await?;
+                self.say(c.t(locale, "stats-usage", Args::new().user("given", &bad))).await?;
+                return Ok(None);
+            }
+        };
+        let Ok(scope) = scope(self.member) else {
+            self.say(c.s(locale, "stats-no-scope")).await?;
+            return Ok(None);
+        };
+        let level = match &q.level {
+            None => None,
+            Some(text) => match stats::level_arg(&self.ctx.config.organisation, text) {
+                Ok((level, _)) => Some(level),
+                Err(_) => {
+                    let levels = self.ctx.config.organisation.levels.iter().skip(1).cloned().collect::<Vec<_>>();
+                    let args = Args::new().user("given", text).user("levels", &levels.join(", "));
+                    self.say(c.t(locale, "stats-bad-level", args)).await?;
+                    return Ok(None);
+                }
+            },
+        };
+        let within = match &q.unit {
+            None => scope,
+            Some(words) => match self.unit(words, scope).await? {
+                Some(id) => Some(id),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some((q, View { level, within })))
+    }
+
+    /// The unit `words` name, if the member may see it; `None` once told why not.
+    async fn unit(&self, words: &str, scope: Option<i64>) -> anyhow::Result<Option<i64>> {
+        let (c, locale) = (&self.ctx.catalog, self.locale);
+        let mut conn = self.ctx.pool.acquire().await?;
+        let mut found = crate::units::find(&mut conn, words).await?;
+        if let Some(scope) = scope
+            && found.len() > 1
+        {
+            // the same name elsewhere in the province does not confuse an officer
+            let mut mine = Vec::new();
+            for u in found.drain(..) {
+                if crate::units::within(&mut conn, scope, u.id).await? {
+                    mine.push(u);
+                }
+            }
+            found = mine;
+        }
+        match found.as_slice() {
+            [] => {
+                self.say(c.t(locale, "stats-no-unit", Args::new().user("given", words))).await?;
+                Ok(None)
+            }
+            [u] => {
+                if let Some(scope) = scope
+                    && !crate::units::within(&mut conn, scope, u.id).await?
+                {
+                    self.say(c.t(locale, "stats-out-of-scope", Args::new().user("given", words))).await?;
+                    return Ok(None);
+                }
+                Ok(Some(u.id))
+            }
+            several => {
+                let codes = several.iter().map(|u| u.code.as_str()).collect::<Vec<_>>().join(", ");
+                let args = Args::new().user("given", words).user("codes", &codes);
+                self.say(c.t(locale, "stats-unit-ambiguous", args)).await?;
                 Ok(None)
             }
         }
@@ -239,8 +363,8 @@ impl Asked<'_> {
     }
 
     /// The trend, or `None` once the member has been told there is nothing sent yet.
-    async fn trend(&self, kind: Option<PackKind>, district: Option<&str>) -> anyhow::Result<Option<Trend>> {
-        let t = stats::trend(&self.ctx.pool, kind, 6, district).await?;
+    async fn trend(&self, kind: Option<PackKind>, view: View) -> anyhow::Result<Option<Trend>> {
+        let t = stats::trend(&self.ctx.pool, kind, 6, view).await?;
         if t.packs.is_empty() {
             self.say(self.ctx.catalog.s(self.locale, "stats-none")).await?;
             return Ok(None);
@@ -248,35 +372,81 @@ impl Asked<'_> {
         Ok(Some(t))
     }
 
-    async fn stats(&self, pack_id: i64, district: Option<&str>) -> anyhow::Result<PackStats> {
-        stats::pack(&self.ctx.pool, pack_id, By::District, district)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))
+    async fn stats(&self, pack_id: i64, view: View) -> anyhow::Result<PackStats> {
+        stats::pack(&self.ctx.pool, pack_id, view).await?.ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))
+    }
+
+    /// Sends a pack's figures with their drill-down buttons.
+    fn send_stats(&self, s: &PackStats) {
+        let (html, markup) = render_stats(self.ctx, self.locale, s);
+        self.ctx.replies.send(self.chat, Reply::Text { html, markup: markup.map(ReplyMarkup::InlineKeyboard) });
     }
 }
 
-/// `/stats [pack|trend] [district]`.
+/// `/stats [pack|trend] [unit] [theo level]`.
 async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
-    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     if q.trend {
-        let Some(t) = a.trend(q.trend_kind, district.as_deref()).await? else { return Ok(()) };
-        return a.say(render_trend(a.ctx, a.locale, &t)).await;
+        let Some(t) = a.trend(q.trend_kind, view).await? else { return Ok(()) };
+        let level = trend_level(a, view).await?;
+        return a.say(render_trend(a.ctx, a.locale, &t, &level)).await;
     }
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
-    let s = a.stats(pack.id, district.as_deref()).await?;
-    a.say(render_stats(a.ctx, a.locale, &s)).await
+    let s = a.stats(pack.id, view).await?;
+    a.send_stats(&s);
+    Ok(())
+}
+
+/// The name of the level a trend's rows are at.
+async fn trend_level(a: &Asked<'_>, view: View) -> anyhow::Result<String> {
+    let within = match view.within {
+        Some(id) => stats::unit_ref(&a.ctx.pool, id).await?.map(|u| u.level).unwrap_or(0),
+        None => 0,
+    };
+    Ok(a.ctx.config.organisation.level_name(view.level.unwrap_or(within + 1).max(within)))
+}
+
+/// A row of a pack's figures opened (`su:` button): the units under it, for a member who may see
+/// it, in their private chat.
+pub(super) async fn on_drill(ctx: &std::sync::Arc<Ctx>, q: &CallbackQuery, pack: i64, unit: i64) -> HandlerResult {
+    let user = q.from.id.0 as i64;
+    let chat = q.message.as_ref().map(|m| m.chat());
+    let locale = match chat {
+        Some(c) => ctx.locale(c.id).await,
+        None => ctx.config.default_locale,
+    };
+    let member = crate::staff::role_of(&ctx.pool, &ctx.config.admins, user).await?;
+    let allowed = match (&member, chat) {
+        (Some(m), Some(c)) if c.is_private() && m.role.includes(Role::District) => match scope(m) {
+            Ok(None) => true,
+            Ok(Some(scope)) => crate::units::within(&mut *ctx.pool.acquire().await?, scope, unit).await?,
+            Err(()) => false,
+        },
+        _ => false,
+    };
+    let (Some(member), Some(chat), true) = (member, chat, allowed) else {
+        tracing::warn!(user_id = user, unit_id = unit, "a row of figures opened by someone who may not see it");
+        ctx.replies.answer_button(q.id.clone(), ctx.catalog.s(locale, "button-invalid"), true);
+        return Ok(());
+    };
+    ctx.replies.answer_button(q.id.clone(), String::new(), false);
+    let asked = Asked { chat: chat.id, ctx, locale, member: &member };
+    if let Some(s) = stats::pack(&ctx.pool, pack, View::below(unit)).await? {
+        asked.send_stats(&s);
+    }
+    Ok(())
 }
 
 /// More cells than this go as a file rather than messages.
 const PENDING_IN_MESSAGES: usize = 150;
 
-/// `/pending [pack] [district]`.
+/// `/pending [pack] [unit]`.
 async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale, chat) = (&a.ctx.catalog, a.locale, a.chat);
-    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
     let id = pack.id;
-    let list = stats::pending(&a.ctx.pool, id, district.as_deref()).await?;
+    let list = stats::pending(&a.ctx.pool, id, view.within).await?;
     let name = crate::packs::message::name(&pack.title, pack.period(), locale);
     if list.is_empty() {
         return a.say(c.t(locale, "pending-none", Args::new().raw("pack", name))).await;
@@ -288,10 +458,10 @@ async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
         {
             csv.extend_from_slice("\u{feff}".as_bytes());
             let mut w = crate::export::csv_writer(&mut csv);
-            w.write_record(["Huyện", "Mã chi bộ", "Tên chi bộ", "Không gửi được"])?;
+            w.write_record(["Đơn vị", "Mã chi bộ", "Tên chi bộ", "Không gửi được"])?;
             for p in &list {
                 w.write_record(
-                    [&p.district, &p.code, &p.name, p.unreachable.as_deref().unwrap_or("")]
+                    [&p.unit, &p.code, &p.name, p.unreachable.as_deref().unwrap_or("")]
                         .map(|s| crate::export::neutralise(s.to_string())),
                 )?;
             }
@@ -304,10 +474,10 @@ async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let mut lines = Vec::new();
     let mut current: Option<&str> = None;
     for p in &list {
-        if current != Some(p.district.as_str()) {
-            let n = list.iter().filter(|x| x.district == p.district).count();
-            lines.push(format!("\n<b>{}</b> ({n})", escape(&p.district)));
-            current = Some(p.district.as_str());
+        if current != Some(p.unit.as_str()) {
+            let n = list.iter().filter(|x| x.unit == p.unit).count();
+            lines.push(format!("\n<b>{}</b> ({n})", escape(&p.unit)));
+            current = Some(p.unit.as_str());
         }
         let why = p.unreachable.as_ref().map(|_| c.s(locale, "pending-unreachable")).unwrap_or_default();
         lines.push(format!("<code>{}</code> {}{why}", escape(&p.code), escape(&p.name)));
@@ -318,38 +488,35 @@ async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
     Ok(())
 }
 
-/// `/export [pack] [district] [csv]`.
+/// `/export [pack] [unit] [theo level] [csv]`.
 async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
-    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
-    let (id, tz) = (pack.id, a.ctx.config.timezone);
+    let id = pack.id;
     let (bytes, name) = if q.csv {
-        let rows = crate::export::cell_rows(&a.ctx.pool, id, district.as_deref()).await?;
+        let rows = crate::export::cell_rows(&a.ctx.pool, id, view.within).await?;
         let mut buf = Vec::new();
-        crate::export::write_csv(&mut buf, &rows, tz)?;
+        crate::export::write_csv(&mut buf, &rows, a.ctx.config.timezone)?;
         (buf, format!("loa-dinh-huong-{id}.csv"))
     } else {
-        (
-            crate::export::xlsx_bytes(&a.ctx.pool, tz, id, district.as_deref()).await?,
-            format!("loa-dinh-huong-{id}.xlsx"),
-        )
+        (crate::export::xlsx_bytes(&a.ctx.pool, &a.ctx.config, id, view).await?, format!("loa-dinh-huong-{id}.xlsx"))
     };
     a.ctx.replies.send(a.chat, Reply::Document { name, bytes: bytes.into(), caption: None });
     Ok(())
 }
 
-/// `/chart [pack|trend] [district]`.
+/// `/chart [pack|trend] [unit] [theo level]`.
 async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale) = (&a.ctx.catalog, a.locale);
-    let Some((q, district)) = a.query(arg).await? else { return Ok(()) };
+    let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     // drawing takes a CPU for tens of milliseconds: off the tasks that handle updates
     let png = if q.trend {
-        let Some(t) = a.trend(q.trend_kind, district.as_deref()).await? else { return Ok(()) };
+        let Some(t) = a.trend(q.trend_kind, view).await? else { return Ok(()) };
         let title = c.s(locale, "chart-trend-title");
         tokio::task::spawn_blocking(move || crate::chart::trend_png(&t, &title, locale)).await??
     } else {
         let Some(pack) = a.pack(&q).await? else { return Ok(()) };
-        let s = a.stats(pack.id, district.as_deref()).await?;
+        let s = a.stats(pack.id, view).await?;
         let title = match pack.period() {
             Some(p) => format!("{} ({})", s.title, p.label(locale)),
             None => s.title.clone(),
@@ -366,28 +533,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queries_read_a_pack_a_district_trend_and_csv() {
+    fn queries_read_a_pack_a_unit_a_level_trend_and_csv() {
         let q = |s: &str| parse_query(s).unwrap();
-        assert_eq!(q(""), Query { trend: false, trend_kind: None, pack: None, district: None, csv: false });
-        assert_eq!(q("12"), Query { trend: false, trend_kind: None, pack: Some(12), district: None, csv: false });
+        assert_eq!(q(""), Query::default());
+        assert_eq!(q("12"), Query { pack: Some(12), ..Query::default() });
+        assert_eq!(q("#12 Xã Na Rì"), Query { pack: Some(12), unit: Some("Xã Na Rì".into()), ..Query::default() });
+        assert_eq!(q("Ba Bể"), Query { unit: Some("Ba Bể".into()), ..Query::default() });
+        assert_eq!(q("trend"), Query { trend: true, ..Query::default() });
+        assert_eq!(q("3 csv"), Query { pack: Some(3), csv: true, ..Query::default() });
+        assert_eq!(q("12 theo 2"), Query { pack: Some(12), level: Some("2".into()), ..Query::default() });
         assert_eq!(
-            q("#12 Na Rì"),
-            Query { trend: false, trend_kind: None, pack: Some(12), district: Some("Na Rì".into()), csv: false }
+            q("XA-01 theo Đảng bộ bộ phận csv"),
+            Query {
+                unit: Some("XA-01".into()), level: Some("Đảng bộ bộ phận".into()), csv: true, ..Query::default()
+            }
         );
         assert_eq!(
-            q("Ba Bể"),
-            Query { trend: false, trend_kind: None, pack: None, district: Some("Ba Bể".into()), csv: false }
+            q("trend quý by 1"),
+            Query { trend: true, trend_kind: Some(PackKind::Quarterly), level: Some("1".into()), ..Query::default() }
         );
-        assert_eq!(q("trend"), Query { trend: true, trend_kind: None, pack: None, district: None, csv: false });
-        assert_eq!(q("3 csv"), Query { trend: false, trend_kind: None, pack: Some(3), district: None, csv: true });
         assert!(parse_query("99999999999999999999999").is_err());
+        assert!(parse_query("12 theo").is_err(), "a level is named after «theo»");
     }
 
     proptest::proptest! {
         #[test]
         fn any_command_argument_is_read_or_refused(s in "\\PC{0,60}") {
             if let Ok(q) = parse_query(&s) {
-                proptest::prop_assert!(q.district.as_deref().is_none_or(|d| !d.is_empty()));
+                proptest::prop_assert!(q.unit.as_deref().is_none_or(|d| !d.is_empty()));
+                proptest::prop_assert!(q.level.as_deref().is_none_or(|d| !d.is_empty()));
             }
         }
     }

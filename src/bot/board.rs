@@ -47,11 +47,11 @@ pub(super) async fn on_board_command(
     }
 }
 
-/// `/packs` for staff: the latest packs, with the acknowledgements of the member's scope (a
-/// district officer's own district; the province for the board).
+/// `/packs` for staff: the latest packs, with the acknowledgements of the member's scope (an
+/// officer's own unit's subtree; the province for the board).
 pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: &StaffMember) -> HandlerResult {
     let c = &ctx.catalog;
-    let district = if member.role == Role::District { member.district.as_deref() } else { None };
+    let scope = if member.role == Role::District { member.unit_id } else { None };
     let packs = store::list(&ctx.pool).await?;
     if packs.is_empty() {
         return super::say(&ctx.replies, chat, c.s(locale, "packs-none")).await;
@@ -70,7 +70,7 @@ pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: 
             other => c.s(locale, &format!("status-{other}")),
         };
         let (targeted, acked): (i64, i64) =
-            match district {
+            match scope {
                 None => sqlx::query_as(
                     "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
                             (SELECT count(*) FROM acks WHERE pack_id = ?1)",
@@ -78,14 +78,14 @@ pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: 
                 .bind(p.id)
                 .fetch_one(&ctx.pool)
                 .await?,
-                Some(d) => {
-                    // the running totals, by the district each cell was in when the pack went out
+                Some(unit) => {
+                    // the running totals, by the unit each cell hung from when the pack went out
                     sqlx::query_as(
-                        "SELECT COALESCE(sum(targeted), 0), COALESCE(sum(acknowledged), 0) FROM pack_stats
-                         WHERE pack_id = ?1 AND district = ?2",
+                        "SELECT COALESCE(sum(s.targeted), 0), COALESCE(sum(s.acknowledged), 0) FROM pack_unit_stats s
+                         WHERE s.pack_id = ?1 AND s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
                     )
                     .bind(p.id)
-                    .bind(d)
+                    .bind(unit)
                     .fetch_one(&ctx.pool)
                     .await?
                 }

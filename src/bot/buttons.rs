@@ -39,6 +39,9 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         answer(&ctx, &q, ctx.catalog.s(locale, "np-preview-button"), false);
         return Ok(());
     }
+    if let Some(Button::Drill { pack, unit }) = button {
+        return super::analytics::on_drill(&ctx, &q, pack, unit).await;
+    }
     if let Some(Button::MoveYes(id) | Button::MoveNo(id)) = button {
         return on_move_decision(&ctx, &q, id, button == Some(Button::MoveYes(id)), locale).await;
     }
@@ -116,7 +119,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
             answer(&ctx, &q, String::new(), false);
             begin_report(&ctx, &target, &q.from, locale).await
         }
-        Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => Ok(()),
+        Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } => Ok(()),
         Button::Resend(_) => {
             let started = crate::delivery::broadcast::resend(
                 &ctx.pool,

@@ -189,8 +189,15 @@ async fn revoke(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Loca
     match staff::revoke(&ctx.pool, &ctx.config.admins, user_id, Actor::User(actor)).await? {
         Ok(role) => {
             refresh_menu(bot, ctx, user_id).await;
-            let gone =
-                StaffMember { user_id, role, district: None, display_name: None, granted_at: None, from_config: false };
+            let gone = StaffMember {
+                user_id,
+                role,
+                district: None,
+                unit_id: None,
+                display_name: None,
+                granted_at: None,
+                from_config: false,
+            };
             let role_name = match role {
                 Role::District => c.t(locale, "role-district", Args::new().raw("district", "")).trim_end().to_string(),
                 _ => role_text_of(c, locale, &gone),

@@ -9,18 +9,48 @@ use sqlx::SqlitePool;
 use super::Failure;
 use super::output::{self, Column, Format};
 use crate::config::Config;
-use crate::stats::{self, By, Group};
+use crate::stats::{self, Group, View};
 
 #[derive(Args, Debug)]
 pub struct StatsArgs {
     /// The pack (default: the latest sent).
     #[arg(long, value_name = "ID")]
     pack: Option<i64>,
-    /// Group the figures by district or by commune.
-    #[arg(long, value_enum, default_value = "district")]
-    by: By,
+    /// The level of the rows: its number (1 = the units directly under the province's
+    /// committee) or its name from `[organisation] levels`; `district` and `commune` are levels
+    /// 1 and 2 (a database from before the tree). Default: the level just below `--unit`.
+    #[arg(long, value_name = "LEVEL")]
+    by: Option<String>,
+    /// Count only this unit's subtree (its code).
+    #[arg(long, value_name = "CODE")]
+    unit: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+}
+
+/// The view `--by` and `--unit` ask for, and the key of the JSON's rows.
+async fn view_of(
+    config: &Config,
+    pool: &SqlitePool,
+    by: Option<&str>,
+    unit: Option<&str>,
+) -> Result<(View, &'static str), Failure> {
+    let (level, key) = match by {
+        None => (None, "by_unit"),
+        Some(text) => {
+            let (level, key) = stats::level_arg(&config.organisation, text).map_err(Failure::BadInput)?;
+            (Some(level), key)
+        }
+    };
+    let within = match unit {
+        None => None,
+        Some(code) => {
+            let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
+            let unit = crate::units::by_code(&mut conn, code.trim()).await.map_err(anyhow::Error::from)?;
+            Some(unit.ok_or_else(|| Failure::BadInput(format!("there is no unit {code} (see `loa units list`)")))?.id)
+        }
+    };
+    Ok((View { level, within }, key))
 }
 
 #[derive(Args, Debug)]
@@ -30,6 +60,12 @@ pub struct ExportArgs {
     /// FILE.xlsx (Summary, Cells, Reports) or FILE.csv (the cells).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// The level of the summary's rows (as `loa stats --by`).
+    #[arg(long, value_name = "LEVEL")]
+    by: Option<String>,
+    /// Export only this unit's subtree (its code).
+    #[arg(long, value_name = "CODE")]
+    unit: Option<String>,
 }
 
 async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Failure> {
@@ -43,16 +79,16 @@ async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Fai
 }
 
 pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
-    let _ = config;
+    let (view, key) = view_of(config, pool, args.by.as_deref(), args.unit.as_deref()).await?;
     let id = pack_or_latest(pool, args.pack).await?;
-    let s = stats::pack(pool, id, args.by, None)
+    let s = stats::pack(pool, id, view)
         .await
         .map_err(anyhow::Error::from)?
         .ok_or_else(|| Failure::BadInput(format!("there is no pack {id} (see `loa pack list`)")))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            serde_json::to_writer(&mut out, &s.to_json(args.by)).map_err(anyhow::Error::from)?;
+            serde_json::to_writer(&mut out, &s.to_json(key)).map_err(anyhow::Error::from)?;
             writeln!(out).map_err(anyhow::Error::from)?;
         }
         format => {
@@ -67,21 +103,42 @@ pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Resul
                     t.line(),
                 )
                 .map_err(anyhow::Error::from)?;
+                writeln!(
+                    out,
+                    "{} ({}) by level {} ({}):",
+                    s.within.name,
+                    s.within.code,
+                    s.level,
+                    config.organisation.level_name(s.level)
+                )
+                .map_err(anyhow::Error::from)?;
             }
-            let mut columns: Vec<Column<Group>> = vec![Column {
-                key: "district",
-                people: true,
-                text: |g: &Group| g.district.clone(),
-                json: |g: &Group| g.district.clone().into(),
-            }];
-            if args.by == By::Commune {
-                columns.push(Column {
-                    key: "commune",
+            let mut columns: Vec<Column<Group>> = vec![
+                Column {
+                    key: "code",
                     people: true,
-                    text: |g: &Group| g.commune.clone().unwrap_or_default(),
-                    json: |g: &Group| g.commune.clone().into(),
-                });
-            }
+                    text: |g: &Group| g.unit.code.clone(),
+                    json: |g: &Group| g.unit.code.clone().into(),
+                },
+                Column {
+                    key: "name",
+                    people: true,
+                    text: |g: &Group| g.unit.name.clone(),
+                    json: |g: &Group| g.unit.name.clone().into(),
+                },
+                Column {
+                    key: "level",
+                    people: false,
+                    text: |g: &Group| g.unit.level.to_string(),
+                    json: |g: &Group| g.unit.level.into(),
+                },
+                Column {
+                    key: "parent",
+                    people: true,
+                    text: |g: &Group| g.unit.parent.clone().unwrap_or_default(),
+                    json: |g: &Group| g.unit.parent.clone().into(),
+                },
+            ];
             columns.extend([
                 Column {
                     key: "targeted",
@@ -131,6 +188,12 @@ pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Resul
                     text: |g: &Group| g.counts.report_rate().to_string(),
                     json: |g: &Group| g.counts.report_rate().into(),
                 },
+                Column {
+                    key: "not_connected",
+                    people: false,
+                    text: |g: &Group| g.counts.not_connected.to_string(),
+                    json: |g: &Group| g.counts.not_connected.into(),
+                },
             ]);
             output::print(&mut out, format, &columns, &s.groups)?;
         }
@@ -154,10 +217,11 @@ pub async fn export(args: ExportArgs, config: &Config, pool: &SqlitePool) -> Res
     if exists.is_none() {
         return Err(Failure::BadInput(format!("there is no pack {} (see `loa pack list`)", args.pack)));
     }
+    let (view, _) = view_of(config, pool, args.by.as_deref(), args.unit.as_deref()).await?;
     if ext.as_deref() == Some("xlsx") {
-        crate::export::write_xlsx(pool, config.timezone, args.pack, None, &args.out).await?;
+        crate::export::write_xlsx(pool, config, args.pack, view, &args.out).await?;
     } else {
-        let rows = crate::export::cell_rows(pool, args.pack, None).await.map_err(anyhow::Error::from)?;
+        let rows = crate::export::cell_rows(pool, args.pack, view.within).await.map_err(anyhow::Error::from)?;
         let mut buf = Vec::new();
         crate::export::write_csv(&mut buf, &rows, config.timezone)?;
         let tmp = args.out.with_extension("csv.part");

@@ -130,6 +130,14 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     let audience_size: i64 =
         sqlx::Row::get(&with_audience(sqlx::query(sqlx::AssertSqlSafe(count)), &binds).fetch_one(b.tx()).await?, 0);
     let skipped = audience_size - targeted;
+    // the cells of the audience it cannot reach, by unit, for the figures' "not connected"
+    let missed = format!(
+        "INSERT INTO pack_unit_stats (pack_id, unit_id, not_connected)
+         SELECT ?, COALESCE(c.unit_id, (SELECT id FROM units WHERE parent_id IS NULL)), count(*) FROM cells c
+         WHERE {cond} AND NOT (c.status = 'active' AND c.chat_id IS NOT NULL) GROUP BY 2
+         ON CONFLICT (pack_id, unit_id) DO UPDATE SET not_connected = not_connected + excluded.not_connected"
+    );
+    with_audience(sqlx::query(sqlx::AssertSqlSafe(missed)).bind(pack_id), &binds).execute(b.tx()).await?;
     let broadcast_id = b.id;
     let started =
         b.close(targeted, skipped, "packs.broadcast", json!({ "targeted": targeted, "skipped": skipped })).await?;

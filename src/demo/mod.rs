@@ -34,7 +34,7 @@ use crate::audit::Actor;
 use crate::config::Config;
 use crate::lifecycle::PackStatus;
 use crate::sim::{RateLimits, Sim};
-use crate::stats::{self, By};
+use crate::stats::{self, View};
 pub use members::{Plan, answer, question};
 pub use province::registry;
 
@@ -178,10 +178,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let reminded = remind(&sim, &pool, pack_id, board, opts.progress).await?;
 
     // the figures, the pending list, the spreadsheet and the chart
-    let s = stats::pack(&pool, pack_id, By::District, None).await?.context("the pack's figures")?;
+    let s = stats::pack(&pool, pack_id, View::PROVINCE).await?.context("the pack's figures")?;
     let pending = stats::pending(&pool, pack_id, None).await?;
     let xlsx = opts.out.join("loa-demo.xlsx");
-    crate::export::write_xlsx(&pool, config.timezone, pack_id, None, &xlsx).await?;
+    crate::export::write_xlsx(&pool, &config, pack_id, View::PROVINCE, &xlsx).await?;
     let chart = opts.out.join("loa-demo.png");
     let (catalog, vi) = (crate::i18n::Catalog::new(), crate::i18n::Locale::Vi);
     let title = match period {
@@ -250,7 +250,7 @@ async fn schedule_sample(
 async fn watch_broadcast(pool: &SqlitePool, pack_id: i64, progress: bool) -> anyhow::Result<()> {
     let sending = bar(progress, 0, "Gửi định hướng Quý IV/2023");
     until(&sending, Duration::from_secs(120), "the pack to go out", async || {
-        let total = stats::pack(pool, pack_id, By::District, None).await?.map(|s| s.total).unwrap_or_default();
+        let total = stats::pack(pool, pack_id, View::PROVINCE).await?.map(|s| s.total).unwrap_or_default();
         let status = crate::packs::store::get(pool, pack_id).await?.map(|p| p.status);
         sending.set_length(total.targeted as u64);
         Ok(((total.delivered + total.unreachable) as u64, status == Some(PackStatus::Sent)))
@@ -297,7 +297,7 @@ async fn answer_all(
     answering.finish();
     // every report stored (the last confirmation may still be on its way)
     let deadline = Instant::now() + Duration::from_secs(20);
-    while stats::pack(pool, pack_id, By::District, None).await?.map(|s| s.total.reported).unwrap_or_default()
+    while stats::pack(pool, pack_id, View::PROVINCE).await?.map(|s| s.total.reported).unwrap_or_default()
         < reports_sent as i64
         && Instant::now() < deadline
     {
@@ -361,7 +361,7 @@ impl Report {
             let c = &g.counts;
             out.push_str(&format!(
                 "{:<20}{:>9}{:>10}{:>8}{:>10}{:>8}\n",
-                g.district,
+                g.unit.name,
                 c.delivered,
                 c.acknowledged,
                 pct(c.ack_rate()),
@@ -374,8 +374,8 @@ impl Report {
         for p in &self.pending {
             let code = if p.unreachable.is_some() { format!("{} (unreachable)", p.code) } else { p.code.clone() };
             match by.last_mut() {
-                Some((d, codes)) if *d == p.district => codes.push(code),
-                _ => by.push((p.district.clone(), vec![code])),
+                Some((d, codes)) if *d == p.unit => codes.push(code),
+                _ => by.push((p.unit.clone(), vec![code])),
             }
         }
         for (d, codes) in by {

@@ -1,7 +1,8 @@
 //! The inline buttons' callback data, read and written in one place: `a:<delivery>` acknowledges
 //! a pack, `r:<delivery>` starts a report, `d:<delivery>` has its documents sent again, `p:0` is a
 //! preview's button (it does nothing), `my:<move>` / `mn:<move>` confirm or refuse moving a cell to
-//! another chat. Every one stays far under Telegram's 64 bytes; anything else is not Loa's.
+//! another chat, `su:<pack>.<unit>` opens a unit's row of a pack's figures (its children). Every
+//! one stays far under Telegram's 64 bytes; anything else is not Loa's.
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -35,12 +36,21 @@ pub enum Button {
     MoveYes(i64),
     /// ... or refuses it.
     MoveNo(i64),
+    /// A row of a pack's figures opened: the units under it.
+    Drill {
+        pack: i64,
+        unit: i64,
+    },
 }
 
 impl Button {
     /// Reads callback data; anything that is not one of Loa's buttons is `None`.
     pub fn parse(data: &str) -> Option<Button> {
         let (kind, id) = data.split_once(':')?;
+        if kind == "su" {
+            let (pack, unit) = id.split_once('.')?;
+            return Some(Button::Drill { pack: number(pack)?, unit: number(unit)? });
+        }
         if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
@@ -65,6 +75,7 @@ impl Button {
             Button::Preview => PREVIEW_BUTTON.to_string(),
             Button::MoveYes(m) => format!("my:{m}"),
             Button::MoveNo(m) => format!("mn:{m}"),
+            Button::Drill { pack, unit } => format!("su:{pack}.{unit}"),
         }
     }
 
@@ -77,9 +88,17 @@ impl Button {
     pub fn delivery(self) -> Option<i64> {
         match self {
             Button::Ack(d) | Button::Report(d) | Button::Resend(d) => Some(d),
-            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) => None,
+            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } => None,
         }
     }
+}
+
+/// A non-negative number written in plain digits (what Loa writes), else `None`.
+fn number(s: &str) -> Option<i64> {
+    if s.is_empty() || s.len() > 19 || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 #[cfg(test)]
@@ -104,7 +123,25 @@ mod tests {
         assert_eq!(Button::parse("a:12"), Some(Button::Ack(12)));
         assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
         assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
-        for bad in ["", "a", "a:", "a:-1", "a:1x", "x:1", "a:99999999999999999999", "a: 1", "a:1:2"] {
+        assert_eq!(Button::parse("su:3.41"), Some(Button::Drill { pack: 3, unit: 41 }));
+        let widest = Button::Drill { pack: i64::MAX, unit: i64::MAX }.data();
+        assert!(widest.len() <= 64, "{widest}");
+        for bad in [
+            "",
+            "a",
+            "a:",
+            "a:-1",
+            "a:1x",
+            "x:1",
+            "a:99999999999999999999",
+            "a: 1",
+            "a:1:2",
+            "su:1",
+            "su:1.",
+            "su:.2",
+            "su:1.-2",
+            "su:1.2.3",
+        ] {
             assert_eq!(Button::parse(bad), None, "{bad}");
         }
     }

@@ -255,9 +255,9 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     let data = message.json.pointer("/reply_markup/inline_keyboard/0/0/callback_data").unwrap().as_str().unwrap();
     app.sim.press_button(late, late, message.message_id, data).unwrap();
     crate::harness::wait_count(&app.pool, "SELECT count(*) FROM acks", 1, WAIT).await;
-    let s = loa::stats::pack(&app.pool, pack, loa::stats::By::District, None).await.unwrap().unwrap();
+    let s = loa::stats::pack(&app.pool, pack, loa::stats::View::PROVINCE).await.unwrap().unwrap();
     assert_eq!((s.total.targeted, s.total.delivered, s.total.acknowledged, s.late_joined), (2, 2, 1, 1));
-    assert_eq!(s.to_json(loa::stats::By::District)["late_joined"], 1);
+    assert_eq!(s.to_json("by_unit")["late_joined"], 1);
     let broadcast: (String, i64) = sqlx::query_as("SELECT state, targeted FROM broadcasts WHERE pack_id = ?")
         .bind(pack)
         .fetch_one(&app.pool)

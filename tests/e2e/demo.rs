@@ -1,6 +1,6 @@
 //! `loa demo` at a small size: it finishes, and what it reports is what the database holds.
 
-use loa::stats::By;
+use loa::stats::View;
 
 #[tokio::test]
 async fn the_demo_plays_a_province_and_reports_what_the_database_holds() {
@@ -47,7 +47,7 @@ async fn the_demo_plays_a_province_and_reports_what_the_database_holds() {
     assert_eq!(bot_messages, t.delivered);
     // the reminders went to the cells that had not acknowledged by then, once each
     assert_eq!(report.reminded, one("SELECT count(*) FROM reminders").await);
-    let again = loa::stats::pack(&pool, report.pack_id, By::District, None).await.unwrap().unwrap();
+    let again = loa::stats::pack(&pool, report.pack_id, View::PROVINCE).await.unwrap().unwrap();
     assert_eq!(&again, &report.stats);
 
     // the spreadsheet and the chart

@@ -107,7 +107,7 @@ async fn hostile_names_render_safely_in_messages_buttons_exports_and_charts() {
     assert!(!texts.iter().any(|t| has_hidden(t)));
 
     // the chart draws the districts' names as they are
-    let s = loa::stats::pack(&app.pool, pack, loa::stats::By::District, None).await.unwrap().unwrap();
+    let s = loa::stats::pack(&app.pool, pack, loa::stats::View::PROVINCE).await.unwrap().unwrap();
     assert_eq!(s.groups.len(), 2);
     let png = loa::chart::pack_png(&s, &s.title, "Đã xác nhận", "Đã báo cáo").unwrap();
     if let Some(dir) = std::env::var_os("LOA_CHART_PREVIEW") {

@@ -33,7 +33,7 @@ async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
     assert_eq!(deliveries, 80);
     assert!((10..80).contains(&sent), "{sent}");
     // and its running totals agree with its rows: one snapshot
-    let totals: i64 = sqlx::query_scalar("SELECT sum(delivered) FROM pack_stats").fetch_one(&copy).await.unwrap();
+    let totals: i64 = sqlx::query_scalar("SELECT sum(delivered) FROM pack_unit_stats").fetch_one(&copy).await.unwrap();
     assert_eq!(totals, sent);
 
     // a backup never overwrites
