@@ -302,7 +302,7 @@ escalate-board = 📊 The deadline { $deadline } of { $pack } has passed: { $ack
 escalate-board-reports = Reported: { $reported }/{ $targeted } ({ $pct }%).
 escalate-board-line = • { $district }: { $behind }/{ $targeted } cells not done
 escalate-board-all-done = Every cell is done.
-escalate-board-worst = Districts behind, worst first:
+escalate-board-worst = Units behind, worst first:
 
 ## Figures for staff
 cmd-stats = A pack's figures by unit (or: /stats trend)

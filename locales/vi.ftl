@@ -302,7 +302,7 @@ escalate-board = 📊 Đã quá hạn { $deadline } của { $pack }: { $acked }/
 escalate-board-reports = Đã báo cáo: { $reported }/{ $targeted } ({ $pct }%).
 escalate-board-line = • { $district }: { $behind }/{ $targeted } chi bộ chưa xong
 escalate-board-all-done = Tất cả chi bộ đã xong.
-escalate-board-worst = Các huyện còn chậm, chậm nhất trước:
+escalate-board-worst = Các đơn vị còn chậm, chậm nhất trước:
 
 ## Figures for staff
 cmd-stats = Số liệu một định hướng theo đơn vị (hoặc: /stats trend)

@@ -160,15 +160,20 @@ async fn start(
 pub struct Behind {
     pub code: String,
     pub name: String,
-    pub district: String,
+    /// The name of the unit directly under the province's committee the cell hung from when the
+    /// pack went out (its district, before the tree had no districts).
+    pub committee: String,
+    /// The unit the cell hung from when the pack went out.
+    pub unit_id: i64,
     pub acknowledged: bool,
     pub reported: bool,
 }
 
-/// One district's figures on a pack.
+/// One unit's figures on a pack.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DistrictLag {
-    pub district: String,
+pub struct UnitLag {
+    /// The unit's name.
+    pub unit: String,
     pub targeted: i64,
     /// Cells that did not acknowledge, or (when a report was asked) did not report.
     pub behind: i64,
@@ -185,9 +190,11 @@ pub struct Escalation {
     pub targeted: i64,
     pub acknowledged: i64,
     pub reported: i64,
-    /// Worst first (largest share behind).
-    pub districts: Vec<DistrictLag>,
-    /// Every cell behind, by district then code.
+    /// By unit directly under the province's committee, worst first (largest share behind).
+    pub committees: Vec<UnitLag>,
+    /// Cells reached by the unit they hung from: (unit id, cells, cells behind).
+    pub by_unit: Vec<(i64, i64, i64)>,
+    /// Every cell behind, by committee then code.
     pub cells: Vec<Behind>,
 }
 
@@ -206,13 +213,21 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
     let mut out = Vec::new();
     for (pack_id, title, period, deadline, report) in packs {
         let report_requested = report.is_some();
-        let cells: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
-            "SELECT c.code, c.name, COALESCE(d.district, c.district) AS district,
-                    EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = c.id),
-                    EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = b.pack_id AND r.cell_id = c.id)
-             FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
-             JOIN cells c ON c.id = d.cell_id
-             WHERE b.pack_id = ? AND d.state = 'sent'
+        // each cell with the unit it hung from and that unit's ancestor directly under the root
+        // (the root itself for a cell hanging from it)
+        let cells: Vec<(String, String, String, i64, bool, bool)> = sqlx::query_as(
+            "WITH r AS (SELECT id FROM units WHERE parent_id IS NULL)
+             SELECT c.code, c.name,
+                    COALESCE((SELECT a.name FROM unit_paths p JOIN units a ON a.id = p.ancestor
+                              WHERE p.descendant = x.unit_id AND a.parent_id = (SELECT id FROM r)),
+                             (SELECT name FROM units WHERE id = (SELECT id FROM r))) AS committee,
+                    x.unit_id,
+                    EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = x.pack_id AND a.cell_id = c.id),
+                    EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = x.pack_id AND r.cell_id = c.id)
+             FROM (SELECT d.cell_id, b.pack_id, COALESCE(d.unit_id, (SELECT id FROM r)) AS unit_id
+                   FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
+                   WHERE b.pack_id = ? AND d.state = 'sent') x
+             JOIN cells c ON c.id = x.cell_id
              ORDER BY 3, c.code",
         )
         .bind(pack_id)
@@ -225,33 +240,51 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
             deadline,
             report_requested,
             targeted: cells.len() as i64,
-            acknowledged: cells.iter().filter(|c| c.3).count() as i64,
-            reported: cells.iter().filter(|c| c.4).count() as i64,
-            districts: Vec::new(),
+            acknowledged: cells.iter().filter(|c| c.4).count() as i64,
+            reported: cells.iter().filter(|c| c.5).count() as i64,
+            committees: Vec::new(),
+            by_unit: Vec::new(),
             cells: Vec::new(),
         };
-        for (code, name, district, acknowledged, reported) in cells {
+        let mut by_unit: std::collections::BTreeMap<i64, (i64, i64)> = std::collections::BTreeMap::new();
+        for (code, name, committee, unit_id, acknowledged, reported) in cells {
             let behind = !acknowledged || (report_requested && !reported);
-            match e.districts.last_mut() {
-                Some(d) if d.district == district => {
+            match e.committees.last_mut() {
+                Some(d) if d.unit == committee => {
                     d.targeted += 1;
                     d.behind += i64::from(behind);
                 }
-                _ => {
-                    e.districts.push(DistrictLag { district: district.clone(), targeted: 1, behind: i64::from(behind) })
-                }
+                _ => e.committees.push(UnitLag { unit: committee.clone(), targeted: 1, behind: i64::from(behind) }),
             }
+            let u = by_unit.entry(unit_id).or_default();
+            u.0 += 1;
+            u.1 += i64::from(behind);
             if behind {
-                e.cells.push(Behind { code, name, district, acknowledged, reported });
+                e.cells.push(Behind { code, name, committee, unit_id, acknowledged, reported });
             }
         }
-        e.districts.sort_by(|a, b| {
-            let share = |d: &DistrictLag| d.behind as f64 / d.targeted.max(1) as f64;
-            share(b).total_cmp(&share(a)).then(b.behind.cmp(&a.behind)).then(a.district.cmp(&b.district))
+        e.by_unit = by_unit.into_iter().map(|(u, (t, b))| (u, t, b)).collect();
+        e.committees.sort_by(|a, b| {
+            let share = |d: &UnitLag| d.behind as f64 / d.targeted.max(1) as f64;
+            share(b).total_cmp(&share(a)).then(b.behind.cmp(&a.behind)).then(a.unit.cmp(&b.unit))
         });
         out.push(e);
     }
     Ok(out)
+}
+
+/// The unit whose officers hear of the cells of `unit`: the nearest unit at or above it that has
+/// one of `officered` (`None` when no unit on the way up has officers: the board hears alone).
+pub async fn nearest_officered(
+    pool: &SqlitePool,
+    unit: i64,
+    officered: &std::collections::BTreeSet<i64>,
+) -> sqlx::Result<Option<i64>> {
+    let up: Vec<i64> = sqlx::query_scalar("SELECT ancestor FROM unit_paths WHERE descendant = ? ORDER BY depth")
+        .bind(unit)
+        .fetch_all(pool)
+        .await?;
+    Ok(up.into_iter().find(|u| officered.contains(u)))
 }
 
 /// Notes that a pack's escalation was sent.

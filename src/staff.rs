@@ -165,8 +165,8 @@ pub async fn grant(
     grant_in(pool, admins, user_id, role, district.map(|d| (d, None)), actor).await
 }
 
-/// Makes `user_id` an officer of `unit`, a unit directly under the province's committee (the
-/// figures and the escalation reach an officer through its name until they read the tree).
+/// Makes `user_id` an officer of `unit` (any unit below the province's committee): they see and
+/// act on its subtree, and hear of the cells for which it is the nearest unit with officers.
 pub async fn grant_unit(
     pool: &SqlitePool,
     admins: &BTreeSet<i64>,

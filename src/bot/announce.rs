@@ -83,6 +83,19 @@ impl Announcer for BotAnnouncer {
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_else(|_| e.deadline.clone());
         let period = e.period.as_deref().and_then(|p| Period::parse(p).ok());
+        // each cell's news goes to the officers of the nearest unit above it that has some
+        let officered: std::collections::BTreeSet<i64> =
+            members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
+        let mut heard_by: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
+        for (unit, _, _) in &e.by_unit {
+            match crate::reminders::nearest_officered(&self.ctx.pool, *unit, &officered).await {
+                Ok(o) => heard_by.insert(*unit, o),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot read the tree to tell the officers");
+                    return;
+                }
+            };
+        }
         for m in members {
             let chat = ChatId(m.user_id);
             let locale = self.ctx.locale(chat).await;
@@ -91,24 +104,36 @@ impl Announcer for BotAnnouncer {
                 let key = if !b.acknowledged { "behind-not-acked" } else { "behind-not-reported" };
                 c.s(locale, key)
             };
-            match (m.role, m.district.as_deref()) {
-                (Role::District, Some(district)) => {
-                    let mine: Vec<&Behind> = e.cells.iter().filter(|b| b.district == district).collect();
-                    let Some(lag) = e.districts.iter().find(|d| d.district == district) else { continue };
-                    if mine.is_empty() {
+            match (m.role, m.unit_id) {
+                (Role::District, Some(unit)) => {
+                    let mine = |u: &i64| heard_by.get(u) == Some(&Some(unit));
+                    let cells: Vec<&Behind> = e.cells.iter().filter(|b| mine(&b.unit_id)).collect();
+                    if cells.is_empty() {
                         continue;
                     }
+                    let (targeted, behind) = e
+                        .by_unit
+                        .iter()
+                        .filter(|(u, _, _)| mine(u))
+                        .fold((0, 0), |(t, b), (_, ut, ub)| (t + ut, b + ub));
+                    let name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = ?")
+                        .bind(unit)
+                        .fetch_optional(&self.ctx.pool)
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
                     let header = c.t(
                         locale,
                         "escalate-district",
                         Args::new()
                             .raw("pack", pack.clone())
                             .raw("deadline", deadline.clone())
-                            .user("district", district)
-                            .raw("behind", lag.behind)
-                            .raw("targeted", lag.targeted),
+                            .user("district", &name)
+                            .raw("behind", behind)
+                            .raw("targeted", targeted),
                     );
-                    let lines: Vec<String> = mine
+                    let lines: Vec<String> = cells
                         .iter()
                         .map(|b| format!("• <code>{}</code> {} — {}", escape(&b.code), escape(&b.name), state(b)))
                         .collect();
@@ -142,7 +167,7 @@ impl Announcer for BotAnnouncer {
                         );
                     }
                     let lines: Vec<String> = e
-                        .districts
+                        .committees
                         .iter()
                         .filter(|d| d.behind > 0)
                         .map(|d| {
@@ -150,7 +175,7 @@ impl Announcer for BotAnnouncer {
                                 locale,
                                 "escalate-board-line",
                                 Args::new()
-                                    .user("district", &d.district)
+                                    .user("district", &d.unit)
                                     .raw("behind", d.behind)
                                     .raw("targeted", d.targeted),
                             )
@@ -167,7 +192,11 @@ impl Announcer for BotAnnouncer {
                 _ => {}
             }
         }
-        tracing::info!(pack_id = e.pack_id, behind = e.cells.len(), "cells behind reported to districts and board");
+        tracing::info!(
+            pack_id = e.pack_id,
+            behind = e.cells.len(),
+            "cells behind reported to the units' officers and the board"
+        );
     }
 
     async fn started(&self, started: &Started, late_s: i64) {

@@ -22,8 +22,9 @@ pub enum StaffCommand {
         /// The district of a district officer.
         #[arg(long, value_name = "D", conflicts_with = "unit")]
         district: Option<String>,
-        /// The unit (its code) an officer serves: one directly under the province's committee
-        /// (a commune, ward or agency committee); with --role district.
+        /// The unit (its code) an officer serves, at any level below the province's committee (a
+        /// commune, ward or agency committee, or a sub-committee): they see and act on its
+        /// subtree; with --role district.
         #[arg(long, value_name = "CODE")]
         unit: Option<String>,
     },
@@ -51,11 +52,9 @@ pub async fn run(cmd: StaffCommand, config: &Config, pool: &SqlitePool) -> Resul
                         || Failure::BadInput(format!("--unit {code:?}: no unit with that code (see loa units list)")),
                     )?;
                 drop(conn);
-                if unit.depth != 1 {
+                if unit.depth == 0 {
                     return Err(Failure::BadInput(format!(
-                        "--unit {code:?} is at level {} of the tree; for now an officer serves a unit directly under \
-                         the province's committee (level 1), whose whole subtree they see",
-                        unit.depth
+                        "--unit {code:?} is the province's committee: grant --role board to see the whole province"
                     )));
                 }
                 let m = staff::grant_unit(pool, &config.admins, user_id, &unit, Actor::Cli)

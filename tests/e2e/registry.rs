@@ -235,7 +235,7 @@ CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
     let (code, _, err) = run(dir.path(), &["cells", "list", "--unit", "X-KHONG"]);
     assert_eq!(code, 2);
     assert!(err.contains("--unit \"X-KHONG\": no unit with that code"), "{err}");
-    // an officer of a commune committee: its name is the scope the figures use until they read the tree
+    // an officer of a commune committee
     let (code, out, err) = run(dir.path(), &["staff", "grant", "4242", "--role", "district", "--unit", "X-BV"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("4242 is now an officer of X-BV (Đảng ủy xã Bằng Vân)"), "{out}");
@@ -244,7 +244,7 @@ CQ-1,Đảng ủy Cơ quan tỉnh,TN,dang-uy-co-quan,
     assert!(err.contains("--unit goes with --role district"), "{err}");
     let (code, _, err) = run(dir.path(), &["staff", "grant", "4244", "--role", "district", "--unit", "TN"]);
     assert_eq!(code, 2);
-    assert!(err.contains("is at level 0 of the tree"), "{err}");
+    assert!(err.contains("is the province's committee: grant --role board"), "{err}");
     // a grant by district name finds the same unit, not a new one
     let (code, _, err) =
         run(dir.path(), &["staff", "grant", "4245", "--role", "district", "--district", "Đảng ủy xã Bằng Vân"]);

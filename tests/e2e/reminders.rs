@@ -52,8 +52,8 @@ async fn fixture() -> Fixture {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at, sent_at, ack_message_id)
-         SELECT ?, id, chat_id, 'sent', 2, ?, ?, 7 FROM cells WHERE status = 'active'",
+        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at, sent_at, ack_message_id, unit_id)
+         SELECT ?, id, chat_id, 'sent', 2, ?, ?, 7, unit_id FROM cells WHERE status = 'active'",
     )
     .bind(b)
     .bind(sent)
@@ -141,8 +141,8 @@ async fn reminders_come_on_the_right_days_once_and_stop_with_the_ack_and_the_dea
     let e = &t.escalations[0];
     assert_eq!((e.targeted, e.acknowledged, e.reported), (2, 1, 0));
     assert_eq!(e.cells.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(), ["BB-001"]);
-    assert_eq!(e.districts[0].district, "Ba Bể", "worst first");
-    assert_eq!((e.districts[0].behind, e.districts[1].behind), (1, 0));
+    assert_eq!(e.committees[0].unit, "Ba Bể", "worst first");
+    assert_eq!((e.committees[0].behind, e.committees[1].behind), (1, 0));
     loa::reminders::mark_escalated(&f.pool, f.pack, at(c, 2023, 10, 16, 8, 0).timestamp()).await.unwrap();
     let t = tick(at(c, 2023, 10, 17, 8, 0)).await;
     assert!(t.escalations.is_empty() && t.reminded.is_empty());
@@ -239,6 +239,8 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
 
 #[tokio::test]
 async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_board_of_the_province() {
+    // (the fixture's database and the app's hold the same registry, imported alike: their units
+    // have the same ids)
     let app = TestApp::spawn().await;
     let f = fixture().await;
     // the fixture's database is not the app's: move its pack over by escalating from it
@@ -281,4 +283,93 @@ async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_boa
     assert!(text.find("• Ba Bể: 1/1").unwrap() < text.find("• Na Rì: 1/1").unwrap(), "{text}");
     assert_eq!(app.nth_reply(na_ri, 2).await.lines().count(), 2, "Na Rì hears of its one cell only");
     assert!(!app.sim.bot_messages(na_ri)[1].text().unwrap().contains("BB-001"));
+}
+
+/// In today's tree: a commune committee with an officer, a sub-committee under it with an officer
+/// of its own, a ward with none. After the deadline each cell's news goes to the officers of the
+/// nearest unit above it that has some: the sub-committee's cell to the sub-committee's officer
+/// only, the commune's own cell to the commune's officer, the ward's cell to nobody but the
+/// board, which hears of the whole province by committee.
+#[tokio::test]
+async fn after_the_deadline_the_nearest_unit_with_officers_hears_and_the_board_hears_all() {
+    let app = TestApp::spawn().await;
+    let tree = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/to-chuc.csv")).unwrap();
+    app.import(&tree).await;
+    sqlx::query("UPDATE cells SET status = 'active', chat_id = 5000 + id, chat_type = 'private'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let draft = loa::packs::folder::PackDraft::plain(
+        PackKind::Quarterly,
+        Period::parse("2023-Q4").ok(),
+        "Định hướng quý IV",
+        "Nội dung",
+    );
+    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+        .bind(pack)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let sent = at(&config, 2023, 10, 2, 10, 0).timestamp();
+    let b = loa::delivery::broadcast::start(&app.pool, pack, Actor::Cli, sent).await.unwrap().unwrap();
+    // as the worker would have left it (the chats are not the simulator's: no worker runs on them)
+    sqlx::query("UPDATE deliveries SET state = 'sent', sent_at = ? WHERE broadcast_id = ?")
+        .bind(sent)
+        .bind(b.broadcast_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE broadcasts SET state = 'done' WHERE id = ?")
+        .bind(b.broadcast_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = ?")
+        .bind(pack)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
+    let sub = crate::harness::started_user(&app.sim, "Cán bộ Bản Chang");
+    let board = crate::harness::started_user(&app.sim, "Cán bộ Ban");
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (who, code) in [(commune, "X-BV"), (sub, "BP-1")] {
+        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
+        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, Actor::Cli).await.unwrap().unwrap();
+    }
+    drop(conn);
+    loa::staff::grant(&app.pool, &config.admins, board, loa::staff::Role::Board, None, Actor::Cli)
+        .await
+        .unwrap()
+        .unwrap();
+    for who in [commune, sub, board] {
+        app.nth_reply(who, 1).await;
+    }
+    let t = schedule::tick(&app.pool, &config, at(&config, 2023, 10, 16, 8, 0)).await.unwrap();
+    let e = t.escalations.into_iter().next().expect("the pack is overdue");
+    assert_eq!((e.targeted, e.cells.len()), (4, 4));
+    let (announcer, _ctx) = app.announcer(config);
+    announcer.escalate(&e).await;
+
+    let text = app.nth_reply(sub, 2).await;
+    assert!(text.contains("1/1 chi bộ của Đảng bộ bộ phận Bản Chang") && text.contains("CB-002"), "{text}");
+    assert!(!text.contains("CB-001"), "{text}");
+    let text = app.nth_reply(commune, 2).await;
+    assert!(text.contains("1/1 chi bộ của Đảng ủy xã Bằng Vân") && text.contains("CB-001"), "{text}");
+    assert!(
+        !text.contains("CB-002") && !text.contains("CB-004"),
+        "the sub-committee's cell went to its own officer: {text}"
+    );
+    let text = app.nth_reply(board, 2).await;
+    assert!(text.contains("0/4 chi bộ đã xác nhận"), "{text}");
+    for line in ["• Đảng ủy xã Bằng Vân: 2/2", "• Đảng ủy phường Đức Xuân: 1/1", "• Đảng ủy Cơ quan tỉnh: 1/1"]
+    {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.sim.bot_messages(sub).len(), 2, "one escalation each");
+    assert_eq!(app.sim.bot_messages(commune).len(), 2);
 }
