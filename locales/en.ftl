@@ -106,6 +106,14 @@ staff-err-service = { $id } is one of Telegram's service accounts (an anonymous 
 staff-err-unknown-district = There is no district «{ $given }» in the registry. Districts: { $known }.
 
 cmd-whoami = Show your Telegram id and role
+cmd-cells = The cells of your unit and who has joined
+cells-head = 🏘 <b>{ $unit }</b>: { $total } cells · joined { $bound } · not joined { $unbound } · unreachable { $unreachable }
+cells-unit = <b>{ $unit }</b> ({ $bound }/{ $total } joined)
+cells-unbound = {" "}— not joined
+cells-unreachable = {" "}— unreachable
+cells-none = There are no cells under { $unit }.
+cells-invite-hint = To issue an invite: <code>/invite CELL_CODE</code>.
+invite-out-of-scope = The cell «{ $code }» is not under your unit.
 cmd-invite = Issue an invite code for a cell
 cmd-grant = Give a staff role
 cmd-revoke = Take a staff role away

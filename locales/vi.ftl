@@ -106,6 +106,14 @@ staff-err-service = { $id } là tài khoản dịch vụ của Telegram (quản 
 staff-err-unknown-district = Không có huyện «{ $given }» trong danh sách chi bộ. Các huyện: { $known }.
 
 cmd-whoami = Xem mã số Telegram và vai trò của mình
+cmd-cells = Các chi bộ thuộc đơn vị mình và ai đã kết nối
+cells-head = 🏘 <b>{ $unit }</b>: { $total } chi bộ · đã kết nối { $bound } · chưa kết nối { $unbound } · không liên lạc được { $unreachable }
+cells-unit = <b>{ $unit }</b> ({ $bound }/{ $total } đã kết nối)
+cells-unbound = {" "}— chưa kết nối
+cells-unreachable = {" "}— không liên lạc được
+cells-none = Không có chi bộ nào thuộc { $unit }.
+cells-invite-hint = Cấp mã mời: <code>/invite MÃ_CHI_BỘ</code>.
+invite-out-of-scope = Chi bộ «{ $code }» không thuộc đơn vị của đồng chí.
 cmd-invite = Cấp mã mời cho một chi bộ
 cmd-grant = Cấp vai trò cán bộ
 cmd-revoke = Thu hồi vai trò cán bộ

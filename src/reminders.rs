@@ -32,6 +32,7 @@ async fn due(
     config: &Config,
     today: NaiveDate,
     only_pack: Option<i64>,
+    within: Option<i64>,
     forced: bool,
 ) -> sqlx::Result<Vec<Candidate>> {
     let rows: Vec<Candidate> = sqlx::query_as(
@@ -46,11 +47,13 @@ async fn due(
            AND (?1 IS NULL OR b.pack_id = ?1)
            AND (?2 OR p.deadline IS NULL OR p.deadline >= ?3)
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = d.cell_id)
+           AND (?4 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?4))
          ORDER BY b.pack_id, d.cell_id",
     )
     .bind(only_pack)
     .bind(forced)
     .bind(today.to_string())
+    .bind(within)
     .fetch_all(pool)
     .await?;
     let tz = config.timezone;
@@ -83,18 +86,27 @@ async fn due(
         .collect())
 }
 
-/// Sends today's reminders: one `reminder` broadcast per pack with cells due. `only_pack` limits it
-/// to one pack; `forced` reminds every cell that has not acknowledged (see `due`).
+/// Which cells a run of reminders is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Which {
+    /// One pack only.
+    pub pack: Option<i64>,
+    /// Only the cells under this unit (an officer's).
+    pub within: Option<i64>,
+    /// Every cell that has not acknowledged, due or not (someone asked; see `due`).
+    pub forced: bool,
+}
+
+/// Sends today's reminders: one `reminder` broadcast per pack with cells due, among `which`.
 pub async fn remind(
     pool: &SqlitePool,
     config: &Config,
     today: NaiveDate,
-    only_pack: Option<i64>,
-    forced: bool,
+    which: Which,
     actor: Actor,
     now: i64,
 ) -> anyhow::Result<Vec<Started>> {
-    let due = due(pool, config, today, only_pack, forced).await?;
+    let due = due(pool, config, today, which.pack, which.within, which.forced).await?;
     let mut out = Vec::new();
     let mut i = 0;
     while i < due.len() {

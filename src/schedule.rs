@@ -128,7 +128,8 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
         if done == 0 {
             let today = now.with_timezone(&config.timezone).date_naive();
             out.reminded =
-                crate::reminders::remind(pool, config, today, None, false, Actor::System, now.timestamp()).await?;
+                crate::reminders::remind(pool, config, today, Default::default(), Actor::System, now.timestamp())
+                    .await?;
             out.escalations = crate::reminders::overdue(pool, today).await?;
             sqlx::query(
                 "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('reminders', ?, ?) ON CONFLICT DO NOTHING",

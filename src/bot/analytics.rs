@@ -71,7 +71,7 @@ pub fn parse_query(arg: &str) -> Result<Query, String> {
 
 /// The unit whose subtree a member may see: `None` for the board (the whole province), an
 /// officer's own unit; `Err` for an officer tied to no unit.
-fn scope(member: &StaffMember) -> Result<Option<i64>, ()> {
+pub(super) fn scope(member: &StaffMember) -> Result<Option<i64>, ()> {
     match member.role {
         Role::District => member.unit_id.map(Some).ok_or(()),
         _ => Ok(None),
@@ -260,7 +260,7 @@ pub(super) struct Asked<'a> {
 }
 
 impl Asked<'_> {
-    async fn say(&self, html: String) -> HandlerResult {
+    pub(super) async fn say(&self, html: String) -> HandlerResult {
         say(&self.ctx.replies, self.chat, html).await
     }
 
@@ -302,7 +302,7 @@ impl Asked<'_> {
     }
 
     /// The unit `words` name, if the member may see it; `None` once told why not.
-    async fn unit(&self, words: &str, scope: Option<i64>) -> anyhow::Result<Option<i64>> {
+    pub(super) async fn unit(&self, words: &str, scope: Option<i64>) -> anyhow::Result<Option<i64>> {
         let (c, locale) = (&self.ctx.catalog, self.locale);
         let mut conn = self.ctx.pool.acquire().await?;
         let mut found = crate::units::find(&mut conn, words).await?;

@@ -1,11 +1,10 @@
 //! The board's desk in chat, behind the role gates of the handler tree (`super::schema`): `/newpack`
-//! (handed to [`super::composer`]), `/pause` and `/resume` of the running broadcast, `/remind`
-//! now, and `/packs` for staff. Every handler here is reached only by a member of staff whose
+//! (handed to [`super::composer`]), `/pause` and `/resume` of the running broadcast, and `/packs`
+//! for staff. Every handler here is reached only by a member of staff whose
 //! role allows it, in their private chat.
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use teloxide::prelude::*;
 
 use super::{BoardCommand, Ctx, HandlerResult};
@@ -28,7 +27,6 @@ pub(super) async fn on_board_command(
     let user_id = member.user_id;
     match cmd {
         BoardCommand::Newpack => super::composer::begin(&msg, &ctx, locale).await,
-        BoardCommand::Remind(arg) => remind_now(chat, &ctx, locale, user_id, arg.trim()).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
             let (from, none) =
@@ -102,49 +100,4 @@ pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: 
         ));
     }
     super::say(&ctx.replies, chat, lines.join("\n")).await
-}
-
-/// `/remind [pack]`: reminds now every cell that has not acknowledged the pack (the latest pack
-/// sent when none is named), except those already reminded today.
-async fn remind_now(chat: ChatId, ctx: &Ctx, locale: Locale, user_id: i64, arg: &str) -> HandlerResult {
-    let c = &ctx.catalog;
-    let pack_id = if arg.is_empty() {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state IN ('running', 'paused', 'done') ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&ctx.pool)
-        .await?
-    } else {
-        match arg.trim_start_matches('#').parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return super::say(&ctx.replies, chat, c.t(locale, "remind-usage", Args::new().user("given", arg)))
-                    .await;
-            }
-        }
-    };
-    let pack = match pack_id {
-        Some(id) => store::get(&ctx.pool, id).await?,
-        None => None,
-    };
-    let Some(pack) = pack.filter(|p| matches!(p.status, PackStatus::Sending | PackStatus::Sent)) else {
-        let key = if arg.is_empty() { "remind-no-pack" } else { "remind-not-sent" };
-        return super::say(&ctx.replies, chat, c.t(locale, key, Args::new().user("given", arg))).await;
-    };
-    let now = Utc::now();
-    let today = now.with_timezone(&ctx.config.timezone).date_naive();
-    let started = crate::reminders::remind(
-        &ctx.pool,
-        &ctx.config,
-        today,
-        Some(pack.id),
-        true,
-        Actor::User(user_id),
-        now.timestamp(),
-    )
-    .await?;
-    let cells: i64 = started.iter().map(|s| s.targeted).sum();
-    let name = crate::packs::message::name(&pack.title, pack.period(), locale);
-    let key = if cells > 0 { "remind-started" } else { "remind-nobody" };
-    super::say(&ctx.replies, chat, c.t(locale, key, Args::new().raw("pack", name).raw("cells", cells))).await
 }

@@ -42,6 +42,17 @@ pub enum BoardCommand {
     Pause,
     /// Resume a paused broadcast.
     Resume,
+}
+
+/// The commands of every member of staff for the cells of their scope (an officer's unit's
+/// subtree; the province for the board).
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum OfficerCommand {
+    /// The cells and who has joined.
+    Cells(String),
+    /// Issue an invite code for a cell.
+    Invite(String),
     /// Remind the cells that have not acknowledged a pack, now.
     Remind(String),
 }
@@ -64,8 +75,6 @@ pub enum StaffCommand {
 #[derive(BotCommands, Clone, Debug, PartialEq)]
 #[command(rename_rule = "lowercase")]
 pub enum AdminCommand {
-    /// Issue an invite code for a cell.
-    Invite(String),
     /// Give a staff role.
     Grant(String),
     /// Take a staff role away.
@@ -96,6 +105,7 @@ pub fn staff_menu(catalog: &Catalog, locale: Locale, role: Role) -> Vec<BotComma
         menu.extend(menu_of(catalog, locale, BoardCommand::bot_commands().into_iter().map(|c| c.command)));
     }
     menu.extend(menu_of(catalog, locale, StaffCommand::bot_commands().into_iter().map(|c| c.command)));
+    menu.extend(menu_of(catalog, locale, OfficerCommand::bot_commands().into_iter().map(|c| c.command)));
     if role.includes(Role::Admin) {
         menu.extend(menu_of(catalog, locale, AdminCommand::bot_commands().into_iter().map(|c| c.command)));
     }
@@ -174,14 +184,17 @@ mod tests {
         assert_eq!(
             admin,
             [
-                "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "remind",
-                "stats", "pending", "export", "chart", "invite", "grant", "revoke"
+                "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "stats",
+                "pending", "export", "chart", "cells", "invite", "remind", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
         assert_eq!(
             district,
-            ["start", "help", "lang", "whoami", "report", "packs", "cancel", "stats", "pending", "export", "chart"]
+            [
+                "start", "help", "lang", "whoami", "report", "packs", "cancel", "stats", "pending", "export", "chart",
+                "cells", "invite", "remind"
+            ]
         );
     }
 }

@@ -5,18 +5,20 @@
 //! - `lanes.rs`: each chat's updates in turn, a chat's backlog bounded;
 //! - `gate.rs`: who a message comes from (its chat's cell, its sender's role), strangers
 //!   answered at most once a minute; the role gates and the one refusing endpoint;
-//! - `commands.rs`: the command enums (public, figures, board, admin) and the per-scope menus.
+//! - `commands.rs`: the command enums (public, figures, cells of one's scope, board, admin) and the
+//!   per-scope menus.
 //!
 //! The handlers:
 //! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
 //! - `buttons.rs`: a button pressed (acknowledge, report, documents again, a move decided);
 //! - `report.rs`: the report dialogue (`/report` or 📝);
 //! - `cell.rs`: what a cell sees of its packs (`/packs` in its chat, the acknowledged buttons);
-//! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/remind`, `/packs` for staff);
+//! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/packs` for staff);
+//! - `officer.rs`: `/cells`, `/invite`, `/remind` for every member of staff, within their scope;
 //! - `composer.rs`: composing a pack in chat, one question (`composer::Step`) at a time;
 //! - `dialogues.rs`: where the composer and the report dialogue keep their state;
-//! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff;
-//! - `staff.rs`: `/whoami` and the admin commands (`/invite`, `/grant`, `/revoke`);
+//! - `analytics.rs`: `/stats`, `/pending`, `/export`, `/chart` for staff, by unit, with drill-down;
+//! - `staff.rs`: `/whoami` and the admin commands (`/grant`, `/revoke`);
 //! - `announce.rs`: what the scheduler tells the board;
 //! - `chats.rs`: following the chats (bot removed, blocked, re-added; group migrated).
 //!
@@ -34,6 +36,7 @@ mod composer;
 mod dialogues;
 pub mod gate;
 pub mod lanes;
+mod officer;
 mod report;
 mod staff;
 mod start;
@@ -44,7 +47,7 @@ use sqlx::SqlitePool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
-pub use commands::{AdminCommand, BoardCommand, Command, StaffCommand};
+pub use commands::{AdminCommand, BoardCommand, Command, OfficerCommand, StaffCommand};
 
 use crate::config::Config;
 use crate::i18n::{Args, Catalog, Locale};
@@ -122,6 +125,11 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             Role::District,
             "stats-private-only",
             dptree::endpoint(analytics::on_staff_command),
+        )))
+        .branch(teloxide::filter_command::<OfficerCommand, _>().chain(gated(
+            Role::District,
+            "staff-private-only",
+            dptree::endpoint(officer::on_officer_command),
         )))
         .branch(teloxide::filter_command::<BoardCommand, _>().chain(gated(
             Role::Board,

@@ -1,4 +1,4 @@
-//! `/whoami` for everyone, and the admin commands (`/invite`, `/grant`, `/revoke`). The role is read
+//! `/whoami` for everyone, and the admin commands (`/grant`, `/revoke`). The role is read
 //! from the database on every call; anyone without it gets a polite refusal, and the attempt is
 //! logged and audited.
 
@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 
 use super::{AdminCommand, Ctx, HandlerResult, say};
 use crate::audit::Actor;
-use crate::cells::{self, invites};
+use crate::cells;
 use crate::i18n::{Args, Catalog, Locale};
 use crate::staff::{self, Role, StaffError, StaffMember};
 
@@ -74,7 +74,6 @@ pub(super) async fn on_admin_command(
     let Some(user) = &msg.from else { return Ok(()) };
     let user_id = user.id.0 as i64;
     let name = match &cmd {
-        AdminCommand::Invite(_) => "/invite",
         AdminCommand::Grant(_) => "/grant",
         AdminCommand::Revoke(_) => "/revoke",
     };
@@ -84,43 +83,9 @@ pub(super) async fn on_admin_command(
     // the command's name only: an argument may be an invite code or someone's id
     tracing::info!(user_id, command = name, "admin command");
     match cmd {
-        AdminCommand::Invite(arg) => invite(&bot, &msg, arg.trim(), &ctx, locale, user_id).await,
         AdminCommand::Grant(arg) => grant(&bot, chat, &arg, &ctx, locale, user_id).await,
         AdminCommand::Revoke(arg) => revoke(&bot, chat, arg.trim(), &ctx, locale, user_id).await,
     }
-}
-
-async fn invite(bot: &Bot, msg: &Message, code: &str, ctx: &Arc<Ctx>, locale: Locale, user_id: i64) -> HandlerResult {
-    let c = &ctx.catalog;
-    let chat = msg.chat.id;
-    if code.is_empty() {
-        return say(&ctx.replies, chat, c.s(locale, "invite-usage")).await;
-    }
-    let mut conn = ctx.pool.acquire().await?;
-    let cell = cells::by_code(&mut conn, code).await?.filter(|cell| cell.status() != cells::CellStatus::Retired);
-    drop(conn);
-    let Some(cell) = cell else {
-        return say(&ctx.replies, chat, c.t(locale, "invite-no-cell", Args::new().user("code", code))).await;
-    };
-    let issued =
-        invites::issue(&ctx.pool, std::slice::from_ref(&cell), ctx.config.invite_ttl_days, Actor::User(user_id))
-            .await?;
-    let issued = &issued[0];
-    let me = bot.get_me().await?;
-    let username = ctx.config.telegram.bot_username.clone().unwrap_or_else(|| me.username().to_string());
-    let (private, group) = invites::links(&username, &issued.code);
-    let text = c.t(
-        locale,
-        "invite-issued",
-        Args::new()
-            .user("cell", &cell.name)
-            .user("district", &cell.district)
-            .raw("expires", crate::dates::chat(issued.expires_at, ctx.config.timezone))
-            .raw("code", issued.code.as_str().to_string())
-            .raw("private", private)
-            .raw("group", group),
-    );
-    say(&ctx.replies, chat, text).await
 }
 
 fn staff_error(c: &Catalog, locale: Locale, e: &StaffError) -> String {

@@ -91,6 +91,8 @@ pub struct Cell {
     pub bound_at: Option<i64>,
     pub last_seen_at: Option<i64>,
     pub unreachable_reason: Option<String>,
+    /// The unit it hangs from.
+    pub unit_id: Option<i64>,
 }
 
 impl Cell {
@@ -105,7 +107,7 @@ impl Cell {
 
 const CELL_COLUMNS: &str = "c.id, c.code, c.name, c.district, c.commune, c.parent, \
      COALESCE((SELECT group_concat(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag)), '') AS tags, \
-     c.status, c.chat_id, c.chat_type, c.bound_at, c.last_seen_at, c.unreachable_reason";
+     c.status, c.chat_id, c.chat_type, c.bound_at, c.last_seen_at, c.unreachable_reason, c.unit_id";
 
 /// Which cells `loa cells list` shows.
 #[derive(Debug, Clone, Default)]

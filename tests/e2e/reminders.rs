@@ -122,11 +122,10 @@ async fn reminders_come_on_the_right_days_once_and_stop_with_the_ack_and_the_dea
     // staff ask at once: reminded, but never twice in a day
     let now = at(c, 2023, 10, 15, 9, 0);
     let today = now.with_timezone(&c.timezone).date_naive();
-    let s =
-        loa::reminders::remind(&f.pool, c, today, Some(f.pack), true, Actor::User(9), now.timestamp()).await.unwrap();
+    let which = loa::reminders::Which { pack: Some(f.pack), within: None, forced: true };
+    let s = loa::reminders::remind(&f.pool, c, today, which, Actor::User(9), now.timestamp()).await.unwrap();
     assert_eq!(s.iter().map(|s| s.targeted).sum::<i64>(), 1);
-    let s =
-        loa::reminders::remind(&f.pool, c, today, Some(f.pack), true, Actor::User(9), now.timestamp()).await.unwrap();
+    let s = loa::reminders::remind(&f.pool, c, today, which, Actor::User(9), now.timestamp()).await.unwrap();
     assert!(s.is_empty(), "once a day at most");
     let per_day: Vec<(String, i64)> = sqlx::query_as("SELECT day, count(*) FROM reminders GROUP BY day ORDER BY day")
         .fetch_all(&f.pool)

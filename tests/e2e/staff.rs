@@ -50,11 +50,22 @@ async fn an_admin_grants_a_district_officer_who_sees_the_role_but_cannot_use_adm
     assert!(who.contains(&format!("Mã số Telegram của đồng chí: {officer}")), "{who}");
     assert!(who.contains("Vai trò: cán bộ phụ trách huyện Na Rì"), "{who}");
 
-    // a district officer is staff, not an admin: another district's cell is out of reach too
+    // an officer invites, lists and reminds the cells of their own unit, and no other's
     app.sim.send_text(officer, officer, "/invite BB-001").unwrap();
-    assert_eq!(app.nth_reply(officer, 2).await, "Xin lỗi, lệnh /invite chỉ dành cho quản trị viên.");
+    assert_eq!(app.nth_reply(officer, 2).await, "Chi bộ «BB-001» không thuộc đơn vị của đồng chí.");
     app.sim.send_text(officer, officer, &format!("/grant {officer} admin")).unwrap();
     assert_eq!(app.nth_reply(officer, 3).await, "Xin lỗi, lệnh /grant chỉ dành cho quản trị viên.");
+    app.sim.send_text(officer, officer, "/invite NR-001").unwrap();
+    assert!(app.nth_reply(officer, 4).await.starts_with("Mã mời cho chi bộ «Chi bộ thôn Nà Pài»"));
+    app.sim.send_text(officer, officer, "/cells").unwrap();
+    let cells = app.nth_reply(officer, 5).await;
+    assert!(cells.starts_with("🏘 Na Rì: 2 chi bộ · đã kết nối 0 · chưa kết nối 2"), "{cells}");
+    assert!(cells.contains("⏳ NR-001") && !cells.contains("BB-001"), "{cells}");
+    app.sim.send_text(officer, officer, "/cells Ba Bể").unwrap();
+    assert_eq!(app.nth_reply(officer, 6).await, "Đơn vị «Ba Bể» không thuộc phạm vi của đồng chí.");
+    app.sim.send_text(officer, officer, "/remind").unwrap();
+    assert_eq!(app.nth_reply(officer, 7).await, "Chưa có định hướng nào đã gửi để nhắc.");
+    assert_eq!(app.audit_count("invites.issue", "ok").await, 1);
 
     // an unknown district, a bad role and a bad id are each explained
     app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district Pác Nặm")).unwrap();
@@ -71,7 +82,7 @@ async fn an_admin_grants_a_district_officer_who_sees_the_role_but_cannot_use_adm
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {officer}")).unwrap();
     assert!(app.nth_reply(app.admin, 5).await.starts_with("Đã thu hồi vai trò"));
     app.sim.send_text(officer, officer, "/whoami").unwrap();
-    assert!(app.nth_reply(officer, 4).await.contains("Vai trò: không có vai trò cán bộ"));
+    assert!(app.nth_reply(officer, 8).await.contains("Vai trò: không có vai trò cán bộ"));
     assert_eq!(app.audit_count("staff.grant", "ok").await, 1);
     assert_eq!(app.audit_count("staff.revoke", "ok").await, 1);
 }
@@ -119,8 +130,8 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     assert_eq!(
         names,
         [
-            "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "remind",
-            "stats", "pending", "export", "chart", "invite", "grant", "revoke"
+            "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "stats",
+            "pending", "export", "chart", "cells", "invite", "remind", "grant", "revoke"
         ]
     );
     assert_eq!(app.sim.commands(scope.clone(), "en")[7]["description"], "Compose a new pack");
@@ -133,10 +144,10 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} board")).unwrap();
     app.nth_reply(app.admin, 2).await;
     let scope = json!({"type": "chat", "chat_id": board});
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 15);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 17);
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} admin")).unwrap();
     app.nth_reply(app.admin, 3).await;
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 18);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 19);
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {board}")).unwrap();
     app.nth_reply(app.admin, 4).await;
     assert!(app.sim.commands(scope, "").is_empty(), "the menu goes with the role");
