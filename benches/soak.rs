@@ -134,19 +134,19 @@ async fn main() {
     let board = sim.create_user("Hoàng Thị Mai", None);
     sim.open_private_chat(board);
 
-    // the registry: cells across the districts, each a secretary's private chat
+    // the registry: cells across a hundred committees, each a secretary's private chat
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/loa.db", dir.path().display());
     let pool = loa::db::open(&db).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     for i in 0..cells {
-        let (district, prefix, _, _) = loa::demo::DISTRICTS[i % loa::demo::DISTRICTS.len()];
+        let district = format!("Đảng ủy xã số {}", i % loa::demo::COMMITTEES + 1);
         let u = sim.create_user(&format!("Bí thư {i}"), None);
         sim.open_private_chat(u);
         sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, 'private', 0, 0)")
-            .bind(format!("{prefix}-{i:05}"))
+            .bind(format!("C-{i:05}"))
             .bind(format!("Chi bộ thôn số {i}"))
-            .bind(district)
+            .bind(&district)
             .bind(u)
             .execute(&mut *tx)
             .await

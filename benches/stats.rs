@@ -85,8 +85,11 @@ async fn main() {
     loa::units::rebuild_paths(&mut tx).await.unwrap();
     for i in 0..cells {
         // one cell in twenty hangs straight from its committee; one in fifty has no chat yet
-        let unit =
-            if i % 20 == 0 { committees[(i / 20) as usize % committees.len()] } else { subs[i as usize % subs.len()] };
+        let unit = if i % 20 == 0 {
+            committees[(i / 20) as usize % committees.len()]
+        } else {
+            subs[(i - i / 20 - 1) as usize % subs.len()]
+        };
         let bound = i % 50 != 7;
         sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, unit_id, created_at, updated_at) VALUES (?, ?, '', ?, ?, ?, ?, 0, 0)")
             .bind(format!("C-{i:06}"))

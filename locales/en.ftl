@@ -4,7 +4,7 @@
 welcome-private =
     Hello { $name }!
 
-    This is <b>Loa</b>, the channel through which the Provincial Party Committee's Propaganda and Education Board sends its monthly and quarterly guidance, with reference documents, to the party cells.
+    This is <b>Loa</b>, the channel through which the provincial Party committee's board ({ $board }) sends its monthly and quarterly guidance, with reference documents, to the party cells.
 
     If you are a cell secretary, open the invite link the Board sent your cell to connect the cell to Loa. From then on each new guidance pack arrives here; press «✅ Đã nhận» to acknowledge it and «📝 Báo cáo» to send a short report.
 
@@ -13,7 +13,7 @@ welcome-private =
 welcome-group =
     Hello everyone in «{ $title }»!
 
-    This is <b>Loa</b>, the channel through which the Provincial Party Committee's Propaganda and Education Board sends its monthly and quarterly guidance, with reference documents, to the party cells. To connect this group to its cell, the cell secretary adds Loa to the group through the cell's invite link.
+    This is <b>Loa</b>, the channel through which the provincial Party committee's board ({ $board }) sends its monthly and quarterly guidance, with reference documents, to the party cells. To connect this group to its cell, the cell secretary adds Loa to the group through the cell's invite link.
 
     Type /help to see the commands.
 
@@ -78,7 +78,7 @@ role-district = district officer for { $district }
 role-none = no staff role
 whoami-cell = This chat receives guidance for cell «{ $cell }» ({ $district }).
 whoami-no-cell = This chat is not connected to any cell.
-denied-staff = Sorry, { $command } is for the Propaganda Board's staff only. If you are staff, send the id that /whoami shows you to an admin to be given a role.
+denied-staff = Sorry, { $command } is for the staff of the board ({ $board }) only. If you are staff, send the id that /whoami shows you to an admin to be given a role.
 denied-admin = Sorry, { $command } is for admins only.
 private-only = { $command } works only in your private chat with Loa, so that invite codes do not leak into a group.
 invite-usage = Usage: <code>/invite CELL_CODE</code>, e.g. <code>/invite NR-001</code>.

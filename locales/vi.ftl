@@ -4,7 +4,7 @@
 welcome-private =
     Xin chào { $name }!
 
-    Đây là <b>Loa</b> — kênh Ban Tuyên giáo Tỉnh ủy gửi định hướng tuyên truyền hằng tháng, hằng quý và tư liệu đi kèm tới các chi bộ.
+    Đây là <b>Loa</b> — kênh { $board } gửi định hướng tuyên truyền hằng tháng, hằng quý và tư liệu đi kèm tới các chi bộ.
 
     Nếu đồng chí là bí thư chi bộ, hãy mở đường liên kết mời mà Ban đã gửi cho chi bộ mình để kết nối chi bộ với Loa. Từ đó, mỗi định hướng mới sẽ được gửi tới đây; đồng chí bấm «✅ Đã nhận» để xác nhận đã nhận và «📝 Báo cáo» để gửi báo cáo ngắn.
 
@@ -13,14 +13,14 @@ welcome-private =
 welcome-group =
     Xin chào các đồng chí trong nhóm «{ $title }»!
 
-    Đây là <b>Loa</b> — kênh Ban Tuyên giáo Tỉnh ủy gửi định hướng tuyên truyền hằng tháng, hằng quý và tư liệu đi kèm tới các chi bộ. Để kết nối nhóm này với chi bộ, đồng chí bí thư hãy thêm Loa vào nhóm bằng đường liên kết mời của chi bộ.
+    Đây là <b>Loa</b> — kênh { $board } gửi định hướng tuyên truyền hằng tháng, hằng quý và tư liệu đi kèm tới các chi bộ. Để kết nối nhóm này với chi bộ, đồng chí bí thư hãy thêm Loa vào nhóm bằng đường liên kết mời của chi bộ.
 
     Gõ /help để xem các lệnh.
 
 help =
     <b>Loa — hướng dẫn sử dụng</b>
 
-    Loa gửi định hướng tuyên truyền của Ban Tuyên giáo Tỉnh ủy tới chi bộ, kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi được yêu cầu báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi.
+    Loa gửi định hướng tuyên truyền của { $board } tới chi bộ, kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi được yêu cầu báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi.
 
     <b>Các lệnh</b>
     /start — bắt đầu; mở kèm mã mời để kết nối chi bộ
@@ -78,7 +78,7 @@ role-district = cán bộ phụ trách huyện { $district }
 role-none = không có vai trò cán bộ
 whoami-cell = Cuộc trò chuyện này nhận định hướng cho chi bộ «{ $cell }» ({ $district }).
 whoami-no-cell = Cuộc trò chuyện này chưa gắn với chi bộ nào.
-denied-staff = Xin lỗi, lệnh { $command } chỉ dành cho cán bộ của Ban Tuyên giáo. Nếu đồng chí là cán bộ, hãy gửi mã số từ lệnh /whoami cho quản trị viên để được cấp quyền.
+denied-staff = Xin lỗi, lệnh { $command } chỉ dành cho cán bộ của { $board }. Nếu đồng chí là cán bộ, hãy gửi mã số từ lệnh /whoami cho quản trị viên để được cấp quyền.
 denied-admin = Xin lỗi, lệnh { $command } chỉ dành cho quản trị viên.
 private-only = Lệnh { $command } chỉ dùng trong cuộc trò chuyện riêng với Loa, để mã mời không lộ ra nhóm.
 invite-usage = Cách dùng: <code>/invite MÃ_CHI_BỘ</code>, ví dụ <code>/invite NR-001</code>.

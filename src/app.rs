@@ -140,7 +140,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         })
     };
     // one catalog and one limiter for the whole process: every message goes through the limiter
-    let catalog = Arc::new(crate::i18n::Catalog::new());
+    let catalog = Arc::new(crate::i18n::Catalog::for_board(&config.organisation.board));
     let limiter = Arc::new(crate::telegram::limiter::Limiter::new(config.delivery.messages_per_second));
     let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config), bot.clone(), catalog.clone(), limiter.clone()));
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {

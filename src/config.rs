@@ -129,6 +129,7 @@ struct RawPacks {
 #[serde(deny_unknown_fields)]
 struct RawOrganisation {
     levels: Vec<String>,
+    board: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,6 +222,8 @@ pub struct ScheduleConfig {
 pub struct OrganisationConfig {
     /// The names of the levels, from the root (level 0) down.
     pub levels: Vec<String>,
+    /// The board's name, as its people and the cells know it (in what Loa says of itself).
+    pub board: String,
 }
 
 impl OrganisationConfig {
@@ -454,6 +457,14 @@ impl Config {
         };
         let default_deadline_days = ranged("packs.default_deadline_days", raw.packs.default_deadline_days, 1, 90, "")?;
         let invite_ttl_days = ranged("invites.ttl_days", raw.invites.ttl_days, 1, 365, "")?;
+        let board = crate::text::visible(&raw.organisation.board).trim().to_string();
+        if board.is_empty() || board.chars().count() > 120 {
+            return Err(ConfigError::new(
+                "organisation.board",
+                format!("{:?}", raw.organisation.board),
+                "the board's name, 1-120 characters",
+            ));
+        }
         let levels: Vec<String> =
             raw.organisation.levels.iter().map(|l| crate::text::visible(l).trim().to_string()).collect();
         if levels.is_empty() || levels.len() > 10 || levels.iter().any(|l| l.is_empty() || l.chars().count() > 60) {
@@ -488,7 +499,7 @@ impl Config {
             delivery: DeliveryConfig { messages_per_second, paid_broadcast: paid, max_attempts },
             schedule,
             default_deadline_days,
-            organisation: OrganisationConfig { levels },
+            organisation: OrganisationConfig { levels, board },
             invite_ttl_days,
             default_locale,
             admins,
@@ -595,6 +606,12 @@ mod tests {
         assert_eq!(c.organisation.level_of("xã, PHƯỜNG"), Some(1));
         assert_eq!(c.organisation.level_of("2"), Some(2));
         assert_eq!(c.organisation.level_of("huyện"), None);
+        assert_eq!(
+            Config::for_simulator("sqlite::memory:", None, None).unwrap().organisation.board,
+            "Ban Tuyên giáo và Dân vận Tỉnh ủy"
+        );
+        let e = with("organisation.board", " \u{200b} ").unwrap_err().to_string();
+        assert!(e.contains("organisation.board"), "{e}");
         let e = with("organisation.levels", Vec::<String>::new()).unwrap_err().to_string();
         assert!(e.contains("organisation.levels = []: expected 1-10 names"), "{e}");
         assert!(with("organisation.levels", ["Tỉnh", " "]).is_err(), "an empty name");

@@ -97,7 +97,12 @@ impl<'a> Args<'a> {
 pub struct Catalog {
     vi: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
+    /// The board's name (`organisation.board`), given to every message as `$board`.
+    board: String,
 }
+
+/// The board's name when the configuration gives none (the tests' and tools' catalogs).
+pub const DEFAULT_BOARD: &str = "Ban Tuyên giáo và Dân vận Tỉnh ủy";
 
 fn bundle(lang: unic_langid::LanguageIdentifier, src: &'static str) -> FluentBundle<FluentResource> {
     let res = FluentResource::try_new(src.to_string())
@@ -117,7 +122,16 @@ impl Default for Catalog {
 
 impl Catalog {
     pub fn new() -> Self {
-        Catalog { vi: bundle(unic_langid::langid!("vi"), VI_FTL), en: bundle(unic_langid::langid!("en"), EN_FTL) }
+        Catalog::for_board(DEFAULT_BOARD)
+    }
+
+    /// The catalogs, naming the board `board` wherever a message speaks of it.
+    pub fn for_board(board: &str) -> Self {
+        Catalog {
+            vi: bundle(unic_langid::langid!("vi"), VI_FTL),
+            en: bundle(unic_langid::langid!("en"), EN_FTL),
+            board: escape(board),
+        }
     }
 
     fn bundle(&self, locale: Locale) -> &FluentBundle<FluentResource> {
@@ -134,8 +148,12 @@ impl Catalog {
             tracing::error!(key, locale = locale.code(), "missing catalog message");
             return key.to_string();
         };
+        let mut args = args.0;
+        if args.get("board").is_none() {
+            args.set("board", FluentValue::from(self.board.as_str()));
+        }
         let mut errors = Vec::new();
-        let out = bundle.format_pattern(pattern, Some(&args.0), &mut errors);
+        let out = bundle.format_pattern(pattern, Some(&args), &mut errors);
         if !errors.is_empty() {
             tracing::error!(key, locale = locale.code(), ?errors, "catalog message formatted with errors");
         }

@@ -258,24 +258,31 @@ async fn resolve(pool: &SqlitePool, view: View) -> sqlx::Result<(UnitRef, i64)> 
     Ok((within, level))
 }
 
-/// Running totals of `packs` summed up to the units at `level` within the subtree of `within`
-/// (`within_level` its depth): a delivery's unit above that level counts as its own row.
-const ROLLUP: &str = "SELECT s.pack_id, p.ancestor AS unit_id, sum(s.targeted) AS targeted,
-        sum(s.delivered) AS delivered, sum(s.unreachable) AS unreachable,
-        sum(s.acknowledged) AS acknowledged, sum(s.late) AS late, sum(s.reported) AS reported,
-        sum(s.not_connected) AS not_connected
-     FROM pack_unit_stats s
-     JOIN unit_paths w ON w.ancestor = ?2 AND w.descendant = s.unit_id
-     JOIN unit_paths p ON p.descendant = s.unit_id AND p.depth = max(w.depth + ?3 - ?4, 0)
-     WHERE s.pack_id IN (SELECT value FROM json_each(?1))
-     GROUP BY 1, 2";
+/// Running totals of the packs (`?1`, a JSON array) summed up to the units at level `?4` within
+/// the subtree of unit `?2` (`?3` its level): a delivery's unit above that level counts as its
+/// own row. Each row names its unit (with its level, parent's code, and whether units hang under
+/// it) in the same read.
+const ROLLUP: &str = "WITH g AS (
+         SELECT s.pack_id, p.ancestor AS unit_id, max(?3 + w.depth - p.depth) AS level,
+                sum(s.targeted) AS targeted, sum(s.delivered) AS delivered, sum(s.unreachable) AS unreachable,
+                sum(s.acknowledged) AS acknowledged, sum(s.late) AS late, sum(s.reported) AS reported,
+                sum(s.not_connected) AS not_connected
+         FROM pack_unit_stats s
+         JOIN unit_paths w ON w.ancestor = ?2 AND w.descendant = s.unit_id
+         JOIN unit_paths p ON p.descendant = s.unit_id AND p.depth = max(w.depth + ?3 - ?4, 0)
+         WHERE s.pack_id IN (SELECT value FROM json_each(?1))
+         GROUP BY 1, 2)
+     SELECT g.*, u.id, u.code, u.name, x.code AS parent,
+            EXISTS (SELECT 1 FROM units k WHERE k.parent_id = u.id) AS opens
+     FROM g JOIN units u ON u.id = g.unit_id LEFT JOIN units x ON x.id = u.parent_id";
 
 #[derive(sqlx::FromRow)]
 struct RollupRow {
     pack_id: i64,
-    unit_id: i64,
     #[sqlx(flatten)]
     counts: Counts,
+    #[sqlx(flatten)]
+    unit: UnitRef,
 }
 
 async fn rollup(pool: &SqlitePool, packs: &[i64], within: &UnitRef, level: i64) -> sqlx::Result<Vec<RollupRow>> {
@@ -286,16 +293,6 @@ async fn rollup(pool: &SqlitePool, packs: &[i64], within: &UnitRef, level: i64) 
         .bind(level)
         .fetch_all(pool)
         .await
-}
-
-/// The units of `ids`, by id.
-async fn unit_refs(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<std::collections::HashMap<i64, UnitRef>> {
-    let refs: Vec<UnitRef> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.id IN (SELECT value FROM json_each(?))")))
-            .bind(serde_json::to_string(ids).expect("numbers"))
-            .fetch_all(pool)
-            .await?;
-    Ok(refs.into_iter().map(|u| (u.id, u)).collect())
 }
 
 /// The latest pack sent (or being sent), if any.
@@ -316,13 +313,12 @@ pub async fn pack(pool: &SqlitePool, pack_id: i64, view: View) -> sqlx::Result<O
     };
     let (within, level) = resolve(pool, view).await?;
     let rows = rollup(pool, &[pack_id], &within, level).await?;
-    let units = unit_refs(pool, &rows.iter().map(|r| r.unit_id).collect::<Vec<_>>()).await?;
     let mut total = Counts::default();
     let mut groups: Vec<Group> = rows
         .into_iter()
-        .filter_map(|r| {
+        .map(|r| {
             total.add(&r.counts);
-            Some(Group { unit: units.get(&r.unit_id)?.clone(), counts: r.counts })
+            Group { unit: r.unit, counts: r.counts }
         })
         .collect();
     worst_first(&mut groups);
@@ -391,10 +387,9 @@ pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, vi
         dated.into_iter().rev().take(periods).rev().map(|(_, id, code)| (id, code)).collect();
     let (within, level) = resolve(pool, view).await?;
     let rows = rollup(pool, &packs.iter().map(|(id, _)| *id).collect::<Vec<_>>(), &within, level).await?;
-    let units = unit_refs(pool, &rows.iter().map(|r| r.unit_id).collect::<Vec<_>>()).await?;
     let mut by: std::collections::BTreeMap<(String, i64), TrendRow> = std::collections::BTreeMap::new();
     for r in rows {
-        let Some(unit) = units.get(&r.unit_id) else { continue };
+        let unit = &r.unit;
         let i = packs.iter().position(|(id, _)| *id == r.pack_id).expect("a pack asked for");
         let row = by.entry((unit.name.clone(), unit.id)).or_insert_with(|| TrendRow {
             unit: unit.name.clone(),
@@ -483,7 +478,7 @@ pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sq
            -- the unary + keeps SQLite from scanning every pack's deliveries by state
            AND +d.state IN ('sent', 'failed')
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
-           AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
+           AND (?2 IS NULL OR d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
          ORDER BY 1, c.code",
     )
     .bind(pack_id)

@@ -1,11 +1,13 @@
 //! `loa demo`: the whole job in one command, with no Telegram token. The Bot API simulator runs
 //! in this process and a real `loa serve` (the same [`crate::app::serve_with`]) against it on a
-//! temporary database; then a province is played: cells across Bắc Kạn's eight districts are
-//! imported from a generated registry and bound through their invites (private chats and groups),
-//! a few block the bot or delete their account, one group becomes a supergroup; a board member
-//! schedules the sample quarterly pack with its documents; the cells acknowledge and report with
-//! delays and rates that differ by district; the board member sends `/remind`; and the figures,
-//! the pending list, the .xlsx export and the chart come out.
+//! temporary database; then a province in today's shape is played (no district level since 1 July
+//! 2025): the province's committee, about a hundred commune and ward committees and a few agency
+//! committees directly under it, cells under them, imported from a generated tree registry and
+//! bound through their invites (private chats and groups); a few block the bot or delete their
+//! account, one group becomes a supergroup; a member of the board (named as `organisation.board`
+//! says) schedules the sample quarterly pack with its documents; the cells acknowledge and report
+//! with delays and rates that differ by committee; the board member sends `/remind`; and the
+//! figures by committee, the pending list, the .xlsx export and the chart come out.
 //!
 //! The simulator enforces Telegram's limits at 1000 messages/s (paid broadcast) so that the demo
 //! takes well under a minute; what the same run costs at Telegram's free 30/s is stated.
@@ -36,20 +38,10 @@ use crate::lifecycle::PackStatus;
 use crate::sim::{RateLimits, Sim};
 use crate::stats::{self, View};
 pub use members::{Plan, answer, question};
-pub use province::registry;
+pub use province::{COMMITTEES, pace, registry};
 
-/// Bắc Kạn's districts, the prefix of their cells' codes, and how readily their cells acknowledge
-/// and report in the demo.
-pub const DISTRICTS: [(&str, &str, f64, f64); 8] = [
-    ("Thành phố Bắc Kạn", "TP", 0.97, 0.80),
-    ("Bạch Thông", "BT", 0.92, 0.65),
-    ("Chợ Mới", "CM", 0.90, 0.60),
-    ("Ba Bể", "BB", 0.86, 0.55),
-    ("Na Rì", "NR", 0.82, 0.50),
-    ("Chợ Đồn", "CD", 0.78, 0.45),
-    ("Ngân Sơn", "NS", 0.72, 0.40),
-    ("Pác Nặm", "PN", 0.62, 0.30),
-];
+/// The province the demo plays: Thái Nguyên as merged on 1 July 2025 (Bắc Kạn into Thái Nguyên).
+pub const PROVINCE: &str = "Đảng bộ tỉnh Thái Nguyên";
 
 const SAMPLE_TOML: &str = include_str!("../../examples/quy-iv-2023/pack.toml");
 const SAMPLE_BODY: &str = include_str!("../../examples/quy-iv-2023/body.md");
@@ -71,6 +63,10 @@ pub struct Options {
 /// What happened, for the summary (and for tests to check against the database).
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The board, as the configuration names it.
+    pub board: String,
+    /// The committees directly under the province's.
+    pub committees: usize,
     pub cells: usize,
     pub private_chats: usize,
     pub groups: usize,
@@ -157,7 +153,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let serve = tokio::spawn(crate::app::serve_with(config.clone(), stop.clone(), Default::default()));
 
     // the registry, every cell's invite, the cells bound, and a few lost
-    let rows = crate::cells::import::parse_csv(registry(n).as_bytes())
+    let rows = crate::cells::import::parse_csv(registry(n, PROVINCE).as_bytes())
         .map_err(|e| anyhow::anyhow!("the generated registry does not read: {e:?}"))?;
     crate::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await?;
     let cells = crate::cells::list(&pool, &Default::default()).await?;
@@ -171,7 +167,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     watch_broadcast(&pool, pack_id, opts.progress).await?;
     let broadcast_s = broadcast_started.elapsed().as_secs_f64();
 
-    // the cells answer, each district at its own pace
+    // the cells answer, each committee at its own pace
     let (pressed_ack, reports_sent) = answer_all(&sim, &pool, pack_id, &bound, &mut rng, opts.progress).await?;
 
     // the board member reminds the cells that have not acknowledged
@@ -179,6 +175,12 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
 
     // the figures, the pending list, the spreadsheet and the chart
     let s = stats::pack(&pool, pack_id, View::PROVINCE).await?.context("the pack's figures")?;
+    let committees = count(
+        &pool,
+        "SELECT count(*) FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL) AND ? = 0",
+        0,
+    )
+    .await? as usize;
     let pending = stats::pending(&pool, pack_id, None).await?;
     let xlsx = opts.out.join("loa-demo.xlsx");
     crate::export::write_xlsx(&pool, &config, pack_id, View::PROVINCE, &xlsx).await?;
@@ -199,6 +201,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     pool.close().await;
     Ok(Report {
+        board: config.organisation.board.clone(),
+        committees,
         cells: n,
         private_chats: bound.private_chats,
         groups: bound.groups,
@@ -258,7 +262,7 @@ async fn watch_broadcast(pool: &SqlitePool, pack_id: i64, progress: bool) -> any
     .await
 }
 
-/// Every cell the pack reached answers as its district tends to ([`DISTRICTS`]), each after a
+/// Every cell the pack reached answers as its committee tends to ([`pace`]), each after a
 /// delay of its own; waits until every report sent is stored. Returns (acknowledged, reported).
 async fn answer_all(
     sim: &Arc<Sim>,
@@ -272,8 +276,7 @@ async fn answer_all(
     let answering = bar(progress, delivered.len() as u64, "Chi bộ xác nhận, báo cáo");
     let mut tasks = tokio::task::JoinSet::new();
     for d in &delivered {
-        let (_, _, ack_p, report_p) =
-            DISTRICTS.iter().find(|x| x.0 == d.district).copied().unwrap_or(("", "", 0.8, 0.5));
+        let (ack_p, report_p) = pace(&d.district);
         let plan = Plan {
             chat: d.chat_id,
             user: bound.members.get(&d.code).map(|m| m.1).unwrap_or_default(),
@@ -354,20 +357,28 @@ impl Report {
             self.reminded,
         ));
         out.push_str(&format!(
-            "{:<20}{:>9}{:>10}{:>8}{:>10}{:>8}\n",
-            "district", "delivered", "ack'd", "rate", "reported", "rate"
+            "{}, {}: {} committees directly under the province's; the worst first:\n",
+            self.board, PROVINCE, self.committees
         ));
-        for g in &self.stats.groups {
+        out.push_str(&format!(
+            "{:<44}{:>9}{:>10}{:>8}{:>10}{:>8}\n",
+            "committee", "delivered", "ack'd", "rate", "reported", "rate"
+        ));
+        const SHOWN: usize = 12;
+        for g in self.stats.groups.iter().take(SHOWN) {
             let c = &g.counts;
             out.push_str(&format!(
-                "{:<20}{:>9}{:>10}{:>8}{:>10}{:>8}\n",
-                g.unit.name,
+                "{:<44}{:>9}{:>10}{:>8}{:>10}{:>8}\n",
+                crate::text::visible(&g.unit.name).chars().take(42).collect::<String>(),
                 c.delivered,
                 c.acknowledged,
                 pct(c.ack_rate()),
                 c.reported,
                 pct(c.report_rate())
             ));
+        }
+        if self.stats.groups.len() > SHOWN {
+            out.push_str(&format!("... and {} more (every one in the workbook)\n", self.stats.groups.len() - SHOWN));
         }
         out.push_str(&format!("\nNot acknowledged ({}):\n", self.pending.len()));
         let mut by: Vec<(String, Vec<String>)> = Vec::new();

@@ -5,15 +5,16 @@ use serde_json::json;
 use crate::harness::{REGISTRY, TestApp, WAIT};
 
 #[tokio::test]
-async fn start_in_a_private_chat_is_answered_in_vietnamese() {
-    let app = TestApp::spawn().await;
+async fn start_in_a_private_chat_is_answered_in_vietnamese_naming_the_board_as_configured() {
+    let app =
+        TestApp::spawn_with(|c| c.organisation.board = "Ban Tuyên giáo và Dân vận Tỉnh ủy Thái Nguyên".into()).await;
     let lan = app.user("Lan");
     app.sim.send_text(lan, lan, "/start").unwrap();
     let got = app.sim.wait_for_bot_messages(lan, 1, WAIT).await;
     assert_eq!(got.len(), 1);
     let text = got[0].text().unwrap();
     assert!(text.starts_with("Xin chào Lan!"), "{text}");
-    assert!(text.contains("Ban Tuyên giáo Tỉnh ủy"), "{text}");
+    assert!(text.contains("kênh Ban Tuyên giáo và Dân vận Tỉnh ủy Thái Nguyên gửi định hướng"), "{text}");
     assert!(text.contains("/help"), "{text}");
     assert_eq!(got[0].parse_mode.as_deref(), Some("HTML"));
     // "Loa" is bold: the HTML went through Telegram's parser

@@ -20,7 +20,7 @@ async fn a_user_without_a_role_is_refused_every_staff_command_and_each_attempt_i
         assert_eq!(
             reply,
             format!(
-                "Xin lỗi, lệnh {name} chỉ dành cho cán bộ của Ban Tuyên giáo. Nếu đồng chí là cán bộ, hãy gửi mã số từ lệnh /whoami cho quản trị viên để được cấp quyền."
+                "Xin lỗi, lệnh {name} chỉ dành cho cán bộ của Ban Tuyên giáo và Dân vận Tỉnh ủy. Nếu đồng chí là cán bộ, hãy gửi mã số từ lệnh /whoami cho quản trị viên để được cấp quyền."
             )
         );
     }
