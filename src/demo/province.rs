@@ -149,10 +149,11 @@ pub fn registry(n: usize, root: &str) -> String {
     // the first committees, and the agencies at the end
     let chosen: Vec<usize> = (0..used - AGENCIES.len()).chain(COMMITTEES - AGENCIES.len()..COMMITTEES).collect();
     let mut csv = String::from("code,name,parent_code,kind,tags,members\n");
-    csv.push_str(&format!("TINH,{root},,tinh,,\n"));
+    // names in quotes: a name may hold a comma
+    csv.push_str(&format!("TINH,\"{root}\",,tinh,,\n"));
     for &i in &chosen {
         let (code, name, kind) = committee(i);
-        csv.push_str(&format!("{code},{name},TINH,{kind},,\n"));
+        csv.push_str(&format!("{code},\"{name}\",TINH,{kind},,\n"));
     }
     let (first, _, _) = committee(chosen[0]);
     csv.push_str(&format!("{first}-BP,Đảng bộ bộ phận khu dân cư số 1,{first},dang-bo-bo-phan,,\n"));

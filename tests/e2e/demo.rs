@@ -57,7 +57,18 @@ async fn the_demo_plays_a_province_and_reports_what_the_database_holds() {
     let png = std::fs::read(&report.chart).unwrap();
     let info = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap().info().clone();
     assert_eq!((info.width, info.height), loa::chart::SIZE);
+    // the province in today's shape: committees straight under the province's, agencies among
+    // them, a sub-committee with cells of its own; the figures by committee
+    assert_eq!(report.committees, 8, "a committee for every three cells, the four agencies always");
+    let level_1 = "SELECT count(*) FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL)";
+    assert_eq!(one(level_1).await, 8);
+    assert_eq!(one("SELECT count(*) FROM units WHERE kind = 'dang-uy-co-quan'").await, 4);
+    assert!(one("SELECT count(*) FROM cells c JOIN units u ON u.id = c.unit_id WHERE u.kind = 'dang-bo-bo-phan'").await >= 1);
+    assert_eq!(one("SELECT count(*) FROM units WHERE kind = 'huyen'").await, 0, "no district level");
+    assert!(report.stats.groups.iter().all(|g| g.unit.level == 1 && g.unit.parent.as_deref() == Some("TINH")));
+    assert_eq!(report.stats.groups.len(), 8);
     let summary = report.summary();
+    assert!(summary.contains("Ban Tuyên giáo và Dân vận Tỉnh ủy, Đảng bộ tỉnh Thái Nguyên: 8 committees"), "{summary}");
     assert!(summary.starts_with("Loa demo: 24 cells"), "{summary}");
     assert!(summary.contains("at Telegram's free 30 messages/s"), "{summary}");
 }
