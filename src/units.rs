@@ -186,6 +186,138 @@ pub async fn rebuild_paths(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The district and commune columns of a cell under `unit` (what the old layout's audiences by
+/// district, the invite sheets and `/whoami` still read): its units at the first and second level
+/// below the root (the unit itself where it is one of them). Read once a unit (`known` keeps what
+/// was read).
+pub(crate) async fn legacy_place(
+    conn: &mut sqlx::SqliteConnection,
+    known: &mut std::collections::HashMap<i64, (String, Option<String>)>,
+    unit: i64,
+) -> sqlx::Result<(String, Option<String>)> {
+    if let Some(place) = known.get(&unit) {
+        return Ok(place.clone());
+    }
+    let levels: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT (SELECT max(x.depth) FROM unit_paths x WHERE x.descendant = u.id) AS level, u.name
+         FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = ? ORDER BY level",
+    )
+    .bind(unit)
+    .fetch_all(conn)
+    .await?;
+    let at = |n: i64| levels.iter().find(|(l, _)| *l == n).map(|(_, name)| name.clone());
+    let place = (at(1).or_else(|| at(0)).unwrap_or_default(), at(2));
+    known.insert(unit, place.clone());
+    Ok(place)
+}
+
+/// What a merger did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// Cells moved to the unit merged into.
+    pub cells: u64,
+    /// Units that hung from the merged unit, now under the unit merged into.
+    pub units: u64,
+    /// Officers of the merged unit, now officers of the unit merged into.
+    pub officers: u64,
+}
+
+/// Merges unit `from` into unit `into` (two communes become one, say): `from`'s cells, the units
+/// under it and its officers move to `into`, and `from` is retired. What was recorded stays as it
+/// was: the deliveries of past packs keep `from` as their cell's unit, so old figures still show
+/// it (its retired row keeps its place in the tree), and nothing is counted twice. `Err` with the
+/// reason (the same unit, the root, `into` under `from`, a unit already retired) writes nothing.
+pub async fn merge(
+    pool: &sqlx::SqlitePool,
+    from: &Unit,
+    into: &Unit,
+    actor: crate::audit::Actor,
+) -> anyhow::Result<Result<Merged, String>> {
+    if from.id == into.id {
+        return Ok(Err(format!("{} cannot be merged into itself", from.code)));
+    }
+    if from.parent_id.is_none() {
+        return Ok(Err(format!("{} is the province's committee: it cannot be merged", from.code)));
+    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    if within(&mut tx, from.id, into.id).await? {
+        return Ok(Err(format!("{} is under {}: a unit cannot be merged into its own subtree", into.code, from.code)));
+    }
+    let retired: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM units WHERE id IN (?, ?) AND retired_at IS NOT NULL")
+            .bind(from.id)
+            .bind(into.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some(code) = retired.first() {
+        return Ok(Err(format!("{code} was retired by an earlier merger")));
+    }
+    let now = crate::dates::now();
+    let units = sqlx::query("UPDATE units SET parent_id = ?, updated_at = ? WHERE parent_id = ?")
+        .bind(into.id)
+        .bind(now)
+        .bind(from.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    rebuild_paths(&mut tx).await?;
+    // the cells of `from`, and those of the units that moved with it, get their new place's names
+    let moved: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.unit_id FROM cells c
+         WHERE c.unit_id = ?1 OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+    )
+    .bind(from.id)
+    .bind(into.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut places = std::collections::HashMap::new();
+    let mut cells = 0;
+    for (cell, was) in moved {
+        let unit = if was == from.id { into.id } else { was };
+        cells += u64::from(was == from.id);
+        let (district, commune) = legacy_place(&mut tx, &mut places, unit).await?;
+        sqlx::query(
+            "UPDATE cells SET unit_id = ?, district = ?, commune = ?, updated_at = ?
+             WHERE id = ? AND (unit_id IS NOT ? OR district IS NOT ? OR commune IS NOT ?)",
+        )
+        .bind(unit)
+        .bind(&district)
+        .bind(&commune)
+        .bind(now)
+        .bind(cell)
+        .bind(unit)
+        .bind(&district)
+        .bind(&commune)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let officers = sqlx::query("UPDATE staff SET unit_id = ?, district = ? WHERE unit_id = ?")
+        .bind(into.id)
+        .bind(&into.name)
+        .bind(from.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE units SET retired_at = ?, updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(now)
+        .bind(from.id)
+        .execute(&mut *tx)
+        .await?;
+    let merged = Merged { cells, units, officers };
+    crate::audit::record(
+        &mut tx,
+        actor,
+        "units.merge",
+        Some(&from.code),
+        "ok",
+        serde_json::json!({ "into": into.code, "cells": cells, "units": units, "officers": officers }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(merged))
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;

@@ -689,7 +689,7 @@ async fn apply_units(
         }
         let mut places: HashMap<i64, (String, Option<String>)> = HashMap::new();
         for (cell, unit) in tree_cells {
-            let (district, commune) = legacy_place(tx, &mut places, unit).await?;
+            let (district, commune) = crate::units::legacy_place(tx, &mut places, unit).await?;
             sqlx::query("UPDATE cells SET district = ?, commune = ?, updated_at = ? WHERE id = ?")
                 .bind(district)
                 .bind(commune)
@@ -700,30 +700,6 @@ async fn apply_units(
         }
     }
     Ok(ids)
-}
-
-/// The district and commune a cell under `unit` is shown under until the views read the tree: its
-/// units at the first and second level below the root (the unit itself where it is one of them).
-/// Read once a unit (`known` keeps what was read).
-async fn legacy_place(
-    conn: &mut sqlx::SqliteConnection,
-    known: &mut HashMap<i64, (String, Option<String>)>,
-    unit: i64,
-) -> sqlx::Result<(String, Option<String>)> {
-    if let Some(place) = known.get(&unit) {
-        return Ok(place.clone());
-    }
-    let levels: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT (SELECT max(x.depth) FROM unit_paths x WHERE x.descendant = u.id) AS level, u.name
-         FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = ? ORDER BY level",
-    )
-    .bind(unit)
-    .fetch_all(conn)
-    .await?;
-    let at = |n: i64| levels.iter().find(|(l, _)| *l == n).map(|(_, name)| name.clone());
-    let place = (at(1).or_else(|| at(0)).unwrap_or_default(), at(2));
-    known.insert(unit, place.clone());
-    Ok(place)
 }
 
 /// How to apply a registry.
@@ -827,7 +803,7 @@ pub async fn apply(
                 let unit = *units
                     .get(&parent.to_ascii_uppercase())
                     .ok_or_else(|| anyhow::anyhow!("line {}: the unit {parent} was not written", row.line))?;
-                let (district, commune) = legacy_place(&mut tx, &mut places, unit).await?;
+                let (district, commune) = crate::units::legacy_place(&mut tx, &mut places, unit).await?;
                 placed = RegistryRow { district, commune, ..row.clone() };
                 (unit, &placed)
             }

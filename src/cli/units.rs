@@ -19,6 +19,15 @@ pub enum UnitsCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Merge a unit into another (two communes become one): its cells, the units under it and its
+    /// officers move to the other, and it is retired; past packs' figures still show it.
+    Merge {
+        /// The unit merged (its code).
+        from: String,
+        /// The unit it is merged into (its code).
+        #[arg(long, value_name = "CODE")]
+        into: String,
+    },
 }
 
 /// One unit as listed.
@@ -41,6 +50,23 @@ struct Row {
 
 pub async fn run(cmd: UnitsCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
     match cmd {
+        UnitsCommand::Merge { from, into } => {
+            let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
+            let mut unit = async |what: &str, code: &str| -> Result<crate::units::Unit, Failure> {
+                crate::units::by_code(&mut conn, code.trim()).await.map_err(anyhow::Error::from)?.ok_or_else(|| {
+                    Failure::BadInput(format!("{what} {code:?}: no unit with that code (see loa units list)"))
+                })
+            };
+            let (from, into) = (unit("unit", &from).await?, unit("--into", &into).await?);
+            drop(conn);
+            let m =
+                crate::units::merge(pool, &from, &into, crate::audit::Actor::Cli).await?.map_err(Failure::BadInput)?;
+            println!(
+                "{} ({}) merged into {} ({}): {} cells, {} units under it and {} officers moved; {} is retired",
+                from.code, from.name, into.code, into.name, m.cells, m.units, m.officers, from.code
+            );
+            Ok(())
+        }
         UnitsCommand::List { under, format } => {
             let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
             let top = match &under {

@@ -63,7 +63,10 @@ async fn the_demo_plays_a_province_and_reports_what_the_database_holds() {
     let level_1 = "SELECT count(*) FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL)";
     assert_eq!(one(level_1).await, 8);
     assert_eq!(one("SELECT count(*) FROM units WHERE kind = 'dang-uy-co-quan'").await, 4);
-    assert!(one("SELECT count(*) FROM cells c JOIN units u ON u.id = c.unit_id WHERE u.kind = 'dang-bo-bo-phan'").await >= 1);
+    assert!(
+        one("SELECT count(*) FROM cells c JOIN units u ON u.id = c.unit_id WHERE u.kind = 'dang-bo-bo-phan'").await
+            >= 1
+    );
     assert_eq!(one("SELECT count(*) FROM units WHERE kind = 'huyen'").await, 0, "no district level");
     assert!(report.stats.groups.iter().all(|g| g.unit.level == 1 && g.unit.parent.as_deref() == Some("TINH")));
     assert_eq!(report.stats.groups.len(), 8);

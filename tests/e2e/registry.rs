@@ -346,3 +346,88 @@ fn staff_are_granted_listed_and_revoked_at_the_command_line() {
     assert_eq!(code, 2);
     assert!(err.contains("555 has no staff role"), "{err}");
 }
+
+/// Two units become one: `loa units merge BP-1 --into P-DT` moves the sub-committee's cell and
+/// officer to the ward, retires the sub-committee, and leaves what was recorded as it was (a pack
+/// sent before the merger still shows its cell under the old unit; the totals are unchanged). Bad
+/// mergers are refused with the reason and write nothing.
+#[tokio::test]
+async fn a_merger_moves_cells_and_officers_and_leaves_the_old_figures_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/to-chuc.csv")).unwrap();
+    std::fs::write(dir.path().join("to-chuc.csv"), tree).unwrap();
+    let (code, _, err) = run(dir.path(), &["cells", "import", "to-chuc.csv"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(dir.path(), &["staff", "grant", "4242", "--role", "district", "--unit", "BP-1"]);
+    assert_eq!(code, 0, "{err}");
+    // a pack goes out to every cell before the merger
+    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
+    let pool = loa::db::open(&db).await.unwrap();
+    sqlx::query("UPDATE cells SET status = 'active', chat_id = 9000 + id, chat_type = 'private'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
+    let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+        .bind(pack)
+        .execute(&pool)
+        .await
+        .unwrap();
+    loa::delivery::broadcast::start(&pool, pack, loa::audit::Actor::Cli, 0).await.unwrap().unwrap();
+    let before = loa::stats::pack(&pool, pack, loa::stats::View::at(2)).await.unwrap().unwrap();
+
+    for (args, why) in [
+        (vec!["units", "merge", "BP-1", "--into", "BP-1"], "BP-1 cannot be merged into itself"),
+        (vec!["units", "merge", "TN", "--into", "P-DT"], "TN is the province's committee"),
+        (vec!["units", "merge", "X-BV", "--into", "BP-1"], "BP-1 is under X-BV"),
+        (vec!["units", "merge", "X-KHONG", "--into", "P-DT"], "unit \"X-KHONG\": no unit with that code"),
+    ] {
+        let (code, _, err) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    let (code, out, err) = run(dir.path(), &["units", "merge", "BP-1", "--into", "P-DT"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("BP-1 (Đảng bộ bộ phận Bản Chang) merged into P-DT (Đảng ủy phường Đức Xuân): 1 cells, 0 units under it and 1 officers moved"), "{out}");
+    let (code, _, err) = run(dir.path(), &["units", "merge", "BP-1", "--into", "P-DT"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("BP-1 was retired by an earlier merger"), "{err}");
+
+    // the cell and the officer now belong to the ward; the old pack's figures have not moved
+    let cb2: (String, String) = sqlx::query_as(
+        "SELECT u.code, c.district FROM cells c JOIN units u ON u.id = c.unit_id WHERE c.code = 'CB-002'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(cb2, ("P-DT".into(), "Đảng ủy phường Đức Xuân".into()));
+    let officer: String =
+        sqlx::query_scalar("SELECT u.code FROM staff s JOIN units u ON u.id = s.unit_id WHERE s.user_id = 4242")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(officer, "P-DT");
+    let after = loa::stats::pack(&pool, pack, loa::stats::View::at(2)).await.unwrap().unwrap();
+    assert_eq!(after.total, before.total, "nothing lost or counted twice");
+    assert!(after.groups.iter().any(|g| g.unit.code == "BP-1"), "the old pack still shows the cell where it was");
+    // a pack sent after the merger counts the cell under the ward
+    let pack2 = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+        .bind(pack2)
+        .execute(&pool)
+        .await
+        .unwrap();
+    loa::delivery::broadcast::start(&pool, pack2, loa::audit::Actor::Cli, 1).await.unwrap().unwrap();
+    let now = loa::stats::pack(&pool, pack2, loa::stats::View::PROVINCE).await.unwrap().unwrap();
+    let ward = now.groups.iter().find(|g| g.unit.code == "P-DT").unwrap();
+    assert_eq!(ward.counts.targeted, 2, "the ward's own cell and the one merged in");
+    assert!(!now.groups.iter().any(|g| g.unit.code == "BP-1"));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'units.merge' AND subject = 'BP-1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}
