@@ -74,7 +74,7 @@ whoami =
     { $cell }
 role-admin = admin
 role-board = Board staff
-role-district = district officer for { $district }
+role-district = officer of { $district }
 role-none = no staff role
 whoami-cell = This chat receives guidance for cell «{ $cell }» ({ $district }).
 whoami-no-cell = This chat is not connected to any cell.
@@ -92,7 +92,7 @@ invite-issued =
     • to add Loa to the cell's group: { $group }
 
     The cell's older code, if any, no longer works.
-grant-usage = Usage: <code>/grant USER_ID admin|board|district [district]</code>, e.g. <code>/grant 123456789 district Na Rì</code>.
+grant-usage = Usage: <code>/grant USER_ID admin|board|district [unit code or name]</code>, e.g. <code>/grant 123456789 district X-BV</code>.
 grant-ok = Role { $role } given to <code>{ $id }</code>.
 revoke-usage = Usage: <code>/revoke USER_ID</code>, e.g. <code>/revoke 123456789</code>.
 revoke-ok = Role { $role } taken from <code>{ $id }</code>.
@@ -103,7 +103,8 @@ staff-err-district-not-allowed = Only the district role takes a district name.
 staff-err-bootstrap = <code>{ $id }</code> is an admin from the configuration file (staff.admins) and can only be changed there.
 staff-err-not-staff = <code>{ $id }</code> has no staff role.
 staff-err-service = { $id } is one of Telegram's service accounts (an anonymous group admin, a channel, Telegram's notices), not a person: it cannot be given a role.
-staff-err-unknown-district = There is no district «{ $given }» in the registry. Districts: { $known }.
+staff-err-unknown-district = There is no unit «{ $given }». Give a unit's code or name (see <code>loa units list</code>), e.g. { $known }.
+staff-err-root = Staff for the whole province have the board role: <code>/grant { $id } board</code>.
 
 cmd-whoami = Show your Telegram id and role
 cmd-cells = The cells of your unit and who has joined

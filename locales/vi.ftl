@@ -74,7 +74,7 @@ whoami =
     { $cell }
 role-admin = quản trị viên
 role-board = cán bộ Ban
-role-district = cán bộ phụ trách huyện { $district }
+role-district = cán bộ phụ trách { $district }
 role-none = không có vai trò cán bộ
 whoami-cell = Cuộc trò chuyện này nhận định hướng cho chi bộ «{ $cell }» ({ $district }).
 whoami-no-cell = Cuộc trò chuyện này chưa gắn với chi bộ nào.
@@ -92,7 +92,7 @@ invite-issued =
     • thêm Loa vào nhóm của chi bộ: { $group }
 
     Mã cũ của chi bộ (nếu có) đã hết hiệu lực.
-grant-usage = Cách dùng: <code>/grant MÃ_SỐ admin|board|district [huyện]</code>, ví dụ <code>/grant 123456789 district Na Rì</code>.
+grant-usage = Cách dùng: <code>/grant MÃ_SỐ admin|board|district [mã hoặc tên đơn vị]</code>, ví dụ <code>/grant 123456789 district X-BV</code>.
 grant-ok = Đã cấp vai trò { $role } cho <code>{ $id }</code>.
 revoke-usage = Cách dùng: <code>/revoke MÃ_SỐ</code>, ví dụ <code>/revoke 123456789</code>.
 revoke-ok = Đã thu hồi vai trò { $role } của <code>{ $id }</code>.
@@ -103,7 +103,8 @@ staff-err-district-not-allowed = Chỉ vai trò district mới kèm tên huyện
 staff-err-bootstrap = <code>{ $id }</code> là quản trị viên trong tệp cấu hình (staff.admins); chỉ sửa được ở đó.
 staff-err-not-staff = <code>{ $id }</code> không có vai trò cán bộ.
 staff-err-service = { $id } là tài khoản dịch vụ của Telegram (quản trị viên ẩn danh của nhóm, kênh, thông báo của Telegram), không phải một người: không cấp vai trò được.
-staff-err-unknown-district = Không có huyện «{ $given }» trong danh sách chi bộ. Các huyện: { $known }.
+staff-err-unknown-district = Không có đơn vị «{ $given }». Ghi mã hoặc tên đơn vị (xem <code>loa units list</code>), ví dụ { $known }.
+staff-err-root = Cán bộ phụ trách toàn tỉnh là vai trò board: <code>/grant { $id } board</code>.
 
 cmd-whoami = Xem mã số Telegram và vai trò của mình
 cmd-cells = Các chi bộ thuộc đơn vị mình và ai đã kết nối

@@ -112,19 +112,45 @@ async fn grant(bot: &Bot, chat: ChatId, arg: &str, ctx: &Arc<Ctx>, locale: Local
     let Some(role) = Role::parse(role_text) else {
         return say(&ctx.replies, chat, c.t(locale, "staff-err-bad-role", Args::new().user("given", role_text))).await;
     };
-    let district = if district_text.is_empty() {
+    // an officer serves a unit, named by its code or its name (a district's name in the old layout)
+    let unit = if district_text.is_empty() || role != Role::District {
         None
     } else {
-        match cells::known_district(&ctx.pool, &district_text).await? {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let known = cells::districts(&ctx.pool).await?.join(", ");
-                let args = Args::new().user("given", &district_text).user("known", &known);
+        let mut conn = ctx.pool.acquire().await?;
+        let found = crate::units::find(&mut conn, &district_text).await?;
+        drop(conn);
+        match found.as_slice() {
+            [] => {
+                let known: Vec<String> = cells::districts(&ctx.pool).await?.into_iter().take(3).collect();
+                let args = Args::new().user("given", &district_text).user("known", &known.join(", "));
                 return say(&ctx.replies, chat, c.t(locale, "staff-err-unknown-district", args)).await;
+            }
+            [u] if u.parent_id.is_none() => {
+                return say(
+                    &ctx.replies,
+                    chat,
+                    c.t(locale, "staff-err-root", Args::new().raw("id", user_id.to_string())),
+                )
+                .await;
+            }
+            [u] => Some(u.clone()),
+            several => {
+                let codes = several.iter().map(|u| u.code.as_str()).collect::<Vec<_>>().join(", ");
+                let args = Args::new().user("given", &district_text).user("codes", &codes);
+                return say(&ctx.replies, chat, c.t(locale, "stats-unit-ambiguous", args)).await;
             }
         }
     };
-    match staff::grant(&ctx.pool, &ctx.config.admins, user_id, role, district, Actor::User(actor)).await? {
+    let granted = match (&unit, district_text.is_empty()) {
+        (Some(u), _) => staff::grant_unit(&ctx.pool, &ctx.config.admins, user_id, u, Actor::User(actor)).await?,
+        // a board or admin role named with a unit is refused by the grant, as at the terminal
+        (None, false) => {
+            staff::grant(&ctx.pool, &ctx.config.admins, user_id, role, Some(district_text.clone()), Actor::User(actor))
+                .await?
+        }
+        (None, true) => staff::grant(&ctx.pool, &ctx.config.admins, user_id, role, None, Actor::User(actor)).await?,
+    };
+    match granted {
         Ok(m) => {
             refresh_menu(bot, ctx, user_id).await;
             let role_name = role_text_of(c, locale, &m);

@@ -41,14 +41,11 @@ async fn an_admin_grants_a_district_officer_who_sees_the_role_but_cannot_use_adm
     app.import(REGISTRY).await;
     let officer = app.user("Cán bộ huyện");
     app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district na rì")).unwrap();
-    assert_eq!(
-        app.nth_reply(app.admin, 1).await,
-        format!("Đã cấp vai trò cán bộ phụ trách huyện Na Rì cho {officer}.")
-    );
+    assert_eq!(app.nth_reply(app.admin, 1).await, format!("Đã cấp vai trò cán bộ phụ trách Na Rì cho {officer}."));
     app.sim.send_text(officer, officer, "/whoami").unwrap();
     let who = app.nth_reply(officer, 1).await;
     assert!(who.contains(&format!("Mã số Telegram của đồng chí: {officer}")), "{who}");
-    assert!(who.contains("Vai trò: cán bộ phụ trách huyện Na Rì"), "{who}");
+    assert!(who.contains("Vai trò: cán bộ phụ trách Na Rì"), "{who}");
 
     // an officer invites, lists and reminds the cells of their own unit, and no other's
     app.sim.send_text(officer, officer, "/invite BB-001").unwrap();
@@ -71,19 +68,28 @@ async fn an_admin_grants_a_district_officer_who_sees_the_role_but_cannot_use_adm
     app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district Pác Nặm")).unwrap();
     assert_eq!(
         app.nth_reply(app.admin, 2).await,
-        "Không có huyện «Pác Nặm» trong danh sách chi bộ. Các huyện: Ba Bể, Na Rì."
+        "Không có đơn vị «Pác Nặm». Ghi mã hoặc tên đơn vị (xem loa units list), ví dụ Ba Bể, Na Rì."
+    );
+    // an officer of a deeper unit, named by its name; the province's committee is the board's
+    let commune = app.user("Cán bộ xã");
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {commune} district Xã Kim Lư")).unwrap();
+    assert_eq!(app.nth_reply(app.admin, 3).await, format!("Đã cấp vai trò cán bộ phụ trách Xã Kim Lư cho {commune}."));
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {commune} district TINH")).unwrap();
+    assert_eq!(
+        app.nth_reply(app.admin, 4).await,
+        format!("Cán bộ phụ trách toàn tỉnh là vai trò board: /grant {commune} board.")
     );
     app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} boss")).unwrap();
-    assert!(app.nth_reply(app.admin, 3).await.starts_with("Vai trò «boss» không có"));
+    assert!(app.nth_reply(app.admin, 5).await.starts_with("Vai trò «boss» không có"));
     app.sim.send_text(app.admin, app.admin, "/grant abc board").unwrap();
-    assert!(app.nth_reply(app.admin, 4).await.starts_with("«abc» không phải mã số Telegram"));
+    assert!(app.nth_reply(app.admin, 6).await.starts_with("«abc» không phải mã số Telegram"));
 
     // revoked: the next command is refused at once
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {officer}")).unwrap();
-    assert!(app.nth_reply(app.admin, 5).await.starts_with("Đã thu hồi vai trò"));
+    assert!(app.nth_reply(app.admin, 7).await.starts_with("Đã thu hồi vai trò"));
     app.sim.send_text(officer, officer, "/whoami").unwrap();
     assert!(app.nth_reply(officer, 8).await.contains("Vai trò: không có vai trò cán bộ"));
-    assert_eq!(app.audit_count("staff.grant", "ok").await, 1);
+    assert_eq!(app.audit_count("staff.grant", "ok").await, 2);
     assert_eq!(app.audit_count("staff.revoke", "ok").await, 1);
 }
 
