@@ -344,6 +344,7 @@ stats-unit-ambiguous = Several units are named «{ $given }»; give its code: { 
 stats-out-of-scope = The unit «{ $given }» is not within your unit.
 stats-bad-level = «{ $given }» is not a level. Give a level's number (1 = the units directly under the province) or name: { $levels }.
 stats-no-scope = Your officer's account is not tied to a unit; ask the board to grant it again.
+stats-cells-head = 📋 <b>{ $unit }</b> — { $pack }: { $acked }/{ $base } cells acknowledged (✅ acknowledged, ⏳ not yet, 📝 reported, ⛔ not joined)
 stats-drill = ▸ { $name }
 stats-trend-acked = Acknowledged:
 stats-trend-reported = Reported:

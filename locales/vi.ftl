@@ -344,6 +344,7 @@ stats-unit-ambiguous = Có nhiều đơn vị tên «{ $given }»; xin ghi mã �
 stats-out-of-scope = Đơn vị «{ $given }» không thuộc phạm vi của đồng chí.
 stats-bad-level = «{ $given }» không phải cấp nào. Ghi số cấp (1 là các đơn vị trực thuộc tỉnh) hoặc tên cấp: { $levels }.
 stats-no-scope = Tài khoản cán bộ của đồng chí chưa gắn với đơn vị nào; xin liên hệ Ban để được cấp lại quyền.
+stats-cells-head = 📋 <b>{ $unit }</b> — { $pack }: { $acked }/{ $base } chi bộ đã xác nhận (✅ đã xác nhận, ⏳ chưa, 📝 đã báo cáo, ⛔ chưa kết nối)
 stats-drill = ▸ { $name }
 stats-trend-acked = Đã xác nhận:
 stats-trend-reported = Đã báo cáo:

@@ -487,6 +487,57 @@ pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sq
     .await
 }
 
+/// One cell of a unit, as a pack found it: where it stands with that pack.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CellState {
+    pub code: String,
+    pub name: String,
+    /// "acknowledged", "delivered" (not acknowledged), "unreachable", "sending" or "not_connected".
+    pub state: String,
+    pub reported: bool,
+}
+
+/// The cells that hung from unit `unit` when pack `pack_id` went out, each with where it stands
+/// (acknowledged, delivered, unreachable, still being sent), then the unit's cells the pack could
+/// not be sent to (not connected), by code.
+pub async fn unit_cells(pool: &SqlitePool, pack_id: i64, unit: i64) -> sqlx::Result<Vec<CellState>> {
+    let mut cells: Vec<CellState> = sqlx::query_as(
+        "SELECT c.code, c.name,
+                CASE WHEN EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = c.id) THEN 'acknowledged'
+                     WHEN d.state = 'sent' THEN 'delivered'
+                     WHEN d.state = 'failed' THEN 'unreachable'
+                     ELSE 'sending' END AS state,
+                EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = ?1 AND r.cell_id = c.id) AS reported
+         FROM deliveries d JOIN cells c ON c.id = d.cell_id
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
+           AND d.unit_id = ?2 AND +d.state <> 'cancelled'
+         UNION ALL
+         SELECT c.code, c.name, 'not_connected', 0 FROM cells c
+         WHERE c.unit_id = ?2 AND c.status <> 'retired'
+           AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+                           WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.cell_id = c.id)
+           AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = ?1 AND b.kind = 'pack')
+         ORDER BY 1",
+    )
+    .bind(pack_id)
+    .bind(unit)
+    .fetch_all(pool)
+    .await?;
+    // a cell outside the pack's audience was never meant to get it: not "not connected"
+    let audience: Option<String> =
+        sqlx::query_scalar("SELECT audience FROM packs WHERE id = ?").bind(pack_id).fetch_optional(pool).await?;
+    let audience = audience.and_then(|a| crate::packs::Audience::from_json(&a)).unwrap_or(crate::packs::Audience::All);
+    let (cond, binds) = crate::packs::audience_sql(&audience);
+    let sql = format!("SELECT c.code FROM cells c WHERE c.unit_id = ? AND {cond}");
+    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(unit);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let in_audience: std::collections::HashSet<String> = q.fetch_all(pool).await?.into_iter().collect();
+    cells.retain(|c| c.state != "not_connected" || in_audience.contains(&c.code));
+    Ok(cells)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

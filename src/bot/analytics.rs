@@ -173,15 +173,17 @@ pub fn render_stats(ctx: &Ctx, locale: Locale, s: &PackStats) -> (String, Option
         out.push('\n');
         out.push_str(&c.t(locale, "stats-not-connected-units", Args::new().raw("units", off.join(", "))));
     }
+    // a row opens its units; a unit with none (or the asked unit's own row) opens to its cells
     let keys: Vec<_> = shown
         .iter()
-        .filter(|g| g.unit.opens && g.unit.id != s.within.id)
         .map(|g| {
-            Button::Drill { pack: s.pack_id, unit: g.unit.id }.key(c.t(
-                locale,
-                "stats-drill",
-                Args::new().raw("name", crate::text::visible(&g.unit.name)),
-            ))
+            let (pack, unit) = (s.pack_id, g.unit.id);
+            let button = if g.unit.opens && unit != s.within.id {
+                Button::Drill { pack, unit }
+            } else {
+                Button::CellsOf { pack, unit }
+            };
+            button.key(c.t(locale, "stats-drill", Args::new().raw("name", crate::text::visible(&g.unit.name))))
         })
         .collect();
     let markup = (!keys.is_empty()).then(|| InlineKeyboardMarkup::new(keys.chunks(2).map(|r| r.to_vec())));
@@ -406,9 +408,15 @@ async fn trend_level(a: &Asked<'_>, view: View) -> anyhow::Result<String> {
     Ok(a.ctx.config.organisation.level_name(view.level.unwrap_or(within + 1).max(within)))
 }
 
-/// A row of a pack's figures opened (`su:` button): the units under it, for a member who may see
-/// it, in their private chat.
-pub(super) async fn on_drill(ctx: &std::sync::Arc<Ctx>, q: &CallbackQuery, pack: i64, unit: i64) -> HandlerResult {
+/// A row of a pack's figures opened (`su:` button: the units under it; `sc:`, `to_cells`: the
+/// cells hanging from it), for a member who may see it, in their private chat.
+pub(super) async fn on_drill(
+    ctx: &std::sync::Arc<Ctx>,
+    q: &CallbackQuery,
+    pack: i64,
+    unit: i64,
+    to_cells: bool,
+) -> HandlerResult {
     let user = q.from.id.0 as i64;
     let chat = q.message.as_ref().map(|m| m.chat());
     let locale = match chat {
@@ -431,8 +439,53 @@ pub(super) async fn on_drill(ctx: &std::sync::Arc<Ctx>, q: &CallbackQuery, pack:
     };
     ctx.replies.answer_button(q.id.clone(), String::new(), false);
     let asked = Asked { chat: chat.id, ctx, locale, member: &member };
+    if to_cells {
+        return send_unit_cells(&asked, pack, unit).await;
+    }
     if let Some(s) = stats::pack(&ctx.pool, pack, View::below(unit)).await? {
         asked.send_stats(&s);
+    }
+    Ok(())
+}
+
+/// The cells of one unit as a pack found them: acknowledged (and reported), waiting, unreachable,
+/// not connected.
+async fn send_unit_cells(a: &Asked<'_>, pack_id: i64, unit: i64) -> HandlerResult {
+    let (c, locale) = (&a.ctx.catalog, a.locale);
+    let (Some(pack), Some(u)) =
+        (crate::packs::store::get(&a.ctx.pool, pack_id).await?, stats::unit_ref(&a.ctx.pool, unit).await?)
+    else {
+        return Ok(());
+    };
+    let cells = stats::unit_cells(&a.ctx.pool, pack_id, unit).await?;
+    let acked = cells.iter().filter(|x| x.state == "acknowledged").count();
+    let base =
+        cells.iter().filter(|x| matches!(x.state.as_str(), "acknowledged" | "delivered" | "not_connected")).count();
+    let header = c.t(
+        locale,
+        "stats-cells-head",
+        Args::new()
+            .user("unit", &u.name)
+            .raw("pack", crate::packs::message::name(&pack.title, pack.period(), locale))
+            .raw("acked", acked)
+            .raw("base", base),
+    );
+    let lines: Vec<String> = cells
+        .iter()
+        .map(|x| {
+            let (mark, note) = match x.state.as_str() {
+                "acknowledged" => ("✅", String::new()),
+                "delivered" => ("⏳", String::new()),
+                "unreachable" => ("⚠️", c.s(locale, "pending-unreachable")),
+                "not_connected" => ("⛔", c.s(locale, "cells-unbound")),
+                _ => ("…", String::new()),
+            };
+            let report = if x.reported { " 📝" } else { "" };
+            format!("{mark} <code>{}</code> {}{note}{report}", escape(&x.code), escape(&x.name))
+        })
+        .collect();
+    for page in super::announce::pages(&header, &lines) {
+        a.say(page).await?;
     }
     Ok(())
 }

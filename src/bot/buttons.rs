@@ -40,7 +40,10 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         return Ok(());
     }
     if let Some(Button::Drill { pack, unit }) = button {
-        return super::analytics::on_drill(&ctx, &q, pack, unit).await;
+        return super::analytics::on_drill(&ctx, &q, pack, unit, false).await;
+    }
+    if let Some(Button::CellsOf { pack, unit }) = button {
+        return super::analytics::on_drill(&ctx, &q, pack, unit, true).await;
     }
     if let Some(Button::MoveYes(id) | Button::MoveNo(id)) = button {
         return on_move_decision(&ctx, &q, id, button == Some(Button::MoveYes(id)), locale).await;
@@ -119,7 +122,9 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
             answer(&ctx, &q, String::new(), false);
             begin_report(&ctx, &target, &q.from, locale).await
         }
-        Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } => Ok(()),
+        Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } | Button::CellsOf { .. } => {
+            Ok(())
+        }
         Button::Resend(_) => {
             let started = crate::delivery::broadcast::resend(
                 &ctx.pool,

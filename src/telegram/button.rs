@@ -1,7 +1,8 @@
 //! The inline buttons' callback data, read and written in one place: `a:<delivery>` acknowledges
 //! a pack, `r:<delivery>` starts a report, `d:<delivery>` has its documents sent again, `p:0` is a
 //! preview's button (it does nothing), `my:<move>` / `mn:<move>` confirm or refuse moving a cell to
-//! another chat, `su:<pack>.<unit>` opens a unit's row of a pack's figures (its children). Every
+//! another chat, `su:<pack>.<unit>` opens a unit's row of a pack's figures (its children),
+//! `sc:<pack>.<unit>` opens it down to the cells hanging from the unit. Every
 //! one stays far under Telegram's 64 bytes; anything else is not Loa's.
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -41,15 +42,21 @@ pub enum Button {
         pack: i64,
         unit: i64,
     },
+    /// A row of a pack's figures opened down to its cells: each cell hanging from the unit.
+    CellsOf {
+        pack: i64,
+        unit: i64,
+    },
 }
 
 impl Button {
     /// Reads callback data; anything that is not one of Loa's buttons is `None`.
     pub fn parse(data: &str) -> Option<Button> {
         let (kind, id) = data.split_once(':')?;
-        if kind == "su" {
+        if kind == "su" || kind == "sc" {
             let (pack, unit) = id.split_once('.')?;
-            return Some(Button::Drill { pack: number(pack)?, unit: number(unit)? });
+            let (pack, unit) = (number(pack)?, number(unit)?);
+            return Some(if kind == "su" { Button::Drill { pack, unit } } else { Button::CellsOf { pack, unit } });
         }
         if id.is_empty() || id.len() > 19 || !id.chars().all(|c| c.is_ascii_digit()) {
             return None;
@@ -76,6 +83,7 @@ impl Button {
             Button::MoveYes(m) => format!("my:{m}"),
             Button::MoveNo(m) => format!("mn:{m}"),
             Button::Drill { pack, unit } => format!("su:{pack}.{unit}"),
+            Button::CellsOf { pack, unit } => format!("sc:{pack}.{unit}"),
         }
     }
 
@@ -88,7 +96,11 @@ impl Button {
     pub fn delivery(self) -> Option<i64> {
         match self {
             Button::Ack(d) | Button::Report(d) | Button::Resend(d) => Some(d),
-            Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } => None,
+            Button::Preview
+            | Button::MoveYes(_)
+            | Button::MoveNo(_)
+            | Button::Drill { .. }
+            | Button::CellsOf { .. } => None,
         }
     }
 }
@@ -124,6 +136,7 @@ mod tests {
         assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
         assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
         assert_eq!(Button::parse("su:3.41"), Some(Button::Drill { pack: 3, unit: 41 }));
+        assert_eq!(Button::parse("sc:3.41"), Some(Button::CellsOf { pack: 3, unit: 41 }));
         let widest = Button::Drill { pack: i64::MAX, unit: i64::MAX }.data();
         assert!(widest.len() <= 64, "{widest}");
         for bad in [
