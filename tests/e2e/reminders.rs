@@ -226,14 +226,19 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
     app.sim.send_text(app.admin, app.admin, "/remind").unwrap();
     assert!(app.nth_reply(app.admin, 4).await.starts_with("Không có chi bộ nào cần nhắc"));
 
-    // a district officer may not remind
+    // an officer reminds the cells of their own unit only: Ba Bể's has no connected cell behind
     let officer = crate::harness::started_user(&app.sim, "Cán bộ huyện");
-    loa::staff::grant(&app.pool, &config.admins, officer, loa::staff::Role::District, Some("Na Rì".into()), Actor::Cli)
+    loa::staff::grant(&app.pool, &config.admins, officer, loa::staff::Role::District, Some("Ba Bể".into()), Actor::Cli)
         .await
         .unwrap()
         .unwrap();
     app.sim.send_text(officer, officer, "/remind").unwrap();
-    assert!(app.nth_reply(officer, 2).await.contains("/remind"));
+    assert!(app.nth_reply(officer, 2).await.starts_with("Không có chi bộ nào cần nhắc"));
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM reminders").fetch_one(&app.pool).await.unwrap(),
+        1,
+        "no reminder beyond the officer's unit"
+    );
 }
 
 #[tokio::test]
@@ -291,46 +296,53 @@ async fn after_the_deadline_each_officer_hears_of_their_own_district_and_the_boa
 /// board, which hears of the whole province by committee.
 #[tokio::test]
 async fn after_the_deadline_the_nearest_unit_with_officers_hears_and_the_board_hears_all() {
-    let app = TestApp::spawn().await;
+    // the pack lives in a database of its own (the app's scheduler would escalate it on its own
+    // first); the app's holds the same tree, imported alike, so the units have the same ids
     let tree = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/to-chuc.csv")).unwrap();
-    app.import(&tree).await;
+    let rows = loa::cells::import::parse_csv(tree.as_bytes()).unwrap();
+    let offline = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/loa.db", offline.path().display());
+    let config = loa::config::Config::for_simulator(&db, None, None).unwrap();
+    let pool = loa::db::open(&db).await.unwrap();
+    loa::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
     sqlx::query("UPDATE cells SET status = 'active', chat_id = 5000 + id, chat_type = 'private'")
-        .execute(&app.pool)
+        .execute(&pool)
         .await
         .unwrap();
-    let config = crate::harness::config_for(&app.sim, &app.dir);
     let draft = loa::packs::folder::PackDraft::plain(
         PackKind::Quarterly,
         Period::parse("2023-Q4").ok(),
         "Định hướng quý IV",
         "Nội dung",
     );
-    let pack = loa::packs::store::create(&app.pool, &config, &draft, Actor::Cli).await.unwrap();
+    let pack = loa::packs::store::create(&pool, &config, &draft, Actor::Cli).await.unwrap();
     sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
         .bind(pack)
-        .execute(&app.pool)
+        .execute(&pool)
         .await
         .unwrap();
     let sent = at(&config, 2023, 10, 2, 10, 0).timestamp();
-    let b = loa::delivery::broadcast::start(&app.pool, pack, Actor::Cli, sent).await.unwrap().unwrap();
-    // as the worker would have left it (the chats are not the simulator's: no worker runs on them)
+    let b = loa::delivery::broadcast::start(&pool, pack, Actor::Cli, sent).await.unwrap().unwrap();
+    // as the worker would have left it
     sqlx::query("UPDATE deliveries SET state = 'sent', sent_at = ? WHERE broadcast_id = ?")
         .bind(sent)
         .bind(b.broadcast_id)
-        .execute(&app.pool)
+        .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE broadcasts SET state = 'done' WHERE id = ?")
-        .bind(b.broadcast_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE broadcasts SET state = 'done' WHERE id = ?").bind(b.broadcast_id).execute(&pool).await.unwrap();
     sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = ?")
         .bind(pack)
-        .execute(&app.pool)
+        .execute(&pool)
         .await
         .unwrap();
+    let t = schedule::tick(&pool, &config, at(&config, 2023, 10, 16, 8, 0)).await.unwrap();
+    let e = t.escalations.into_iter().next().expect("the pack is overdue");
+    assert_eq!((e.targeted, e.cells.len()), (4, 4));
 
+    let app = TestApp::spawn().await;
+    app.import(&tree).await;
+    let config = crate::harness::config_for(&app.sim, &app.dir);
     let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
     let sub = crate::harness::started_user(&app.sim, "Cán bộ Bản Chang");
     let board = crate::harness::started_user(&app.sim, "Cán bộ Ban");
@@ -347,9 +359,6 @@ async fn after_the_deadline_the_nearest_unit_with_officers_hears_and_the_board_h
     for who in [commune, sub, board] {
         app.nth_reply(who, 1).await;
     }
-    let t = schedule::tick(&app.pool, &config, at(&config, 2023, 10, 16, 8, 0)).await.unwrap();
-    let e = t.escalations.into_iter().next().expect("the pack is overdue");
-    assert_eq!((e.targeted, e.cells.len()), (4, 4));
     let (announcer, _ctx) = app.announcer(config);
     announcer.escalate(&e).await;
 
