@@ -25,13 +25,13 @@
 //!
 //! **The province and its people**
 //! - [`units`]: the organisation as a tree of units of any depth (the province's committee, the
-//!   committees under it, their sub-committees), each cell hanging from one.
+//!   committees under it, their sub-committees), each cell hanging from one; mergers.
 //! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
-//! - [`staff`]: roles (admin, board, district) and who holds them.
+//! - [`staff`]: roles (admin, board, officer of a unit) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
 //!
 //! **Figures**
-//! - [`stats`]: figures by pack, district and commune; who is behind; the trend.
+//! - [`stats`]: figures by pack and unit at any level of the tree; who is behind; the trend.
 //! - [`export`]: the .xlsx and CSV exports (and formula-safe cells); [`chart`]: PNG charts.
 //!
 //! **Foundations**

@@ -1,6 +1,7 @@
 //! Staff and their roles. Admins do everything (bootstrap admins come from `staff.admins` in the
 //! configuration and cannot be revoked from chat); board staff compose, schedule and follow packs;
-//! district officers see and chase the cells of their own district only. Every staff command asks
+//! officers of a unit (the `district` role, named for the level it served before 1 July 2025) see
+//! and chase the cells of their unit's subtree only. Every staff command asks
 //! [`role_of`] on each call: a revoke takes effect at once.
 
 use std::collections::BTreeSet;
