@@ -402,10 +402,20 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
             let audience = if is(ctx, text, "word-all", &["all"]) {
                 Audience::All
             } else {
-                let (mut districts, mut tags, mut cells) = (Default::default(), Default::default(), Default::default());
+                let (mut districts, mut units, mut tags, mut cells) =
+                    (Default::default(), Default::default(), Default::default(), Default::default());
                 for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    let mut conn = ctx.pool.acquire().await?;
+                    let unit = match crate::units::find(&mut conn, token).await?.as_slice() {
+                        [u] if u.parent_id.is_some() => Some(u.code.clone()),
+                        _ => None,
+                    };
+                    drop(conn);
                     if let Ok(d) = crate::cells::known_district(&ctx.pool, token).await? {
                         let _ = std::collections::BTreeSet::insert(&mut districts, d);
+                    } else if let Some(code) = unit {
+                        // a unit by its code or its (unique) name: its whole subtree
+                        let _ = std::collections::BTreeSet::insert(&mut units, code);
                     } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cell_tags WHERE tag = ?")
                         .bind(token)
                         .fetch_one(&ctx.pool)
@@ -424,7 +434,7 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                         return Ok(Err(c.t(locale, "np-bad-audience", Args::new().user("token", token))));
                     }
                 }
-                Audience::Some { districts, tags, cells }
+                Audience::Some { districts, units, tags, cells }
             };
             if crate::packs::audience_size(&ctx.pool, &audience).await? == 0 {
                 return Ok(Err(c.s(locale, "np-empty-audience")));

@@ -59,6 +59,8 @@ struct RawAudienceParts {
     #[serde(default)]
     districts: Vec<String>,
     #[serde(default)]
+    units: Vec<String>,
+    #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
     cells: Vec<String>,
@@ -291,7 +293,9 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
         RawAudience::Word(w) => {
             problems.push(problem(
                 "audience",
-                format!("{w:?}: expected \"all\" or {{ districts = [...], tags = [...], cells = [...] }}"),
+                format!(
+                    "{w:?}: expected \"all\" or {{ units = [...], districts = [...], tags = [...], cells = [...] }}"
+                ),
             ));
             Audience::All
         }
@@ -299,11 +303,11 @@ pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Re
             let clean = |v: Vec<String>| {
                 v.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<BTreeSet<_>>()
             };
-            let (districts, tags, cells) = (clean(p.districts), clean(p.tags), clean(p.cells));
-            if districts.is_empty() && tags.is_empty() && cells.is_empty() {
-                problems.push(problem("audience", "names no district, tag or cell"));
+            let (districts, units, tags, cells) = (clean(p.districts), clean(p.units), clean(p.tags), clean(p.cells));
+            if districts.is_empty() && units.is_empty() && tags.is_empty() && cells.is_empty() {
+                problems.push(problem("audience", "names no unit, district, tag or cell"));
             }
-            Audience::Some { districts, tags, cells }
+            Audience::Some { districts, units, tags, cells }
         }
     };
     problems.extend(check_audience(pool, &audience).await?);
@@ -430,10 +434,19 @@ fn safe_name(name: &str) -> bool {
     !n.is_empty() && !n.contains(['/', '\\']) && n != "." && n != ".." && !n.starts_with('.')
 }
 
-/// Unknown districts, tags or cells in an audience, and an audience with no active cell.
+/// Unknown units, districts, tags or cells in an audience, and an audience with no active cell.
 pub async fn check_audience(pool: &SqlitePool, audience: &Audience) -> anyhow::Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    if let Audience::Some { districts, tags, cells } = audience {
+    if let Audience::Some { districts, units, tags, cells } = audience {
+        for u in units {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE code = ? AND retired_at IS NULL")
+                .bind(u)
+                .fetch_optional(pool)
+                .await?;
+            if found.is_none() {
+                problems.push(problem("audience.units", format!("no unit has the code {u:?} (see loa units list)")));
+            }
+        }
         let known_d: BTreeSet<String> = crate::cells::districts(pool).await?.into_iter().collect();
         for d in districts.iter().filter(|d| !known_d.contains(*d)) {
             let list = known_d.iter().cloned().collect::<Vec<_>>().join(", ");

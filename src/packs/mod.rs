@@ -13,21 +13,21 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 
-/// Who receives a pack: every cell, or the cells in any of these districts, with any of these
-/// tags, or with these codes.
+/// Who receives a pack: every cell, or the cells in any of these districts, anywhere under any of
+/// these units (by code), with any of these tags, or with these codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
     All,
-    Some { districts: BTreeSet<String>, tags: BTreeSet<String>, cells: BTreeSet<String> },
+    Some { districts: BTreeSet<String>, units: BTreeSet<String>, tags: BTreeSet<String>, cells: BTreeSet<String> },
 }
 
 impl Audience {
-    /// As stored: `"all"` or `{"districts": [...], "tags": [...], "cells": [...]}`.
+    /// As stored: `"all"` or `{"districts": [...], "units": [...], "tags": [...], "cells": [...]}`.
     pub fn to_json(&self) -> String {
         match self {
             Audience::All => json!("all").to_string(),
-            Audience::Some { districts, tags, cells } => {
-                json!({"districts": districts, "tags": tags, "cells": cells}).to_string()
+            Audience::Some { districts, units, tags, cells } => {
+                json!({"districts": districts, "units": units, "tags": tags, "cells": cells}).to_string()
             }
         }
     }
@@ -45,17 +45,25 @@ impl Audience {
                 .filter_map(|x| x.as_str().map(str::to_string))
                 .collect()
         };
-        Some(Audience::Some { districts: set("districts"), tags: set("tags"), cells: set("cells") })
+        Some(Audience::Some {
+            districts: set("districts"),
+            units: set("units"),
+            tags: set("tags"),
+            cells: set("cells"),
+        })
     }
 
-    /// A short description for people: "all cells", "Na Rì, Ba Bể; tags xa; 2 cells".
+    /// A short description for people: "districts Na Rì, Ba Bể; units X-BV; tags xa; cells NR-001".
     pub fn describe(&self) -> String {
         match self {
             Audience::All => "all cells".into(),
-            Audience::Some { districts, tags, cells } => {
+            Audience::Some { districts, units, tags, cells } => {
                 let mut parts = Vec::new();
                 if !districts.is_empty() {
                     parts.push(format!("districts {}", districts.iter().cloned().collect::<Vec<_>>().join(", ")));
+                }
+                if !units.is_empty() {
+                    parts.push(format!("units {}", units.iter().cloned().collect::<Vec<_>>().join(", ")));
                 }
                 if !tags.is_empty() {
                     parts.push(format!("tags {}", tags.iter().cloned().collect::<Vec<_>>().join(", ")));
@@ -73,13 +81,21 @@ impl Audience {
 pub(crate) fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
     match audience {
         Audience::All => ("c.status != 'retired'".into(), Vec::new()),
-        Audience::Some { districts, tags, cells } => {
+        Audience::Some { districts, units, tags, cells } => {
             let marks = |n: usize| vec!["?"; n].join(", ");
             let mut ors = Vec::new();
             let mut binds = Vec::new();
             if !districts.is_empty() {
                 ors.push(format!("c.district IN ({})", marks(districts.len())));
                 binds.extend(districts.iter().cloned());
+            }
+            if !units.is_empty() {
+                ors.push(format!(
+                    "c.unit_id IN (SELECT p.descendant FROM unit_paths p JOIN units u ON u.id = p.ancestor
+                                   WHERE u.code IN ({}))",
+                    marks(units.len())
+                ));
+                binds.extend(units.iter().cloned());
             }
             if !tags.is_empty() {
                 ors.push(format!("c.id IN (SELECT cell_id FROM cell_tags WHERE tag IN ({}))", marks(tags.len())));
@@ -184,11 +200,15 @@ mod tests {
     fn audiences_round_trip_through_json() {
         let a = Audience::Some {
             districts: ["Na Rì".to_string()].into(),
+            units: ["X-BV".to_string()].into(),
             tags: BTreeSet::new(),
             cells: ["NR-001".to_string()].into(),
         };
         assert_eq!(Audience::from_json(&a.to_json()), Some(a.clone()));
         assert_eq!(Audience::from_json("\"all\""), Some(Audience::All));
-        assert_eq!(a.describe(), "districts Na Rì; cells NR-001");
+        assert_eq!(a.describe(), "districts Na Rì; units X-BV; cells NR-001");
+        // stored before units existed: no units
+        let old = Audience::from_json(r#"{"districts":["Na Rì"],"tags":[],"cells":[]}"#).unwrap();
+        assert!(matches!(old, Audience::Some { ref units, .. } if units.is_empty()));
     }
 }

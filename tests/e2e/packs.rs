@@ -107,7 +107,7 @@ async fn each_problem_of_a_folder_is_named() {
         (
             "audience-empty",
             Box::new(set("audience", toml::Value::Table(toml::Table::new()))),
-            "audience: names no district, tag or cell",
+            "audience: names no unit, district, tag or cell",
         ),
         ("audience-word", Box::new(set("audience", s("everyone"))), "audience: \"everyone\": expected \"all\""),
         ("deadline-past", Box::new(set("deadline", s("2023-09-01"))), "deadline: 2023-09-01 is in the past"),
@@ -153,6 +153,24 @@ async fn audiences_must_name_known_districts_tags_and_cells() {
     let got = problems(&f, "c", set("audience", table("cells", "XX-1"))).await;
     assert_eq!(got, ["audience.cells: no cell has the code \"XX-1\""]);
     assert!(problems(&f, "ok", set("audience", table("districts", "Na Rì"))).await.is_empty());
+    // a unit of the tree by its code: its whole subtree
+    let got = problems(&f, "u", set("audience", table("units", "X-KHONG"))).await;
+    assert_eq!(got, ["audience.units: no unit has the code \"X-KHONG\" (see loa units list)"]);
+    assert!(problems(&f, "u-ok", set("audience", table("units", "Na Rì / Xã Kim Lư"))).await.is_empty());
+    let commune = loa::packs::Audience::Some {
+        districts: Default::default(),
+        units: ["Na Rì / Xã Kim Lư".to_string()].into(),
+        tags: Default::default(),
+        cells: Default::default(),
+    };
+    assert_eq!(loa::packs::audience_size(&f.pool, &commune).await.unwrap(), 2, "NR-001 and NR-002");
+    let district = loa::packs::Audience::Some {
+        districts: Default::default(),
+        units: ["Na Rì".to_string()].into(),
+        tags: Default::default(),
+        cells: Default::default(),
+    };
+    assert_eq!(loa::packs::audience_size(&f.pool, &district).await.unwrap(), 2, "the district's subtree");
     // every cell retired: nobody to send to
     sqlx::query("UPDATE cells SET status = 'retired'").execute(&f.pool).await.unwrap();
     assert_eq!(problems(&f, "none", |_| {}).await, ["audience: no cell that is not retired matches it"]);
