@@ -11,7 +11,8 @@ use crate::config::Config;
 
 #[derive(Subcommand, Debug)]
 pub enum UnitsCommand {
-    /// List the units from the province's committee down (each after its parent).
+    /// List the units from the province's committee down (each after its parent; units retired by a
+    /// merger are left out).
     List {
         /// Only this unit and what is under it.
         #[arg(long, value_name = "CODE")]
@@ -82,6 +83,7 @@ pub async fn run(cmd: UnitsCommand, config: &Config, pool: &SqlitePool) -> Resul
                      SELECT ?1, ''
                      UNION ALL
                      SELECT u.id, walk.sort || '/' || u.code FROM units u JOIN walk ON u.parent_id = walk.id
+                     WHERE u.retired_at IS NULL
                  )
                  SELECT u.code, u.name, u.kind,
                         (SELECT max(p.depth) FROM unit_paths p WHERE p.descendant = u.id) AS level,

@@ -394,6 +394,11 @@ async fn a_merger_moves_cells_and_officers_and_leaves_the_old_figures_as_they_we
     let (code, _, err) = run(dir.path(), &["units", "merge", "BP-1", "--into", "P-DT"]);
     assert_eq!(code, 2);
     assert!(err.contains("BP-1 was retired by an earlier merger"), "{err}");
+    let (_, out, _) = run(dir.path(), &["units", "list", "--format", "json"]);
+    let listed: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(!listed.iter().any(|u| u["code"] == "BP-1"), "a retired unit is not listed: {out}");
+    let ward = listed.iter().find(|u| u["code"] == "P-DT").unwrap();
+    assert_eq!(ward["cells"], 2, "{ward}");
 
     // the cell and the officer now belong to the ward; the old pack's figures have not moved
     let cb2: (String, String) = sqlx::query_as(
