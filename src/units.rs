@@ -417,7 +417,8 @@ mod tests {
     }
 
     /// A database made before the tree (migrations up to 0007) with districts, communes, an
-    /// officer and a delivery: migration 0008 gives each its unit, and the paths.
+    /// officer, deliveries and an acknowledgement: migration 0008 gives each its unit, and the
+    /// paths; 0009 turns the running totals by district into totals by unit, equal at level 1.
     #[tokio::test]
     async fn an_existing_province_migrates_into_the_tree_without_loss() {
         let dir = tempfile::tempdir().unwrap();
@@ -454,12 +455,38 @@ mod tests {
             .await
             .unwrap();
         sqlx::query("INSERT INTO broadcasts (id, pack_id, created_at) VALUES (1, 1, 0)").execute(&pool).await.unwrap();
-        // the delivery went out when NR-2 was in Pác Nặm
-        sqlx::query("INSERT INTO deliveries (broadcast_id, cell_id, chat_id, next_attempt_at, district) VALUES (1, 2, 5, 0, 'Pác Nặm')")
+        // the deliveries went out when NR-2 was in Pác Nặm; NR-2 acknowledged
+        sqlx::query(
+            "INSERT INTO deliveries (id, broadcast_id, cell_id, chat_id, next_attempt_at, district, commune, state)
+             VALUES (1, 1, 2, 5, 0, 'Pác Nặm', NULL, 'sent'), (2, 1, 1, 6, 0, 'Na Rì', 'Xã số 1', 'sent'),
+                    (3, 1, 3, 7, 0, 'Ba Bể', 'Xã số 1', 'failed')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late) VALUES (1, 2, 1, 9, 'An', 0, 0)")
             .execute(&pool)
             .await
             .unwrap();
+        // the running totals by district of migration 0005, before
+        let by_district = "SELECT district, sum(targeted), sum(delivered), sum(unreachable), sum(acknowledged)
+                           FROM pack_stats GROUP BY district ORDER BY district";
+        let before_totals: Vec<(String, i64, i64, i64, i64)> =
+            sqlx::query_as(by_district).fetch_all(&pool).await.unwrap();
+        assert_eq!(before_totals.len(), 3);
         crate::db::migrate(&pool).await.unwrap();
+        // ... equal the totals by unit at level 1, after: nothing lost or counted twice
+        let s = crate::stats::pack(&pool, 1, crate::stats::View::at(1)).await.unwrap().unwrap();
+        let mut after: Vec<(String, i64, i64, i64, i64)> = s
+            .groups
+            .iter()
+            .map(|g| {
+                let c = &g.counts;
+                (g.unit.name.clone(), c.targeted, c.delivered, c.unreachable, c.acknowledged)
+            })
+            .collect();
+        after.sort();
+        assert_eq!(after, before_totals);
 
         let mut conn = pool.acquire().await.unwrap();
         let unit_of = async |conn: &mut SqliteConnection, sql: &str| -> String {
