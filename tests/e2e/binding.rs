@@ -257,6 +257,10 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     crate::harness::wait_count(&app.pool, "SELECT count(*) FROM acks", 1, WAIT).await;
     let s = loa::stats::pack(&app.pool, pack, loa::stats::View::PROVINCE).await.unwrap().unwrap();
     assert_eq!((s.total.targeted, s.total.delivered, s.total.acknowledged, s.late_joined), (2, 2, 1, 1));
+    // three cells had no chat when the pack went out; NR-002 has joined since: Ba Bể's two are left
+    assert_eq!(s.total.not_connected, 2, "{:?}", s.total);
+    let na_ri = s.groups.iter().find(|g| g.unit.name == "Na Rì").unwrap();
+    assert_eq!((na_ri.counts.not_connected, na_ri.counts.ack_rate()), (0, 0.5), "a late joiner is counted once");
     assert_eq!(s.to_json("by_unit")["late_joined"], 1);
     let broadcast: (String, i64) = sqlx::query_as("SELECT state, targeted FROM broadcasts WHERE pack_id = ?")
         .bind(pack)
