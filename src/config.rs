@@ -68,6 +68,7 @@ pub struct RawSettings {
     schedule: RawSchedule,
     packs: RawPacks,
     organisation: RawOrganisation,
+    situations: RawSituations,
     invites: RawInvites,
     i18n: RawI18n,
     staff: RawStaff,
@@ -123,6 +124,12 @@ struct RawSchedule {
 #[serde(deny_unknown_fields)]
 struct RawPacks {
     default_deadline_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSituations {
+    topics: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,6 +259,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub default_deadline_days: u32,
     pub organisation: OrganisationConfig,
+    /// The topics a situation report is filed under, in the order cells choose from.
+    pub situation_topics: Vec<String>,
     pub invite_ttl_days: u32,
     pub default_locale: Locale,
     pub admins: BTreeSet<i64>,
@@ -457,6 +466,20 @@ impl Config {
         };
         let default_deadline_days = ranged("packs.default_deadline_days", raw.packs.default_deadline_days, 1, 90, "")?;
         let invite_ttl_days = ranged("invites.ttl_days", raw.invites.ttl_days, 1, 365, "")?;
+        let situation_topics: Vec<String> =
+            raw.situations.topics.iter().map(|t| crate::text::visible(t).trim().to_string()).collect();
+        let distinct: std::collections::BTreeSet<String> = situation_topics.iter().map(|t| t.to_lowercase()).collect();
+        if situation_topics.is_empty()
+            || situation_topics.len() > 20
+            || distinct.len() != situation_topics.len()
+            || situation_topics.iter().any(|t| t.is_empty() || t.chars().count() > 60)
+        {
+            return Err(ConfigError::new(
+                "situations.topics",
+                format!("{:?}", raw.situations.topics),
+                "1-20 different topics, each 1-60 characters",
+            ));
+        }
         let board = crate::text::visible(&raw.organisation.board).trim().to_string();
         if board.is_empty() || board.chars().count() > 120 {
             return Err(ConfigError::new(
@@ -500,6 +523,7 @@ impl Config {
             schedule,
             default_deadline_days,
             organisation: OrganisationConfig { levels, board },
+            situation_topics,
             invite_ttl_days,
             default_locale,
             admins,

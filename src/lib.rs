@@ -76,4 +76,5 @@ pub mod stats;
 pub mod telegram;
 pub mod text;
 pub mod tghtml;
+pub mod situations;
 pub mod units;

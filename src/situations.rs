@@ -1,0 +1,381 @@
+//! Situation reports (báo cáo tình hình): what a bound cell, or a unit's officer, tells the board
+//! at any time, apart from any pack: a topic from `situations.topics`, a severity (thường, cần chú
+//! ý, khẩn), the place, the text, and photos or files kept in Loa's store by content. Each is
+//! written once, with its files, in one transaction, then waits in the inbox (new, seen, handled)
+//! of the board and of the officers of the units above it; an urgent one is also sent to them at
+//! once (`routed`).
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::audit::{self, Actor};
+
+/// The longest text a situation report takes (Telegram's message is 4,096; the rest is the frame
+/// it is shown in).
+pub const MAX_TEXT: usize = 3000;
+/// The longest place.
+pub const MAX_PLACE: usize = 200;
+/// The most files one report keeps.
+pub const MAX_FILES: usize = 10;
+/// The largest file Loa can fetch from Telegram (the Bot API's getFile limit).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+/// How pressing a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// thường
+    Normal,
+    /// cần chú ý
+    Attention,
+    /// khẩn: sent at once to the officers above and the board
+    Urgent,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Normal, Severity::Attention, Severity::Urgent];
+
+    /// The word stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Normal => "normal",
+            Severity::Attention => "attention",
+            Severity::Urgent => "urgent",
+        }
+    }
+
+    /// Reads a severity as people answer it: its number (1-3), the Vietnamese words with or without
+    /// their marks, or the English ones.
+    pub fn parse(text: &str) -> Option<Severity> {
+        let t = text.trim().trim_start_matches(['🟢', '🟡', '🔴']).trim().to_lowercase();
+        match t.as_str() {
+            "1" | "thường" | "thuong" | "bình thường" | "binh thuong" | "normal" => Some(Severity::Normal),
+            "2" | "cần chú ý" | "can chu y" | "chú ý" | "chu y" | "attention" => Some(Severity::Attention),
+            "3" | "khẩn" | "khan" | "khẩn cấp" | "khan cap" | "urgent" => Some(Severity::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// Not one of the topics (the answer as given).
+    UnknownTopic,
+    UnknownSeverity,
+    Empty,
+    /// Longer than allowed: (characters given, the most).
+    TooLong(usize, usize),
+}
+
+/// Reads a topic as people answer it: its number in the list, or its name (without regard to
+/// case); gives the topic as configured.
+pub fn parse_topic(topics: &[String], text: &str) -> Result<String, Invalid> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<usize>() {
+        return topics.get(n.wrapping_sub(1)).cloned().ok_or(Invalid::UnknownTopic);
+    }
+    let wanted = t.to_lowercase();
+    topics.iter().find(|x| x.to_lowercase() == wanted).cloned().ok_or(Invalid::UnknownTopic)
+}
+
+/// Checks a free text (the place, the report): not empty once invisible characters are gone, at
+/// most `max` characters.
+pub fn check_text(text: &str, max: usize) -> Result<String, Invalid> {
+    let t = crate::text::visible(text);
+    let t = t.trim();
+    let n = t.chars().count();
+    if n == 0 {
+        Err(Invalid::Empty)
+    } else if n > max {
+        Err(Invalid::TooLong(n, max))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// A file of a report, once stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredFile {
+    pub kind: String,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub local_path: String,
+    pub telegram_file_id: String,
+}
+
+/// A report ready to be written.
+#[derive(Debug, Clone)]
+pub struct NewSituation {
+    pub cell_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub topic: String,
+    pub severity: Severity,
+    pub place: String,
+    pub body: String,
+    pub files: Vec<StoredFile>,
+}
+
+/// Writes a report and its files in one transaction, audited; returns its id.
+pub async fn store(pool: &SqlitePool, r: &NewSituation, now: i64) -> anyhow::Result<i64> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let routed = if r.severity == Severity::Urgent { "unsent" } else { "inbox" };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO situation_reports (cell_id, unit_id, chat_id, user_id, user_name, topic, severity, place, body,
+                                        routed, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(r.cell_id)
+    .bind(r.unit_id)
+    .bind(r.chat_id)
+    .bind(r.user_id)
+    .bind(&r.user_name)
+    .bind(&r.topic)
+    .bind(r.severity)
+    .bind(&r.place)
+    .bind(&r.body)
+    .bind(routed)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for f in &r.files {
+        sqlx::query(
+            "INSERT INTO situation_files (report_id, kind, name, size, sha256, local_path, telegram_file_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(&f.kind)
+        .bind(&f.name)
+        .bind(f.size)
+        .bind(&f.sha256)
+        .bind(&f.local_path)
+        .bind(&f.telegram_file_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // the details name the topic and severity, never the text (people's words stay out of the log)
+    let details = json!({ "topic": r.topic, "severity": r.severity.as_str(), "files": r.files.len(), "cell_id": r.cell_id });
+    audit::record(&mut tx, Actor::User(r.user_id), "situation.filed", Some(&id.to_string()), "ok", details).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Notes whether an urgent report's alert went out to anyone.
+pub async fn mark_routed(pool: &SqlitePool, id: i64, sent: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE situation_reports SET routed = ? WHERE id = ? AND routed <> 'inbox'")
+        .bind(if sent { "sent" } else { "unsent" })
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A report as the inbox shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Situation {
+    pub id: i64,
+    /// The cell's code, when a cell filed it.
+    pub cell: Option<String>,
+    /// The name of the unit it was filed under.
+    pub unit: String,
+    pub user_name: String,
+    pub topic: String,
+    pub severity: Severity,
+    pub place: String,
+    pub body: String,
+    pub status: String,
+    pub routed: String,
+    pub files: i64,
+    pub created_at: i64,
+    pub handled_note: Option<String>,
+}
+
+const SITUATION: &str = "SELECT s.id, c.code AS cell, COALESCE(u.name, '') AS unit, s.user_name, s.topic, s.severity,
+        s.place, s.body, s.status, s.routed,
+        (SELECT count(*) FROM situation_files f WHERE f.report_id = s.id) AS files, s.created_at, s.handled_note
+     FROM situation_reports s LEFT JOIN cells c ON c.id = s.cell_id LEFT JOIN units u ON u.id = s.unit_id";
+
+/// Which reports an inbox shows.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// Only those filed under this unit's subtree (an officer's).
+    pub within: Option<i64>,
+    /// Only those in this state ("new", "seen", "handled").
+    pub status: Option<String>,
+    /// At most this many, newest first (0: all).
+    pub limit: i64,
+}
+
+/// The reports of an inbox, urgent and new first, then newest first.
+pub async fn inbox(pool: &SqlitePool, f: &InboxFilter) -> sqlx::Result<Vec<Situation>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SITUATION}
+         WHERE (?1 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+           AND (?2 IS NULL OR s.status = ?2)
+         ORDER BY s.status = 'handled', s.status = 'seen', s.severity = 'urgent' DESC, s.id DESC
+         LIMIT CASE WHEN ?3 > 0 THEN ?3 ELSE -1 END"
+    )))
+    .bind(f.within)
+    .bind(f.status.as_deref())
+    .bind(f.limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// One report, if it is within `within` (the whole province for `None`).
+pub async fn get(pool: &SqlitePool, id: i64, within: Option<i64>) -> sqlx::Result<Option<Situation>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SITUATION} WHERE s.id = ?1
+           AND (?2 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))"
+    )))
+    .bind(id)
+    .bind(within)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A report's files.
+pub async fn files(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<StoredFile>> {
+    sqlx::query_as(
+        "SELECT kind, name, size, sha256, local_path, telegram_file_id FROM situation_files WHERE report_id = ? ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+/// How many reports of an inbox are new, seen and handled.
+pub async fn counts(pool: &SqlitePool, within: Option<i64>) -> sqlx::Result<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'seen'),
+                count(*) FILTER (WHERE status = 'handled')
+         FROM situation_reports
+         WHERE (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))",
+    )
+    .bind(within)
+    .fetch_one(pool)
+    .await
+}
+
+/// A member of staff opened a report: a new one becomes seen (audited once).
+pub async fn mark_seen(pool: &SqlitePool, id: i64, by: i64) -> anyhow::Result<()> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let changed = sqlx::query("UPDATE situation_reports SET status = 'seen' WHERE id = ? AND status = 'new'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed > 0 {
+        audit::record(&mut tx, Actor::User(by), "situation.seen", Some(&id.to_string()), "ok", json!({})).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A member of staff marks a report handled, with a note (audited); false when it was already.
+pub async fn mark_handled(pool: &SqlitePool, id: i64, by: i64, note: &str, now: i64) -> anyhow::Result<bool> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let changed = sqlx::query(
+        "UPDATE situation_reports SET status = 'handled', handled_by = ?, handled_at = ?, handled_note = ?
+         WHERE id = ? AND status <> 'handled'",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(note)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        let details = json!({ "note_chars": note.chars().count() });
+        audit::record(&mut tx, Actor::User(by), "situation.handled", Some(&id.to_string()), "ok", details).await?;
+    }
+    tx.commit().await?;
+    Ok(changed > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics() -> Vec<String> {
+        ["Kinh tế, đời sống", "Đất đai", "Khác"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn topics_and_severities_are_read_as_people_answer() {
+        let t = topics();
+        assert_eq!(parse_topic(&t, "2"), Ok("Đất đai".into()));
+        assert_eq!(parse_topic(&t, " đất ĐAI "), Ok("Đất đai".into()));
+        assert_eq!(parse_topic(&t, "4"), Err(Invalid::UnknownTopic));
+        assert_eq!(parse_topic(&t, "0"), Err(Invalid::UnknownTopic));
+        assert_eq!(parse_topic(&t, "Dat dai"), Err(Invalid::UnknownTopic), "marks are part of the name");
+        assert_eq!(Severity::parse("3"), Some(Severity::Urgent));
+        assert_eq!(Severity::parse("🔴 Khẩn"), Some(Severity::Urgent));
+        assert_eq!(Severity::parse("can chu y"), Some(Severity::Attention));
+        assert_eq!(Severity::parse("Thường"), Some(Severity::Normal));
+        assert_eq!(Severity::parse("rất khẩn"), None);
+        assert_eq!(check_text(" \u{200b} ", 10), Err(Invalid::Empty));
+        assert_eq!(check_text(&"x".repeat(11), 10), Err(Invalid::TooLong(11, 10)));
+        assert_eq!(check_text(" Thôn Nà Pài ", 11), Ok("Thôn Nà Pài".into()), "eleven characters, not bytes");
+    }
+
+    #[tokio::test]
+    async fn a_report_is_stored_with_its_files_listed_by_scope_and_handled_once() {
+        let pool = crate::db::open("sqlite::memory:").await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let root = crate::units::root(&mut conn).await.unwrap();
+        let a = crate::units::add(&mut conn, "X-A", "Xã A", "xa", root.id).await.unwrap();
+        let b = crate::units::add(&mut conn, "X-B", "Xã B", "xa", root.id).await.unwrap();
+        drop(conn);
+        let new = |unit, severity| NewSituation {
+            cell_id: None,
+            unit_id: Some(unit),
+            chat_id: 5,
+            user_id: 7,
+            user_name: "An".into(),
+            topic: "Đất đai".into(),
+            severity,
+            place: "Thôn 1".into(),
+            body: "Tranh chấp đất".into(),
+            files: vec![StoredFile {
+                kind: "photo".into(),
+                name: "anh.jpg".into(),
+                size: 3,
+                sha256: "abc".into(),
+                local_path: "/x".into(),
+                telegram_file_id: "F1".into(),
+            }],
+        };
+        let first = store(&pool, &new(a, Severity::Normal), 100).await.unwrap();
+        let urgent = store(&pool, &new(b, Severity::Urgent), 200).await.unwrap();
+        let all = inbox(&pool, &InboxFilter::default()).await.unwrap();
+        assert_eq!(all.iter().map(|s| s.id).collect::<Vec<_>>(), [urgent, first], "urgent first");
+        assert_eq!((all[0].routed.as_str(), all[1].routed.as_str()), ("unsent", "inbox"));
+        assert_eq!((all[0].unit.as_str(), all[0].files), ("Xã B", 1));
+        let mine = inbox(&pool, &InboxFilter { within: Some(a), ..Default::default() }).await.unwrap();
+        assert_eq!(mine.iter().map(|s| s.id).collect::<Vec<_>>(), [first], "an officer sees their unit's");
+        assert!(get(&pool, urgent, Some(a)).await.unwrap().is_none());
+        mark_routed(&pool, urgent, true).await.unwrap();
+        mark_seen(&pool, first, 9).await.unwrap();
+        mark_seen(&pool, first, 9).await.unwrap();
+        assert!(mark_handled(&pool, first, 9, "Đã chuyển UBND xã", 300).await.unwrap());
+        assert!(!mark_handled(&pool, first, 9, "again", 301).await.unwrap(), "handled once");
+        assert_eq!(counts(&pool, None).await.unwrap(), (1, 0, 1));
+        let s = get(&pool, first, None).await.unwrap().unwrap();
+        assert_eq!((s.status.as_str(), s.handled_note.as_deref()), ("handled", Some("Đã chuyển UBND xã")));
+        assert_eq!(get(&pool, urgent, None).await.unwrap().unwrap().routed, "sent");
+        assert_eq!(files(&pool, first).await.unwrap()[0].telegram_file_id, "F1");
+        let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'situation.%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(audited, 4, "two filed, one seen (once), one handled (once)");
+    }
+}
