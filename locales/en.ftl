@@ -354,3 +354,46 @@ pending-unreachable = {" "}(unreachable)
 chart-trend-title = Acknowledgement rate by unit, recent periods
 chart-acked = Acknowledged
 chart-reported = Reported
+
+## Situation reports
+cmd-tinhhinh = A situation report (in a cell's chat, or an officer's private chat)
+sit-who = /tinhhinh works in the chat of a cell connected to Loa, or for staff in their private chat with Loa.
+sit-intro = { $who }, a situation report for { $board }: Loa asks in turn for the topic, the severity, the place, the text, then photos or files if any. /cancel to stop.
+sit-ask-topic =
+    { $who }, which topic? Answer with its number:
+    { $topics }
+sit-ask-topic-hint = The topic's number, e.g. 1
+sit-ask-severity = { $who }, how pressing? 1 — Normal, 2 — Needs attention, 3 — Urgent (sent at once to the officers in charge and the board).
+sit-ask-severity-hint = 1, 2 or 3
+sit-ask-place = { $who }, where (village, commune, place)?
+sit-ask-place-hint = E.g. Nà Pài village, Bằng Vân commune
+sit-ask-text = { $who }, what is happening (at most { $max } characters)?
+sit-ask-text-hint = The report
+sit-ask-files = { $who }, send photos or files if any (at most { $files }), then type «done». None: type «no».
+sit-ask-files-hint = Photos, files, or «done»
+sit-done-word = done
+sit-bad-topic = { $who }, «{ $given }» is not one of the topics. Answer with the topic's number.
+sit-bad-severity = { $who }, the severity is 1 (Normal), 2 (Needs attention) or 3 (Urgent).
+sit-empty = { $who }, the answer is empty.
+sit-too-long = { $who }, the text is { $count } characters, over the { $max } allowed. Please shorten it and send it again.
+sit-file-too-big = { $who }, the file «{ $name }» is over 20 MB, which Loa cannot fetch. Send a smaller one, or type «done».
+sit-too-many-files = { $who }, a report takes at most { $max } photos or files. Type «done» to send it.
+sit-file-taken = { $who }, Loa has file { $count }.
+sit-bad-file = { $who }, Loa is waiting for photos or files; type «done» when all are sent, or «no» if there are none.
+sit-gone = This situation report is no longer there; type /tinhhinh to start again.
+sit-cancelled = The situation report is dropped; nothing was sent.
+sit-severity-normal = Normal
+sit-severity-attention = Needs attention
+sit-severity-urgent = Urgent
+sit-saved = Situation report no. { $id } recorded ({ $topic }, { $severity }, { $files } file(s)). The board and the officers in charge will see it in their inbox.
+sit-saved-urgent = URGENT situation report no. { $id } recorded ({ $topic }, { $files } file(s)) and sent at once to the officers in charge and the board.
+sit-urgent-alert =
+    🔴 <b>URGENT situation report no. { $id }</b>
+    From: { $from } ({ $unit })
+    Topic: { $topic }
+    Place: { $place }
+    Reported by: { $who }
+
+    { $body }
+
+    To read and handle it: <code>/inbox { $id }</code>

@@ -354,3 +354,46 @@ pending-unreachable = {" "}(không gửi được)
 chart-trend-title = Tỉ lệ xác nhận theo đơn vị, các kỳ gần đây
 chart-acked = Đã xác nhận
 chart-reported = Đã báo cáo
+
+## Situation reports
+cmd-tinhhinh = Báo cáo tình hình (trong nhóm chi bộ, hoặc cán bộ trong trò chuyện riêng)
+sit-who = Lệnh /tinhhinh dùng trong nhóm hoặc cuộc trò chuyện của chi bộ đã kết nối với Loa, hoặc cán bộ dùng trong cuộc trò chuyện riêng với Loa.
+sit-intro = { $who }, đồng chí báo cáo tình hình gửi { $board }: Loa hỏi lần lượt chủ đề, mức độ, địa điểm, nội dung, rồi ảnh hoặc tệp nếu có. Gõ /cancel để thôi.
+sit-ask-topic =
+    { $who }, chủ đề nào? Trả lời bằng số:
+    { $topics }
+sit-ask-topic-hint = Số chủ đề, ví dụ 1
+sit-ask-severity = { $who }, mức độ? 1 — Thường, 2 — Cần chú ý, 3 — Khẩn (báo ngay cho cán bộ phụ trách và Ban).
+sit-ask-severity-hint = 1, 2 hoặc 3
+sit-ask-place = { $who }, ở đâu (thôn, xã, địa điểm)?
+sit-ask-place-hint = Ví dụ: thôn Nà Pài, xã Bằng Vân
+sit-ask-text = { $who }, nội dung tình hình (tối đa { $max } ký tự)?
+sit-ask-text-hint = Nội dung
+sit-ask-files = { $who }, gửi ảnh hoặc tệp kèm theo nếu có (tối đa { $files }), rồi gõ «xong». Không có thì gõ «không».
+sit-ask-files-hint = Ảnh, tệp, hoặc «xong»
+sit-done-word = xong
+sit-bad-topic = { $who }, «{ $given }» không phải chủ đề trong danh sách. Trả lời bằng số của chủ đề.
+sit-bad-severity = { $who }, mức độ là 1 (Thường), 2 (Cần chú ý) hoặc 3 (Khẩn).
+sit-empty = { $who }, câu trả lời đang trống.
+sit-too-long = { $who }, nội dung dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
+sit-file-too-big = { $who }, tệp «{ $name }» lớn hơn 20 MB nên Loa không tải được. Đồng chí gửi tệp nhỏ hơn, hoặc gõ «xong».
+sit-too-many-files = { $who }, mỗi báo cáo kèm tối đa { $max } ảnh hoặc tệp. Gõ «xong» để gửi báo cáo.
+sit-file-taken = { $who }, Loa đã nhận tệp thứ { $count }.
+sit-bad-file = { $who }, Loa chờ ảnh hoặc tệp; gõ «xong» khi đã gửi hết, hoặc «không» nếu không có.
+sit-gone = Báo cáo tình hình này không còn; đồng chí gõ /tinhhinh để báo cáo lại.
+sit-cancelled = Đã thôi báo cáo tình hình; chưa có gì được gửi.
+sit-severity-normal = Thường
+sit-severity-attention = Cần chú ý
+sit-severity-urgent = Khẩn
+sit-saved = Đã ghi nhận báo cáo tình hình số { $id } ({ $topic }, mức độ { $severity }, { $files } tệp). Ban và cán bộ phụ trách sẽ xem trong hộp thư.
+sit-saved-urgent = Đã ghi nhận báo cáo tình hình KHẨN số { $id } ({ $topic }, { $files } tệp) và chuyển ngay tới cán bộ phụ trách và Ban.
+sit-urgent-alert =
+    🔴 <b>Báo cáo tình hình KHẨN số { $id }</b>
+    Từ: { $from } ({ $unit })
+    Chủ đề: { $topic }
+    Địa điểm: { $place }
+    Người báo: { $who }
+
+    { $body }
+
+    Xem và xử lý: <code>/inbox { $id }</code>

@@ -5,7 +5,7 @@
 //! of the board and of the officers of the units above it; an urgent one is also sent to them at
 //! once (`routed`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::SqlitePool;
 
@@ -22,7 +22,7 @@ pub const MAX_FILES: usize = 10;
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// How pressing a report is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -160,7 +160,8 @@ pub async fn store(pool: &SqlitePool, r: &NewSituation, now: i64) -> anyhow::Res
         .await?;
     }
     // the details name the topic and severity, never the text (people's words stay out of the log)
-    let details = json!({ "topic": r.topic, "severity": r.severity.as_str(), "files": r.files.len(), "cell_id": r.cell_id });
+    let details =
+        json!({ "topic": r.topic, "severity": r.severity.as_str(), "files": r.files.len(), "cell_id": r.cell_id });
     audit::record(&mut tx, Actor::User(r.user_id), "situation.filed", Some(&id.to_string()), "ok", details).await?;
     tx.commit().await?;
     Ok(id)

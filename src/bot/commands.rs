@@ -30,6 +30,8 @@ pub enum Command {
     Packs,
     /// Drop what you are doing (a report, a pack being composed).
     Cancel,
+    /// A situation report (in a cell's chat, or an officer's private chat).
+    Tinhhinh,
 }
 
 /// The commands of board staff (and admins): composing and sending.
@@ -184,16 +186,16 @@ mod tests {
         assert_eq!(
             admin,
             [
-                "start", "help", "lang", "whoami", "report", "packs", "cancel", "newpack", "pause", "resume", "stats",
-                "pending", "export", "chart", "cells", "invite", "remind", "grant", "revoke"
+                "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
+                "resume", "stats", "pending", "export", "chart", "cells", "invite", "remind", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
         assert_eq!(
             district,
             [
-                "start", "help", "lang", "whoami", "report", "packs", "cancel", "stats", "pending", "export", "chart",
-                "cells", "invite", "remind"
+                "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "stats", "pending",
+                "export", "chart", "cells", "invite", "remind"
             ]
         );
     }

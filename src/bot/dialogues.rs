@@ -56,6 +56,8 @@ pub enum Dialogue {
     Newpack,
     /// A cell's member writing a report on a pack.
     Report,
+    /// A cell's member (or an officer) writing a situation report.
+    Situation,
 }
 
 impl Dialogue {
@@ -63,6 +65,7 @@ impl Dialogue {
         match self {
             Dialogue::Newpack => "newpack",
             Dialogue::Report => "report",
+            Dialogue::Situation => "situation",
         }
     }
 }

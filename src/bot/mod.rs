@@ -12,6 +12,7 @@
 //! - `start.rs`: `/start`, with an invite code binding the chat to its cell;
 //! - `buttons.rs`: a button pressed (acknowledge, report, documents again, a move decided);
 //! - `report.rs`: the report dialogue (`/report` or 📝);
+//! - `situation.rs`: the situation report dialogue (`/tinhhinh`) and an urgent one's alert;
 //! - `cell.rs`: what a cell sees of its packs (`/packs` in its chat, the acknowledged buttons);
 //! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/packs` for staff);
 //! - `officer.rs`: `/cells`, `/invite`, `/remind` for every member of staff, within their scope;
@@ -38,6 +39,7 @@ pub mod gate;
 pub mod lanes;
 mod officer;
 mod report;
+mod situation;
 mod staff;
 mod start;
 
@@ -142,6 +144,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             dptree::endpoint(on_admin_command),
         )))
         .branch(dptree::filter_map_async(report::active_report).endpoint(report::on_report_message))
+        .branch(dptree::filter_map_async(situation::active_situation).endpoint(situation::on_message))
         .branch(dptree::filter_map_async(composer::active_dialogue).endpoint(composer::on_dialogue_message))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
@@ -223,6 +226,7 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
         Command::Report => "report",
         Command::Packs => "packs",
         Command::Cancel => "cancel",
+        Command::Tinhhinh => "tinhhinh",
     };
     tracing::info!(chat_id = chat.0, command = name, "command");
     match cmd {
@@ -238,10 +242,13 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
         Command::Whoami => staff::on_whoami(&msg, &ctx, locale).await,
         Command::Report => report::on_report_command(&msg, &ctx, locale).await,
         Command::Packs => on_packs(&msg, &ctx, locale).await,
+        Command::Tinhhinh => situation::on_command(&msg, &ctx, locale).await,
         Command::Cancel => {
             let key = dialogues::Key::of(&msg);
             let key = if dialogues::clear(&ctx.pool, key, dialogues::Dialogue::Report).await? {
                 "report-cancelled"
+            } else if dialogues::clear(&ctx.pool, key, dialogues::Dialogue::Situation).await? {
+                "sit-cancelled"
             } else if composer::cancel(&ctx, key).await? {
                 "np-cancelled"
             } else {

@@ -91,7 +91,7 @@ async fn commands_are_registered_in_vietnamese_and_english() {
     assert!(ok, "no English menu registered");
     let vi = app.sim.commands(json!({"type": "default"}), "");
     let names: Vec<&str> = vi.iter().map(|c| c["command"].as_str().unwrap()).collect();
-    assert_eq!(names, ["start", "help", "lang", "whoami", "report", "packs", "cancel"]);
+    assert_eq!(names, ["start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh"]);
     assert_eq!(vi[1]["description"], "Hướng dẫn sử dụng");
     let en = app.sim.commands(json!({"type": "default"}), "en");
     assert_eq!(en[1]["description"], "How to use Loa");

@@ -20,5 +20,6 @@ mod reminders;
 mod scheduler;
 mod sim_api;
 mod sim_pressure;
+mod situations;
 mod staff;
 mod stats;

@@ -1,0 +1,183 @@
+//! Situation reports: `/tinhhinh` in a cell's group (every question a ForceReply to the member),
+//! wrong answers explained and asked again, photos and files kept by content, an urgent one sent at
+//! once to the officer of the nearest unit above with officers and to the board; who may not file
+//! one; `/cancel`.
+
+use std::time::Duration;
+
+use loa::sim::SimMessage;
+
+use crate::harness::{TestApp, WAIT};
+
+/// The bot's latest question to `user` in `chat` containing `words`, asked after the member's last
+/// message (a ForceReply that mentions them).
+async fn question(app: &TestApp, chat: i64, user: i64, words: &str) -> SimMessage {
+    let mention = format!("tg://user?id={user}");
+    crate::harness::wait_for(&format!("the question «{words}»"), Duration::from_secs(30), async || {
+        let all = app.sim.messages(chat);
+        let after = all.iter().rposition(|m| !m.from_bot && m.json["from"]["id"] == user).map(|i| i + 1).unwrap_or(0);
+        all.into_iter().skip(after).rev().find(|m| {
+            m.from_bot
+                && m.source.as_deref().is_some_and(|s| s.contains(&mention) && s.contains(words))
+                && m.json.pointer("/reply_markup/force_reply").is_some()
+        })
+    })
+    .await
+}
+
+/// Replies `text` to the question containing `words`; returns the bot's next message.
+async fn answer(app: &TestApp, chat: i64, user: i64, words: &str, text: &str) -> String {
+    let q = question(app, chat, user, words).await;
+    let before = app.sim.bot_messages(chat).len();
+    app.sim.reply(chat, user, q.message_id, text).unwrap();
+    let got = app.sim.wait_for_bot_messages(chat, before + 1, WAIT).await;
+    got[before].text().unwrap_or_default().to_string()
+}
+
+async fn tree_app() -> TestApp {
+    let app = TestApp::spawn().await;
+    let tree = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/to-chuc.csv")).unwrap();
+    app.import(&tree).await;
+    app
+}
+
+#[tokio::test]
+async fn an_urgent_situation_report_from_a_group_reaches_its_officer_and_the_board_with_its_files() {
+    let app = tree_app().await;
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    // the group of CB-002 (under the sub-committee BP-1 of the commune X-BV); an officer of X-BV,
+    // one of the ward P-DT, and the admin (the board)
+    let member = app.user("Nông Văn Dũng");
+    let group = app.group("Chi bộ Khuổi Luông", member);
+    app.bind("CB-002", group).await;
+    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
+    let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
+    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
+        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
+        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    }
+    drop(conn);
+    for who in [commune, ward, app.admin] {
+        app.nth_reply(who, 1).await;
+    }
+
+    app.sim.send_text(group, member, "/tinhhinh").unwrap();
+    let q = question(&app, group, member, "chủ đề nào").await;
+    let topics = q.text().unwrap();
+    assert!(topics.contains("1. Kinh tế, đời sống") && topics.contains("6. Khác"), "{topics}");
+    // wrong answers are explained and the question asked again
+    let said = answer(&app, group, member, "chủ đề nào", "9").await;
+    assert!(said.ends_with("«9» không phải chủ đề trong danh sách. Trả lời bằng số của chủ đề."), "{said}");
+    answer(&app, group, member, "chủ đề nào", "2").await;
+    answer(&app, group, member, "mức độ?", "3").await;
+    answer(&app, group, member, "ở đâu", "Thôn Khuổi Luông, xã Bằng Vân").await;
+    answer(&app, group, member, "nội dung tình hình", "Hai hộ tranh chấp đất <rẫy>, đông người tụ tập.").await;
+    // a photo and a document, then «xong»
+    let q = question(&app, group, member, "gửi ảnh hoặc tệp").await;
+    let photo = b"\xFF\xD8\xFF photo of the field".to_vec();
+    app.sim.send_photo(group, member, photo.clone(), None, Some(q.message_id)).unwrap();
+    let q2 = crate::harness::wait_for("the files' question again", WAIT, async || {
+        let q2 = question(&app, group, member, "gửi ảnh hoặc tệp").await;
+        (q2.message_id != q.message_id).then_some(q2)
+    })
+    .await;
+    let doc = b"%PDF-1.4 bien ban".to_vec();
+    app.sim.send_document(group, member, "bien-ban.pdf", "application/pdf", doc.clone(), Some(q2.message_id)).unwrap();
+    let q3 = crate::harness::wait_for("the files' question a third time", WAIT, async || {
+        let q3 = question(&app, group, member, "gửi ảnh hoặc tệp").await;
+        (q3.message_id != q2.message_id).then_some(q3)
+    })
+    .await;
+    let before = app.sim.bot_messages(group).len();
+    app.sim.reply(group, member, q3.message_id, "xong").unwrap();
+    let got = app.sim.wait_for_bot_messages(group, before + 1, WAIT).await;
+    let done = got[before].text().unwrap();
+    assert_eq!(
+        done,
+        "Đã ghi nhận báo cáo tình hình KHẨN số 1 (Đất đai, 2 tệp) và chuyển ngay tới cán bộ phụ trách và Ban."
+    );
+
+    // the commune's officer (the nearest unit above with officers) and the admin get it at once,
+    // with the photo and the document; the ward's officer does not
+    for who in [commune, app.admin] {
+        let got = app.sim.wait_for_bot_messages(who, 4, WAIT).await;
+        let alert = got.iter().find_map(|m| m.text().filter(|t| t.contains("KHẨN số 1"))).expect("the alert");
+        assert!(alert.contains("Từ: Chi bộ thôn Khuổi Luông (Đảng bộ bộ phận Bản Chang)"), "{alert}");
+        assert!(alert.contains("Chủ đề: Đất đai") && alert.contains("Địa điểm: Thôn Khuổi Luông, xã Bằng Vân"));
+        assert!(alert.contains("Hai hộ tranh chấp đất <rẫy>, đông người tụ tập."), "escaped and shown: {alert}");
+        assert!(got.iter().any(|m| m.json.get("photo").is_some()), "the photo");
+        assert!(got.iter().any(|m| m.document_name() == Some("bien-ban.pdf")), "the document");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.sim.bot_messages(ward).len(), 1, "another unit's officer hears nothing");
+
+    // in the database: the report under the cell's unit, routed, its files kept by content
+    let (topic, severity, unit, routed, status): (String, String, String, String, String) = sqlx::query_as(
+        "SELECT s.topic, s.severity, u.code, s.routed, s.status FROM situation_reports s JOIN units u ON u.id = s.unit_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (topic.as_str(), severity.as_str(), unit.as_str(), routed.as_str(), status.as_str()),
+        ("Đất đai", "urgent", "BP-1", "sent", "new")
+    );
+    let files: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT kind, sha256, local_path FROM situation_files ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(files.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(), ["photo", "document"]);
+    assert_eq!(std::fs::read(&files[0].2).unwrap(), photo, "the photo's bytes are in the store");
+    assert_eq!(std::fs::read(&files[1].2).unwrap(), doc);
+    assert!(files[1].2.ends_with(&files[1].1), "stored by content");
+    assert_eq!(app.audit_count("situation.filed", "ok").await, 1);
+}
+
+#[tokio::test]
+async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_told_where_it_works() {
+    let app = tree_app().await;
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    // a private chat bound to a cell: the same questions, no group needed
+    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
+    answer(&app, secretary, secretary, "chủ đề nào", "Khác").await;
+    let said = answer(&app, secretary, secretary, "mức độ?", "rất gấp").await;
+    assert!(said.ends_with("mức độ là 1 (Thường), 2 (Cần chú ý) hoặc 3 (Khẩn)."), "{said}");
+    answer(&app, secretary, secretary, "mức độ?", "thường").await;
+    let said = answer(&app, secretary, secretary, "ở đâu", " \u{200b} ").await;
+    assert!(said.ends_with("câu trả lời đang trống."), "{said}");
+    answer(&app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
+    let said = answer(&app, secretary, secretary, "nội dung tình hình", &"x".repeat(3001)).await;
+    assert!(said.contains("dài 3001 ký tự, quá 3000 ký tự"), "{said}");
+    answer(&app, secretary, secretary, "nội dung tình hình", "Bà con phấn khởi.").await;
+    let said = answer(&app, secretary, secretary, "gửi ảnh hoặc tệp", "ảnh đây").await;
+    assert!(said.ends_with("gõ «xong» khi đã gửi hết, hoặc «không» nếu không có."), "{said}");
+    let said = answer(&app, secretary, secretary, "gửi ảnh hoặc tệp", "không").await;
+    assert_eq!(
+        said,
+        "Đã ghi nhận báo cáo tình hình số 1 (Khác, mức độ Thường, 0 tệp). Ban và cán bộ phụ trách sẽ xem trong hộp thư."
+    );
+    let routed: String = sqlx::query_scalar("SELECT routed FROM situation_reports").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(routed, "inbox");
+    assert_eq!(app.sim.bot_messages(app.admin).len(), 0, "a normal report is not pushed");
+
+    // /cancel in the middle drops it: nothing written
+    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
+    answer(&app, secretary, secretary, "chủ đề nào", "1").await;
+    let before = app.sim.bot_messages(secretary).len();
+    app.sim.send_text(secretary, secretary, "/cancel").unwrap();
+    let got = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    assert_eq!(got[before].text(), Some("Đã thôi báo cáo tình hình; chưa có gì được gửi."));
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM situation_reports").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 1);
+
+    // a chat bound to no cell, from no member of staff
+    let stranger = app.user("Người lạ");
+    app.sim.send_text(stranger, stranger, "/tinhhinh").unwrap();
+    assert!(
+        app.nth_reply(stranger, 1).await.starts_with("Lệnh /tinhhinh dùng trong nhóm hoặc cuộc trò chuyện của chi bộ")
+    );
+}
