@@ -397,3 +397,31 @@ sit-urgent-alert =
     { $body }
 
     To read and handle it: <code>/inbox { $id }</code>
+cmd-inbox = The inbox of situation reports (within your scope)
+inbox-usage = «{ $given }» is not clear. Usage: <code>/inbox</code> (the list), <code>/inbox 12</code> (open one), <code>/inbox 12 tl text</code> (answer the cell), <code>/inbox 12 xong note</code> (handled).
+inbox-head = 📥 <b>Inbox of situation reports</b>: { $new } new · { $seen } seen · { $handled } handled
+inbox-empty = No report is waiting to be handled.
+inbox-status-new = new
+inbox-status-seen = seen
+inbox-status-handled = handled
+inbox-unsent = {" "}· not sent on
+inbox-open-hint = To open a report: <code>/inbox NUMBER</code>.
+inbox-no-report = There is no situation report no. { $id } within your scope.
+inbox-report =
+    { $mark } <b>Situation report no. { $id }</b> — { $severity }
+    Topic: { $topic }
+    From: { $from }
+    Place: { $place }
+    Reported by: { $who }, { $time }
+    State: { $status } · { $files } file(s)
+
+    { $body }
+inbox-handled-note = Handling note: { $note }
+inbox-unsent-note = ⚠️ This urgent report reached nobody when it was filed.
+inbox-actions = Answer the cell: <code>/inbox { $id } tl text</code> · Handled: <code>/inbox { $id } xong note</code>
+inbox-file-missing = The file «{ $name }» of this report is no longer in Loa's store.
+inbox-answer-to-cell = 📩 An answer to situation report no. { $id } ({ $topic }):
+    { $text }
+inbox-replied = The answer to report no. { $id } was sent to the cell.
+inbox-handled = Report no. { $id } is marked handled.
+inbox-already-handled = Report no. { $id } was already marked handled.

@@ -397,3 +397,31 @@ sit-urgent-alert =
     { $body }
 
     Xem và xử lý: <code>/inbox { $id }</code>
+cmd-inbox = Hộp thư báo cáo tình hình (trong phạm vi của mình)
+inbox-usage = «{ $given }» chưa rõ. Cách dùng: <code>/inbox</code> (danh sách), <code>/inbox 12</code> (mở), <code>/inbox 12 tl nội dung</code> (trả lời chi bộ), <code>/inbox 12 xong ghi chú</code> (đã xử lý).
+inbox-head = 📥 <b>Hộp thư báo cáo tình hình</b>: { $new } mới · { $seen } đã xem · { $handled } đã xử lý
+inbox-empty = Không có báo cáo nào đang chờ xử lý.
+inbox-status-new = mới
+inbox-status-seen = đã xem
+inbox-status-handled = đã xử lý
+inbox-unsent = {" "}· chưa chuyển được
+inbox-open-hint = Mở một báo cáo: <code>/inbox SỐ</code>.
+inbox-no-report = Không có báo cáo tình hình số { $id } trong phạm vi của đồng chí.
+inbox-report =
+    { $mark } <b>Báo cáo tình hình số { $id }</b> — { $severity }
+    Chủ đề: { $topic }
+    Từ: { $from }
+    Địa điểm: { $place }
+    Người báo: { $who }, { $time }
+    Tình trạng: { $status } · { $files } tệp
+
+    { $body }
+inbox-handled-note = Ghi chú xử lý: { $note }
+inbox-unsent-note = ⚠️ Báo cáo khẩn này chưa chuyển được tới ai khi gửi.
+inbox-actions = Trả lời chi bộ: <code>/inbox { $id } tl nội dung</code> · Đã xử lý: <code>/inbox { $id } xong ghi chú</code>
+inbox-file-missing = Tệp «{ $name }» của báo cáo không còn trong kho của Loa.
+inbox-answer-to-cell = 📩 Trả lời báo cáo tình hình số { $id } ({ $topic }):
+    { $text }
+inbox-replied = Đã gửi trả lời báo cáo số { $id } tới chi bộ.
+inbox-handled = Đã đánh dấu báo cáo số { $id } là đã xử lý.
+inbox-already-handled = Báo cáo số { $id } đã được đánh dấu xử lý từ trước.

@@ -250,6 +250,7 @@ pub(super) async fn on_staff_command(
         C::Pending(arg) => on_pending(&asked, &arg).await,
         C::Export(arg) => on_export(&asked, &arg).await,
         C::Chart(arg) => on_chart(&asked, &arg).await,
+        C::Inbox(arg) => super::inbox::on_inbox(&asked, &arg).await,
     }
 }
 

@@ -71,6 +71,8 @@ pub enum StaffCommand {
     Export(String),
     /// A chart of a pack's rates by district, or of the trend.
     Chart(String),
+    /// The situation reports of one's scope.
+    Inbox(String),
 }
 
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.
@@ -187,7 +189,8 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
-                "resume", "stats", "pending", "export", "chart", "cells", "invite", "remind", "grant", "revoke"
+                "resume", "stats", "pending", "export", "chart", "inbox", "cells", "invite", "remind", "grant",
+                "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
@@ -195,7 +198,7 @@ mod tests {
             district,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "stats", "pending",
-                "export", "chart", "cells", "invite", "remind"
+                "export", "chart", "inbox", "cells", "invite", "remind"
             ]
         );
     }

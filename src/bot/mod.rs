@@ -13,6 +13,7 @@
 //! - `buttons.rs`: a button pressed (acknowledge, report, documents again, a move decided);
 //! - `report.rs`: the report dialogue (`/report` or 📝);
 //! - `situation.rs`: the situation report dialogue (`/tinhhinh`) and an urgent one's alert;
+//! - `inbox.rs`: `/inbox` for staff: the situation reports of their scope, opened, answered, handled;
 //! - `cell.rs`: what a cell sees of its packs (`/packs` in its chat, the acknowledged buttons);
 //! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/packs` for staff);
 //! - `officer.rs`: `/cells`, `/invite`, `/remind` for every member of staff, within their scope;
@@ -36,6 +37,7 @@ pub mod commands;
 mod composer;
 mod dialogues;
 pub mod gate;
+mod inbox;
 pub mod lanes;
 mod officer;
 mod report;

@@ -164,6 +164,54 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     assert_eq!(routed, "inbox");
     assert_eq!(app.sim.bot_messages(app.admin).len(), 0, "a normal report is not pushed");
 
+    // the inbox: the commune's officer lists, opens, answers and handles it; the ward's cannot see it
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
+    let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
+        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
+        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    }
+    drop(conn);
+    for who in [commune, ward] {
+        app.nth_reply(who, 1).await;
+    }
+    app.sim.send_text(commune, commune, "/inbox").unwrap();
+    let list = app.nth_reply(commune, 2).await;
+    assert!(list.starts_with("📥 Hộp thư báo cáo tình hình: 1 mới · 0 đã xem · 0 đã xử lý"), "{list}");
+    assert!(
+        list.contains("🟢 #1 · Khác · CB-001 (Đảng ủy xã Bằng Vân)") && list.contains("Bà con phấn khởi."),
+        "{list}"
+    );
+    app.sim.send_text(ward, ward, "/inbox 1").unwrap();
+    assert_eq!(app.nth_reply(ward, 2).await, "Không có báo cáo tình hình số 1 trong phạm vi của đồng chí.");
+    app.sim.send_text(ward, ward, "/inbox").unwrap();
+    assert!(app.nth_reply(ward, 3).await.contains("Không có báo cáo nào đang chờ xử lý."));
+    app.sim.send_text(commune, commune, "/inbox 1").unwrap();
+    let opened = app.nth_reply(commune, 3).await;
+    assert!(opened.starts_with("🟢 Báo cáo tình hình số 1 — Thường"), "{opened}");
+    assert!(opened.contains("Địa điểm: Thôn Nà Pài") && opened.contains("Tình trạng: đã xem · 0 tệp"), "{opened}");
+    app.sim.send_text(commune, commune, "/inbox 1 tl Xã đã nắm, cảm ơn chi bộ.").unwrap();
+    assert_eq!(app.nth_reply(commune, 4).await, "Đã gửi trả lời báo cáo số 1 tới chi bộ.");
+    let back = crate::harness::wait_for("the answer in the cell's chat", WAIT, async || {
+        app.sim
+            .bot_messages(secretary)
+            .into_iter()
+            .find_map(|m| m.text().filter(|t| t.starts_with("📩")).map(String::from))
+    })
+    .await;
+    assert_eq!(back, "📩 Trả lời báo cáo tình hình số 1 (Khác):\nXã đã nắm, cảm ơn chi bộ.");
+    app.sim.send_text(commune, commune, "/inbox 1 xong").unwrap();
+    assert!(app.nth_reply(commune, 5).await.starts_with("«xong» chưa rõ."), "a note is needed");
+    app.sim.send_text(commune, commune, "/inbox 1 xong Đã nắm tình hình, không có gì bất thường").unwrap();
+    assert_eq!(app.nth_reply(commune, 6).await, "Đã đánh dấu báo cáo số 1 là đã xử lý.");
+    app.sim.send_text(commune, commune, "/inbox").unwrap();
+    assert!(app.nth_reply(commune, 7).await.starts_with("📥 Hộp thư báo cáo tình hình: 0 mới · 0 đã xem · 1 đã xử lý"));
+    for (action, n) in [("situation.seen", 1), ("situation.replied", 1), ("situation.handled", 1)] {
+        assert_eq!(app.audit_count(action, "ok").await, n, "{action}");
+    }
+
     // /cancel in the middle drops it: nothing written
     app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
     answer(&app, secretary, secretary, "chủ đề nào", "1").await;
