@@ -2,6 +2,7 @@
 //! Every subcommand is listed in the README's "Command line" section.
 
 mod cells;
+mod inbox;
 mod output;
 mod pack;
 mod staff;
@@ -51,10 +52,12 @@ pub enum Command {
     /// The organisation's tree: its units, their levels and cells.
     #[command(subcommand)]
     Units(units::UnitsCommand),
-    /// A pack's figures: targeted, delivered, acknowledged, reported, by district or commune.
+    /// A pack's figures: targeted, delivered, acknowledged, reported, by unit at any level.
     Stats(stats::StatsArgs),
     /// A pack's figures and every cell's answers as a spreadsheet (.xlsx) or CSV.
     Export(stats::ExportArgs),
+    /// The situation reports (as /inbox has them): a table, or CSV/JSON to export.
+    Inbox(inbox::InboxArgs),
     /// A consistent copy of the database, checked, while Loa runs (never overwrites FILE).
     Backup { file: PathBuf },
     /// The whole job with no Telegram token: a province played against the built-in simulator.
@@ -213,6 +216,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             units::run(cmd, &config, &pool).await
+        }
+        Command::Inbox(args) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            inbox::run(args, &config, &pool).await
         }
         Command::Sim { listen, token } => {
             let valid = token.split_once(':').is_some_and(|(id, rest)| id.parse::<u64>().is_ok() && !rest.is_empty());

@@ -211,6 +211,29 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     for (action, n) in [("situation.seen", 1), ("situation.replied", 1), ("situation.handled", 1)] {
         assert_eq!(app.audit_count(action, "ok").await, n, "{action}");
     }
+    // and at the terminal
+    let run = |args: &[&str]| {
+        let out = crate::harness::loa_bin(app.dir.path()).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = run(&["inbox", "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = &rows[0];
+    assert_eq!(
+        (r["id"].as_i64(), r["topic"].as_str(), r["cell"].as_str(), r["status"].as_str(), r["handled_note"].as_str()),
+        (Some(1), Some("Khác"), Some("CB-001"), Some("handled"), Some("Đã nắm tình hình, không có gì bất thường"))
+    );
+    assert!(r["created_at"].as_str().unwrap().ends_with("+07:00"), "{r}");
+    let (code, out, _) = run(&["inbox", "--unit", "P-DT", "--format", "csv"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().count(), 1, "the header alone: {out}");
+    let (code, _, err) = run(&["inbox", "--status", "open"]);
+    assert_eq!((code, err.trim()), (Some(2), "error: --status \"open\": expected new, seen or handled"));
 
     // /cancel in the middle drops it: nothing written
     app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
