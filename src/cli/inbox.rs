@@ -46,7 +46,7 @@ pub async fn run(args: InboxArgs, config: &Config, pool: &SqlitePool) -> Result<
     };
     let mut found =
         situations::inbox(pool, &InboxFilter { within, status, limit: 0 }).await.map_err(anyhow::Error::from)?;
-    found.sort_by(|a, b| b.id.cmp(&a.id));
+    found.sort_by_key(|s| std::cmp::Reverse(s.id));
     // each with its time as RFC 3339 in the configured zone
     let rows: Vec<Row> = found
         .into_iter()
