@@ -266,6 +266,7 @@ report-bad-count = The number of members present must be a number, e.g. 18.
 report-count-range = The number of members present must be from 1 to { $max }.
 report-empty = The report is empty. Write a few lines on how it was carried out.
 report-too-long = The text is { $count } characters long, over the { $max } allowed. Shorten it and send it again.
+report-file-too-big = { $who }, the file «{ $name }» is over 20 MB, which Loa cannot fetch. Send a smaller photo or file, or answer «no».
 report-bad-attachment = { $who }, this question needs a photo or a file, or the reply «No».
 report-saved =
     ✅ Report on { $pack } recorded:

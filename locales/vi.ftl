@@ -266,6 +266,7 @@ report-bad-count = Số đảng viên dự cần là một số, ví dụ 18.
 report-count-range = Số đảng viên dự cần từ 1 đến { $max }.
 report-empty = Nội dung báo cáo đang trống. Đồng chí viết vài dòng về kết quả thực hiện.
 report-too-long = Nội dung dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
+report-file-too-big = { $who }, tệp «{ $name }» lớn hơn 20 MB nên Loa không tải được. Đồng chí gửi ảnh hoặc tệp nhỏ hơn, hoặc trả lời «không».
 report-bad-attachment = { $who }, câu này cần một ảnh hoặc một tệp, hoặc trả lời «Không».
 report-saved =
     ✅ Đã ghi nhận báo cáo về { $pack }:

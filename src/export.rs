@@ -162,6 +162,8 @@ struct ReportRow {
     attendance: i64,
     body: String,
     attachment_kind: Option<String>,
+    attachment_name: Option<String>,
+    attachment_sha256: Option<String>,
     late: bool,
     current: bool,
 }
@@ -211,7 +213,8 @@ pub async fn xlsx_bytes(
     let cells = cell_rows(pool, pack_id, within).await?;
     let reports: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.code, c.name, COALESCE(u.name, '') AS unit, r.user_name, r.at, r.meeting_date,
-                r.attendance, r.body, r.attachment_kind, r.late, r.superseded_by IS NULL AS current
+                r.attendance, r.body, r.attachment_kind, r.attachment_name, r.attachment_sha256, r.late,
+                r.superseded_by IS NULL AS current
          FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id {DELIVERY_UNIT}
          WHERE r.pack_id = ?1 AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
          ORDER BY 3, c.code, r.id"
@@ -332,8 +335,9 @@ fn build_xlsx(
             "Tệp kèm",
             "Muộn",
             "Hiện hành",
+            "Tệp lưu tại",
         ];
-        headers(ws, &names, &[12.0, 28.0, 14.0, 20.0, 17.0, 14.0, 10.0, 60.0, 10.0, 6.0, 10.0])?;
+        headers(ws, &names, &[12.0, 28.0, 14.0, 20.0, 17.0, 14.0, 10.0, 60.0, 24.0, 6.0, 10.0, 30.0])?;
         for (i, r) in reports.iter().enumerate() {
             let row = i as u32 + 1;
             text(ws, row, 0, &r.code)?;
@@ -344,12 +348,18 @@ fn build_xlsx(
             text(ws, row, 5, &r.meeting_date)?;
             ws.write_number(row, 6, r.attendance as f64)?;
             text(ws, row, 7, &r.body)?;
+            // the kind and, once kept in the store, the file's name and where it is
             let kind = match r.attachment_kind.as_deref() {
                 Some("photo") => "ảnh",
                 Some(_) => "tệp",
                 None => "",
             };
-            text(ws, row, 8, kind)?;
+            let shown = match &r.attachment_name {
+                Some(name) if !kind.is_empty() => format!("{kind}: {name}"),
+                _ => kind.to_string(),
+            };
+            text(ws, row, 8, &shown)?;
+            text(ws, row, 11, &r.attachment_sha256.as_ref().map(|h| format!("files/{h}")).unwrap_or_default())?;
             text(ws, row, 9, if r.late { "có" } else { "không" })?;
             text(ws, row, 10, if r.current { "có" } else { "không (đã sửa)" })?;
         }

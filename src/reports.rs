@@ -112,8 +112,20 @@ pub struct NewReport {
     pub meeting_date: NaiveDate,
     pub attendance: i64,
     pub body: String,
-    /// Telegram's file_id and "photo" or "document".
-    pub attachment: Option<(String, String)>,
+    /// The photo or file attached, if any.
+    pub attachment: Option<Attachment>,
+}
+
+/// A report's photo or file, kept in Loa's store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub telegram_file_id: String,
+    /// "photo" or "document".
+    pub kind: String,
+    pub name: String,
+    pub sha256: String,
+    /// Where the store keeps it.
+    pub path: String,
 }
 
 /// A report as stored.
@@ -168,8 +180,8 @@ pub async fn store(
     let mut tx = crate::db::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body,
-             attachment_file_id, attachment_kind, at, late)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             attachment_file_id, attachment_kind, attachment_name, attachment_sha256, attachment_path, at, late)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(target.pack_id)
     .bind(target.cell_id)
@@ -179,8 +191,11 @@ pub async fn store(
     .bind(r.meeting_date.to_string())
     .bind(r.attendance)
     .bind(&r.body)
-    .bind(r.attachment.as_ref().map(|a| a.0.clone()))
-    .bind(r.attachment.as_ref().map(|a| a.1.clone()))
+    .bind(r.attachment.as_ref().map(|a| a.telegram_file_id.clone()))
+    .bind(r.attachment.as_ref().map(|a| a.kind.clone()))
+    .bind(r.attachment.as_ref().map(|a| a.name.clone()))
+    .bind(r.attachment.as_ref().map(|a| a.sha256.clone()))
+    .bind(r.attachment.as_ref().map(|a| a.path.clone()))
     .bind(at)
     .bind(late)
     .fetch_one(&mut *tx)

@@ -157,7 +157,7 @@ pub(super) async fn on_report_command(msg: &Message, ctx: &Ctx, locale: Locale) 
 }
 
 /// An answer in a report dialogue.
-pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
+pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft, ctx: Arc<Ctx>) -> HandlerResult {
     let chat = msg.chat.id;
     let key = Key::of(&msg);
     let locale = ctx.locale(chat).await;
@@ -225,16 +225,36 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
         dialogues::save(&ctx.pool, key, Dialogue::Report, &d).await?;
         return ask(&ctx, chat, &from, locale, d.step).await;
     }
-    // the last step: a photo, a document, or "no"
-    let attachment = if let Some(p) = msg.photo().and_then(|p| p.last()) {
-        Some((p.file.id.0.clone(), "photo".to_string()))
+    // the last step: a photo, a document, or "no"; a file is fetched into the store by content
+    let sent = if let Some(p) = msg.photo().and_then(|p| p.last()) {
+        Some((p.file.id.0.clone(), "photo", "anh.jpg".to_string(), u64::from(p.file.size)))
     } else if let Some(doc) = msg.document() {
-        Some((doc.file.id.0.clone(), "document".to_string()))
+        let name = doc.file_name.clone().unwrap_or_else(|| "tep".to_string());
+        Some((doc.file.id.0.clone(), "document", name, u64::from(doc.file.size)))
     } else if is_no(&ctx, text) {
         None
     } else {
         say(&ctx.replies, chat, c.t(locale, "report-bad-attachment", Args::new().raw("who", mention(&from)))).await?;
         return ask(&ctx, chat, &from, locale, Question::Attachment).await;
+    };
+    let attachment = match sent {
+        None => None,
+        Some((_, _, name, size)) if size > crate::situations::MAX_FILE_BYTES => {
+            let args = Args::new().raw("who", mention(&from)).user("name", &name);
+            say(&ctx.replies, chat, c.t(locale, "report-file-too-big", args)).await?;
+            return ask(&ctx, chat, &from, locale, Question::Attachment).await;
+        }
+        Some((file_id, kind, name, _)) => {
+            let bytes = super::situation::download(&bot, &file_id).await?;
+            let (sha256, path) = crate::packs::store::store_bytes(&ctx.config, &bytes)?;
+            Some(reports::Attachment {
+                telegram_file_id: file_id,
+                kind: kind.to_string(),
+                name,
+                sha256,
+                path: path.to_string_lossy().to_string(),
+            })
+        }
     };
     let (Some(date), Some(attendance), Some(body)) = (d.meeting_date.clone(), d.attendance, d.body.clone()) else {
         dialogues::clear(&ctx.pool, key, Dialogue::Report).await?;
@@ -272,7 +292,7 @@ pub(super) async fn on_report_message(msg: Message, mut d: ReportDraft, ctx: Arc
             .user("body", &report.body)
             .raw(
                 "attachment",
-                match report.attachment.as_ref().map(|a| a.1.as_str()) {
+                match report.attachment.as_ref().map(|a| a.kind.as_str()) {
                     Some("photo") => c.s(locale, "report-with-photo"),
                     Some(_) => c.s(locale, "report-with-document"),
                     None => c.s(locale, "report-without-attachment"),

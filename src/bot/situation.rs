@@ -277,7 +277,8 @@ async fn finish(
     Ok(())
 }
 
-async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
+/// The bytes of a file a member sent (at most 20 MB: the Bot API's limit for bots).
+pub(super) async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
     use teloxide::net::Download;
     let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
     let mut bytes = Vec::new();

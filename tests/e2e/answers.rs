@@ -327,6 +327,27 @@ async fn the_report_dialogue_checks_each_answer_stores_the_report_and_takes_a_co
     assert_eq!(all.len(), 2);
     assert!(all[0].6, "the first report points at its correction");
     assert_eq!((all[1].3, all[1].5.as_deref(), all[1].6), (20, Some("photo"), false));
+    // the photo itself is kept in Loa's store by content, and the export names it and where it is
+    let (name, sha256, path): (String, String, String) = sqlx::query_as(
+        "SELECT attachment_name, attachment_sha256, attachment_path FROM reports WHERE superseded_by IS NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"\x89PNG photo", "{name} at {path}");
+    assert!(path.ends_with(&sha256));
+    let pack: i64 = sqlx::query_scalar("SELECT id FROM packs").fetch_one(&app.pool).await.unwrap();
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let xlsx = loa::export::xlsx_bytes(&app.pool, &config, pack, loa::stats::View::PROVINCE).await.unwrap();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    use calamine::Reader;
+    let rows: Vec<Vec<String>> =
+        wb.worksheet_range("Reports").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let current = rows.iter().find(|r| r[10] == "có").unwrap();
+    assert_eq!(
+        (current[8].as_str(), current[11].as_str()),
+        (format!("ảnh: {name}").as_str(), format!("files/{sha256}").as_str())
+    );
 }
 
 #[tokio::test]
