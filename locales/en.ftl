@@ -426,3 +426,24 @@ inbox-answer-to-cell = 📩 An answer to situation report no. { $id } ({ $topic 
 inbox-replied = The answer to report no. { $id } was sent to the cell.
 inbox-handled = Report no. { $id } is marked handled.
 inbox-already-handled = Report no. { $id } was already marked handled.
+cmd-hoi = The cells' questions on packs: read and answer them
+q-text-only = A question on a pack needs words: reply to the pack's message with your question.
+q-too-long = The question is { $count } characters, over the { $max } allowed. Please shorten it and send it again.
+q-asked = ❓ Question no. { $id } on { $pack } sent to { $board }. The answer will come here.
+q-to-staff =
+    ❓ <b>Question no. { $id }</b> on «{ $pack }»
+    From: { $cell } (<code>{ $code }</code>), { $who }
+
+    { $body }
+
+    To answer: <code>/hoi { $id } text</code>
+q-none-open = No question is waiting for an answer.
+q-open-head = ❓ <b>{ $count } question(s) waiting for an answer</b> (to answer: <code>/hoi NUMBER text</code>)
+q-usage = «{ $given }» is not clear. Usage: <code>/hoi</code> (the questions waiting) or <code>/hoi 12 the answer</code>.
+q-no-question = There is no question no. { $id } within your scope.
+q-answered-already = Question no. { $id } was answered already.
+q-answered = The answer to question no. { $id } was sent to { $cell }.
+q-answer-to-cell =
+    💬 <b>An answer to a question on «{ $pack }»</b>
+    Question: { $question }
+    Answer: { $answer }

@@ -426,3 +426,24 @@ inbox-answer-to-cell = 📩 Trả lời báo cáo tình hình số { $id } ({ $t
 inbox-replied = Đã gửi trả lời báo cáo số { $id } tới chi bộ.
 inbox-handled = Đã đánh dấu báo cáo số { $id } là đã xử lý.
 inbox-already-handled = Báo cáo số { $id } đã được đánh dấu xử lý từ trước.
+cmd-hoi = Câu hỏi của chi bộ về các định hướng: xem và trả lời
+q-text-only = Câu hỏi về định hướng cần có chữ: đồng chí trả lời (reply) tin nhắn định hướng bằng câu hỏi của mình.
+q-too-long = Câu hỏi dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
+q-asked = ❓ Đã gửi câu hỏi số { $id } về { $pack } tới { $board }. Câu trả lời sẽ được gửi về đây.
+q-to-staff =
+    ❓ <b>Câu hỏi số { $id }</b> về «{ $pack }»
+    Từ: { $cell } (<code>{ $code }</code>), { $who }
+
+    { $body }
+
+    Trả lời: <code>/hoi { $id } nội dung</code>
+q-none-open = Không có câu hỏi nào đang chờ trả lời.
+q-open-head = ❓ <b>{ $count } câu hỏi đang chờ trả lời</b> (trả lời: <code>/hoi SỐ nội dung</code>)
+q-usage = «{ $given }» chưa rõ. Cách dùng: <code>/hoi</code> (các câu hỏi chờ trả lời) hoặc <code>/hoi 12 nội dung trả lời</code>.
+q-no-question = Không có câu hỏi số { $id } trong phạm vi của đồng chí.
+q-answered-already = Câu hỏi số { $id } đã được trả lời trước đó.
+q-answered = Đã gửi trả lời câu hỏi số { $id } tới { $cell }.
+q-answer-to-cell =
+    💬 <b>Trả lời câu hỏi về «{ $pack }»</b>
+    Hỏi: { $question }
+    Đáp: { $answer }

@@ -67,6 +67,7 @@ pub mod lifecycle;
 pub mod logging;
 pub mod ops;
 pub mod packs;
+pub mod questions;
 pub mod reminders;
 pub mod reports;
 pub mod schedule;

@@ -251,6 +251,7 @@ pub(super) async fn on_staff_command(
         C::Export(arg) => on_export(&asked, &arg).await,
         C::Chart(arg) => on_chart(&asked, &arg).await,
         C::Inbox(arg) => super::inbox::on_inbox(&asked, &arg).await,
+        C::Hoi(arg) => super::questions::on_hoi(&asked, &arg).await,
     }
 }
 

@@ -73,6 +73,8 @@ pub enum StaffCommand {
     Chart(String),
     /// The situation reports of one's scope.
     Inbox(String),
+    /// The cells' questions on packs: the open ones, or an answer.
+    Hoi(String),
 }
 
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.
@@ -189,7 +191,7 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
-                "resume", "stats", "pending", "export", "chart", "inbox", "cells", "invite", "remind", "grant",
+                "resume", "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind", "grant",
                 "revoke"
             ]
         );
@@ -198,7 +200,7 @@ mod tests {
             district,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "stats", "pending",
-                "export", "chart", "inbox", "cells", "invite", "remind"
+                "export", "chart", "inbox", "hoi", "cells", "invite", "remind"
             ]
         );
     }

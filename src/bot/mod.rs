@@ -14,6 +14,7 @@
 //! - `report.rs`: the report dialogue (`/report` or 📝);
 //! - `situation.rs`: the situation report dialogue (`/tinhhinh`) and an urgent one's alert;
 //! - `inbox.rs`: `/inbox` for staff: the situation reports of their scope, opened, answered, handled;
+//! - `questions.rs`: a reply to a pack's message asks the board; `/hoi` lists and answers;
 //! - `cell.rs`: what a cell sees of its packs (`/packs` in its chat, the acknowledged buttons);
 //! - `board.rs`: the board's desk (`/newpack`, `/pause`, `/resume`, `/packs` for staff);
 //! - `officer.rs`: `/cells`, `/invite`, `/remind` for every member of staff, within their scope;
@@ -40,6 +41,7 @@ pub mod gate;
 mod inbox;
 pub mod lanes;
 mod officer;
+mod questions;
 mod report;
 mod situation;
 mod staff;
@@ -148,6 +150,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map_async(report::active_report).endpoint(report::on_report_message))
         .branch(dptree::filter_map_async(situation::active_situation).endpoint(situation::on_message))
         .branch(dptree::filter_map_async(composer::active_dialogue).endpoint(composer::on_dialogue_message))
+        .branch(dptree::filter_map_async(questions::on_a_pack).endpoint(questions::on_question))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
         .filter_map_async(|update: Update, ctx: Arc<Ctx>| async move { ctx.lanes.turn(&update).await })

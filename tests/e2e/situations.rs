@@ -252,3 +252,73 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
         app.nth_reply(stranger, 1).await.starts_with("Lệnh /tinhhinh dùng trong nhóm hoặc cuộc trò chuyện của chi bộ")
     );
 }
+
+/// A member replies to a pack's message with a question: it is kept, the board and the officer of
+/// the cell's commune are told, the board answers with `/hoi N`, and the answer reaches the cell;
+/// a second answer and another unit's officer are refused; a reply that is no text is explained.
+#[tokio::test]
+async fn a_question_on_a_pack_reaches_the_board_and_its_answer_the_cell() {
+    let app = tree_app().await;
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
+    let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
+    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
+        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
+        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    }
+    drop(conn);
+    for who in [commune, ward, app.admin] {
+        app.nth_reply(who, 1).await;
+    }
+    app.send_plain_pack("Định hướng tháng 12").await;
+    let got = app.sim.wait_for_bot_messages(secretary, 1, WAIT).await;
+    let pack = got.iter().find(|m| m.reply_markup().is_some()).unwrap().clone();
+    crate::harness::wait_count(&app.pool, "SELECT count(*) FROM deliveries WHERE state = 'sent'", 1, WAIT).await;
+
+    let before = app.sim.bot_messages(secretary).len();
+    app.sim.send_photo(secretary, secretary, b"\xFF\xD8 x".to_vec(), None, Some(pack.message_id)).unwrap();
+    let said = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    assert!(said[before].text().unwrap().starts_with("Câu hỏi về định hướng cần có chữ"), "{:?}", said[before].text());
+    app.sim.reply(secretary, secretary, pack.message_id, "Thôn có cần tổ chức họp riêng cho đoàn viên không?").unwrap();
+    let said = app.sim.wait_for_bot_messages(secretary, before + 2, WAIT).await;
+    assert_eq!(
+        said[before + 1].text(),
+        Some(
+            "❓ Đã gửi câu hỏi số 1 về «Định hướng tháng 12» tới Ban Tuyên giáo và Dân vận Tỉnh ủy. Câu trả lời sẽ được gửi về đây."
+        )
+    );
+    // the board and the commune's officer are told; the ward's officer is not
+    for who in [app.admin, commune] {
+        let told = app.nth_reply(who, 2).await;
+        assert!(told.starts_with("❓ Câu hỏi số 1 về «Định hướng tháng 12»"), "{told}");
+        assert!(told.contains("Từ: Chi bộ thôn Nà Pài (CB-001), Bí thư Nà Pài"), "{told}");
+    }
+    app.sim.send_text(ward, ward, "/hoi 1 Không").unwrap();
+    assert_eq!(app.nth_reply(ward, 2).await, "Không có câu hỏi số 1 trong phạm vi của đồng chí.");
+    app.sim.send_text(app.admin, app.admin, "/hoi").unwrap();
+    assert!(app.nth_reply(app.admin, 3).await.starts_with("❓ 1 câu hỏi đang chờ trả lời"));
+    app.sim.send_text(app.admin, app.admin, "/hoi 1 Có, họp lồng ghép với sinh hoạt chi bộ.").unwrap();
+    assert_eq!(app.nth_reply(app.admin, 4).await, "Đã gửi trả lời câu hỏi số 1 tới Chi bộ thôn Nà Pài.");
+    let back = crate::harness::wait_for("the answer in the cell's chat", WAIT, async || {
+        app.sim
+            .bot_messages(secretary)
+            .into_iter()
+            .find_map(|m| m.text().filter(|t| t.starts_with("💬")).map(String::from))
+    })
+    .await;
+    assert_eq!(
+        back,
+        "💬 Trả lời câu hỏi về «Định hướng tháng 12»\nHỏi: Thôn có cần tổ chức họp riêng cho đoàn viên không?\nĐáp: Có, họp lồng ghép với sinh hoạt chi bộ."
+    );
+    app.sim.send_text(commune, commune, "/hoi 1 Thêm nữa").unwrap();
+    assert_eq!(app.nth_reply(commune, 3).await, "Câu hỏi số 1 đã được trả lời trước đó.");
+    app.sim.send_text(app.admin, app.admin, "/hoi abc").unwrap();
+    assert!(app.nth_reply(app.admin, 5).await.starts_with("«abc» chưa rõ."));
+    for (action, n) in [("question.asked", 1), ("question.answered", 1)] {
+        assert_eq!(app.audit_count(action, "ok").await, n, "{action}");
+    }
+}

@@ -137,11 +137,11 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
         names,
         [
             "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause", "resume",
-            "stats", "pending", "export", "chart", "inbox", "cells", "invite", "remind", "grant", "revoke"
+            "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind", "grant", "revoke"
         ]
     );
     assert_eq!(app.sim.commands(scope.clone(), "en")[8]["description"], "Compose a new pack");
-    assert_eq!(app.sim.commands(scope, "en")[17]["description"], "Issue an invite code for a cell");
+    assert_eq!(app.sim.commands(scope, "en")[18]["description"], "Issue an invite code for a cell");
 
     // a board member gets the board menu as soon as the grant is made, an admin the admin menu
     let board = app.user("Cán bộ Ban");
@@ -150,10 +150,10 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} board")).unwrap();
     app.nth_reply(app.admin, 2).await;
     let scope = json!({"type": "chat", "chat_id": board});
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 19);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 20);
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} admin")).unwrap();
     app.nth_reply(app.admin, 3).await;
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 21);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 22);
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {board}")).unwrap();
     app.nth_reply(app.admin, 4).await;
     assert!(app.sim.commands(scope, "").is_empty(), "the menu goes with the role");

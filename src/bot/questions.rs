@@ -1,0 +1,155 @@
+//! Questions on a pack, in chat. A member of a cell who replies to the pack's message (or its
+//! reminder) with text asks the board about that pack: the question is kept, the member told, and
+//! the board (admins and board members) and the officers of the nearest unit above the cell with
+//! officers are told at once. `/hoi` (staff, private chat, their scope) lists the questions not
+//! answered yet; `/hoi N <text>` answers one, and the answer goes back to the cell's chat.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+
+use super::analytics::{Asked, scope};
+use super::{Ctx, HandlerResult, say};
+use crate::i18n::{Args, escape};
+use crate::questions;
+use crate::staff::Role;
+use crate::telegram::replies::Reply;
+
+/// A message that replies to one of the bot's pack messages in a chat that holds that pack's
+/// cell: (pack id, cell id, the cell's unit).
+pub(super) async fn on_a_pack(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>) -> Option<(i64, i64, Option<i64>)> {
+    let replied = msg.reply_to_message()?;
+    if replied.from.as_ref().map(|u| u.id) != Some(me.id) || msg.text().is_some_and(|t| t.starts_with('/')) {
+        return None;
+    }
+    questions::pack_of_message(&ctx.pool, msg.chat.id.0, i64::from(replied.id.0)).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "failed to read which pack a reply answers");
+        None
+    })
+}
+
+/// A question asked by replying to a pack's message.
+pub(super) async fn on_question(msg: Message, found: (i64, i64, Option<i64>), ctx: Arc<Ctx>) -> HandlerResult {
+    let (pack_id, cell_id, unit_id) = found;
+    let chat = msg.chat.id;
+    let locale = ctx.locale(chat).await;
+    let c = &ctx.catalog;
+    let Some(from) = msg.from.as_ref() else { return Ok(()) };
+    let Some(text) = msg.text().or(msg.caption()) else {
+        return say(&ctx.replies, chat, c.s(locale, "q-text-only")).await;
+    };
+    let body = match crate::situations::check_text(text, questions::MAX_TEXT) {
+        Ok(b) => b,
+        Err(crate::situations::Invalid::TooLong(n, max)) => {
+            return say(
+                &ctx.replies,
+                chat,
+                c.t(locale, "q-too-long", Args::new().raw("count", n as i64).raw("max", max as i64)),
+            )
+            .await;
+        }
+        Err(_) => return say(&ctx.replies, chat, c.s(locale, "q-text-only")).await,
+    };
+    let user = from.id.0 as i64;
+    let name = crate::acks::display_name(from);
+    let id =
+        questions::ask(&ctx.pool, pack_id, cell_id, unit_id, chat.0, user, &name, &body, crate::dates::now()).await?;
+    let pack = crate::packs::store::get(&ctx.pool, pack_id).await?;
+    let pack_name =
+        pack.as_ref().map(|p| crate::packs::message::name(&p.title, p.period(), locale)).unwrap_or_default();
+    say(&ctx.replies, chat, c.t(locale, "q-asked", Args::new().raw("id", id).raw("pack", pack_name))).await?;
+    tell_staff(&ctx, id, unit_id).await
+}
+
+/// Tells the board, and the officers of the nearest unit above the cell with officers, of a new
+/// question.
+async fn tell_staff(ctx: &Ctx, id: i64, unit_id: Option<i64>) -> HandlerResult {
+    let Some(q) = questions::get(&ctx.pool, id, None).await? else { return Ok(()) };
+    let members = crate::staff::list(&ctx.pool, &ctx.config.admins).await?;
+    let officered: std::collections::BTreeSet<i64> =
+        members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
+    let heard_by = match unit_id {
+        Some(u) => crate::reminders::nearest_officered(&ctx.pool, u, &officered).await?,
+        None => None,
+    };
+    for m in members {
+        let to_them = match m.role {
+            Role::Admin | Role::Board => true,
+            Role::District => m.unit_id.is_some() && m.unit_id == heard_by,
+        };
+        if !to_them {
+            continue;
+        }
+        let chat = ChatId(m.user_id);
+        let locale = ctx.locale(chat).await;
+        let text = ctx.catalog.t(
+            locale,
+            "q-to-staff",
+            Args::new()
+                .raw("id", id)
+                .user("pack", &q.pack_title)
+                .user("cell", &q.cell_name)
+                .user("code", &q.cell_code)
+                .user("who", &q.user_name)
+                .user("body", &q.body),
+        );
+        ctx.replies.send(chat, Reply::Text { html: text, markup: None });
+    }
+    Ok(())
+}
+
+/// `/hoi` and `/hoi N <text>` from a member of staff.
+pub(super) async fn on_hoi(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
+    let Ok(scope) = scope(a.member) else {
+        return a.say(c.s(locale, "stats-no-scope")).await;
+    };
+    let arg = arg.trim();
+    if arg.is_empty() {
+        let open = questions::open(&ctx.pool, scope, 30).await?;
+        if open.is_empty() {
+            return a.say(c.s(locale, "q-none-open")).await;
+        }
+        let lines: Vec<String> = open
+            .iter()
+            .map(|q| {
+                format!(
+                    "❓ <b>#{}</b> · {} · <code>{}</code> {}\n   {}",
+                    q.id,
+                    escape(&q.pack_title),
+                    escape(&q.cell_code),
+                    escape(&q.cell_name),
+                    escape(&q.body.chars().take(120).collect::<String>())
+                )
+            })
+            .collect();
+        let head = c.t(locale, "q-open-head", Args::new().raw("count", open.len() as i64));
+        for page in super::announce::pages(&head, &lines) {
+            a.say(page).await?;
+        }
+        return Ok(());
+    }
+    let (id, text) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
+    let text = crate::text::visible(text).trim().to_string();
+    let (Ok(id), false) = (id.trim_start_matches('#').parse::<i64>(), text.is_empty()) else {
+        return a.say(c.t(locale, "q-usage", Args::new().user("given", arg))).await;
+    };
+    if text.chars().count() > questions::MAX_TEXT {
+        let args = Args::new().raw("count", text.chars().count() as i64).raw("max", questions::MAX_TEXT as i64);
+        return a.say(c.t(locale, "q-too-long", args)).await;
+    }
+    let Some(q) = questions::get(&ctx.pool, id, scope).await? else {
+        return a.say(c.t(locale, "q-no-question", Args::new().raw("id", id))).await;
+    };
+    if !questions::answer(&ctx.pool, id, a.member.user_id, &text, crate::dates::now()).await? {
+        return a.say(c.t(locale, "q-answered-already", Args::new().raw("id", id))).await;
+    }
+    let theirs = ctx.locale(ChatId(q.chat_id)).await;
+    let back = c.t(
+        theirs,
+        "q-answer-to-cell",
+        Args::new().user("pack", &q.pack_title).user("question", &q.body).user("answer", &text),
+    );
+    ctx.replies.send(ChatId(q.chat_id), Reply::Text { html: back, markup: None });
+    a.say(c.t(locale, "q-answered", Args::new().raw("id", id).user("cell", &q.cell_name))).await
+}
