@@ -285,20 +285,6 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
     Ok(out)
 }
 
-/// The unit whose officers hear of the cells of `unit`: the nearest unit at or above it that has
-/// one of `officered` (`None` when no unit on the way up has officers: the board hears alone).
-pub async fn nearest_officered(
-    pool: &SqlitePool,
-    unit: i64,
-    officered: &std::collections::BTreeSet<i64>,
-) -> sqlx::Result<Option<i64>> {
-    let up: Vec<i64> = sqlx::query_scalar("SELECT ancestor FROM unit_paths WHERE descendant = ? ORDER BY depth")
-        .bind(unit)
-        .fetch_all(pool)
-        .await?;
-    Ok(up.into_iter().find(|u| officered.contains(u)))
-}
-
 /// Notes that a pack's escalation was sent.
 pub async fn mark_escalated(pool: &SqlitePool, pack_id: i64, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE packs SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL")

@@ -247,6 +247,26 @@ async fn grant_in(
     }))
 }
 
+/// Who hears at once of something filed under `unit` (an urgent situation report, a question on a
+/// pack): every admin and board member, and the officers of the nearest unit at or above `unit`
+/// that has officers (none when no unit on the way up has any).
+pub async fn who_hears(pool: &SqlitePool, admins: &BTreeSet<i64>, unit: Option<i64>) -> sqlx::Result<Vec<StaffMember>> {
+    let members = list(pool, admins).await?;
+    let officered: BTreeSet<i64> =
+        members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
+    let heard_by = match unit {
+        Some(u) => crate::units::nearest_officered(pool, u, &officered).await?,
+        None => None,
+    };
+    Ok(members
+        .into_iter()
+        .filter(|m| match m.role {
+            Role::Admin | Role::Board => true,
+            Role::District => m.unit_id.is_some() && m.unit_id == heard_by,
+        })
+        .collect())
+}
+
 /// Takes `user_id`'s role away; returns the role it had.
 pub async fn revoke(
     pool: &SqlitePool,

@@ -211,6 +211,20 @@ pub(crate) async fn legacy_place(
     Ok(place)
 }
 
+/// The unit whose officers hear of the cells of `unit`: the nearest unit at or above it that has
+/// one of `officered` (`None` when no unit on the way up has officers: the board hears alone).
+pub async fn nearest_officered(
+    pool: &sqlx::SqlitePool,
+    unit: i64,
+    officered: &std::collections::BTreeSet<i64>,
+) -> sqlx::Result<Option<i64>> {
+    let up: Vec<i64> = sqlx::query_scalar("SELECT ancestor FROM unit_paths WHERE descendant = ? ORDER BY depth")
+        .bind(unit)
+        .fetch_all(pool)
+        .await?;
+    Ok(up.into_iter().find(|u| officered.contains(u)))
+}
+
 /// What a merger did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {

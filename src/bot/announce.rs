@@ -88,7 +88,7 @@ impl Announcer for BotAnnouncer {
             members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
         let mut heard_by: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
         for (unit, _, _) in &e.by_unit {
-            match crate::reminders::nearest_officered(&self.ctx.pool, *unit, &officered).await {
+            match crate::units::nearest_officered(&self.ctx.pool, *unit, &officered).await {
                 Ok(o) => heard_by.insert(*unit, o),
                 Err(err) => {
                     tracing::warn!(error = %err, "cannot read the tree to tell the officers");

@@ -12,7 +12,6 @@ use super::analytics::{Asked, scope};
 use super::{Ctx, HandlerResult, say};
 use crate::i18n::{Args, escape};
 use crate::questions;
-use crate::staff::Role;
 use crate::telegram::replies::Reply;
 
 /// A message that replies to one of the bot's pack messages in a chat that holds that pack's
@@ -65,21 +64,7 @@ pub(super) async fn on_question(msg: Message, found: (i64, i64, Option<i64>), ct
 /// question.
 async fn tell_staff(ctx: &Ctx, id: i64, unit_id: Option<i64>) -> HandlerResult {
     let Some(q) = questions::get(&ctx.pool, id, None).await? else { return Ok(()) };
-    let members = crate::staff::list(&ctx.pool, &ctx.config.admins).await?;
-    let officered: std::collections::BTreeSet<i64> =
-        members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
-    let heard_by = match unit_id {
-        Some(u) => crate::reminders::nearest_officered(&ctx.pool, u, &officered).await?,
-        None => None,
-    };
-    for m in members {
-        let to_them = match m.role {
-            Role::Admin | Role::Board => true,
-            Role::District => m.unit_id.is_some() && m.unit_id == heard_by,
-        };
-        if !to_them {
-            continue;
-        }
+    for m in crate::staff::who_hears(&ctx.pool, &ctx.config.admins, unit_id).await? {
         let chat = ChatId(m.user_id);
         let locale = ctx.locale(chat).await;
         let text = ctx.catalog.t(

@@ -289,13 +289,7 @@ pub(super) async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>
 /// Sends an urgent report at once, with its files, to the officers of the nearest unit above it
 /// that has officers and to the board (admins and board members); true when someone was sent it.
 async fn route_urgent(ctx: &Ctx, id: i64, r: &NewSituation) -> anyhow::Result<bool> {
-    let members = crate::staff::list(&ctx.pool, &ctx.config.admins).await?;
-    let officered: std::collections::BTreeSet<i64> =
-        members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
-    let heard_by = match r.unit_id {
-        Some(unit) => crate::reminders::nearest_officered(&ctx.pool, unit, &officered).await?,
-        None => None,
-    };
+    let hearers = crate::staff::who_hears(&ctx.pool, &ctx.config.admins, r.unit_id).await?;
     let cell_name = match r.cell_id {
         Some(cell) => Some(crate::cells::by_id(&mut *ctx.pool.acquire().await?, cell).await?.name),
         None => None,
@@ -305,14 +299,7 @@ async fn route_urgent(ctx: &Ctx, id: i64, r: &NewSituation) -> anyhow::Result<bo
         None => String::new(),
     };
     let mut told = false;
-    for m in members {
-        let to_them = match m.role {
-            Role::Admin | Role::Board => true,
-            Role::District => m.unit_id.is_some() && m.unit_id == heard_by,
-        };
-        if !to_them {
-            continue;
-        }
+    for m in hearers {
         let chat = ChatId(m.user_id);
         let locale = ctx.locale(chat).await;
         let text = ctx.catalog.t(

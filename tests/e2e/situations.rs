@@ -41,27 +41,35 @@ async fn tree_app() -> TestApp {
     app
 }
 
-#[tokio::test]
-async fn an_urgent_situation_report_from_a_group_reaches_its_officer_and_the_board_with_its_files() {
-    let app = tree_app().await;
+/// An officer of the commune X-BV and one of the ward P-DT, each with their private chat open
+/// (their menus' greeting read).
+async fn officers(app: &TestApp) -> (i64, i64) {
     let config = crate::harness::config_for(&app.sim, &app.dir);
-    // the group of CB-002 (under the sub-committee BP-1 of the commune X-BV); an officer of X-BV,
-    // one of the ward P-DT, and the admin (the board)
-    let member = app.user("Nông Văn Dũng");
-    let group = app.group("Chi bộ Khuổi Luông", member);
-    app.bind("CB-002", group).await;
     let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
     let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
-    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
     let mut conn = app.pool.acquire().await.unwrap();
     for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
         let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
         loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
     }
     drop(conn);
-    for who in [commune, ward, app.admin] {
+    for who in [commune, ward] {
         app.nth_reply(who, 1).await;
     }
+    (commune, ward)
+}
+
+#[tokio::test]
+async fn an_urgent_situation_report_from_a_group_reaches_its_officer_and_the_board_with_its_files() {
+    let app = tree_app().await;
+    // the group of CB-002 (under the sub-committee BP-1 of the commune X-BV); an officer of X-BV,
+    // one of the ward P-DT, and the admin (the board)
+    let member = app.user("Nông Văn Dũng");
+    let group = app.group("Chi bộ Khuổi Luông", member);
+    app.bind("CB-002", group).await;
+    let (commune, ward) = officers(&app).await;
+    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
+    app.nth_reply(app.admin, 1).await;
 
     app.sim.send_text(group, member, "/tinhhinh").unwrap();
     let q = question(&app, group, member, "chủ đề nào").await;
@@ -165,18 +173,7 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     assert_eq!(app.sim.bot_messages(app.admin).len(), 0, "a normal report is not pushed");
 
     // the inbox: the commune's officer lists, opens, answers and handles it; the ward's cannot see it
-    let config = crate::harness::config_for(&app.sim, &app.dir);
-    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
-    let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
-    let mut conn = app.pool.acquire().await.unwrap();
-    for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
-        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
-        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
-    }
-    drop(conn);
-    for who in [commune, ward] {
-        app.nth_reply(who, 1).await;
-    }
+    let (commune, ward) = officers(&app).await;
     app.sim.send_text(commune, commune, "/inbox").unwrap();
     let list = app.nth_reply(commune, 2).await;
     assert!(list.starts_with("📥 Hộp thư báo cáo tình hình: 1 mới · 0 đã xem · 0 đã xử lý"), "{list}");
@@ -259,21 +256,11 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
 #[tokio::test]
 async fn a_question_on_a_pack_reaches_the_board_and_its_answer_the_cell() {
     let app = tree_app().await;
-    let config = crate::harness::config_for(&app.sim, &app.dir);
     let secretary = app.user("Bí thư Nà Pài");
     app.bind("CB-001", secretary).await;
-    let commune = crate::harness::started_user(&app.sim, "Cán bộ xã Bằng Vân");
-    let ward = crate::harness::started_user(&app.sim, "Cán bộ phường Đức Xuân");
+    let (commune, ward) = officers(&app).await;
     app.sim.send_text(app.admin, app.admin, "/start").unwrap();
-    let mut conn = app.pool.acquire().await.unwrap();
-    for (who, code) in [(commune, "X-BV"), (ward, "P-DT")] {
-        let unit = loa::units::by_code(&mut conn, code).await.unwrap().unwrap();
-        loa::staff::grant_unit(&app.pool, &config.admins, who, &unit, loa::audit::Actor::Cli).await.unwrap().unwrap();
-    }
-    drop(conn);
-    for who in [commune, ward, app.admin] {
-        app.nth_reply(who, 1).await;
-    }
+    app.nth_reply(app.admin, 1).await;
     app.send_plain_pack("Định hướng tháng 12").await;
     let got = app.sim.wait_for_bot_messages(secretary, 1, WAIT).await;
     let pack = got.iter().find(|m| m.reply_markup().is_some()).unwrap().clone();
