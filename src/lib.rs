@@ -29,6 +29,8 @@
 //! - [`cells`]: the registry of party cells, invites, and the binding of each cell to its chat.
 //! - [`staff`]: roles (admin, board, officer of a unit) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
+//! - [`situations`]: situation reports from the cells (topic, severity, place, text, files), the
+//!   inbox by scope; [`questions`]: questions on a pack and their answers.
 //!
 //! **Figures**
 //! - [`stats`]: figures by pack and unit at any level of the tree; who is behind; the trend.
