@@ -163,6 +163,19 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     answer(&app, secretary, secretary, "nội dung tình hình", "Bà con phấn khởi.").await;
     let said = answer(&app, secretary, secretary, "gửi ảnh hoặc tệp", "ảnh đây").await;
     assert!(said.ends_with("gõ «xong» khi đã gửi hết, hoặc «không» nếu không có."), "{said}");
+    // a file over 20 MB (the most a bot may fetch) is refused with the reason, nothing kept
+    let q = question(&app, secretary, secretary, "gửi ảnh hoặc tệp").await;
+    let before = app.sim.bot_messages(secretary).len();
+    let big = vec![0u8; 21 * 1024 * 1024];
+    app.sim.send_document(secretary, secretary, "ban-do.pdf", "application/pdf", big, Some(q.message_id)).unwrap();
+    let got = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    assert!(
+        got[before].text().unwrap().ends_with(
+            "tệp «ban-do.pdf» lớn hơn 20 MB nên Loa không tải được. Đồng chí gửi tệp nhỏ hơn, hoặc gõ «xong»."
+        ),
+        "{:?}",
+        got[before].text()
+    );
     let said = answer(&app, secretary, secretary, "gửi ảnh hoặc tệp", "không").await;
     assert_eq!(
         said,
