@@ -347,6 +347,11 @@ stats-bad-level = «{ $given }» is not a level. Give a level's number (1 = the 
 stats-no-scope = Your officer's account is not tied to a unit; ask the board to grant it again.
 stats-cells-head = 📋 <b>{ $unit }</b> — { $pack }: { $acked }/{ $base } cells acknowledged (✅ acknowledged, ⏳ not yet, 📝 reported, ⛔ not joined)
 stats-drill = ▸ { $name }
+stats-sit-head = 📋 <b>Situation reports, last { $days } days</b> — { $within }: { $total } report(s), { $urgent } urgent, { $handled } handled
+stats-sit-col-topic = Topic
+stats-sit-col-total = All
+stats-sit-col-urgent = Urg
+stats-sit-col-handled = Done
 stats-trend-acked = Acknowledged:
 stats-trend-reported = Reported:
 pending-none = Every cell that received { $pack } has acknowledged it.

@@ -301,6 +301,33 @@ pub async fn mark_handled(pool: &SqlitePool, id: i64, by: i64, note: &str, now: 
     Ok(changed > 0)
 }
 
+/// One topic's reports over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TopicCount {
+    pub topic: String,
+    pub total: i64,
+    pub urgent: i64,
+    pub attention: i64,
+    pub handled: i64,
+}
+
+/// The reports filed since `since` within `within`, by topic (the most first).
+pub async fn by_topic(pool: &SqlitePool, within: Option<i64>, since: i64) -> sqlx::Result<Vec<TopicCount>> {
+    sqlx::query_as(
+        "SELECT topic, count(*) AS total, count(*) FILTER (WHERE severity = 'urgent') AS urgent,
+                count(*) FILTER (WHERE severity = 'attention') AS attention,
+                count(*) FILTER (WHERE status = 'handled') AS handled
+         FROM situation_reports
+         WHERE created_at >= ?2
+           AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+         GROUP BY topic ORDER BY total DESC, topic",
+    )
+    .bind(within)
+    .bind(since)
+    .fetch_all(pool)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,6 +396,10 @@ mod tests {
         assert!(mark_handled(&pool, first, 9, "Đã chuyển UBND xã", 300).await.unwrap());
         assert!(!mark_handled(&pool, first, 9, "again", 301).await.unwrap(), "handled once");
         assert_eq!(counts(&pool, None).await.unwrap(), (1, 0, 1));
+        let topics = by_topic(&pool, None, 0).await.unwrap();
+        assert_eq!(topics, [TopicCount { topic: "Đất đai".into(), total: 2, urgent: 1, attention: 0, handled: 1 }]);
+        assert!(by_topic(&pool, None, 201).await.unwrap().is_empty(), "since a time");
+        assert_eq!(by_topic(&pool, Some(b), 0).await.unwrap()[0].total, 1, "within a unit");
         let s = get(&pool, first, None).await.unwrap().unwrap();
         assert_eq!((s.status.as_str(), s.handled_note.as_deref()), ("handled", Some("Đã chuyển UBND xã")));
         assert_eq!(get(&pool, urgent, None).await.unwrap().unwrap().routed, "sent");

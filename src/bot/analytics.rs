@@ -20,6 +20,8 @@ use crate::telegram::button::Button;
 /// ủy cơ sở").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
+    /// `/stats tinhhinh`: the situation reports by topic instead of a pack.
+    pub situations: bool,
     pub trend: bool,
     pub trend_kind: Option<PackKind>,
     pub pack: Option<i64>,
@@ -44,6 +46,8 @@ pub fn parse_query(arg: &str) -> Result<Query, String> {
             }
         } else if i == 0 && (lower == "trend" || lower == "xu-huong" || lower == "xuhuong") {
             q.trend = true;
+        } else if i == 0 && ["tinhhinh", "tình-hình", "tinh-hinh", "situations"].contains(&lower.as_str()) {
+            q.situations = true;
         } else if i == 1 && q.trend && ["tháng", "thang", "month", "monthly"].contains(&lower.as_str()) {
             q.trend_kind = Some(PackKind::Monthly);
         } else if i == 1 && q.trend && ["quý", "quy", "quarter", "quarterly"].contains(&lower.as_str()) {
@@ -390,6 +394,9 @@ impl Asked<'_> {
 /// `/stats [pack|trend] [unit] [theo level]`.
 async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
+    if q.situations {
+        return situation_figures(a, view).await;
+    }
     if q.trend {
         let Some(t) = a.trend(q.trend_kind, view).await? else { return Ok(()) };
         let level = trend_level(a, view).await?;
@@ -399,6 +406,61 @@ async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let s = a.stats(pack.id, view).await?;
     a.send_stats(&s);
     Ok(())
+}
+
+/// How far back `/stats tinhhinh` looks.
+const SITUATION_DAYS: i64 = 90;
+
+/// `/stats tinhhinh [unit]`: the situation reports of the last 90 days within the view's unit, by
+/// topic, with how many were urgent, needed attention, and were handled.
+async fn situation_figures(a: &Asked<'_>, view: View) -> HandlerResult {
+    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
+    let since = crate::dates::now() - SITUATION_DAYS * 86_400;
+    let rows = crate::situations::by_topic(&ctx.pool, view.within, since).await?;
+    let within = match view.within {
+        Some(id) => stats::unit_ref(&ctx.pool, id).await?.map(|u| u.name),
+        None => None,
+    };
+    let within = match within {
+        Some(name) => name,
+        None => crate::units::root(&mut *ctx.pool.acquire().await?).await?.name,
+    };
+    let total: i64 = rows.iter().map(|r| r.total).sum();
+    let urgent: i64 = rows.iter().map(|r| r.urgent).sum();
+    let handled: i64 = rows.iter().map(|r| r.handled).sum();
+    let mut out = c.t(
+        locale,
+        "stats-sit-head",
+        Args::new()
+            .user("within", &within)
+            .raw("days", SITUATION_DAYS)
+            .raw("total", locale.number(total))
+            .raw("urgent", locale.number(urgent))
+            .raw("handled", locale.number(handled)),
+    );
+    if rows.is_empty() {
+        return a.say(out).await;
+    }
+    let mut table = format!(
+        "{}{}{}{}\n",
+        cell(&c.s(locale, "stats-sit-col-topic"), 19),
+        right(&c.s(locale, "stats-sit-col-total"), 5),
+        right(&c.s(locale, "stats-sit-col-urgent"), 5),
+        right(&c.s(locale, "stats-sit-col-handled"), 5),
+    );
+    for r in &rows {
+        table.push_str(&format!(
+            "{}{}{}{}\n",
+            cell(&crate::text::visible(&r.topic), 19),
+            right(&r.total.to_string(), 5),
+            right(&r.urgent.to_string(), 5),
+            right(&r.handled.to_string(), 5),
+        ));
+    }
+    out.push_str("\n\n<pre>");
+    out.push_str(&escape(table.trim_end()));
+    out.push_str("</pre>");
+    a.say(out).await
 }
 
 /// The name of the level a trend's rows are at.
@@ -595,6 +657,7 @@ mod tests {
         assert_eq!(q("#12 Xã Na Rì"), Query { pack: Some(12), unit: Some("Xã Na Rì".into()), ..Query::default() });
         assert_eq!(q("Ba Bể"), Query { unit: Some("Ba Bể".into()), ..Query::default() });
         assert_eq!(q("trend"), Query { trend: true, ..Query::default() });
+        assert_eq!(q("tinhhinh X-BV"), Query { situations: true, unit: Some("X-BV".into()), ..Query::default() });
         assert_eq!(q("3 csv"), Query { pack: Some(3), csv: true, ..Query::default() });
         assert_eq!(q("12 theo 2"), Query { pack: Some(12), level: Some("2".into()), ..Query::default() });
         assert_eq!(

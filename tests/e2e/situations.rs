@@ -221,6 +221,17 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     for (action, n) in [("situation.seen", 1), ("situation.replied", 1), ("situation.handled", 1)] {
         assert_eq!(app.audit_count(action, "ok").await, n, "{action}");
     }
+    // the figures by topic, for the board and for an officer of another unit
+    app.sim.send_text(app.admin, app.admin, "/stats tinhhinh").unwrap();
+    let figures = app.nth_reply(app.admin, 1).await;
+    assert!(
+        figures
+            .starts_with("📋 Báo cáo tình hình 90 ngày qua — Đảng bộ tỉnh Thái Nguyên: 1 báo cáo, 0 khẩn, 1 đã xử lý"),
+        "{figures}"
+    );
+    assert!(figures.contains("Khác                   1    0    1"), "{figures}");
+    app.sim.send_text(ward, ward, "/stats tinhhinh").unwrap();
+    assert!(app.nth_reply(ward, 4).await.contains("Đảng ủy phường Đức Xuân: 0 báo cáo"));
     // and at the terminal
     let run = |args: &[&str]| {
         let out = crate::harness::loa_bin(app.dir.path()).args(args).output().unwrap();
