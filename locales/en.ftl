@@ -404,7 +404,7 @@ sit-urgent-alert =
 
     To read and handle it: <code>/inbox { $id }</code>
 cmd-inbox = The inbox of situation reports (within your scope)
-inbox-usage = «{ $given }» is not clear. Usage: <code>/inbox</code> (the list), <code>/inbox 12</code> (open one), <code>/inbox 12 tl text</code> (answer the cell), <code>/inbox 12 xong note</code> (handled).
+inbox-usage = «{ $given }» is not clear. Usage: <code>/inbox</code> (the list), <code>/inbox 12</code> (open one), <code>/inbox 12 tl text</code> (answer the cell), <code>/inbox 12 len note</code> (forward up), <code>/inbox 12 xong note</code> (handled).
 inbox-head = 📥 <b>Inbox of situation reports</b>: { $new } new · { $seen } seen · { $handled } handled
 inbox-empty = No report is waiting to be handled.
 inbox-status-new = new
@@ -424,11 +424,23 @@ inbox-report =
     { $body }
 inbox-handled-note = Handling note: { $note }
 inbox-unsent-note = ⚠️ This urgent report reached nobody when it was filed.
-inbox-actions = Answer the cell: <code>/inbox { $id } tl text</code> · Handled: <code>/inbox { $id } xong note</code>
+inbox-actions = Answer the cell: <code>/inbox { $id } tl text</code> · Forward up: <code>/inbox { $id } len note</code> · Handled: <code>/inbox { $id } xong note</code>
 inbox-file-missing = The file «{ $name }» of this report is no longer in Loa's store.
 inbox-answer-to-cell = 📩 An answer to situation report no. { $id } ({ $topic }):
     { $text }
 inbox-replied = The answer to report no. { $id } was sent to the cell.
+inbox-forward-top = The board is the top: there is nobody above to forward the report to.
+inbox-forwarded = Report no. { $id } forwarded up ({ $count } recipient(s)).
+inbox-forwarded-to =
+    ⬆️ { $mark } <b>Situation report no. { $id }</b> forwarded up by { $by }
+    Topic: { $topic }
+    From: { $from }
+    Place: { $place }
+
+    { $body }
+
+    Note: { $note }
+    To read it: <code>/inbox { $id }</code>
 inbox-handled = Report no. { $id } is marked handled.
 inbox-already-handled = Report no. { $id } was already marked handled.
 cmd-hoi = The cells' questions on packs: read and answer them

@@ -404,7 +404,7 @@ sit-urgent-alert =
 
     Xem và xử lý: <code>/inbox { $id }</code>
 cmd-inbox = Hộp thư báo cáo tình hình (trong phạm vi của mình)
-inbox-usage = «{ $given }» chưa rõ. Cách dùng: <code>/inbox</code> (danh sách), <code>/inbox 12</code> (mở), <code>/inbox 12 tl nội dung</code> (trả lời chi bộ), <code>/inbox 12 xong ghi chú</code> (đã xử lý).
+inbox-usage = «{ $given }» chưa rõ. Cách dùng: <code>/inbox</code> (danh sách), <code>/inbox 12</code> (mở), <code>/inbox 12 tl nội dung</code> (trả lời chi bộ), <code>/inbox 12 len ghi chú</code> (chuyển lên cấp trên), <code>/inbox 12 xong ghi chú</code> (đã xử lý).
 inbox-head = 📥 <b>Hộp thư báo cáo tình hình</b>: { $new } mới · { $seen } đã xem · { $handled } đã xử lý
 inbox-empty = Không có báo cáo nào đang chờ xử lý.
 inbox-status-new = mới
@@ -424,11 +424,23 @@ inbox-report =
     { $body }
 inbox-handled-note = Ghi chú xử lý: { $note }
 inbox-unsent-note = ⚠️ Báo cáo khẩn này chưa chuyển được tới ai khi gửi.
-inbox-actions = Trả lời chi bộ: <code>/inbox { $id } tl nội dung</code> · Đã xử lý: <code>/inbox { $id } xong ghi chú</code>
+inbox-actions = Trả lời chi bộ: <code>/inbox { $id } tl nội dung</code> · Chuyển lên: <code>/inbox { $id } len ghi chú</code> · Đã xử lý: <code>/inbox { $id } xong ghi chú</code>
 inbox-file-missing = Tệp «{ $name }» của báo cáo không còn trong kho của Loa.
 inbox-answer-to-cell = 📩 Trả lời báo cáo tình hình số { $id } ({ $topic }):
     { $text }
 inbox-replied = Đã gửi trả lời báo cáo số { $id } tới chi bộ.
+inbox-forward-top = Ban là cấp cao nhất: không có cấp trên để chuyển báo cáo lên.
+inbox-forwarded = Đã chuyển báo cáo số { $id } lên cấp trên ({ $count } người nhận).
+inbox-forwarded-to =
+    ⬆️ { $mark } <b>Báo cáo tình hình số { $id }</b> được { $by } chuyển lên
+    Chủ đề: { $topic }
+    Từ: { $from }
+    Địa điểm: { $place }
+
+    { $body }
+
+    Ghi chú: { $note }
+    Xem: <code>/inbox { $id }</code>
 inbox-handled = Đã đánh dấu báo cáo số { $id } là đã xử lý.
 inbox-already-handled = Báo cáo số { $id } đã được đánh dấu xử lý từ trước.
 cmd-hoi = Câu hỏi của chi bộ về các định hướng: xem và trả lời

@@ -1,8 +1,9 @@
 //! `/inbox` for every member of staff, in their private chat: the situation reports of their scope
 //! (an officer's unit's subtree; the province for the board). `/inbox` lists the counts and the
 //! reports not handled yet, urgent first; `/inbox N` opens one (it becomes seen) with its files;
-//! `/inbox N tl <text>` answers the cell (or officer) that filed it, in its chat; `/inbox N xong
-//! <note>` marks it handled. Each action is audited.
+//! `/inbox N tl <text>` answers the cell (or officer) that filed it, in its chat; `/inbox N len
+//! [note]` forwards it up (an officer's: to the officers of the nearest unit above theirs with
+//! officers, and the board); `/inbox N xong <note>` marks it handled. Each action is audited.
 
 use teloxide::prelude::*;
 
@@ -23,6 +24,8 @@ pub enum Ask {
     Open(i64),
     Reply(i64, String),
     Handle(i64, String),
+    /// Forward up, with a note or none.
+    Forward(i64, String),
 }
 
 /// Reads "[N [tl <text> | xong <note>]]"; `Err` with the part not understood.
@@ -42,6 +45,7 @@ pub fn parse(arg: &str) -> Result<Ask, String> {
     match verb.to_lowercase().as_str() {
         "tl" | "traloi" | "trả-lời" | "reply" if !text.is_empty() => Ok(Ask::Reply(id, text)),
         "xong" | "done" if !text.is_empty() => Ok(Ask::Handle(id, text)),
+        "len" | "lên" | "up" => Ok(Ask::Forward(id, text)),
         _ => Err(rest.to_string()),
     }
 }
@@ -72,6 +76,7 @@ pub(super) async fn on_inbox(a: &Asked<'_>, arg: &str) -> HandlerResult {
         Ok(Ask::Open(id)) => open(a, scope, id).await,
         Ok(Ask::Reply(id, text)) => reply(a, scope, id, &text).await,
         Ok(Ask::Handle(id, note)) => handle(a, scope, id, &note).await,
+        Ok(Ask::Forward(id, note)) => forward(a, scope, id, &note).await,
     }
 }
 
@@ -210,6 +215,59 @@ async fn reply(a: &Asked<'_>, scope: Option<i64>, id: i64, text: &str) -> Handle
     a.say(c.t(locale, "inbox-replied", Args::new().raw("id", id))).await
 }
 
+/// Sends a report on to those above the member: the officers of the nearest unit above the
+/// member's own that has officers, and the board. The board has nobody above it.
+async fn forward(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> HandlerResult {
+    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
+    let Some(own) = scope else {
+        return a.say(c.s(locale, "inbox-forward-top")).await;
+    };
+    let Some(s) = find(a, scope, id).await? else { return Ok(()) };
+    let above: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = ?")
+        .bind(own)
+        .fetch_optional(&ctx.pool)
+        .await?
+        .flatten();
+    let by = a.member.display_name.clone().unwrap_or_else(|| a.member.user_id.to_string());
+    let mut told = 0;
+    for m in crate::staff::who_hears(&ctx.pool, &ctx.config.admins, above).await? {
+        if m.user_id == a.member.user_id {
+            continue;
+        }
+        let chat = ChatId(m.user_id);
+        let theirs = ctx.locale(chat).await;
+        let text = c.t(
+            theirs,
+            "inbox-forwarded-to",
+            Args::new()
+                .raw("id", id)
+                .raw("mark", severity_mark(s.severity))
+                .user("topic", &s.topic)
+                .raw("from", from_line(&s))
+                .user("place", &s.place)
+                .user("body", &s.body)
+                .user("by", &by)
+                .user("note", note),
+        );
+        if ctx.replies.send(chat, Reply::Text { html: text, markup: None }) {
+            told += 1;
+        }
+    }
+    let mut conn = ctx.pool.acquire().await?;
+    let details = serde_json::json!({ "to": told });
+    audit::record(
+        &mut conn,
+        Actor::User(a.member.user_id),
+        "situation.forwarded",
+        Some(&id.to_string()),
+        "ok",
+        details,
+    )
+    .await?;
+    drop(conn);
+    a.say(c.t(locale, "inbox-forwarded", Args::new().raw("id", id).raw("count", told))).await
+}
+
 async fn handle(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> HandlerResult {
     let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
     if find(a, scope, id).await?.is_none() {
@@ -235,5 +293,7 @@ mod tests {
         assert_eq!(parse("12 tl \u{200b}"), Err("tl \u{200b}".into()), "an empty answer is none");
         assert_eq!(parse("abc"), Err("abc".into()));
         assert_eq!(parse("12 xoá"), Err("xoá".into()));
+        assert_eq!(parse("12 lên"), Ok(Ask::Forward(12, String::new())));
+        assert_eq!(parse("12 len cần Ban chỉ đạo"), Ok(Ask::Forward(12, "cần Ban chỉ đạo".into())));
     }
 }

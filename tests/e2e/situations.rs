@@ -232,6 +232,17 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     assert!(figures.contains("Khác                   1    0    1"), "{figures}");
     app.sim.send_text(ward, ward, "/stats tinhhinh").unwrap();
     assert!(app.nth_reply(ward, 4).await.contains("Đảng ủy phường Đức Xuân: 0 báo cáo"));
+    // forwarded up: the commune's officer sends it on to the board; the board has nobody above
+    app.sim.send_text(commune, commune, "/inbox 1 len Đề nghị Ban nắm thêm").unwrap();
+    assert_eq!(app.nth_reply(commune, 8).await, "Đã chuyển báo cáo số 1 lên cấp trên (1 người nhận).");
+    let up = app.nth_reply(app.admin, 2).await;
+    assert!(
+        up.starts_with("⬆️ 🟢 Báo cáo tình hình số 1 được") && up.contains("Ghi chú: Đề nghị Ban nắm thêm"),
+        "{up}"
+    );
+    app.sim.send_text(app.admin, app.admin, "/inbox 1 len").unwrap();
+    assert_eq!(app.nth_reply(app.admin, 3).await, "Ban là cấp cao nhất: không có cấp trên để chuyển báo cáo lên.");
+    assert_eq!(app.audit_count("situation.forwarded", "ok").await, 1);
     // and at the terminal
     let run = |args: &[&str]| {
         let out = crate::harness::loa_bin(app.dir.path()).args(args).output().unwrap();
