@@ -185,6 +185,8 @@ pub struct Situation {
     pub cell: Option<String>,
     /// The name of the unit it was filed under.
     pub unit: String,
+    /// The chat it was filed from.
+    pub chat_id: i64,
     pub user_name: String,
     pub topic: String,
     pub severity: Severity,
@@ -197,7 +199,8 @@ pub struct Situation {
     pub handled_note: Option<String>,
 }
 
-const SITUATION: &str = "SELECT s.id, c.code AS cell, COALESCE(u.name, '') AS unit, s.user_name, s.topic, s.severity,
+const SITUATION: &str =
+    "SELECT s.id, c.code AS cell, COALESCE(u.name, '') AS unit, s.chat_id, s.user_name, s.topic, s.severity,
         s.place, s.body, s.status, s.routed,
         (SELECT count(*) FROM situation_files f WHERE f.report_id = s.id) AS files, s.created_at, s.handled_note
      FROM situation_reports s LEFT JOIN cells c ON c.id = s.cell_id LEFT JOIN units u ON u.id = s.unit_id";

@@ -568,7 +568,7 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
         };
         // a local copy when Telegram lets a bot download it
         if doc.size <= MAX_DOWNLOAD {
-            match download(bot, &doc.file_id).await {
+            match crate::telegram::download(bot, &doc.file_id).await {
                 Ok(bytes) => {
                     let (hash, path) = store::store_bytes(&ctx.config, &bytes)?;
                     a.sha256 = hash;
@@ -644,14 +644,6 @@ fn schedule_error(c: &crate::i18n::Catalog, locale: Locale, e: &store::ScheduleE
             c.t(locale, "sched-err-deadline", Args::new().user("deadline", deadline).user("send", send))
         }
     }
-}
-
-async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
-    use teloxide::net::Download;
-    let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
-    let mut bytes = Vec::new();
-    bot.download_file(&file.path, &mut bytes).await?;
-    Ok(bytes)
 }
 
 #[cfg(test)]

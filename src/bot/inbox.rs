@@ -193,15 +193,13 @@ async fn open(a: &Asked<'_>, scope: Option<i64>, id: i64) -> HandlerResult {
 async fn reply(a: &Asked<'_>, scope: Option<i64>, id: i64, text: &str) -> HandlerResult {
     let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
     let Some(s) = find(a, scope, id).await? else { return Ok(()) };
-    let chat: i64 =
-        sqlx::query_scalar("SELECT chat_id FROM situation_reports WHERE id = ?").bind(id).fetch_one(&ctx.pool).await?;
-    // the cell's chat now, if it has moved since
+    // the cell's chat now, if it has moved since; else the chat it was filed from
     let chat = match s.cell.as_deref() {
         Some(code) => {
             let mut conn = ctx.pool.acquire().await?;
-            crate::cells::by_code(&mut conn, code).await?.and_then(|c| c.chat_id).unwrap_or(chat)
+            crate::cells::by_code(&mut conn, code).await?.and_then(|c| c.chat_id).unwrap_or(s.chat_id)
         }
-        None => chat,
+        None => s.chat_id,
     };
     let theirs: Locale = ctx.locale(ChatId(chat)).await;
     let answer =

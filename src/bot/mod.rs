@@ -103,6 +103,11 @@ impl Ctx {
 
 pub type HandlerResult = anyhow::Result<()>;
 
+/// A link that mentions the member, so that in a group the question is forced on them only.
+pub(super) fn mention(user: &teloxide::types::User) -> String {
+    format!("<a href=\"tg://user?id={}\">{}</a>", user.id.0, crate::i18n::escape(&crate::acks::display_name(user)))
+}
+
 /// The handler tree. Every update first takes its chat's turn ([`lanes`]); a message then learns
 /// who it comes from ([`gate`]), which drops a stranger's messages past one a minute. Each staff
 /// command family sits behind its role's gate (`gate::staff_with`): a sender whose role does

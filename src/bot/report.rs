@@ -12,10 +12,10 @@ use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Re
 
 use super::cell::{name_of, show_ack};
 use super::dialogues::{self, Dialogue, Key};
-use super::{Ctx, HandlerResult, say, say_with};
+use super::{Ctx, HandlerResult, mention, say, say_with};
 use crate::acks::{self, Target};
 use crate::audit::{self, Actor};
-use crate::i18n::{Args, Locale, escape};
+use crate::i18n::{Args, Locale};
 use crate::reports::{self, Invalid, NewReport};
 use crate::telegram::button::Button;
 
@@ -88,11 +88,6 @@ pub(super) async fn begin_report(ctx: &Ctx, t: &Target, from: &teloxide::types::
     }
     say(&ctx.replies, chat, intro).await?;
     ask(ctx, chat, from, locale, Question::Date).await
-}
-
-/// A link that mentions the member, so that in a group the question is forced on them only.
-fn mention(user: &teloxide::types::User) -> String {
-    format!("<a href=\"tg://user?id={}\">{}</a>", user.id.0, escape(&acks::display_name(user)))
 }
 
 async fn ask(ctx: &Ctx, chat: ChatId, from: &teloxide::types::User, locale: Locale, step: Question) -> HandlerResult {
@@ -245,7 +240,7 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
             return ask(&ctx, chat, &from, locale, Question::Attachment).await;
         }
         Some((file_id, kind, name, _)) => {
-            let bytes = super::situation::download(&bot, &file_id).await?;
+            let bytes = crate::telegram::download(&bot, &file_id).await?;
             let (sha256, path) = crate::packs::store::store_bytes(&ctx.config, &bytes)?;
             Some(reports::Attachment {
                 telegram_file_id: file_id,

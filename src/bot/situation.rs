@@ -14,7 +14,7 @@ use teloxide::prelude::*;
 use teloxide::types::{ForceReply, ReplyMarkup};
 
 use super::dialogues::{self, Dialogue, Key};
-use super::{Ctx, HandlerResult, say, say_with};
+use super::{Ctx, HandlerResult, mention, say, say_with};
 use crate::i18n::{Args, Locale, escape};
 use crate::situations::{self, Invalid, NewSituation, Severity, StoredFile};
 use crate::staff::Role;
@@ -68,11 +68,6 @@ pub(super) async fn active_situation(msg: Message, ctx: Arc<Ctx>) -> Option<Situ
         tracing::warn!(error = %e, "failed to read the situation dialogue");
         None
     })
-}
-
-/// A link that mentions the member, so that in a group the question is forced on them only.
-fn mention(user: &teloxide::types::User) -> String {
-    format!("<a href=\"tg://user?id={}\">{}</a>", user.id.0, escape(&crate::acks::display_name(user)))
 }
 
 /// `/tinhhinh`: in a bound cell's chat, by any member; in a private chat, by a member of staff
@@ -233,7 +228,7 @@ async fn finish(
     };
     let mut files = Vec::new();
     for f in &d.files {
-        let bytes = download(bot, &f.file_id).await?;
+        let bytes = crate::telegram::download(bot, &f.file_id).await?;
         let (sha256, path) = crate::packs::store::store_bytes(&ctx.config, &bytes)?;
         files.push(StoredFile {
             kind: f.kind.clone(),
@@ -275,15 +270,6 @@ async fn finish(
         situations::mark_routed(&ctx.pool, id, sent).await?;
     }
     Ok(())
-}
-
-/// The bytes of a file a member sent (at most 20 MB: the Bot API's limit for bots).
-pub(super) async fn download(bot: &Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
-    use teloxide::net::Download;
-    let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
-    let mut bytes = Vec::new();
-    bot.download_file(&file.path, &mut bytes).await?;
-    Ok(bytes)
 }
 
 /// Sends an urgent report at once, with its files, to the officers of the nearest unit above it

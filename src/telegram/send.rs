@@ -73,3 +73,13 @@ pub async fn say_with(
     replies.send(chat_id, Reply::Text { html, markup });
     Ok(())
 }
+
+/// The bytes of a file a member sent (at most 20 MB, the Bot API's limit for what a bot fetches).
+pub async fn download(bot: &teloxide::Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
+    use teloxide::net::Download;
+    use teloxide::prelude::Requester;
+    let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
+    let mut bytes = Vec::new();
+    bot.download_file(&file.path, &mut bytes).await?;
+    Ok(bytes)
+}
