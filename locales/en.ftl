@@ -444,7 +444,19 @@ inbox-forwarded-to =
 inbox-handled = Report no. { $id } is marked handled.
 inbox-already-handled = Report no. { $id } was already marked handled.
 cmd-hoi = The cells' questions on packs: read and answer them
-q-text-only = A question on a pack needs words: reply to the pack's message with your question.
+q-text-only = A question on a pack needs words: type your question (press «❓ Hỏi» under the pack's message, or reply to it).
+q-ask-prompt = { $who }, please type your question on { $pack } (at most { $max } characters) and send it. Type /cancel to drop it.
+q-ask-prompt-hint = Your question
+q-cancelled = The question is dropped.
+cmd-hoidap = Answer a question for every cell that got the pack (its Q&A)
+faq-usage = «{ $given }» is not clear. Usage: <code>/hoidap 12 the answer</code> (a question not answered yet) or <code>/hoidap 12</code> (send the answer given before to every cell).
+faq-already = The answer to question no. { $id } was sent to every cell before.
+faq-answered-before = Question no. { $id } is answered already. Type <code>/hoidap { $id }</code> (with no text) to send that answer to every cell.
+faq-started = 💬 Sending the answer to question no. { $id } on «{ $pack }» to the { $cells } cells that got the pack; the question and answer are kept in the pack's Q&A.
+faq-cell =
+    💬 <b>Q&amp;A on { $pack }</b>
+    Question: { $question }
+    Answer: { $answer }
 q-too-long = The question is { $count } characters, over the { $max } allowed. Please shorten it and send it again.
 q-asked = ❓ Question no. { $id } on { $pack } sent to { $board }. The answer will come here.
 q-to-staff =
@@ -453,7 +465,8 @@ q-to-staff =
 
     { $body }
 
-    To answer: <code>/hoi { $id } text</code>
+    To answer this cell: <code>/hoi { $id } text</code>
+    To answer every cell (the board): <code>/hoidap { $id } text</code>
 q-none-open = No question is waiting for an answer.
 q-open-head = ❓ <b>{ $count } question(s) waiting for an answer</b> (to answer: <code>/hoi NUMBER text</code>)
 q-usage = «{ $given }» is not clear. Usage: <code>/hoi</code> (the questions waiting) or <code>/hoi 12 the answer</code>.

@@ -444,7 +444,19 @@ inbox-forwarded-to =
 inbox-handled = Đã đánh dấu báo cáo số { $id } là đã xử lý.
 inbox-already-handled = Báo cáo số { $id } đã được đánh dấu xử lý từ trước.
 cmd-hoi = Câu hỏi của chi bộ về các định hướng: xem và trả lời
-q-text-only = Câu hỏi về định hướng cần có chữ: đồng chí trả lời (reply) tin nhắn định hướng bằng câu hỏi của mình.
+q-text-only = Câu hỏi về định hướng cần có chữ: đồng chí gõ câu hỏi (bấm «❓ Hỏi» dưới tin định hướng, hoặc trả lời (reply) tin đó).
+q-ask-prompt = { $who }, đồng chí gõ câu hỏi về { $pack } (tối đa { $max } ký tự) rồi gửi. Gõ /cancel để thôi.
+q-ask-prompt-hint = Câu hỏi của đồng chí
+q-cancelled = Đã thôi đặt câu hỏi.
+cmd-hoidap = Trả lời một câu hỏi cho mọi chi bộ đã nhận định hướng (hỏi đáp)
+faq-usage = «{ $given }» chưa rõ. Cách dùng: <code>/hoidap 12 nội dung trả lời</code> (câu hỏi chưa trả lời) hoặc <code>/hoidap 12</code> (gửi câu trả lời đã có tới mọi chi bộ).
+faq-already = Câu trả lời câu hỏi số { $id } đã được gửi tới mọi chi bộ từ trước.
+faq-answered-before = Câu hỏi số { $id } đã được trả lời. Gõ <code>/hoidap { $id }</code> (không kèm nội dung) để gửi câu trả lời đó tới mọi chi bộ.
+faq-started = 💬 Đang gửi trả lời câu hỏi số { $id } về «{ $pack }» tới { $cells } chi bộ đã nhận định hướng; câu hỏi và trả lời được lưu vào phần hỏi đáp của định hướng.
+faq-cell =
+    💬 <b>Hỏi đáp về { $pack }</b>
+    Hỏi: { $question }
+    Đáp: { $answer }
 q-too-long = Câu hỏi dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
 q-asked = ❓ Đã gửi câu hỏi số { $id } về { $pack } tới { $board }. Câu trả lời sẽ được gửi về đây.
 q-to-staff =
@@ -453,7 +465,8 @@ q-to-staff =
 
     { $body }
 
-    Trả lời: <code>/hoi { $id } nội dung</code>
+    Trả lời chi bộ này: <code>/hoi { $id } nội dung</code>
+    Trả lời mọi chi bộ (ban): <code>/hoidap { $id } nội dung</code>
 q-none-open = Không có câu hỏi nào đang chờ trả lời.
 q-open-head = ❓ <b>{ $count } câu hỏi đang chờ trả lời</b> (trả lời: <code>/hoi SỐ nội dung</code>)
 q-usage = «{ $given }» chưa rõ. Cách dùng: <code>/hoi</code> (các câu hỏi chờ trả lời) hoặc <code>/hoi 12 nội dung trả lời</code>.

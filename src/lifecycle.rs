@@ -76,11 +76,15 @@ lifecycle! {
 }
 
 lifecycle! {
-    /// What a broadcast sends: the pack itself, a reminder of it, or its documents again.
+    /// What a broadcast sends: the pack itself, a reminder of it, its documents again, or an
+    /// answer to a question on it for every cell (`migrations/0013_answers_and_requests.sql`
+    /// widened the check for the last).
     BroadcastKind {
         Pack => "pack",
         Reminder => "reminder",
         Resend => "resend",
+        /// A board's answer to a cell's question, sent to every cell that got the pack.
+        Answer => "answer",
     }
 }
 
@@ -121,7 +125,10 @@ mod tests {
         };
         check("status", PackStatus::ALL.iter().map(|s| s.as_str()).collect());
         check("state", BroadcastState::ALL.iter().map(|s| s.as_str()).collect());
-        check("kind", BroadcastKind::ALL.iter().map(|s| s.as_str()).collect());
+        let widened = include_str!("../migrations/0013_answers_and_requests.sql");
+        let kinds: Vec<&str> = BroadcastKind::ALL.iter().map(|s| s.as_str()).collect();
+        let list = kinds.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ");
+        assert!(widened.contains(&format!("CHECK (kind IN ({list}))")), "kind: {list}");
         check("state", DeliveryState::ALL.iter().map(|s| s.as_str()).collect());
         for s in DeliveryState::ALL {
             assert_eq!(DeliveryState::parse(s.as_str()), Some(*s));

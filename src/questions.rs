@@ -36,12 +36,15 @@ pub struct Question {
     pub id: i64,
     pub pack_id: i64,
     pub pack_title: String,
+    pub cell_id: i64,
     pub cell_code: String,
     pub cell_name: String,
     pub chat_id: i64,
     pub user_name: String,
     pub body: String,
     pub answer: Option<String>,
+    /// The answer went to every cell that got the pack (a hỏi đáp of the pack).
+    pub faq: bool,
 }
 
 /// Writes a question (audited); returns its id.
@@ -78,8 +81,8 @@ pub async fn ask(
     Ok(id)
 }
 
-const QUESTION: &str = "SELECT q.id, q.pack_id, p.title AS pack_title, c.code AS cell_code, c.name AS cell_name,
-        q.chat_id, q.user_name, q.body, q.answer
+const QUESTION: &str = "SELECT q.id, q.pack_id, p.title AS pack_title, q.cell_id, c.code AS cell_code,
+        c.name AS cell_name, q.chat_id, q.user_name, q.body, q.answer, q.faq
      FROM pack_questions q JOIN packs p ON p.id = q.pack_id JOIN cells c ON c.id = q.cell_id";
 
 /// One question, if it is within `within` (the whole province for `None`).
@@ -105,6 +108,14 @@ pub async fn open(pool: &SqlitePool, within: Option<i64>, limit: i64) -> sqlx::R
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// The questions of a pack answered for every cell (its hỏi đáp), in the order they were asked.
+pub async fn faq(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Vec<Question>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{QUESTION} WHERE q.pack_id = ? AND q.faq = 1 ORDER BY q.id")))
+        .bind(pack_id)
+        .fetch_all(pool)
+        .await
 }
 
 /// Records an answer (audited); false when the question had one already (the first answer

@@ -27,6 +27,7 @@ pub(super) async fn on_board_command(
     let user_id = member.user_id;
     match cmd {
         BoardCommand::Newpack => super::composer::begin(&msg, &ctx, locale).await,
+        BoardCommand::Hoidap(arg) => super::questions::on_hoidap(chat, &ctx, locale, user_id, &arg).await,
         BoardCommand::Pause | BoardCommand::Resume => {
             let pause = cmd == BoardCommand::Pause;
             let (from, none) =

@@ -1,5 +1,5 @@
 //! The buttons under Loa's messages, pressed: acknowledge a pack (`a:<delivery>`), start a report
-//! on it (`r:<delivery>`), have its documents sent again (`d:<delivery>`), and a board member's
+//! on it (`r:<delivery>`), ask the board about it (`q:<delivery>`), have its documents sent again (`d:<delivery>`), and a board member's
 //! answer to moving a cell to another chat (`my:`/`mn:`).
 //!
 //! A pack's button is honoured only in the chat its delivery went to: any other callback data
@@ -121,6 +121,10 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
         Button::Report(_) => {
             answer(&ctx, &q, String::new(), false);
             begin_report(&ctx, &target, &q.from, locale).await
+        }
+        Button::Ask(_) => {
+            answer(&ctx, &q, String::new(), false);
+            super::questions::begin(&ctx, &target, &q.from, locale).await
         }
         Button::Preview | Button::MoveYes(_) | Button::MoveNo(_) | Button::Drill { .. } | Button::CellsOf { .. } => {
             Ok(())

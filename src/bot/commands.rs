@@ -44,6 +44,8 @@ pub enum BoardCommand {
     Pause,
     /// Resume a paused broadcast.
     Resume,
+    /// Answer a cell's question for every cell that got the pack (a hỏi đáp of the pack).
+    Hoidap(String),
 }
 
 /// The commands of every member of staff for the cells of their scope (an officer's unit's
@@ -191,8 +193,8 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
-                "resume", "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind", "grant",
-                "revoke"
+                "resume", "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind",
+                "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();

@@ -58,6 +58,8 @@ pub enum Dialogue {
     Report,
     /// A cell's member (or an officer) writing a situation report.
     Situation,
+    /// A cell's member who pressed «❓ Hỏi» and is typing the question.
+    Question,
 }
 
 impl Dialogue {
@@ -66,6 +68,7 @@ impl Dialogue {
             Dialogue::Newpack => "newpack",
             Dialogue::Report => "report",
             Dialogue::Situation => "situation",
+            Dialogue::Question => "question",
         }
     }
 }

@@ -155,6 +155,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map_async(report::active_report).endpoint(report::on_report_message))
         .branch(dptree::filter_map_async(situation::active_situation).endpoint(situation::on_message))
         .branch(dptree::filter_map_async(composer::active_dialogue).endpoint(composer::on_dialogue_message))
+        .branch(dptree::filter_map_async(questions::active_question).endpoint(questions::on_asked))
         .branch(dptree::filter_map_async(questions::on_a_pack).endpoint(questions::on_question))
         .branch(dptree::endpoint(on_other_message));
     dptree::entry()
@@ -259,6 +260,8 @@ async fn on_command(bot: Bot, msg: Message, cmd: Command, ctx: Arc<Ctx>) -> Hand
                 "report-cancelled"
             } else if dialogues::clear(&ctx.pool, key, dialogues::Dialogue::Situation).await? {
                 "sit-cancelled"
+            } else if dialogues::clear(&ctx.pool, key, dialogues::Dialogue::Question).await? {
+                "q-cancelled"
             } else if composer::cancel(&ctx, key).await? {
                 "np-cancelled"
             } else {

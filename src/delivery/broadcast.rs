@@ -306,6 +306,51 @@ pub struct Resend {
     pub cell_id: i64,
 }
 
+/// Sends the answer to question `question_id` to every cell its pack was sent to (the cell's
+/// chat now), as a hỏi đáp of the pack: marks the question so and starts an `answer` broadcast
+/// (no documents, no buttons) in one transaction. `skip_cell` (the asking cell, when it had the
+/// answer already) is left out. `None` when the question was sent to every cell before, or has no
+/// answer.
+pub async fn answer_all(
+    pool: &SqlitePool,
+    question_id: i64,
+    skip_cell: Option<i64>,
+    actor: Actor,
+    now: i64,
+) -> anyhow::Result<Option<Started>> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let pack_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE pack_questions SET faq = 1 WHERE id = ? AND faq = 0 AND answer IS NOT NULL RETURNING pack_id",
+    )
+    .bind(question_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(pack_id) = pack_id else { return Ok(None) };
+    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Answer, actor, now).await?;
+    sqlx::query("UPDATE broadcasts SET question_id = ? WHERE id = ?")
+        .bind(question_id)
+        .bind(b.id)
+        .execute(b.tx())
+        .await?;
+    let targeted = sqlx::query(
+        "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at)
+         SELECT ?1, c.id, c.chat_id, 'pending', 1, ?2 FROM cells c
+         WHERE c.status = 'active' AND c.chat_id IS NOT NULL AND c.id IS NOT ?4
+           AND EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts p ON p.id = d.broadcast_id
+                       WHERE p.pack_id = ?3 AND p.kind = 'pack' AND d.cell_id = c.id AND d.state = 'sent')",
+    )
+    .bind(b.id)
+    .bind(now)
+    .bind(pack_id)
+    .bind(skip_cell)
+    .execute(b.tx())
+    .await?
+    .rows_affected() as i64;
+    let started = b.close(targeted, 0, "question.answered_all", json!({ "question_id": question_id })).await?;
+    tracing::info!(pack_id, question_id, cells = targeted, "an answer sent to every cell of its pack");
+    Ok(Some(started))
+}
+
 /// Sends a pack's documents to one cell again, at its request (a `resend` broadcast of one
 /// delivery). False when the same request is still waiting to go out.
 pub async fn resend(pool: &SqlitePool, target: Resend, actor: Actor, now: i64) -> anyhow::Result<bool> {

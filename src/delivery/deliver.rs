@@ -149,6 +149,18 @@ impl Deliverer {
         .await
     }
 
+    /// The question and answer an `answer` broadcast sends (read per delivery: such broadcasts
+    /// are few and small).
+    async fn question_of(&self, broadcast_id: i64) -> sqlx::Result<(String, String)> {
+        sqlx::query_as(
+            "SELECT q.body, COALESCE(q.answer, '') FROM broadcasts b JOIN pack_questions q ON q.id = b.question_id
+             WHERE b.id = ?",
+        )
+        .bind(broadcast_id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     /// Sends one delivery to the end (or to an outcome that stops it).
     /// A stop lets the send under way finish; a delivery still waiting for its turn goes back to
     /// `pending` for the next start.
@@ -161,6 +173,7 @@ impl Deliverer {
             BroadcastKind::Reminder | BroadcastKind::Resend => {
                 self.original_delivery(d.broadcast_id, d.cell_id).await?
             }
+            BroadcastKind::Answer => None,
         };
         loop {
             let outcome = self.send_next(&mut d, &pack, locale, kind, answers, stop).await?;
@@ -208,6 +221,7 @@ impl Deliverer {
             (false, BroadcastKind::Pack) => "message",
             (false, BroadcastKind::Reminder) => "reminder",
             (false, BroadcastKind::Resend) => "resend",
+            (false, BroadcastKind::Answer) => "answer",
         };
         Ok(match result {
             Ok(ids) => {
@@ -327,6 +341,14 @@ impl Deliverer {
                 message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline)
             }
             BroadcastKind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
+            BroadcastKind::Answer => {
+                let (question, answer) = self.question_of(d.broadcast_id).await.map_err(|e| {
+                    teloxide::RequestError::Io(std::sync::Arc::new(std::io::Error::other(format!(
+                        "the question an answer broadcast sends could not be read: {e}"
+                    ))))
+                })?;
+                message::answer(&self.catalog, locale, &pack.title, pack.period, &question, &answer)
+            }
         };
         let mut req = self.bot.send_message(ChatId(d.chat_id), text).parse_mode(ParseMode::Html);
         if let (Some(answers), BroadcastKind::Pack | BroadcastKind::Reminder) = (answers, kind) {

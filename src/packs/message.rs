@@ -59,6 +59,22 @@ pub fn reminder(catalog: &Catalog, locale: Locale, title: &str, period: Option<P
     )
 }
 
+/// A board's answer to a cell's question on a pack, sent to every cell that got it.
+pub fn answer(
+    catalog: &Catalog,
+    locale: Locale,
+    title: &str,
+    period: Option<Period>,
+    question: &str,
+    answer: &str,
+) -> String {
+    catalog.t(
+        locale,
+        "faq-cell",
+        Args::new().raw("pack", name(title, period, locale)).user("question", question).user("answer", answer),
+    )
+}
+
 /// The note after a pack's documents sent again at the cell's request.
 pub fn resent(catalog: &Catalog, locale: Locale, title: &str, period: Option<Period>) -> String {
     catalog.t(locale, "resent-note", Args::new().raw("pack", name(title, period, locale)))

@@ -1,5 +1,6 @@
 //! The inline buttons' callback data, read and written in one place: `a:<delivery>` acknowledges
-//! a pack, `r:<delivery>` starts a report, `d:<delivery>` has its documents sent again, `p:0` is a
+//! a pack, `r:<delivery>` starts a report, `q:<delivery>` asks the board a question about it,
+//! `d:<delivery>` has its documents sent again, `p:0` is a
 //! preview's button (it does nothing), `my:<move>` / `mn:<move>` confirm or refuse moving a cell to
 //! another chat, `su:<pack>.<unit>` opens a unit's row of a pack's figures (its children),
 //! `sc:<pack>.<unit>` opens it down to the cells hanging from the unit. Every
@@ -14,15 +15,18 @@ pub const PREVIEW_BUTTON: &str = "p:0";
 pub const ACK_LABEL: &str = "✅ Đã nhận";
 /// The report button's label.
 pub const REPORT_LABEL: &str = "📝 Báo cáo";
+/// The question button's label.
+pub const ASK_LABEL: &str = "❓ Hỏi";
 
 /// The buttons under a pack's message and its reminders: acknowledge (labelled with who
-/// acknowledged and when, once someone has: `ack_label`), and report when the pack asks for one.
+/// acknowledged and when, once someone has: `ack_label`), report when the pack asks for one, and
+/// on a row of its own the question to the board.
 pub fn pack_keyboard(delivery: i64, report: bool, ack_label: Option<String>) -> InlineKeyboardMarkup {
     let mut row = vec![Button::Ack(delivery).key(ack_label.unwrap_or_else(|| ACK_LABEL.to_string()))];
     if report {
         row.push(Button::Report(delivery).key(REPORT_LABEL));
     }
-    InlineKeyboardMarkup::new([row])
+    InlineKeyboardMarkup::new([row, vec![Button::Ask(delivery).key(ASK_LABEL)]])
 }
 
 /// What a button asks.
@@ -30,6 +34,8 @@ pub fn pack_keyboard(delivery: i64, report: bool, ack_label: Option<String>) -> 
 pub enum Button {
     Ack(i64),
     Report(i64),
+    /// A question to the board about the pack: the member is asked to type it.
+    Ask(i64),
     Resend(i64),
     /// A button of a preview, which does nothing.
     Preview,
@@ -65,6 +71,7 @@ impl Button {
         match kind {
             "a" => Some(Button::Ack(id)),
             "r" => Some(Button::Report(id)),
+            "q" => Some(Button::Ask(id)),
             "d" => Some(Button::Resend(id)),
             "p" if id == 0 => Some(Button::Preview),
             "my" => Some(Button::MoveYes(id)),
@@ -78,6 +85,7 @@ impl Button {
         match self {
             Button::Ack(d) => format!("a:{d}"),
             Button::Report(d) => format!("r:{d}"),
+            Button::Ask(d) => format!("q:{d}"),
             Button::Resend(d) => format!("d:{d}"),
             Button::Preview => PREVIEW_BUTTON.to_string(),
             Button::MoveYes(m) => format!("my:{m}"),
@@ -95,7 +103,7 @@ impl Button {
     /// The delivery a pack's button answers (none for the others).
     pub fn delivery(self) -> Option<i64> {
         match self {
-            Button::Ack(d) | Button::Report(d) | Button::Resend(d) => Some(d),
+            Button::Ack(d) | Button::Report(d) | Button::Ask(d) | Button::Resend(d) => Some(d),
             Button::Preview
             | Button::MoveYes(_)
             | Button::MoveNo(_)
@@ -134,6 +142,7 @@ mod tests {
     fn only_loas_buttons_are_read() {
         assert_eq!(Button::parse("a:12"), Some(Button::Ack(12)));
         assert_eq!(Button::parse("r:7"), Some(Button::Report(7)));
+        assert_eq!(Button::parse("q:7"), Some(Button::Ask(7)));
         assert_eq!(Button::parse("d:7"), Some(Button::Resend(7)));
         assert_eq!(Button::parse("su:3.41"), Some(Button::Drill { pack: 3, unit: 41 }));
         assert_eq!(Button::parse("sc:3.41"), Some(Button::CellsOf { pack: 3, unit: 41 }));

@@ -344,3 +344,96 @@ async fn a_question_on_a_pack_reaches_the_board_and_its_answer_the_cell() {
         assert_eq!(app.audit_count(action, "ok").await, n, "{action}");
     }
 }
+
+/// «❓ Hỏi» under a pack in a cell's group: the member is asked (a ForceReply to them), a sticker
+/// of a reply is explained and the question stays open, the typed question is kept. The board
+/// answers it for every cell with `/hoidap`: each cell that got the pack gets the Q&A once, through
+/// the delivery worker (an `answer` broadcast), and it stays with the pack; a second `/hoidap` is
+/// refused, and an officer may not use it.
+#[tokio::test]
+async fn the_ask_button_takes_a_question_and_hoidap_answers_every_cell() {
+    let app = tree_app().await;
+    let member = app.user("Nông Văn Dũng");
+    let group = app.group("Chi bộ Khuổi Luông", member);
+    app.bind("CB-002", group).await;
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    let (commune, _ward) = officers(&app).await;
+    app.sim.send_text(app.admin, app.admin, "/start").unwrap();
+    app.nth_reply(app.admin, 1).await;
+    app.send_plain_pack("Định hướng tháng 12").await;
+    crate::harness::wait_count(&app.pool, "SELECT count(*) FROM deliveries WHERE state = 'sent'", 2, WAIT).await;
+    let pack = app.sim.bot_messages(group).into_iter().find(|m| m.reply_markup().is_some()).unwrap();
+    let rows = pack.json.pointer("/reply_markup/inline_keyboard").unwrap().as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2, "acknowledge on the first row, the question on the second: {rows:?}");
+    assert_eq!(rows[1][0]["text"], "❓ Hỏi");
+    let ask = rows[1][0]["callback_data"].as_str().unwrap().to_string();
+
+    app.sim.press_button(group, member, pack.message_id, &ask).unwrap();
+    let prompt = question(&app, group, member, "gõ câu hỏi về").await;
+    assert!(prompt.text().unwrap().contains("«Định hướng tháng 12»"), "{:?}", prompt.text());
+    // a photo with no caption is not a question: said so, and the member may type it still
+    let before = app.sim.bot_messages(group).len();
+    app.sim.send_photo(group, member, b"\xFF\xD8 x".to_vec(), None, Some(prompt.message_id)).unwrap();
+    let said = app.sim.wait_for_bot_messages(group, before + 1, WAIT).await;
+    assert!(said[before].text().unwrap().starts_with("Câu hỏi về định hướng cần có chữ"), "{:?}", said[before].text());
+    app.sim.reply(group, member, prompt.message_id, "Có tài liệu hỏi đáp cho đoàn viên không?").unwrap();
+    let said = app.sim.wait_for_bot_messages(group, before + 2, WAIT).await;
+    assert!(said[before + 1].text().unwrap().starts_with("❓ Đã gửi câu hỏi số 1 về «Định hướng tháng 12»"));
+    // the dialogue ended: the member's next words in the group are not another question
+    app.sim.send_text(group, member, "cảm ơn").unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pack_questions").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 1);
+    assert!(app.nth_reply(commune, 2).await.contains("/hoidap 1"));
+
+    // the admin has the broadcast's summary and the question: three messages so far
+    for told in ["✅ Đã gửi xong «Định hướng tháng 12»", "❓ Câu hỏi số 1"] {
+        crate::harness::wait_for(told, WAIT, async || {
+            app.sim.bot_messages(app.admin).into_iter().find(|m| m.text().is_some_and(|t| t.starts_with(told)))
+        })
+        .await;
+    }
+    // an officer may not answer for every cell; the board does
+    app.sim.send_text(commune, commune, "/hoidap 1 Có").unwrap();
+    let refused = app.nth_reply(commune, 3).await;
+    assert_eq!(refused, "Xin lỗi, lệnh /hoidap chỉ dành cho quản trị viên.");
+    assert_eq!(app.audit_count("staff.denied", "denied").await, 1);
+    app.sim.send_text(app.admin, app.admin, "/hoidap 1").unwrap();
+    let said = app.nth_reply(app.admin, 4).await;
+    assert!(said.starts_with("«1» chưa rõ. Cách dùng: /hoidap 12 nội dung trả lời"), "{said}");
+    app.sim.send_text(app.admin, app.admin, "/hoidap 1 Có: tập tài liệu hỏi đáp gửi kèm tuần sau.").unwrap();
+    assert_eq!(
+        app.nth_reply(app.admin, 5).await,
+        "💬 Đang gửi trả lời câu hỏi số 1 về «Định hướng tháng 12» tới 2 chi bộ đã nhận định hướng; câu hỏi và trả lời được lưu vào phần hỏi đáp của định hướng."
+    );
+    let want = "💬 Hỏi đáp về «Định hướng tháng 12»\nHỏi: Có tài liệu hỏi đáp cho đoàn viên không?\nĐáp: Có: tập tài liệu hỏi đáp gửi kèm tuần sau.";
+    for chat in [group, secretary] {
+        let got = crate::harness::wait_for("the Q&A in every cell's chat", WAIT, async || {
+            app.sim
+                .bot_messages(chat)
+                .into_iter()
+                .find_map(|m| m.text().filter(|t| t.starts_with("💬 Hỏi đáp")).map(String::from))
+        })
+        .await;
+        assert_eq!(got, want);
+    }
+    crate::harness::wait_count(
+        &app.pool,
+        "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.kind = 'answer' AND d.state = 'sent'",
+        2,
+        WAIT,
+    )
+    .await;
+    let faq = loa::questions::faq(&app.pool, 1).await.unwrap();
+    assert_eq!((faq.len(), faq[0].answer.as_deref()), (1, Some("Có: tập tài liệu hỏi đáp gửi kèm tuần sau.")));
+    app.sim.send_text(app.admin, app.admin, "/hoidap 1").unwrap();
+    assert_eq!(app.nth_reply(app.admin, 6).await, "Câu trả lời câu hỏi số 1 đã được gửi tới mọi chi bộ từ trước.");
+    assert_eq!(app.audit_count("question.answered_all", "ok").await, 1);
+    // each chat got it once
+    for chat in [group, secretary] {
+        let n =
+            app.sim.bot_messages(chat).iter().filter(|m| m.text().is_some_and(|t| t.starts_with("💬 Hỏi đáp"))).count();
+        assert_eq!(n, 1, "chat {chat}");
+    }
+}
