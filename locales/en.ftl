@@ -387,6 +387,16 @@ sit-too-many-files = { $who }, a report takes at most { $max } photos or files. 
 sit-file-taken = { $who }, Loa has file { $count }.
 sit-bad-file = { $who }, Loa is waiting for photos or files; type «done» when all are sent, or «no» if there are none.
 sit-gone = This situation report is no longer there; type /tinhhinh to start again.
+sit-request-title = Situation report, { $period }
+sit-request-body =
+    { $board } asks every cell for its report on the mood of officers and members and on public opinion in its area during { $period }: the issues that arose, complex cases, people's views and requests.
+
+    Press «📝 Báo cáo» under this message (or type /tinhhinh) and answer in turn: the topic, the severity, the place, the text; photos or files may follow. Topics:
+    { $topics }
+
+    Nothing new, all calm: choose the last topic and write «All calm».
+sit-request-prompt = The situation report for { $period } (press «📝 Báo cáo», or type /tinhhinh)
+sit-intro-request = { $who }, your situation report as { $board } asked in { $pack }: Loa asks the topic, the severity, the place, the text, then photos or files if any. Type /cancel to drop it.
 sit-cancelled = The situation report is dropped; nothing was sent.
 sit-severity-normal = Normal
 sit-severity-attention = Needs attention

@@ -388,6 +388,16 @@ sit-file-taken = { $who }, Loa đã nhận tệp thứ { $count }.
 sit-bad-file = { $who }, Loa chờ ảnh hoặc tệp; gõ «xong» khi đã gửi hết, hoặc «không» nếu không có.
 sit-gone = Báo cáo tình hình này không còn; đồng chí gõ /tinhhinh để báo cáo lại.
 sit-cancelled = Đã thôi báo cáo tình hình; chưa có gì được gửi.
+sit-request-title = Báo cáo tình hình { $period }
+sit-request-body =
+    { $board } đề nghị các chi bộ báo cáo tình hình tư tưởng của cán bộ, đảng viên và dư luận xã hội trên địa bàn trong { $period }: những vấn đề nổi lên, vụ việc phức tạp, ý kiến, kiến nghị của Nhân dân.
+
+    Bấm «📝 Báo cáo» dưới tin này (hoặc gõ /tinhhinh) và trả lời lần lượt: chủ đề, mức độ, địa điểm, nội dung; có thể gửi kèm ảnh, tệp. Chủ đề:
+    { $topics }
+
+    Tình hình ổn định, không có gì mới: chọn chủ đề cuối và ghi «Tình hình ổn định».
+sit-request-prompt = Báo cáo tình hình { $period } (bấm «📝 Báo cáo», hoặc gõ /tinhhinh)
+sit-intro-request = { $who }, đồng chí báo cáo tình hình theo đề nghị { $pack } của { $board }: Loa hỏi lần lượt chủ đề, mức độ, địa điểm, nội dung, rồi ảnh hoặc tệp nếu có. Gõ /cancel để thôi.
 sit-severity-normal = Thường
 sit-severity-attention = Cần chú ý
 sit-severity-urgent = Khẩn

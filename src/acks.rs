@@ -24,6 +24,8 @@ pub struct Target {
     pub deadline: Option<String>,
     pub report_prompt: Option<String>,
     pub sent_at: Option<i64>,
+    /// The pack is a request for the cell's situation report: it is answered with that dialogue.
+    pub situation: bool,
 }
 
 impl Target {
@@ -56,7 +58,7 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
 }
 
 const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id AS chat_id, d.chat_id AS sent_chat_id, d.ack_message_id, p.title, p.period,
-        p.deadline, p.report_prompt, d.sent_at
+        p.deadline, p.report_prompt, d.sent_at, p.purpose = 'situation' AS situation
      FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id
      JOIN cells c ON c.id = d.cell_id";
 
@@ -193,6 +195,7 @@ mod tests {
             deadline: Some("2023-10-15".into()),
             report_prompt: None,
             sent_at: None,
+            situation: false,
         };
         assert!(!t.is_late(end_of_day(d, tz) - 1, tz));
         assert!(t.is_late(end_of_day(d, tz), tz));

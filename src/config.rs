@@ -130,6 +130,8 @@ struct RawPacks {
 #[serde(deny_unknown_fields)]
 struct RawSituations {
     topics: Vec<String>,
+    request_slot: String,
+    request_days: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,6 +263,10 @@ pub struct Config {
     pub organisation: OrganisationConfig,
     /// The topics a situation report is filed under, in the order cells choose from.
     pub situation_topics: Vec<String>,
+    /// When every cell is asked for its periodic situation report; `None` when it is not asked.
+    pub situation_request: Option<CronSlot>,
+    /// Days a cell has to answer a situation request.
+    pub situation_request_days: u32,
     pub invite_ttl_days: u32,
     pub default_locale: Locale,
     pub admins: BTreeSet<i64>,
@@ -466,6 +472,11 @@ impl Config {
         };
         let default_deadline_days = ranged("packs.default_deadline_days", raw.packs.default_deadline_days, 1, 90, "")?;
         let invite_ttl_days = ranged("invites.ttl_days", raw.invites.ttl_days, 1, 365, "")?;
+        let situation_request = match raw.situations.request_slot.trim() {
+            "" => None,
+            slot => Some(cron("situations.request_slot", slot)?),
+        };
+        let situation_request_days = ranged("situations.request_days", raw.situations.request_days, 1, 60, "")?;
         let situation_topics: Vec<String> =
             raw.situations.topics.iter().map(|t| crate::text::visible(t).trim().to_string()).collect();
         let distinct: std::collections::BTreeSet<String> = situation_topics.iter().map(|t| t.to_lowercase()).collect();
@@ -524,6 +535,8 @@ impl Config {
             default_deadline_days,
             organisation: OrganisationConfig { levels, board },
             situation_topics,
+            situation_request,
+            situation_request_days,
             invite_ttl_days,
             default_locale,
             admins,

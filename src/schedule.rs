@@ -9,6 +9,9 @@
 //!   (a pack of that kind and period scheduled, sending or sent) is reported, once, so the board
 //!   can be told. Loa starts watching a slot from its first run: firings before that are recorded
 //!   silently.
+//! - The situation request slot (`situations.request_slot`) asks every cell for its situation
+//!   report of the month ([`crate::situations::request`]), once a month, silently at the first run;
+//!   a firing missed by more than `situations.request_days` is not made up.
 //! - The reminders slot (`schedule.reminders`) queues the day's reminders and, for packs whose
 //!   deadline has passed, the escalation to districts and board (see [`crate::reminders`]).
 
@@ -104,7 +107,8 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
         let period =
             Period::containing(fired.with_timezone(&config.timezone).date_naive(), kind == PackKind::Quarterly);
         let ready: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM packs WHERE kind = ? AND period = ? AND status IN ('scheduled', 'sending', 'sent')",
+            "SELECT count(*) FROM packs
+             WHERE kind = ? AND period = ? AND purpose = 'guidance' AND status IN ('scheduled', 'sending', 'sent')",
         )
         .bind(kind.as_str())
         .bind(period.code())
@@ -113,6 +117,34 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
         if ready == 0 {
             tracing::warn!(slot = name, period = %period, "a slot came with no pack ready");
             out.empty_slots.push((kind, period, fired));
+        }
+    }
+    // the situation request slot: every cell asked for its situation report of the month the slot
+    // fired in (one request a month). A firing missed while Loa was down is made up at start
+    // while there are still days to answer it (`situations.request_days`); past that it is
+    // recorded silently.
+    if let Some(slot) = &config.situation_request
+        && let Some(fired) = last_firing(slot, config, now)
+    {
+        let runs: Vec<i64> =
+            sqlx::query_scalar("SELECT due_at FROM slot_runs WHERE slot = 'situations'").fetch_all(pool).await?;
+        if !runs.contains(&fired.timestamp()) {
+            let window = chrono::Duration::days(i64::from(config.situation_request_days));
+            if !runs.is_empty() && now - fired < window {
+                let period = Period::containing(fired.with_timezone(&config.timezone).date_naive(), false);
+                if let Some(s) =
+                    crate::situations::request(pool, config, period, Actor::System, now.timestamp()).await?
+                {
+                    out.started.push((s, now.timestamp() - fired.timestamp()));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('situations', ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(fired.timestamp())
+            .bind(now.timestamp())
+            .execute(pool)
+            .await?;
         }
     }
     // the reminders slot: today's reminders, then the packs whose deadline has passed. A firing
@@ -147,6 +179,7 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
         .iter()
         .filter_map(|(_, s)| next_firing(s, config, now))
         .chain(next_firing(&config.schedule.reminders, config, now))
+        .chain(config.situation_request.as_ref().and_then(|s| next_firing(s, config, now)))
         .chain(next_pack)
         .min();
     Ok(out)

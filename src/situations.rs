@@ -122,8 +122,24 @@ pub struct NewSituation {
     pub files: Vec<StoredFile>,
 }
 
-/// Writes a report and its files in one transaction, audited; returns its id.
-pub async fn store(pool: &SqlitePool, r: &NewSituation, now: i64) -> anyhow::Result<i64> {
+/// A report written.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: i64,
+    /// The cell's acknowledgement of the request it answered, when this report made it.
+    pub ack: Option<crate::acks::Ack>,
+}
+
+/// Writes a report and its files in one transaction, audited. When it answers a situation request
+/// (`answering`: that pack's delivery to the cell), the same transaction links it to the request,
+/// writes it as the pack's report from the cell (a report given before is superseded) and
+/// acknowledges the pack, so that it is counted as any pack's report.
+pub async fn store(
+    pool: &SqlitePool,
+    r: &NewSituation,
+    now: i64,
+    answering: Option<(&crate::acks::Target, chrono_tz::Tz)>,
+) -> anyhow::Result<Filed> {
     let mut tx = crate::db::begin_write(pool).await?;
     let routed = if r.severity == Severity::Urgent { "unsent" } else { "inbox" };
     let id: i64 = sqlx::query_scalar(
@@ -159,12 +175,120 @@ pub async fn store(pool: &SqlitePool, r: &NewSituation, now: i64) -> anyhow::Res
         .execute(&mut *tx)
         .await?;
     }
+    let mut ack = None;
+    if let Some((t, tz)) = answering {
+        sqlx::query("UPDATE situation_reports SET pack_id = ? WHERE id = ?")
+            .bind(t.pack_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let today = crate::acks::local_date(chrono::DateTime::from_timestamp(now, 0).unwrap_or_default(), tz);
+        let report: i64 = sqlx::query_scalar(
+            "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body, at,
+                                  late, situation_id)
+             VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(t.pack_id)
+        .bind(t.cell_id)
+        .bind(t.delivery_id)
+        .bind(r.user_id)
+        .bind(&r.user_name)
+        .bind(today.to_string())
+        .bind(&r.body)
+        .bind(now)
+        .bind(t.is_late(now, tz))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE reports SET superseded_by = ?1 WHERE pack_id = ?2 AND cell_id = ?3 AND superseded_by IS NULL AND id <> ?1",
+        )
+        .bind(report)
+        .bind(t.pack_id)
+        .bind(t.cell_id)
+        .execute(&mut *tx)
+        .await?;
+        if let crate::acks::Outcome::Recorded(a) =
+            crate::acks::record_in(&mut tx, t, r.user_id, &r.user_name, now, tz, "report").await?
+        {
+            ack = Some(a);
+        }
+    }
     // the details name the topic and severity, never the text (people's words stay out of the log)
-    let details =
-        json!({ "topic": r.topic, "severity": r.severity.as_str(), "files": r.files.len(), "cell_id": r.cell_id });
+    let details = json!({
+        "topic": r.topic,
+        "severity": r.severity.as_str(),
+        "files": r.files.len(),
+        "cell_id": r.cell_id,
+        "pack_id": answering.map(|(t, _)| t.pack_id),
+    });
     audit::record(&mut tx, Actor::User(r.user_id), "situation.filed", Some(&id.to_string()), "ok", details).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Filed { id, ack })
+}
+
+/// Asks every cell for its periodic situation report for `period` (a month): writes the request
+/// as a pack whose purpose is `situation` (the board's words from the catalog in the default
+/// language, the topics listed, a report asked, the deadline `situations.request_days` away, sent
+/// to every cell) and starts its broadcast. The cells answer it with the situation report
+/// dialogue; their answers stand as the pack's reports, so they are counted, reminded and escalated
+/// as for any pack's report. `None` when that period was asked for already (one request a period).
+pub async fn request(
+    pool: &SqlitePool,
+    config: &crate::config::Config,
+    period: crate::packs::period::Period,
+    actor: Actor,
+    now: i64,
+) -> anyhow::Result<Option<crate::delivery::broadcast::Started>> {
+    use crate::i18n::{Args, Catalog};
+    let catalog = Catalog::for_board(&config.organisation.board);
+    let locale = config.default_locale;
+    // "tháng 12/2026" inside a sentence, not "Tháng 12/2026"
+    let label = match (locale, period.label(locale)) {
+        (crate::i18n::Locale::Vi, l) => {
+            l.chars().next().map(|c| c.to_lowercase().chain(l.chars().skip(1)).collect()).unwrap_or(l)
+        }
+        (_, l) => l,
+    };
+    let today =
+        chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().with_timezone(&config.timezone).date_naive();
+    let deadline = today + chrono::Duration::days(i64::from(config.situation_request_days));
+    let topics: Vec<String> = config
+        .situation_topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{}. {}", i + 1, crate::i18n::escape(t)))
+        .collect();
+    let title = catalog.t(locale, "sit-request-title", Args::new().raw("period", label.clone()));
+    let body = catalog.t(
+        locale,
+        "sit-request-body",
+        Args::new().raw("period", label.clone()).raw("topics", topics.join("\n")),
+    );
+    let prompt = catalog.t(locale, "sit-request-prompt", Args::new().raw("period", label));
+    let mut tx = crate::db::begin_write(pool).await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
+                            status, schedule_kind, scheduled_for, created_by, created_at, updated_at, purpose)
+         VALUES ('monthly', ?1, ?2, ?3, ?3, 'html', '\"all\"', ?4, ?5, 'scheduled', 'now', ?6, ?7, ?6, ?6, 'situation')
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(period.code())
+    .bind(&title)
+    .bind(&body)
+    .bind(deadline.to_string())
+    .bind(&prompt)
+    .bind(now)
+    .bind(actor.user_id())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    let details = json!({ "period": period.code(), "deadline": deadline.to_string() });
+    audit::record(&mut tx, actor, "situations.requested", Some(&id.to_string()), "ok", details).await?;
+    tx.commit().await?;
+    tracing::info!(pack_id = id, period = %period, "cells asked for their situation report");
+    // due now: started here, or by the scheduler's next step if this one fails
+    crate::delivery::broadcast::start(pool, id, actor, now).await
 }
 
 /// Notes whether an urgent report's alert went out to anyone.
@@ -384,8 +508,8 @@ mod tests {
                 telegram_file_id: "F1".into(),
             }],
         };
-        let first = store(&pool, &new(a, Severity::Normal), 100).await.unwrap();
-        let urgent = store(&pool, &new(b, Severity::Urgent), 200).await.unwrap();
+        let first = store(&pool, &new(a, Severity::Normal), 100, None).await.unwrap().id;
+        let urgent = store(&pool, &new(b, Severity::Urgent), 200, None).await.unwrap().id;
         let all = inbox(&pool, &InboxFilter::default()).await.unwrap();
         assert_eq!(all.iter().map(|s| s.id).collect::<Vec<_>>(), [urgent, first], "urgent first");
         assert_eq!((all[0].routed.as_str(), all[1].routed.as_str()), ("unsent", "inbox"));

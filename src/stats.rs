@@ -364,6 +364,7 @@ pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, vi
             let latest: Option<String> = sqlx::query_scalar(
                 "SELECT p.kind FROM broadcasts b JOIN packs p ON p.id = b.pack_id
                  WHERE b.kind = 'pack' AND b.state <> 'cancelled' AND p.kind IN ('monthly', 'quarterly')
+                   AND p.purpose = 'guidance'
                  ORDER BY b.id DESC LIMIT 1",
             )
             .fetch_optional(pool)
@@ -373,7 +374,7 @@ pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, vi
     };
     let sent: Vec<(i64, String)> = sqlx::query_as(
         "SELECT p.id, p.period FROM packs p
-         WHERE p.kind = ? AND p.period IS NOT NULL
+         WHERE p.kind = ? AND p.period IS NOT NULL AND p.purpose = 'guidance'
            AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled')",
     )
     .bind(kind.as_str())

@@ -56,6 +56,9 @@ pub(super) async fn active_report(msg: Message, ctx: Arc<Ctx>) -> Option<ReportD
 
 /// Starts (or restarts) a member's report on a pack.
 pub(super) async fn begin_report(ctx: &Ctx, t: &Target, from: &teloxide::types::User, locale: Locale) -> HandlerResult {
+    if t.situation {
+        return super::situation::begin_request(ctx, t, from, locale).await;
+    }
     let chat = ChatId(t.chat_id);
     let c = &ctx.catalog;
     if t.report_prompt.is_none() {

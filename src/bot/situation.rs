@@ -57,6 +57,9 @@ pub struct SituationDraft {
     pub body: Option<String>,
     #[serde(default)]
     pub files: Vec<DraftFile>,
+    /// The delivery of the situation request this report answers, if it answers one.
+    #[serde(default)]
+    pub request: Option<i64>,
 }
 
 /// The situation report this member is writing in this chat, for a message that is not a command.
@@ -90,9 +93,36 @@ pub(super) async fn on_command(msg: &Message, ctx: &Ctx, locale: Locale) -> Hand
         None => return say(&ctx.replies, chat, c.s(locale, "sit-who")).await,
     };
     drop(conn);
+    // a cell with a situation request it has not answered answers that one
+    if let Some(cell_id) = cell_id {
+        for t in crate::acks::sent_to_cell(&ctx.pool, cell_id, 20).await? {
+            if t.situation && crate::reports::current(&ctx.pool, t.pack_id, cell_id).await?.is_none() {
+                return begin_request(ctx, &t, from, locale).await;
+            }
+        }
+    }
     let draft = SituationDraft { cell_id, unit_id, ..Default::default() };
     dialogues::save(&ctx.pool, Key::of(msg), Dialogue::Situation, &draft).await?;
     say(&ctx.replies, chat, c.t(locale, "sit-intro", Args::new().raw("who", mention(from)))).await?;
+    ask(ctx, chat, from, locale, Step::Topic).await
+}
+
+/// The situation report asked by a request (a pack whose purpose is `situation`), begun from its
+/// «📝 Báo cáo», from `/report`, or from `/tinhhinh` while the cell has not answered it.
+pub(super) async fn begin_request(
+    ctx: &Ctx,
+    t: &crate::acks::Target,
+    from: &teloxide::types::User,
+    locale: Locale,
+) -> HandlerResult {
+    let unit_id: Option<i64> =
+        sqlx::query_scalar("SELECT unit_id FROM cells WHERE id = ?").bind(t.cell_id).fetch_one(&ctx.pool).await?;
+    let draft =
+        SituationDraft { cell_id: Some(t.cell_id), unit_id, request: Some(t.delivery_id), ..Default::default() };
+    let chat = ChatId(t.chat_id);
+    dialogues::save(&ctx.pool, Key { chat: chat.0, user: from.id.0 as i64 }, Dialogue::Situation, &draft).await?;
+    let args = Args::new().raw("who", mention(from)).raw("pack", escape(&super::cell::name_of(t, locale)));
+    say(&ctx.replies, chat, ctx.catalog.t(locale, "sit-intro-request", args)).await?;
     ask(ctx, chat, from, locale, Step::Topic).await
 }
 
@@ -251,8 +281,18 @@ async fn finish(
         body,
         files,
     };
-    let id = situations::store(&ctx.pool, &report, crate::dates::now()).await?;
+    // the request it answers, if the cell still holds this chat
+    let answering = match d.request {
+        Some(delivery) => crate::acks::target_in_chat(&ctx.pool, delivery, key.chat).await?,
+        None => None,
+    };
+    let tz = ctx.config.timezone;
+    let filed = situations::store(&ctx.pool, &report, crate::dates::now(), answering.as_ref().map(|t| (t, tz))).await?;
+    let id = filed.id;
     dialogues::clear(&ctx.pool, key, Dialogue::Situation).await?;
+    if let (Some(t), Some(ack)) = (&answering, &filed.ack) {
+        super::cell::show_ack(ctx, t, ack, None).await;
+    }
     metrics::counter!("loa_situation_reports_total").increment(1);
     tracing::info!(report_id = id, severity = severity.as_str(), files = report.files.len(), "situation report filed");
     let said = c.t(

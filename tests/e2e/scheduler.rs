@@ -172,3 +172,57 @@ async fn loa_serve_starts_a_pack_scheduled_now() {
         .unwrap();
     assert_eq!(broadcasts, 1);
 }
+
+/// The situation request slot (08:00 on the 20th by default): silent at Loa's first run, then on
+/// its day every connected cell is asked for its situation report of that month, once: a pack
+/// whose purpose is `situation`, a report asked, the deadline `situations.request_days` away. A
+/// firing missed by more than those days is not made up; one missed by less is, late. The monthly
+/// slot still counts guidance packs only.
+#[tokio::test]
+async fn the_situation_request_slot_asks_every_cell_once_a_month() {
+    let f = fixture().await;
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 10, 5, 9, 0)).await.unwrap();
+    assert!(t.started.is_empty(), "the September firing is recorded silently");
+
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 10, 20, 8, 0)).await.unwrap();
+    assert_eq!(t.started.len(), 1);
+    let (started, late) = &t.started[0];
+    assert_eq!((started.targeted, started.skipped, *late), (2, 2, 0));
+    let p = store::get(&f.pool, started.pack_id).await.unwrap().unwrap();
+    assert_eq!(p.title, "Báo cáo tình hình tháng 10/2023");
+    assert_eq!((p.period.as_deref(), p.deadline.as_deref()), (Some("2023-10"), Some("2023-10-27")));
+    assert!(p.body_html.contains("1. Kinh tế, đời sống\n2. Đất đai"), "{}", p.body_html);
+    assert!(p.report_prompt.as_deref().is_some_and(|r| r.starts_with("Báo cáo tình hình tháng 10/2023")));
+    let purpose: String =
+        sqlx::query_scalar("SELECT purpose FROM packs WHERE id = ?").bind(p.id).fetch_one(&f.pool).await.unwrap();
+    assert_eq!(purpose, "situation");
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 10, 20, 8, 5)).await.unwrap();
+    assert!(t.started.is_empty(), "once");
+    // asked again by hand for the same month: refused, one request a month
+    let again = loa::situations::request(
+        &f.pool,
+        &f.config,
+        Period::parse("2023-10").unwrap(),
+        Actor::Cli,
+        at(&f, 2023, 10, 21, 9, 0).timestamp(),
+    )
+    .await
+    .unwrap();
+    assert!(again.is_none());
+
+    // 1 November: the request does not count as October's or November's guidance pack
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 11, 1, 8, 0)).await.unwrap();
+    assert_eq!(t.empty_slots, [(PackKind::Monthly, Period::parse("2023-11").unwrap(), at(&f, 2023, 11, 1, 8, 0))]);
+    // down from 19 November to 28 November: the 20th's firing is 8 days old, past the 7 to answer
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 11, 28, 9, 0)).await.unwrap();
+    assert!(t.started.is_empty(), "{:?}", t.started);
+    // down from 19 December to the 21st: made up, a day late
+    let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 12, 21, 8, 0)).await.unwrap();
+    assert_eq!(t.started.len(), 1);
+    assert_eq!(t.started[0].1, 24 * 3600);
+    let p = store::get(&f.pool, t.started[0].0.pack_id).await.unwrap().unwrap();
+    assert_eq!((p.period.as_deref(), p.deadline.as_deref()), (Some("2023-12"), Some("2023-12-28")));
+    let requests: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM packs WHERE purpose = 'situation'").fetch_one(&f.pool).await.unwrap();
+    assert_eq!(requests, 2);
+}

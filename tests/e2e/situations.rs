@@ -437,3 +437,105 @@ async fn the_ask_button_takes_a_question_and_hoidap_answers_every_cell() {
         assert_eq!(n, 1, "chat {chat}");
     }
 }
+
+/// Files the five answers of a situation report (no files) in `chat` for `user`; returns what Loa
+/// said at the end.
+async fn file_situation(app: &TestApp, chat: i64, user: i64, topic: &str, text: &str) -> String {
+    answer(app, chat, user, "chủ đề nào", topic).await;
+    answer(app, chat, user, "mức độ?", "1").await;
+    answer(app, chat, user, "ở đâu", "Trong thôn").await;
+    answer(app, chat, user, "nội dung tình hình", text).await;
+    answer(app, chat, user, "gửi ảnh hoặc tệp", "không").await
+}
+
+/// The periodic situation request: every connected cell gets it as a pack (its «📝 Báo cáo»
+/// starts the situation report dialogue); a cell answering from the button, one answering with
+/// `/tinhhinh` while its request is open, each counted as the pack's report and acknowledgement
+/// (the pack's buttons show who); the third cell is the one the reminders and the pending list name.
+#[tokio::test]
+async fn a_situation_request_is_answered_with_the_dialogue_and_counted_like_a_report() {
+    let app = tree_app().await;
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    let member = app.user("Nông Văn Dũng");
+    let group = app.group("Chi bộ Khuổi Luông", member);
+    app.bind("CB-002", group).await;
+    let office = app.user("Bí thư Văn phòng");
+    app.bind("CB-003", office).await;
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let now = loa::dates::now();
+    let period = loa::packs::period::Period::containing(
+        chrono::DateTime::from_timestamp(now, 0).unwrap().with_timezone(&config.timezone).date_naive(),
+        false,
+    );
+    let started =
+        loa::situations::request(&app.pool, &config, period, loa::audit::Actor::System, now).await.unwrap().unwrap();
+    assert_eq!(started.targeted, 3);
+    crate::harness::wait_count(&app.pool, "SELECT count(*) FROM deliveries WHERE state = 'sent'", 3, WAIT).await;
+    let pack = app.sim.bot_messages(secretary).into_iter().find(|m| m.reply_markup().is_some()).unwrap();
+    assert!(pack.text().unwrap().starts_with("Báo cáo tình hình tháng "), "{:?}", pack.text());
+    let report = pack.json.pointer("/reply_markup/inline_keyboard/0/1").unwrap().clone();
+    assert_eq!(report["text"], "📝 Báo cáo");
+
+    // from the button, in a private chat
+    app.sim.press_button(secretary, secretary, pack.message_id, report["callback_data"].as_str().unwrap()).unwrap();
+    let intro = crate::harness::wait_for("the request's intro", WAIT, async || {
+        app.sim
+            .bot_messages(secretary)
+            .into_iter()
+            .find_map(|m| m.text().filter(|t| t.contains("theo đề nghị")).map(String::from))
+    })
+    .await;
+    assert!(intro.contains("«Báo cáo tình hình tháng "), "{intro}");
+    let done = file_situation(&app, secretary, secretary, "6", "Tình hình ổn định").await;
+    assert!(done.starts_with("Đã ghi nhận báo cáo tình hình số 1"), "{done}");
+    // the pack's buttons now show who answered
+    let label = crate::harness::wait_for("the acknowledged buttons", WAIT, async || {
+        let m = app.sim.bot_messages(secretary).into_iter().find(|m| m.message_id == pack.message_id)?;
+        let label = m.json.pointer("/reply_markup/inline_keyboard/0/0/text")?.as_str()?.to_string();
+        label.contains("Bí thư Nà Pài").then_some(label)
+    })
+    .await;
+    assert!(label.starts_with("✅"), "{label}");
+
+    // with /tinhhinh in the group: the open request is the one answered
+    app.sim.send_text(group, member, "/tinhhinh").unwrap();
+    let intro = question(&app, group, member, "chủ đề nào").await;
+    assert!(
+        app.sim.bot_messages(group).iter().any(|m| m.text().is_some_and(|t| t.contains("theo đề nghị"))),
+        "{:?}",
+        intro.text()
+    );
+    let done = file_situation(&app, group, member, "1", "Giá phân bón tăng, bà con lo mùa vụ").await;
+    assert!(done.starts_with("Đã ghi nhận báo cáo tình hình số 2"), "{done}");
+    // a second /tinhhinh in the group, the request answered: a report of the cell's own accord
+    app.sim.send_text(group, member, "/tinhhinh").unwrap();
+    crate::harness::wait_for("the plain intro", WAIT, async || {
+        app.sim
+            .bot_messages(group)
+            .into_iter()
+            .rev()
+            .find(|m| m.text().is_some_and(|t| t.contains("đồng chí báo cáo tình hình gửi")))
+    })
+    .await;
+    app.sim.send_text(group, member, "/cancel").unwrap();
+
+    // counted as the pack's reports and acknowledgements; the two linked to the request
+    let linked: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, pack_id FROM situation_reports ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(linked, [(1, Some(started.pack_id)), (2, Some(started.pack_id))]);
+    let (reported, acknowledged): (i64, i64) =
+        sqlx::query_as("SELECT sum(reported), sum(acknowledged) FROM pack_unit_stats WHERE pack_id = ?")
+            .bind(started.pack_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((reported, acknowledged), (2, 2));
+    let via: Vec<String> = sqlx::query_scalar("SELECT via FROM acks ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(via, ["report", "report"]);
+    let stats = loa::stats::pack(&app.pool, started.pack_id, loa::stats::View::PROVINCE).await.unwrap().unwrap();
+    assert_eq!((stats.total.reported, stats.total.acknowledged, stats.total.delivered), (2, 2, 3));
+    // the cell behind is the office's, for the pending list and for the reminders
+    let pending = loa::stats::pending(&app.pool, started.pack_id, None).await.unwrap();
+    assert_eq!(pending.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["CB-003"]);
+}
