@@ -487,3 +487,56 @@ q-answer-to-cell =
     💬 <b>An answer to a question on «{ $pack }»</b>
     Question: { $question }
     Answer: { $answer }
+
+## The quarterly summary (loa report quarter)
+qr-title = Quarterly summary, { $quarter }
+qr-within = Scope
+qr-packs-sent = Guidance packs sent
+qr-requests = situation report requests
+qr-delivered = Deliveries to cells
+qr-acknowledged = Acknowledgements
+qr-reported = Reports
+qr-not-connected = Cells not connected (per pack)
+qr-situations = Situation reports
+qr-handled-word = handled
+qr-urgent = Urgent cases
+qr-questions = Cells' questions
+qr-questions-value = { $asked } questions, { $answered } answered, { $faq } answered for every cell
+qr-status-new = New
+qr-status-seen = Seen
+qr-status-handled = Handled
+qr-unsent = Could not be passed to anyone
+qr-generated = Drawn up at { $time } from Loa's data.
+qr-none = None.
+qr-sheet-summary = Summary
+qr-sheet-packs = Packs sent
+qr-sheet-units = Uptake by unit
+qr-sheet-topics = Situations by topic
+qr-sheet-urgent = Urgent cases
+qr-col-pack = Pack
+qr-col-period = Period
+qr-col-sent = Sent at
+qr-col-kind = Kind
+qr-kind-guidance = Guidance
+qr-kind-request = Situation report request
+qr-col-delivered = Delivered
+qr-col-acked = Acknowledged
+qr-col-ack-rate = Acknowledgement rate
+qr-col-late = Late
+qr-col-reported = Reported
+qr-col-report-rate = Report rate
+qr-col-not-connected = Not connected
+qr-col-code = Code
+qr-col-situations = Situation reports
+qr-col-urgent = Urgent
+qr-col-topic = Topic
+qr-col-total = Total
+qr-col-handled = Handled
+qr-col-number = No.
+qr-col-time = Time
+qr-col-unit = Unit
+qr-col-from = From
+qr-col-place = Place
+qr-col-content = Content
+qr-col-status = Status
+qr-col-handling = Handling

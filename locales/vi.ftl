@@ -487,3 +487,56 @@ q-answer-to-cell =
     💬 <b>Trả lời câu hỏi về «{ $pack }»</b>
     Hỏi: { $question }
     Đáp: { $answer }
+
+## The quarterly summary (loa report quarter)
+qr-title = Báo cáo tổng hợp { $quarter }
+qr-within = Phạm vi
+qr-packs-sent = Định hướng đã gửi
+qr-requests = đề nghị báo cáo tình hình
+qr-delivered = Lượt chi bộ nhận định hướng
+qr-acknowledged = Lượt xác nhận
+qr-reported = Lượt báo cáo
+qr-not-connected = Lượt chi bộ chưa kết nối
+qr-situations = Báo cáo tình hình
+qr-handled-word = đã xử lý
+qr-urgent = Vụ việc khẩn
+qr-questions = Câu hỏi của chi bộ
+qr-questions-value = { $asked } câu hỏi, { $answered } đã trả lời, { $faq } trả lời chung cho mọi chi bộ
+qr-status-new = Mới
+qr-status-seen = Đã xem
+qr-status-handled = Đã xử lý
+qr-unsent = Chưa chuyển được tới ai
+qr-generated = Lập lúc { $time } từ dữ liệu của Loa.
+qr-none = Không có.
+qr-sheet-summary = Tổng hợp
+qr-sheet-packs = Định hướng đã gửi
+qr-sheet-units = Tiếp nhận theo đơn vị
+qr-sheet-topics = Tình hình theo chủ đề
+qr-sheet-urgent = Vụ việc khẩn
+qr-col-pack = Định hướng
+qr-col-period = Kỳ
+qr-col-sent = Gửi lúc
+qr-col-kind = Loại
+qr-kind-guidance = Định hướng
+qr-kind-request = Đề nghị báo cáo tình hình
+qr-col-delivered = Đã nhận
+qr-col-acked = Đã xác nhận
+qr-col-ack-rate = Tỷ lệ xác nhận
+qr-col-late = Trễ hạn
+qr-col-reported = Đã báo cáo
+qr-col-report-rate = Tỷ lệ báo cáo
+qr-col-not-connected = Chưa kết nối
+qr-col-code = Mã
+qr-col-situations = Báo cáo tình hình
+qr-col-urgent = Khẩn
+qr-col-topic = Chủ đề
+qr-col-total = Tổng
+qr-col-handled = Đã xử lý
+qr-col-number = Số
+qr-col-time = Thời gian
+qr-col-unit = Đơn vị
+qr-col-from = Nơi gửi
+qr-col-place = Địa điểm
+qr-col-content = Nội dung
+qr-col-status = Tình trạng
+qr-col-handling = Xử lý

@@ -69,6 +69,7 @@ pub mod lifecycle;
 pub mod logging;
 pub mod ops;
 pub mod packs;
+pub mod quarter;
 pub mod questions;
 pub mod reminders;
 pub mod reports;

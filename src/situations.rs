@@ -321,13 +321,20 @@ pub struct Situation {
     pub files: i64,
     pub created_at: i64,
     pub handled_note: Option<String>,
+    pub handled_at: Option<i64>,
+    /// Who marked it handled: their name as staff, else their Telegram id.
+    pub handled_by: Option<String>,
+    /// The cell's name, when a cell filed it.
+    pub cell_name: Option<String>,
 }
 
 const SITUATION: &str =
     "SELECT s.id, c.code AS cell, COALESCE(u.name, '') AS unit, s.chat_id, s.user_name, s.topic, s.severity,
         s.place, s.body, s.status, s.routed,
-        (SELECT count(*) FROM situation_files f WHERE f.report_id = s.id) AS files, s.created_at, s.handled_note
-     FROM situation_reports s LEFT JOIN cells c ON c.id = s.cell_id LEFT JOIN units u ON u.id = s.unit_id";
+        (SELECT count(*) FROM situation_files f WHERE f.report_id = s.id) AS files, s.created_at, s.handled_note,
+        s.handled_at, COALESCE(st.display_name, CAST(s.handled_by AS TEXT)) AS handled_by, c.name AS cell_name
+     FROM situation_reports s LEFT JOIN cells c ON c.id = s.cell_id LEFT JOIN units u ON u.id = s.unit_id
+     LEFT JOIN staff st ON st.user_id = s.handled_by";
 
 /// Which reports an inbox shows.
 #[derive(Debug, Clone, Default)]
@@ -352,6 +359,62 @@ pub async fn inbox(pool: &SqlitePool, f: &InboxFilter) -> sqlx::Result<Vec<Situa
     .bind(f.within)
     .bind(f.status.as_deref())
     .bind(f.limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The reports filed from `since` to before `until` within `within` (only the urgent ones when
+/// `urgent_only`), oldest first.
+pub async fn between(
+    pool: &SqlitePool,
+    within: Option<i64>,
+    since: i64,
+    until: i64,
+    urgent_only: bool,
+) -> sqlx::Result<Vec<Situation>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SITUATION}
+         WHERE (?1 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+           AND s.created_at >= ?2 AND s.created_at < ?3 AND (NOT ?4 OR s.severity = 'urgent')
+         ORDER BY s.created_at, s.id"
+    )))
+    .bind(within)
+    .bind(since)
+    .bind(until)
+    .bind(urgent_only)
+    .fetch_all(pool)
+    .await
+}
+
+/// Reports counted under one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UnitCount {
+    pub code: String,
+    pub name: String,
+    pub total: i64,
+    pub urgent: i64,
+    pub attention: i64,
+    pub handled: i64,
+}
+
+/// The reports filed from `since` to before `until` under each unit directly below `within` (the
+/// province's committee for `None`), the most first; a report filed at `within` itself (by its
+/// officers) is in no row.
+pub async fn by_unit(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<UnitCount>> {
+    sqlx::query_as(
+        "SELECT a.code, a.name, count(*) AS total, count(*) FILTER (WHERE s.severity = 'urgent') AS urgent,
+                count(*) FILTER (WHERE s.severity = 'attention') AS attention,
+                count(*) FILTER (WHERE s.status = 'handled') AS handled
+         FROM situation_reports s
+         JOIN unit_paths up ON up.descendant = s.unit_id
+         JOIN units a ON a.id = up.ancestor
+         WHERE a.parent_id = COALESCE(?1, (SELECT id FROM units WHERE parent_id IS NULL))
+           AND s.created_at >= ?2 AND s.created_at < ?3
+         GROUP BY a.id ORDER BY total DESC, a.name",
+    )
+    .bind(within)
+    .bind(since)
+    .bind(until)
     .fetch_all(pool)
     .await
 }
@@ -438,19 +501,20 @@ pub struct TopicCount {
     pub handled: i64,
 }
 
-/// The reports filed since `since` within `within`, by topic (the most first).
-pub async fn by_topic(pool: &SqlitePool, within: Option<i64>, since: i64) -> sqlx::Result<Vec<TopicCount>> {
+/// The reports filed from `since` to before `until` within `within`, by topic (the most first).
+pub async fn by_topic(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<TopicCount>> {
     sqlx::query_as(
         "SELECT topic, count(*) AS total, count(*) FILTER (WHERE severity = 'urgent') AS urgent,
                 count(*) FILTER (WHERE severity = 'attention') AS attention,
                 count(*) FILTER (WHERE status = 'handled') AS handled
          FROM situation_reports
-         WHERE created_at >= ?2
+         WHERE created_at >= ?2 AND created_at < ?3
            AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
          GROUP BY topic ORDER BY total DESC, topic",
     )
     .bind(within)
     .bind(since)
+    .bind(until)
     .fetch_all(pool)
     .await
 }
@@ -523,10 +587,10 @@ mod tests {
         assert!(mark_handled(&pool, first, 9, "Đã chuyển UBND xã", 300).await.unwrap());
         assert!(!mark_handled(&pool, first, 9, "again", 301).await.unwrap(), "handled once");
         assert_eq!(counts(&pool, None).await.unwrap(), (1, 0, 1));
-        let topics = by_topic(&pool, None, 0).await.unwrap();
+        let topics = by_topic(&pool, None, 0, i64::MAX).await.unwrap();
         assert_eq!(topics, [TopicCount { topic: "Đất đai".into(), total: 2, urgent: 1, attention: 0, handled: 1 }]);
-        assert!(by_topic(&pool, None, 201).await.unwrap().is_empty(), "since a time");
-        assert_eq!(by_topic(&pool, Some(b), 0).await.unwrap()[0].total, 1, "within a unit");
+        assert!(by_topic(&pool, None, 201, i64::MAX).await.unwrap().is_empty(), "since a time");
+        assert_eq!(by_topic(&pool, Some(b), 0, i64::MAX).await.unwrap()[0].total, 1, "within a unit");
         let s = get(&pool, first, None).await.unwrap().unwrap();
         assert_eq!((s.status.as_str(), s.handled_note.as_deref()), ("handled", Some("Đã chuyển UBND xã")));
         assert_eq!(get(&pool, urgent, None).await.unwrap().unwrap().routed, "sent");

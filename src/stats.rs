@@ -119,7 +119,8 @@ impl Counts {
     pub fn behind(&self) -> i64 {
         self.base() - self.acknowledged
     }
-    fn add(&mut self, o: &Counts) {
+    /// Adds another group's counts to these.
+    pub fn add(&mut self, o: &Counts) {
         self.targeted += o.targeted;
         self.delivered += o.delivered;
         self.unreachable += o.unreachable;

@@ -416,7 +416,7 @@ const SITUATION_DAYS: i64 = 90;
 async fn situation_figures(a: &Asked<'_>, view: View) -> HandlerResult {
     let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
     let since = crate::dates::now() - SITUATION_DAYS * 86_400;
-    let rows = crate::situations::by_topic(&ctx.pool, view.within, since).await?;
+    let rows = crate::situations::by_topic(&ctx.pool, view.within, since, i64::MAX).await?;
     let within = match view.within {
         Some(id) => stats::unit_ref(&ctx.pool, id).await?.map(|u| u.name),
         None => None,

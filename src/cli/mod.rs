@@ -5,6 +5,7 @@ mod cells;
 mod inbox;
 mod output;
 mod pack;
+mod report;
 mod staff;
 mod stats;
 mod units;
@@ -58,6 +59,9 @@ pub enum Command {
     Export(stats::ExportArgs),
     /// The situation reports (as /inbox has them): a table, or CSV/JSON to export.
     Inbox(inbox::InboxArgs),
+    /// Summaries for the board's review meetings: `report quarter 2025-Q4`.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// A consistent copy of the database, checked, while Loa runs (never overwrites FILE).
     Backup { file: PathBuf },
     /// The whole job with no Telegram token: a province played against the built-in simulator.
@@ -216,6 +220,11 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
             units::run(cmd, &config, &pool).await
+        }
+        Command::Report(cmd) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let pool = crate::db::open(&config.database_url).await?;
+            report::run(cmd, &config, &pool).await
         }
         Command::Inbox(args) => {
             let config = Config::load(cli.config.as_deref())?;

@@ -193,6 +193,24 @@ impl Period {
         }
     }
 
+    /// The first day of the period.
+    pub fn first_day(&self) -> NaiveDate {
+        let (year, month) = match *self {
+            Period::Month { year, month } => (year, month),
+            Period::Quarter { year, quarter } => (year, quarter * 3 - 2),
+        };
+        NaiveDate::from_ymd_opt(year, month, 1).expect("a period starts on a real day")
+    }
+
+    /// The first day after the period.
+    pub fn next_day(&self) -> NaiveDate {
+        let months = match self {
+            Period::Month { .. } => 1,
+            Period::Quarter { .. } => 3,
+        };
+        self.first_day() + chrono::Months::new(months)
+    }
+
     /// The month or quarter that contains `date`.
     pub fn containing(date: NaiveDate, quarterly: bool) -> Period {
         if quarterly {

@@ -61,7 +61,7 @@ fn assert_got_the_pack_once(app: &TestApp, chat: i64) {
     assert_eq!(got.len(), 2, "chat {chat}: {got:?}");
     assert_eq!(got[0].document_name(), Some("ke-hoach.pdf"), "documents first");
     assert!(got[1].text().unwrap().starts_with("Định hướng tuyên truyền quý IV/2023\nQuý IV/2023"));
-    assert_eq!(got[1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo"]);
+    assert_eq!(got[1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo", "❓ Hỏi"]);
 }
 
 fn http_429s(app: &TestApp) -> usize {

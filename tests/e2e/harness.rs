@@ -44,11 +44,16 @@ pub struct Offline {
 impl Offline {
     /// [`REGISTRY`] imported into a fresh database at `data/loa.db`.
     pub async fn new() -> Offline {
+        Offline::with_registry(REGISTRY).await
+    }
+
+    /// The registry `csv` imported into a fresh database at `data/loa.db`.
+    pub async fn with_registry(csv: &str) -> Offline {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}/data/loa.db", dir.path().display());
         let config = Config::for_simulator(&db, None, None).unwrap();
         let pool = loa::db::open(&config.database_url).await.unwrap();
-        let rows = loa::cells::import::parse_csv(REGISTRY.as_bytes()).unwrap();
+        let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
         loa::cells::import::apply(&pool, &rows, Default::default(), loa::audit::Actor::Cli).await.unwrap();
         Offline { dir, pool, config }
     }

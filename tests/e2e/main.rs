@@ -15,6 +15,7 @@ mod names;
 mod newpack;
 mod ops;
 mod packs;
+mod quarter;
 mod registry;
 mod reminders;
 mod scheduler;

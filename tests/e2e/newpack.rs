@@ -87,7 +87,7 @@ async fn a_board_member_composes_previews_and_schedules_a_pack_in_chat() {
     assert!(head.starts_with("Xem trước — tin nhắn dưới đây là đúng như chi bộ sẽ nhận (sau 1 tệp tư liệu)"), "{head}");
     assert!(head.ends_with("\n📎 ke-hoach.pdf"), "the documents by name: {head}");
     // the message with its buttons, which in a preview only say so
-    assert_eq!(msgs[n + 1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo"]);
+    assert_eq!(msgs[n + 1].button_texts(), ["✅ Đã nhận", "📝 Báo cáo", "❓ Hỏi"]);
     app.sim.press_button(app.admin, app.admin, msgs[n + 1].message_id, "p:0").unwrap();
     let answered = app.sim.wait_until(crate::harness::WAIT, |s| !s.callback_answers().is_empty()).await;
     assert!(answered);

@@ -200,7 +200,7 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
             .as_str()
         )
     );
-    assert_eq!(reminder.button_texts(), ["✅ Đã nhận", "📝 Báo cáo"]);
+    assert_eq!(reminder.button_texts(), ["✅ Đã nhận", "📝 Báo cáo", "❓ Hỏi"]);
     assert_eq!(reminder.reply_markup(), pack_msg.reply_markup(), "the reminder's buttons answer the pack's delivery");
     app.sim.send_text(app.admin, app.admin, "/remind").unwrap();
     assert!(app.nth_reply(app.admin, 3).await.starts_with("Không có chi bộ nào cần nhắc"), "once a day");
