@@ -47,3 +47,12 @@ mod tests {
         assert_eq!(chat_date(ts, tz), "01/10/2023");
     }
 }
+
+/// The first instant of local day `d` in `tz` (the earliest, should the day start twice).
+pub fn start_of(d: chrono::NaiveDate, tz: Tz) -> i64 {
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|| midnight.and_utc().timestamp())
+}

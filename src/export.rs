@@ -166,6 +166,7 @@ struct ReportRow {
     attachment_sha256: Option<String>,
     late: bool,
     current: bool,
+    id: i64,
 }
 
 fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> anyhow::Result<()> {
@@ -214,7 +215,7 @@ pub async fn xlsx_bytes(
     let reports: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.code, c.name, COALESCE(u.name, '') AS unit, r.user_name, r.at, r.meeting_date,
                 r.attendance, r.body, r.attachment_kind, r.attachment_name, r.attachment_sha256, r.late,
-                r.superseded_by IS NULL AS current
+                r.superseded_by IS NULL AS current, r.id
          FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id {DELIVERY_UNIT}
          WHERE r.pack_id = ?1 AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
          ORDER BY 3, c.code, r.id"
@@ -224,8 +225,90 @@ pub async fn xlsx_bytes(
     .fetch_all(pool)
     .await?;
     let (tz, level) = (config.timezone, config.organisation.level_name(s.level));
+    let (since, until) = situation_window(pool, pack_id, s.period.as_deref(), tz).await?;
+    let situations = crate::situations::between(pool, within, since, until, false).await?;
     // laying out the workbook takes a CPU for up to seconds (100,000 cells): off the async tasks
-    tokio::task::spawn_blocking(move || build_xlsx(&s, &cells, &reports, &level, tz)).await?
+    tokio::task::spawn_blocking(move || {
+        let mut wb = build_xlsx(&s, &cells, &reports, &level, tz)?;
+        situations_sheet(&mut wb, "Situations", &situations, tz, Some(pack_id))?;
+        Ok(wb.save_to_buffer()?)
+    })
+    .await?
+}
+
+/// The time a pack's Situations sheet covers: its period (a month or a quarter, in `tz`), or, for
+/// a pack with none, from its first sending to now.
+async fn situation_window(pool: &SqlitePool, pack_id: i64, period: Option<&str>, tz: Tz) -> anyhow::Result<(i64, i64)> {
+    let start = |d| crate::dates::start_of(d, tz);
+    if let Some(p) = period.and_then(|p| crate::packs::period::Period::parse(p).ok()) {
+        return Ok((start(p.first_day()), start(p.next_day())));
+    }
+    let sent: Option<i64> =
+        sqlx::query_scalar("SELECT min(created_at) FROM broadcasts WHERE pack_id = ? AND kind = 'pack'")
+            .bind(pack_id)
+            .fetch_one(pool)
+            .await?;
+    Ok((sent.unwrap_or(i64::MAX), i64::MAX))
+}
+
+/// A sheet of situation reports, one a row, oldest first: when, where from, the topic, severity,
+/// place and text, the files, the state and the handling; with `request`, whether each answers
+/// that situation request.
+pub fn situations_sheet(
+    wb: &mut Workbook,
+    name: &str,
+    rows: &[crate::situations::Situation],
+    tz: Tz,
+    request: Option<i64>,
+) -> anyhow::Result<()> {
+    let ws = wb.add_worksheet().set_name(name)?;
+    let mut names = vec![
+        "Số",
+        "Gửi lúc",
+        "Đơn vị",
+        "Mã chi bộ",
+        "Người gửi",
+        "Chủ đề",
+        "Mức độ",
+        "Địa điểm",
+        "Nội dung",
+        "Số tệp",
+        "Tình trạng",
+        "Ghi chú xử lý",
+    ];
+    if request.is_some() {
+        names.push("Trả lời đề nghị này");
+    }
+    headers(ws, &names, &[6.0, 17.0, 24.0, 12.0, 20.0, 22.0, 10.0, 24.0, 60.0, 7.0, 10.0, 40.0, 10.0])?;
+    for (i, s) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_number(row, 0, s.id as f64)?;
+        text(ws, row, 1, &crate::dates::table(s.created_at, tz))?;
+        text(ws, row, 2, &s.unit)?;
+        text(ws, row, 3, s.cell.as_deref().unwrap_or(""))?;
+        text(ws, row, 4, &s.user_name)?;
+        text(ws, row, 5, &s.topic)?;
+        let severity = match s.severity {
+            crate::situations::Severity::Normal => "thường",
+            crate::situations::Severity::Attention => "cần chú ý",
+            crate::situations::Severity::Urgent => "khẩn",
+        };
+        text(ws, row, 6, severity)?;
+        text(ws, row, 7, &s.place)?;
+        text(ws, row, 8, &s.body)?;
+        ws.write_number(row, 9, s.files as f64)?;
+        let status = match s.status.as_str() {
+            "new" => "mới",
+            "seen" => "đã xem",
+            _ => "đã xử lý",
+        };
+        text(ws, row, 10, status)?;
+        text(ws, row, 11, s.handled_note.as_deref().unwrap_or(""))?;
+        if let Some(pack) = request {
+            text(ws, row, 12, if s.pack_id == Some(pack) { "có" } else { "" })?;
+        }
+    }
+    Ok(())
 }
 
 /// The workbook of [`xlsx_bytes`] from what it read.
@@ -235,7 +318,7 @@ fn build_xlsx(
     reports: &[ReportRow],
     level: &str,
     tz: Tz,
-) -> anyhow::Result<Vec<u8>> {
+) -> anyhow::Result<Workbook> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");
@@ -336,8 +419,9 @@ fn build_xlsx(
             "Muộn",
             "Hiện hành",
             "Tệp lưu tại",
+            "Số báo cáo",
         ];
-        headers(ws, &names, &[12.0, 28.0, 14.0, 20.0, 17.0, 14.0, 10.0, 60.0, 24.0, 6.0, 10.0, 30.0])?;
+        headers(ws, &names, &[12.0, 28.0, 14.0, 20.0, 17.0, 14.0, 10.0, 60.0, 24.0, 6.0, 10.0, 30.0, 10.0])?;
         for (i, r) in reports.iter().enumerate() {
             let row = i as u32 + 1;
             text(ws, row, 0, &r.code)?;
@@ -362,9 +446,10 @@ fn build_xlsx(
             text(ws, row, 11, &r.attachment_sha256.as_ref().map(|h| format!("files/{h}")).unwrap_or_default())?;
             text(ws, row, 9, if r.late { "có" } else { "không" })?;
             text(ws, row, 10, if r.current { "có" } else { "không (đã sửa)" })?;
+            ws.write_number(row, 12, r.id as f64)?;
         }
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(wb)
 }
 
 #[cfg(test)]

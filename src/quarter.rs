@@ -4,9 +4,8 @@
 //! Gathered once ([`gather`]) and written two ways from the same figures: a workbook (one sheet
 //! per part) and one HTML page laid out for A4, to print or save as PDF from any browser. Its
 //! words are the catalog's, in the language asked for; people's words are escaped in the page and
-//! neutralised in the workbook as in every export.
+//! written as string cells in the workbook (never read as a formula), as in the pack's export.
 
-use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use serde::Serialize;
@@ -74,15 +73,6 @@ pub struct QuarterReport {
     tz: Option<Tz>,
 }
 
-/// The first instant of local day `d` in `tz`.
-fn start_of(d: NaiveDate, tz: Tz) -> i64 {
-    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.timestamp())
-        .unwrap_or_else(|| midnight.and_utc().timestamp())
-}
-
 /// Gathers the summary of `quarter` within `within` (the whole province for `None`).
 pub async fn gather(
     pool: &SqlitePool,
@@ -93,8 +83,8 @@ pub async fn gather(
     within: Option<i64>,
     now: i64,
 ) -> anyhow::Result<QuarterReport> {
-    let since = start_of(quarter.first_day(), tz);
-    let until = start_of(quarter.next_day(), tz);
+    let since = crate::dates::start_of(quarter.first_day(), tz);
+    let until = crate::dates::start_of(quarter.next_day(), tz);
     let scope = match within {
         Some(id) => crate::stats::unit_ref(pool, id).await?.ok_or_else(|| anyhow::anyhow!("no unit {id}"))?,
         None => {
@@ -288,7 +278,8 @@ impl QuarterReport {
         let mut wb = Workbook::new();
         let bold = Format::new().set_bold();
         let text = |ws: &mut Worksheet, row: u32, col: u16, s: &str| -> anyhow::Result<()> {
-            ws.write_string(row, col, crate::export::neutralise(s.to_string()))?;
+            // always a string cell: text that looks like a formula stays text
+            ws.write_string(row, col, s)?;
             Ok(())
         };
         let header = |ws: &mut Worksheet, names: &[String], widths: &[f64]| -> anyhow::Result<()> {

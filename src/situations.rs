@@ -326,13 +326,16 @@ pub struct Situation {
     pub handled_by: Option<String>,
     /// The cell's name, when a cell filed it.
     pub cell_name: Option<String>,
+    /// The situation request (a pack) it answers, if it answers one.
+    pub pack_id: Option<i64>,
 }
 
 const SITUATION: &str =
     "SELECT s.id, c.code AS cell, COALESCE(u.name, '') AS unit, s.chat_id, s.user_name, s.topic, s.severity,
         s.place, s.body, s.status, s.routed,
         (SELECT count(*) FROM situation_files f WHERE f.report_id = s.id) AS files, s.created_at, s.handled_note,
-        s.handled_at, COALESCE(st.display_name, CAST(s.handled_by AS TEXT)) AS handled_by, c.name AS cell_name
+        s.handled_at, COALESCE(st.display_name, CAST(s.handled_by AS TEXT)) AS handled_by, c.name AS cell_name,
+        s.pack_id
      FROM situation_reports s LEFT JOIN cells c ON c.id = s.cell_id LEFT JOIN units u ON u.id = s.unit_id
      LEFT JOIN staff st ON st.user_id = s.handled_by";
 

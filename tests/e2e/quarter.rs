@@ -163,8 +163,12 @@ async fn the_quarter_summary_counts_the_quarter_and_names_bad_input() {
         ["Tổng hợp", "Định hướng đã gửi", "Tiếp nhận theo đơn vị", "Tình hình theo chủ đề", "Vụ việc khẩn"]
     );
     let urgent_sheet = wb.worksheet_range("Vụ việc khẩn").unwrap();
-    let body = urgent_sheet.get_value((1, 6)).unwrap().to_string();
-    assert_eq!(body, "'=HYPERLINK(\"x\") tụ tập đông người", "people's text neutralised as in every export");
+    let body = urgent_sheet.get_value((1, 6)).unwrap();
+    assert_eq!(
+        body,
+        &calamine::Data::String("=HYPERLINK(\"x\") tụ tập đông người".into()),
+        "people's text is a string cell, never a formula"
+    );
     let units_sheet = wb.worksheet_range("Tiếp nhận theo đơn vị").unwrap();
     assert_eq!(units_sheet.get_value((0, 0)).unwrap().to_string(), "Đảng ủy cơ sở", "the level's name heads the units");
     // one unit's subtree, in English

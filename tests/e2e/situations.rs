@@ -538,4 +538,19 @@ async fn a_situation_request_is_answered_with_the_dialogue_and_counted_like_a_re
     // the cell behind is the office's, for the pending list and for the reminders
     let pending = loa::stats::pending(&app.pool, started.pack_id, None).await.unwrap();
     assert_eq!(pending.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["CB-003"]);
+    // the request's workbook: its month's situation reports, each marked as answering it
+    let xlsx = loa::export::xlsx_bytes(&app.pool, &config, started.pack_id, loa::stats::View::PROVINCE).await.unwrap();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    use calamine::Reader;
+    let rows: Vec<Vec<String>> =
+        wb.worksheet_range("Situations").unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let shown: Vec<(&str, &str, &str, &str)> =
+        rows.iter().skip(1).map(|r| (r[3].as_str(), r[5].as_str(), r[8].as_str(), r[12].as_str())).collect();
+    assert_eq!(
+        shown,
+        [
+            ("CB-001", "Khác", "Tình hình ổn định", "có"),
+            ("CB-002", "Kinh tế, đời sống", "Giá phân bón tăng, bà con lo mùa vụ", "có")
+        ]
+    );
 }

@@ -320,7 +320,7 @@ async fn loa_stats_prints_the_design_json_and_exports_xlsx_and_csv() {
     assert_eq!(code, Some(0), "{err}");
     use calamine::{Data, Reader, open_workbook_auto};
     let mut wb = open_workbook_auto(&xlsx).unwrap();
-    assert_eq!(wb.sheet_names(), ["Summary", "Cells", "Reports"]);
+    assert_eq!(wb.sheet_names(), ["Summary", "Cells", "Reports", "Situations"]);
     let cells = wb.worksheet_range("Cells").unwrap();
     let rows: Vec<Vec<Data>> = cells.rows().map(|r| r.to_vec()).collect();
     assert_eq!(rows[0].iter().map(|d| d.to_string()).collect::<Vec<_>>(), loa::export::CELL_HEADERS);
