@@ -33,6 +33,15 @@ pub fn chat_date(ts: i64, tz: Tz) -> String {
     local(ts, tz).map(|t| t.format("%d/%m/%Y").to_string()).unwrap_or_default()
 }
 
+/// The first instant of local day `d` in `tz` (the earliest, should the day start twice).
+pub fn start_of(d: chrono::NaiveDate, tz: Tz) -> i64 {
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|| midnight.and_utc().timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,13 +55,4 @@ mod tests {
         assert_eq!(chat(ts, tz), "08:00 01/10/2023");
         assert_eq!(chat_date(ts, tz), "01/10/2023");
     }
-}
-
-/// The first instant of local day `d` in `tz` (the earliest, should the day start twice).
-pub fn start_of(d: chrono::NaiveDate, tz: Tz) -> i64 {
-    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.timestamp())
-        .unwrap_or_else(|| midnight.and_utc().timestamp())
 }
