@@ -347,7 +347,12 @@ stats-bad-level = «{ $given }» is not a level. Give a level's number (1 = the 
 stats-no-scope = Your officer's account is not tied to a unit; ask the board to grant it again.
 stats-cells-head = 📋 <b>{ $unit }</b> — { $pack }: { $acked }/{ $base } cells acknowledged (✅ acknowledged, ⏳ not yet, 📝 reported, ⛔ not joined)
 stats-drill = ▸ { $name }
-stats-sit-head = 📋 <b>Situation reports, last { $days } days</b> — { $within }: { $total } report(s), { $urgent } urgent, { $handled } handled
+stats-sit-head = 📋 <b>Situation reports, { $span }</b> — { $within }: { $total } report(s), { $urgent } urgent, { $handled } handled
+stats-sit-span-days = the last { $days } days
+stats-sit-col-unit = Unit
+stats-sit-more-units = … and { $count } more units (see /export tinhhinh)
+export-sit-caption = 📋 Situation reports, { $span } — { $within }: by topic, by unit, and each report.
+chart-sit-title = Situation reports, { $span } — { $within }
 stats-sit-col-topic = Topic
 stats-sit-col-total = All
 stats-sit-col-urgent = Urg

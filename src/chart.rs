@@ -1,6 +1,6 @@
 //! Charts as PNG images (plotters, drawn in memory, encoded with the png crate): a pack's
-//! acknowledgement and report rates by district, and the acknowledgement rate per district over
-//! the last periods. Text is drawn with DejaVu Sans, embedded in the binary (the `dejavu` crate),
+//! acknowledgement and report rates by district, the acknowledgement rate per district over
+//! the last periods, and situation reports by topic and severity. Text is drawn with DejaVu Sans, embedded in the binary (the `dejavu` crate),
 //! which has every Vietnamese letter: no font needs to be installed on the machine.
 
 use std::sync::Once;
@@ -225,6 +225,68 @@ pub fn pack_png(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyh
     encode(&rgb)
 }
 
+const NORMAL: RGBColor = RGBColor(0x7a, 0x9c, 0xc6);
+const ATTENTION: RGBColor = RGBColor(0xe0, 0x8a, 0x1e);
+const URGENT: RGBColor = RGBColor(0xc6, 0x28, 0x28);
+
+/// Situation reports by topic, one horizontal bar each (the most first, as given), split by
+/// severity (normal, needing attention, urgent: `severities` names them), each with its total;
+/// the topic's name on its left. At most 20 topics (the most `situations.topics` has).
+pub fn topics_png(
+    rows: &[crate::situations::TopicCount],
+    title: &str,
+    severities: [&str; 3],
+) -> anyhow::Result<Vec<u8>> {
+    font();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let err = |e: DrawingAreaErrorKind<_>| anyhow::anyhow!("{e}");
+        root.fill(&WHITE).map_err(err)?;
+        let centered =
+            (FONT, 24).into_font().style(FontStyle::Bold).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw_text(&short(title, 70), &centered, (WIDTH as i32 / 2, MARGIN)).map_err(err)?;
+        // the legend, in its own strip
+        let mut x = MARGIN + 10;
+        let mid = LEGEND_TOP + LEGEND_HEIGHT / 2;
+        for (label, color) in severities.iter().zip([NORMAL, ATTENTION, URGENT]) {
+            root.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], color.filled())).map_err(err)?;
+            let style = (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(label, &style, (x + 20, mid)).map_err(err)?;
+            x += 14 + 6 + text_width(label, 15, false) + 18;
+        }
+        let rows = &rows[..rows.len().min(20)];
+        let top = LEGEND_TOP + LEGEND_HEIGHT + 16;
+        let bottom = HEIGHT as i32 - MARGIN;
+        let label_right = 300;
+        let (bar_left, bar_right) = (label_right + 12, WIDTH as i32 - MARGIN - 60);
+        let slot = if rows.is_empty() { 0 } else { ((bottom - top) / rows.len() as i32).min(44) };
+        let most = rows.iter().map(|r| r.total).max().unwrap_or(0).max(1);
+        let width = |n: i64| ((bar_right - bar_left) as f64 * n as f64 / most as f64).round() as i32;
+        for (i, r) in rows.iter().enumerate() {
+            let y0 = top + i as i32 * slot + slot / 6;
+            let y1 = top + (i as i32 + 1) * slot - slot / 6;
+            let label = (FONT, LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+            root.draw_text(&short(&r.topic, 38), &label, (label_right, (y0 + y1) / 2)).map_err(err)?;
+            let normal = r.total - r.attention - r.urgent;
+            let mut x = bar_left;
+            for (n, color) in [(normal, NORMAL), (r.attention, ATTENTION), (r.urgent, URGENT)] {
+                if n > 0 {
+                    let w = width(n).max(2);
+                    root.draw(&Rectangle::new([(x, y0), (x + w, y1)], color.filled())).map_err(err)?;
+                    x += w;
+                }
+            }
+            let value = (FONT, LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(&r.total.to_string(), &value, (x + 6, (y0 + y1) / 2)).map_err(err)?;
+        }
+        let last = top + rows.len() as i32 * slot;
+        root.draw(&PathElement::new(vec![(bar_left, top), (bar_left, last.max(top + 20))], BLACK)).map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    encode(&rgb)
+}
+
 /// Line colours that read well on white (eight, one per district of a small province), then
 /// plotters' palette.
 const LINES: [RGBColor; 8] = [
@@ -411,5 +473,30 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[2].ends_with('…'));
         assert!(lines.iter().all(|l| text_width(l, LABEL_SIZE, false) <= 80));
+    }
+
+    #[test]
+    fn topics_are_bars_split_by_severity_in_proportion() {
+        use crate::situations::TopicCount;
+        let rows = vec![
+            TopicCount { topic: "Đất đai".into(), total: 10, urgent: 1, attention: 3, handled: 4 },
+            TopicCount {
+                topic: "Thông tin xấu, độc trên mạng".into(), total: 4, urgent: 0, attention: 0, handled: 0
+            },
+        ];
+        let png = topics_png(&rows, "Báo cáo tình hình Quý IV/2025", ["Thường", "Cần chú ý", "Khẩn"]).unwrap();
+        let _ = std::fs::create_dir_all("target");
+        let _ = std::fs::write("target/chart-topics.png", &png);
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (WIDTH, HEIGHT));
+        let count = |c: RGBColor| buf.chunks(3).filter(|p| p == &[c.0, c.1, c.2]).count();
+        let (normal, attention, urgent) = (count(NORMAL), count(ATTENTION), count(URGENT));
+        // 6 + 4 normal, 3 attention, 1 urgent bar-widths, plus one legend swatch each
+        assert!(normal > attention && attention > urgent && urgent > 0, "{normal} {attention} {urgent}");
+        let ratio = (attention as f64) / (urgent as f64);
+        assert!((2.0..4.0).contains(&ratio), "three times as wide: {ratio}");
     }
 }

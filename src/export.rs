@@ -452,6 +452,52 @@ fn build_xlsx(
     Ok(wb)
 }
 
+/// The situation reports of a span as a workbook: by topic and severity, by unit, then every
+/// report (the Situations sheet of a pack's workbook).
+pub fn situations_xlsx(
+    topics: &[crate::situations::TopicCount],
+    units: &[crate::situations::UnitCount],
+    rows: &[crate::situations::Situation],
+    tz: Tz,
+) -> anyhow::Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet().set_name("Theo chủ đề")?;
+        headers(
+            ws,
+            &["Chủ đề", "Tổng", "Thường", "Cần chú ý", "Khẩn", "Đã xử lý"],
+            &[34.0, 8.0, 8.0, 10.0, 8.0, 10.0],
+        )?;
+        for (i, t) in topics.iter().enumerate() {
+            let row = i as u32 + 1;
+            text(ws, row, 0, &t.topic)?;
+            for (j, n) in
+                [t.total, t.total - t.attention - t.urgent, t.attention, t.urgent, t.handled].iter().enumerate()
+            {
+                ws.write_number(row, j as u16 + 1, *n as f64)?;
+            }
+        }
+    }
+    {
+        let ws = wb.add_worksheet().set_name("Theo đơn vị")?;
+        headers(
+            ws,
+            &["Đơn vị", "Mã đơn vị", "Tổng", "Cần chú ý", "Khẩn", "Đã xử lý"],
+            &[34.0, 12.0, 8.0, 10.0, 8.0, 10.0],
+        )?;
+        for (i, u) in units.iter().enumerate() {
+            let row = i as u32 + 1;
+            text(ws, row, 0, &u.name)?;
+            text(ws, row, 1, &u.code)?;
+            for (j, n) in [u.total, u.attention, u.urgent, u.handled].iter().enumerate() {
+                ws.write_number(row, j as u16 + 2, *n as f64)?;
+            }
+        }
+    }
+    situations_sheet(&mut wb, "Báo cáo", rows, tz, None)?;
+    Ok(wb.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
 
 use super::{Ctx, HandlerResult, say};
 use crate::i18n::{Args, Locale, escape};
-use crate::packs::period::PackKind;
+use crate::packs::period::{PackKind, Period};
 use crate::staff::{Role, StaffMember};
 use crate::stats::{self, PackStats, Trend, View};
 use crate::telegram::button::Button;
@@ -28,6 +28,8 @@ pub struct Query {
     pub unit: Option<String>,
     pub level: Option<String>,
     pub csv: bool,
+    /// `tinhhinh` only: the month or quarter asked about ("2025-Q4", "Quý IV/2025", "tháng 11/2025").
+    pub period: Option<Period>,
 }
 
 /// Reads "[trend [tháng|quý]] [pack id] [unit words...] [theo|by level words...] [csv]".
@@ -60,6 +62,18 @@ pub fn parse_query(arg: &str) -> Result<Query, String> {
             level = Some(Vec::new());
         } else {
             rest.push(w);
+        }
+    }
+    // the situation reports of a month or a quarter: a period first, in one word or two
+    if q.situations && !rest.is_empty() {
+        if let Ok(p) = Period::parse(rest[0]) {
+            q.period = Some(p);
+            rest.remove(0);
+        } else if rest.len() >= 2
+            && let Ok(p) = Period::parse(&format!("{} {}", rest[0], rest[1]))
+        {
+            q.period = Some(p);
+            rest.drain(..2);
         }
     }
     if !rest.is_empty() {
@@ -395,7 +409,7 @@ impl Asked<'_> {
 async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     if q.situations {
-        return situation_figures(a, view).await;
+        return situation_figures(a, &q, view).await;
     }
     if q.trend {
         let Some(t) = a.trend(q.trend_kind, view).await? else { return Ok(()) };
@@ -408,15 +422,44 @@ async fn on_stats(a: &Asked<'_>, arg: &str) -> HandlerResult {
     Ok(())
 }
 
-/// How far back `/stats tinhhinh` looks.
+/// How far back `/stats tinhhinh` looks when no period is named.
 const SITUATION_DAYS: i64 = 90;
 
-/// `/stats tinhhinh [unit]`: the situation reports of the last 90 days within the view's unit, by
-/// topic, with how many were urgent, needed attention, and were handled.
-async fn situation_figures(a: &Asked<'_>, view: View) -> HandlerResult {
+/// The time `tinhhinh` figures cover: the period asked (its first instant to the next period's),
+/// or the last [`SITUATION_DAYS`] days; and how to say it.
+fn situation_span(a: &Asked<'_>, period: Option<Period>) -> (i64, i64, String) {
+    let (c, locale, tz) = (&a.ctx.catalog, a.locale, a.ctx.config.timezone);
+    match period {
+        Some(p) => {
+            (crate::dates::start_of(p.first_day(), tz), crate::dates::start_of(p.next_day(), tz), p.label(locale))
+        }
+        None => (
+            crate::dates::now() - SITUATION_DAYS * 86_400,
+            i64::MAX,
+            c.t(locale, "stats-sit-span-days", Args::new().raw("days", SITUATION_DAYS)),
+        ),
+    }
+}
+
+/// The name of the unit a view is within (the province's committee for none).
+async fn within_name(a: &Asked<'_>, view: View) -> anyhow::Result<String> {
+    let found = match view.within {
+        Some(id) => stats::unit_ref(&a.ctx.pool, id).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(match found {
+        Some(name) => name,
+        None => crate::units::root(&mut *a.ctx.pool.acquire().await?).await?.name,
+    })
+}
+
+/// `/stats tinhhinh [period] [unit]`: the situation reports of the period (the last 90 days by
+/// default) within the view's unit, by topic, with how many were urgent and were handled; then by
+/// the units directly under it.
+async fn situation_figures(a: &Asked<'_>, q: &Query, view: View) -> HandlerResult {
     let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
-    let since = crate::dates::now() - SITUATION_DAYS * 86_400;
-    let rows = crate::situations::by_topic(&ctx.pool, view.within, since, i64::MAX).await?;
+    let (since, until, span) = situation_span(a, q.period);
+    let rows = crate::situations::by_topic(&ctx.pool, view.within, since, until).await?;
     let within = match view.within {
         Some(id) => stats::unit_ref(&ctx.pool, id).await?.map(|u| u.name),
         None => None,
@@ -433,7 +476,7 @@ async fn situation_figures(a: &Asked<'_>, view: View) -> HandlerResult {
         "stats-sit-head",
         Args::new()
             .user("within", &within)
-            .raw("days", SITUATION_DAYS)
+            .raw("span", span)
             .raw("total", locale.number(total))
             .raw("urgent", locale.number(urgent))
             .raw("handled", locale.number(handled)),
@@ -460,6 +503,31 @@ async fn situation_figures(a: &Asked<'_>, view: View) -> HandlerResult {
     out.push_str("\n\n<pre>");
     out.push_str(&escape(table.trim_end()));
     out.push_str("</pre>");
+    let units = crate::situations::by_unit(&ctx.pool, view.within, since, until).await?;
+    if !units.is_empty() {
+        let mut table = format!(
+            "{}{}{}{}\n",
+            cell(&c.s(locale, "stats-sit-col-unit"), 19),
+            right(&c.s(locale, "stats-sit-col-total"), 5),
+            right(&c.s(locale, "stats-sit-col-urgent"), 5),
+            right(&c.s(locale, "stats-sit-col-handled"), 5),
+        );
+        for u in units.iter().take(15) {
+            table.push_str(&format!(
+                "{}{}{}{}\n",
+                cell(&crate::text::visible(&u.name), 19),
+                right(&u.total.to_string(), 5),
+                right(&u.urgent.to_string(), 5),
+                right(&u.handled.to_string(), 5),
+            ));
+        }
+        if units.len() > 15 {
+            table.push_str(&c.t(locale, "stats-sit-more-units", Args::new().raw("count", (units.len() - 15) as i64)));
+        }
+        out.push_str("\n<pre>");
+        out.push_str(&escape(table.trim_end()));
+        out.push_str("</pre>");
+    }
     a.say(out).await
 }
 
@@ -608,6 +676,24 @@ async fn on_pending(a: &Asked<'_>, arg: &str) -> HandlerResult {
 /// `/export [pack] [unit] [theo level] [csv]`.
 async fn on_export(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
+    if q.situations {
+        let (since, until, span) = situation_span(a, q.period);
+        let ctx = a.ctx;
+        let topics = crate::situations::by_topic(&ctx.pool, view.within, since, until).await?;
+        let units = crate::situations::by_unit(&ctx.pool, view.within, since, until).await?;
+        let rows = crate::situations::between(&ctx.pool, view.within, since, until, false).await?;
+        let tz = ctx.config.timezone;
+        let bytes =
+            tokio::task::spawn_blocking(move || crate::export::situations_xlsx(&topics, &units, &rows, tz)).await??;
+        let name = format!("loa-tinh-hinh-{}.xlsx", q.period.map(|p| p.code()).unwrap_or_else(|| "90-ngay".into()));
+        let caption = a.ctx.catalog.t(
+            a.locale,
+            "export-sit-caption",
+            Args::new().raw("span", span).user("within", &within_name(a, view).await?),
+        );
+        a.ctx.replies.send(a.chat, Reply::Document { name, bytes: bytes.into(), caption: Some(caption) });
+        return Ok(());
+    }
     let Some(pack) = a.pack(&q).await? else { return Ok(()) };
     let id = pack.id;
     let (bytes, name) = if q.csv {
@@ -627,7 +713,17 @@ async fn on_chart(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let (c, locale) = (&a.ctx.catalog, a.locale);
     let Some((q, view)) = a.query(arg).await? else { return Ok(()) };
     // drawing takes a CPU for tens of milliseconds: off the tasks that handle updates
-    let png = if q.trend {
+    let png = if q.situations {
+        let (since, until, span) = situation_span(a, q.period);
+        let rows = crate::situations::by_topic(&a.ctx.pool, view.within, since, until).await?;
+        let title =
+            c.t(locale, "chart-sit-title", Args::new().raw("span", span).raw("within", within_name(a, view).await?));
+        let names = ["normal", "attention", "urgent"].map(|s| c.s(locale, &format!("sit-severity-{s}")));
+        tokio::task::spawn_blocking(move || {
+            crate::chart::topics_png(&rows, &title, [names[0].as_str(), names[1].as_str(), names[2].as_str()])
+        })
+        .await??
+    } else if q.trend {
         let Some(t) = a.trend(q.trend_kind, view).await? else { return Ok(()) };
         let title = c.s(locale, "chart-trend-title");
         tokio::task::spawn_blocking(move || crate::chart::trend_png(&t, &title, locale)).await??
@@ -658,6 +754,16 @@ mod tests {
         assert_eq!(q("Ba Bể"), Query { unit: Some("Ba Bể".into()), ..Query::default() });
         assert_eq!(q("trend"), Query { trend: true, ..Query::default() });
         assert_eq!(q("tinhhinh X-BV"), Query { situations: true, unit: Some("X-BV".into()), ..Query::default() });
+        let q4 = Period::parse("2025-Q4").ok();
+        assert_eq!(q("tinhhinh 2025-Q4"), Query { situations: true, period: q4, ..Query::default() });
+        assert_eq!(
+            q("tinhhinh Quý IV/2025 xã Bằng Vân"),
+            Query { situations: true, period: q4, unit: Some("xã Bằng Vân".into()), ..Query::default() }
+        );
+        let nov = Period::parse("2025-11").ok();
+        assert_eq!(q("tinhhinh tháng 11/2025"), Query { situations: true, period: nov, ..Query::default() });
+        // a period is read for the situation figures only; elsewhere the words name a unit
+        assert_eq!(q("2025-Q4"), Query { unit: Some("2025-Q4".into()), ..Query::default() });
         assert_eq!(q("3 csv"), Query { pack: Some(3), csv: true, ..Query::default() });
         assert_eq!(q("12 theo 2"), Query { pack: Some(12), level: Some("2".into()), ..Query::default() });
         assert_eq!(

@@ -283,6 +283,33 @@ async fn a_normal_report_waits_in_the_inbox_cancel_drops_one_and_strangers_are_t
     assert!(
         app.nth_reply(stranger, 1).await.starts_with("Lệnh /tinhhinh dùng trong nhóm hoặc cuộc trò chuyện của chi bộ")
     );
+
+    // the figures of a month as an officer types it, by unit too; a chart; a workbook
+    let config = crate::harness::config_for(&app.sim, &app.dir);
+    let today = chrono::Utc::now().with_timezone(&config.timezone).date_naive();
+    let month = loa::packs::period::Period::containing(today, false);
+    let typed = month.label(loa::i18n::Locale::Vi).to_lowercase();
+    app.sim.send_text(app.admin, app.admin, &format!("/stats tinhhinh {typed}")).unwrap();
+    let figures = app.nth_reply(app.admin, 4).await;
+    let head =
+        format!("📋 Báo cáo tình hình {} — Đảng bộ tỉnh Thái Nguyên: 1 báo cáo", month.label(loa::i18n::Locale::Vi));
+    assert!(figures.starts_with(&head), "{figures}");
+    assert!(figures.contains("Đảng ủy xã Bằng Vân    1    0    1"), "by unit: {figures}");
+    app.sim.send_text(app.admin, app.admin, "/stats tinhhinh Quý I/2020 X-BV").unwrap();
+    let old = app.nth_reply(app.admin, 5).await;
+    assert!(old.starts_with("📋 Báo cáo tình hình Quý I/2020 — Đảng ủy xã Bằng Vân: 0 báo cáo"), "{old}");
+    app.sim.send_text(app.admin, app.admin, "/chart tinhhinh").unwrap();
+    let got = app.sim.wait_for_bot_messages(app.admin, 6, WAIT).await;
+    assert!(got[5].json.get("photo").is_some(), "a chart: {:?}", got[5].json);
+    app.sim.send_text(app.admin, app.admin, &format!("/export tinhhinh {}", month.code())).unwrap();
+    let got = app.sim.wait_for_bot_messages(app.admin, 7, WAIT).await;
+    assert_eq!(got[6].document_name().map(String::from), Some(format!("loa-tinh-hinh-{}.xlsx", month.code())));
+    let bytes = app.sim.file_bytes(got[6].json["document"]["file_id"].as_str().unwrap()).expect("the workbook's bytes");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    assert_eq!(wb.sheet_names(), ["Theo chủ đề", "Theo đơn vị", "Báo cáo"]);
+    let reports = wb.worksheet_range("Báo cáo").unwrap();
+    assert_eq!(reports.get_value((1, 5)).map(|d| d.to_string()), Some("Khác".into()));
 }
 
 /// A member replies to a pack's message with a question: it is kept, the board and the officer of
