@@ -203,19 +203,82 @@ pub struct BackupSummary {
     pub deliveries: i64,
     pub acks: i64,
     pub reports: i64,
+    /// Files of Loa's store the copy refers to (packs' documents, situation reports' and pack
+    /// reports' files), copied beside it into `FILE.files/` and checked against their sha256.
+    pub files: i64,
+    pub file_bytes: u64,
+    /// Files the copy refers to that the store does not have (or whose bytes do not match their
+    /// name): the backup is made without them, and says so.
+    pub missing: Vec<String>,
+}
+
+/// The folder a backup's files go to: `FILE.files` beside `FILE`.
+pub fn backup_files_dir(target: &std::path::Path) -> std::path::PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    target.with_file_name(format!("{name}.files"))
+}
+
+/// Copies the store's files the copy `copy` refers to into `dir`, each checked by its sha256;
+/// returns (files, bytes, missing).
+async fn copy_files(
+    copy: &SqlitePool,
+    store: &std::path::Path,
+    dir: &std::path::Path,
+) -> anyhow::Result<(i64, u64, Vec<String>)> {
+    use sha2::Digest;
+    let wanted: Vec<String> = sqlx::query_scalar(
+        "SELECT sha256 FROM attachments WHERE sha256 <> '' AND local_path IS NOT NULL
+         UNION SELECT sha256 FROM situation_files
+         UNION SELECT attachment_sha256 FROM reports WHERE attachment_sha256 IS NOT NULL
+         ORDER BY 1",
+    )
+    .fetch_all(copy)
+    .await?;
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let (mut files, mut bytes, mut missing) = (0i64, 0u64, Vec::new());
+    for sha in wanted {
+        // a name that is not a hash is no file of the store's
+        if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            missing.push(sha);
+            continue;
+        }
+        let Ok(data) = std::fs::read(store.join(&sha)) else {
+            missing.push(sha);
+            continue;
+        };
+        let got: String = sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+        if got != sha {
+            missing.push(sha);
+            continue;
+        }
+        let dest = dir.join(&sha);
+        std::fs::write(&dest, &data).with_context(|| format!("failed to write {}", dest.display()))?;
+        files += 1;
+        bytes += data.len() as u64;
+    }
+    Ok((files, bytes, missing))
 }
 
 /// Writes a consistent copy of the database to `target` while Loa may be running (`VACUUM INTO`
 /// reads one snapshot), checks the copy (SQLite's integrity check, the migrations, the tables),
 /// and only then gives it its name: a failed backup leaves nothing under `target`. An existing
 /// `target` is refused.
-pub async fn backup(pool: &SqlitePool, target: &std::path::Path) -> anyhow::Result<BackupSummary> {
-    if target.exists() {
-        anyhow::bail!("{} exists already: choose a new file name (a backup never overwrites)", target.display());
+pub async fn backup(
+    pool: &SqlitePool,
+    target: &std::path::Path,
+    store: &std::path::Path,
+) -> anyhow::Result<BackupSummary> {
+    let files_dir = backup_files_dir(target);
+    for taken in [target, files_dir.as_path()] {
+        if taken.exists() {
+            anyhow::bail!("{} exists already: choose a new file name (a backup never overwrites)", taken.display());
+        }
     }
     let name = target.file_name().with_context(|| format!("{} is not a file name", target.display()))?;
     let part = target.with_file_name(format!("{}.part", name.to_string_lossy()));
+    let files_part = target.with_file_name(format!("{}.files.part", name.to_string_lossy()));
     let _ = std::fs::remove_file(&part);
+    let _ = std::fs::remove_dir_all(&files_part);
     let result = async {
         let path = part.to_str().with_context(|| format!("{} is not valid UTF-8", part.display()))?;
         sqlx::query("VACUUM INTO ?")
@@ -245,7 +308,12 @@ pub async fn backup(pool: &SqlitePool, target: &std::path::Path) -> anyhow::Resu
             deliveries: count("deliveries").await?,
             acks: count("acks").await?,
             reports: count("reports").await?,
+            files: 0,
+            file_bytes: 0,
+            missing: Vec::new(),
         };
+        let (files, file_bytes, missing) = copy_files(&copy, store, &files_part).await?;
+        let summary = BackupSummary { files, file_bytes, missing, ..summary };
         copy.close().await;
         let live: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(pool).await?;
         if summary.migrations != live {
@@ -256,11 +324,14 @@ pub async fn backup(pool: &SqlitePool, target: &std::path::Path) -> anyhow::Resu
     .await;
     match result {
         Ok(summary) => {
+            std::fs::rename(&files_part, &files_dir)
+                .with_context(|| format!("failed to name the files' copy {}", files_dir.display()))?;
             std::fs::rename(&part, target).with_context(|| format!("failed to name the copy {}", target.display()))?;
             Ok(summary)
         }
         Err(e) => {
             let _ = std::fs::remove_file(&part);
+            let _ = std::fs::remove_dir_all(&files_part);
             Err(e)
         }
     }

@@ -62,7 +62,8 @@ pub enum Command {
     /// Summaries for the board's review meetings: `report quarter 2025-Q4`.
     #[command(subcommand)]
     Report(report::ReportCommand),
-    /// A consistent copy of the database, checked, while Loa runs (never overwrites FILE).
+    /// A consistent copy of the database, checked, while Loa runs, with the files it refers to in
+    /// FILE.files/ (never overwrites FILE).
     Backup { file: PathBuf },
     /// The whole job with no Telegram token: a province played against the built-in simulator.
     Demo {
@@ -172,10 +173,17 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                     file.display()
                 )));
             }
+            if crate::db::backup_files_dir(&file).exists() {
+                return Err(Failure::BadInput(format!(
+                    "{} exists already: choose a new file name (a backup never overwrites)",
+                    crate::db::backup_files_dir(&file).display()
+                )));
+            }
             let pool = crate::db::open(&config.database_url).await?;
-            let s = crate::db::backup(&pool, &file).await?;
+            let store = crate::packs::store::data_dir(&config).join("files");
+            let s = crate::db::backup(&pool, &file, &store).await?;
             println!(
-                "backup written to {} ({:.1} MB) and checked: integrity ok, {} migrations, {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports",
+                "backup written to {} ({:.1} MB) and checked: integrity ok, {} migrations, {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports; {} files ({:.1} MB) in {}",
                 file.display(),
                 s.bytes as f64 / 1e6,
                 s.migrations,
@@ -183,8 +191,19 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 s.packs,
                 s.deliveries,
                 s.acks,
-                s.reports
+                s.reports,
+                s.files,
+                s.file_bytes as f64 / 1e6,
+                crate::db::backup_files_dir(&file).display()
             );
+            if !s.missing.is_empty() {
+                eprintln!(
+                    "warning: {} file(s) the database refers to are not in the store {} (or their bytes do not match their name), so they are not in the backup: {}",
+                    s.missing.len(),
+                    store.display(),
+                    s.missing.join(", ")
+                );
+            }
             Ok(())
         }
         Command::Demo { cells, out } => {

@@ -316,3 +316,74 @@ async fn a_whole_runs_log_holds_no_token_secret_invite_code_or_report_text() {
     assert!(log.contains("webhook update not understood"), "the garbage update is logged by its size");
     assert!(log.contains("/metrics refused"));
 }
+
+/// A backup carries the files the database refers to (a pack's document, a situation report's
+/// photo), each checked by its hash, into `FILE.files/`; a file the store lacks is named in a
+/// warning, not silently dropped; and `FILE.files` is never overwritten either.
+#[tokio::test]
+async fn a_backup_carries_the_store_s_files_and_names_what_is_missing() {
+    let o = crate::harness::Offline::new().await;
+    o.connect(&["NR-001"]).await;
+    let (doc_sha, doc_path) = loa::packs::store::store_bytes(&o.config, b"%PDF-1.4 ke hoach").unwrap();
+    let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Có tệp", "Nội dung");
+    let doc = loa::packs::store::NewAttachment {
+        name: "ke-hoach.pdf".into(),
+        size: 17,
+        mime: "application/pdf".into(),
+        sha256: doc_sha.clone(),
+        local_path: Some(doc_path.to_string_lossy().to_string()),
+        telegram_file_id: None,
+        telegram_file_unique_id: None,
+    };
+    loa::packs::store::insert(&o.pool, &draft, &[doc], loa::audit::Actor::Cli).await.unwrap();
+    let (photo_sha, photo_path) = loa::packs::store::store_bytes(&o.config, b"\xFF\xD8 anh").unwrap();
+    let cell: (i64, i64) =
+        sqlx::query_as("SELECT id, chat_id FROM cells WHERE code = 'NR-001'").fetch_one(&o.pool).await.unwrap();
+    let report = loa::situations::NewSituation {
+        cell_id: Some(cell.0),
+        unit_id: None,
+        chat_id: cell.1,
+        user_id: 5,
+        user_name: "Bí thư".into(),
+        topic: "Khác".into(),
+        severity: loa::situations::Severity::Normal,
+        place: "Thôn".into(),
+        body: "Ảnh".into(),
+        files: vec![
+            loa::situations::StoredFile {
+                kind: "photo".into(),
+                name: "anh-1.jpg".into(),
+                size: 7,
+                sha256: photo_sha.clone(),
+                local_path: photo_path.to_string_lossy().to_string(),
+                telegram_file_id: "F1".into(),
+            },
+            // a file that left the store (deleted by hand, say)
+            loa::situations::StoredFile {
+                kind: "document".into(),
+                name: "mat.pdf".into(),
+                size: 3,
+                sha256: "0".repeat(64),
+                local_path: "/nowhere".into(),
+                telegram_file_id: "F2".into(),
+            },
+        ],
+    };
+    loa::situations::store(&o.pool, &report, 100, None).await.unwrap();
+
+    let out = loa_bin(o.dir.path()).args(["backup", "b.db"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout} {stderr}");
+    assert!(stdout.contains("; 2 files (0.0 MB) in b.db.files"), "{stdout}");
+    assert!(stderr.contains("warning: 1 file(s) the database refers to are not in the store"), "{stderr}");
+    assert!(stderr.contains(&"0".repeat(64)), "{stderr}");
+    let files = o.dir.path().join("b.db.files");
+    assert_eq!(std::fs::read(files.join(&doc_sha)).unwrap(), b"%PDF-1.4 ke hoach");
+    assert_eq!(std::fs::read(files.join(&photo_sha)).unwrap(), b"\xFF\xD8 anh");
+    assert_eq!(std::fs::read_dir(&files).unwrap().count(), 2);
+    // the files' folder is never overwritten either
+    std::fs::remove_file(o.dir.path().join("b.db")).unwrap();
+    let out = loa_bin(o.dir.path()).args(["backup", "b.db"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("b.db.files exists already"));
+}
