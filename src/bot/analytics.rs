@@ -270,6 +270,7 @@ pub(super) async fn on_staff_command(
         C::Chart(arg) => on_chart(&asked, &arg).await,
         C::Inbox(arg) => super::inbox::on_inbox(&asked, &arg).await,
         C::Hoi(arg) => super::questions::on_hoi(&asked, &arg).await,
+        C::Tep(arg) => super::inbox::on_report_file(&asked, &arg).await,
     }
 }
 

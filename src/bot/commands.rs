@@ -77,6 +77,8 @@ pub enum StaffCommand {
     Inbox(String),
     /// The cells' questions on packs: the open ones, or an answer.
     Hoi(String),
+    /// The photo or file a cell attached to a pack report (the report's number in the export).
+    Tep(String),
 }
 
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.
@@ -202,7 +204,7 @@ mod tests {
             district,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "stats", "pending",
-                "export", "chart", "inbox", "hoi", "cells", "invite", "remind"
+                "export", "chart", "inbox", "hoi", "tep", "cells", "invite", "remind"
             ]
         );
     }

@@ -295,3 +295,48 @@ mod tests {
         assert_eq!(parse("12 len cần Ban chỉ đạo"), Ok(Ask::Forward(12, "cần Ban chỉ đạo".into())));
     }
 }
+
+/// `/tep N`: the photo or file a cell attached to pack report N (its number in the export's
+/// Reports sheet), from Loa's store, for a member of staff whose scope holds the cell's unit.
+pub(super) async fn on_report_file(a: &Asked<'_>, arg: &str) -> HandlerResult {
+    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
+    let Ok(scope) = scope(a.member) else {
+        return a.say(c.s(locale, "stats-no-scope")).await;
+    };
+    let Ok(id) = arg.trim().trim_start_matches('#').parse::<i64>() else {
+        return a.say(c.t(locale, "tep-usage", Args::new().user("given", arg.trim()))).await;
+    };
+    let found: Option<(String, String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT c.code, c.name, r.attachment_kind, r.attachment_name, r.attachment_path
+         FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id
+         WHERE r.id = ?1 AND (?2 IS NULL OR COALESCE(d.unit_id, c.unit_id)
+                                  IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))",
+    )
+    .bind(id)
+    .bind(scope)
+    .fetch_optional(&ctx.pool)
+    .await?;
+    let Some((code, cell, kind, name, path)) = found else {
+        return a.say(c.t(locale, "tep-no-report", Args::new().raw("id", id))).await;
+    };
+    let args = || Args::new().raw("id", id).user("cell", &cell).user("code", &code);
+    let (Some(kind), Some(path)) = (kind.clone(), path) else {
+        let key = if kind.is_some() { "tep-not-kept" } else { "tep-none" };
+        return a.say(c.t(locale, key, args())).await;
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(report_id = id, error = %e, "a stored file of a pack report could not be read");
+            return a.say(c.t(locale, "tep-missing", args())).await;
+        }
+    };
+    let name = name.unwrap_or_else(|| format!("bao-cao-{id}"));
+    let reply = if kind == "photo" {
+        Reply::Photo { name, bytes: bytes.into() }
+    } else {
+        Reply::Document { name, bytes: bytes.into(), caption: Some(c.t(locale, "tep-caption", args())) }
+    };
+    ctx.replies.send(a.chat, reply);
+    Ok(())
+}

@@ -348,6 +348,21 @@ async fn the_report_dialogue_checks_each_answer_stores_the_report_and_takes_a_co
         (current[8].as_str(), current[11].as_str()),
         (format!("ảnh: {name}").as_str(), format!("files/{sha256}").as_str())
     );
+    // staff ask for it by the report's number in the workbook and get the photo back
+    let number = current[12].clone();
+    let first = rows.iter().find(|r| r[10] != "có" && r[0] != "Mã chi bộ").unwrap()[12].clone();
+    let admin = app.admin;
+    let before = app.sim.bot_messages(admin).len();
+    app.sim.send_text(admin, admin, &format!("/tep {number}")).unwrap();
+    let got = app.sim.wait_for_bot_messages(admin, before + 1, WAIT).await;
+    let photo = got[before].json["photo"].as_array().and_then(|p| p.last()).expect("the photo").clone();
+    assert_eq!(app.sim.file_bytes(photo["file_id"].as_str().unwrap()).unwrap(), b"\x89PNG photo");
+    app.sim.send_text(admin, admin, &format!("/tep {first}")).unwrap();
+    let got = app.sim.wait_for_bot_messages(admin, before + 2, WAIT).await;
+    assert!(got[before + 1].text().unwrap().ends_with("không kèm tệp."), "{:?}", got[before + 1].text());
+    app.sim.send_text(admin, admin, "/tep 99").unwrap();
+    let got = app.sim.wait_for_bot_messages(admin, before + 3, WAIT).await;
+    assert_eq!(got[before + 2].text(), Some("Không có báo cáo số 99 trong phạm vi của đồng chí."));
 }
 
 #[tokio::test]

@@ -137,8 +137,8 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
         names,
         [
             "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause", "resume",
-            "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind", "grant",
-            "revoke"
+            "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "cells", "invite", "remind",
+            "grant", "revoke"
         ]
     );
     assert_eq!(app.sim.commands(scope.clone(), "en")[8]["description"], "Compose a new pack");
