@@ -195,8 +195,8 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
-                "resume", "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "cells", "invite", "remind",
-                "grant", "revoke"
+                "resume", "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "cells", "invite",
+                "remind", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();

@@ -276,25 +276,8 @@ async fn handle(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> Handl
     a.say(c.t(locale, key, Args::new().raw("id", id))).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inbox_arguments_are_read_or_named() {
-        assert_eq!(parse(""), Ok(Ask::List));
-        assert_eq!(parse("12"), Ok(Ask::Open(12)));
-        assert_eq!(parse("#12"), Ok(Ask::Open(12)));
-        assert_eq!(parse("12 xong Đã chuyển UBND xã"), Ok(Ask::Handle(12, "Đã chuyển UBND xã".into())));
-        assert_eq!(parse("12 tl  Ban đã nhận, sẽ xử lý "), Ok(Ask::Reply(12, "Ban đã nhận, sẽ xử lý".into())));
-        assert_eq!(parse("12 xong"), Err("xong".into()), "a note is needed");
-        assert_eq!(parse("12 tl \u{200b}"), Err("tl \u{200b}".into()), "an empty answer is none");
-        assert_eq!(parse("abc"), Err("abc".into()));
-        assert_eq!(parse("12 xoá"), Err("xoá".into()));
-        assert_eq!(parse("12 lên"), Ok(Ask::Forward(12, String::new())));
-        assert_eq!(parse("12 len cần Ban chỉ đạo"), Ok(Ask::Forward(12, "cần Ban chỉ đạo".into())));
-    }
-}
+/// A pack report's cell (code, name) and its file (kind, name, where it is in the store).
+type ReportFile = (String, String, Option<String>, Option<String>, Option<String>);
 
 /// `/tep N`: the photo or file a cell attached to pack report N (its number in the export's
 /// Reports sheet), from Loa's store, for a member of staff whose scope holds the cell's unit.
@@ -306,7 +289,7 @@ pub(super) async fn on_report_file(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let Ok(id) = arg.trim().trim_start_matches('#').parse::<i64>() else {
         return a.say(c.t(locale, "tep-usage", Args::new().user("given", arg.trim()))).await;
     };
-    let found: Option<(String, String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    let found: Option<ReportFile> = sqlx::query_as(
         "SELECT c.code, c.name, r.attachment_kind, r.attachment_name, r.attachment_path
          FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id
          WHERE r.id = ?1 AND (?2 IS NULL OR COALESCE(d.unit_id, c.unit_id)
@@ -339,4 +322,24 @@ pub(super) async fn on_report_file(a: &Asked<'_>, arg: &str) -> HandlerResult {
     };
     ctx.replies.send(a.chat, reply);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inbox_arguments_are_read_or_named() {
+        assert_eq!(parse(""), Ok(Ask::List));
+        assert_eq!(parse("12"), Ok(Ask::Open(12)));
+        assert_eq!(parse("#12"), Ok(Ask::Open(12)));
+        assert_eq!(parse("12 xong Đã chuyển UBND xã"), Ok(Ask::Handle(12, "Đã chuyển UBND xã".into())));
+        assert_eq!(parse("12 tl  Ban đã nhận, sẽ xử lý "), Ok(Ask::Reply(12, "Ban đã nhận, sẽ xử lý".into())));
+        assert_eq!(parse("12 xong"), Err("xong".into()), "a note is needed");
+        assert_eq!(parse("12 tl \u{200b}"), Err("tl \u{200b}".into()), "an empty answer is none");
+        assert_eq!(parse("abc"), Err("abc".into()));
+        assert_eq!(parse("12 xoá"), Err("xoá".into()));
+        assert_eq!(parse("12 lên"), Ok(Ask::Forward(12, String::new())));
+        assert_eq!(parse("12 len cần Ban chỉ đạo"), Ok(Ask::Forward(12, "cần Ban chỉ đạo".into())));
+    }
 }
