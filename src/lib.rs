@@ -30,11 +30,13 @@
 //! - [`staff`]: roles (admin, board, officer of a unit) and who holds them.
 //! - [`audit`]: the audit log of privileged actions.
 //! - [`situations`]: situation reports from the cells (topic, severity, place, text, files), the
-//!   inbox by scope; [`questions`]: questions on a pack and their answers.
+//!   monthly request for them, the inbox by scope; [`questions`]: questions on a pack, their
+//!   answers, and the answers sent to every cell (a pack's hỏi đáp).
 //!
 //! **Figures**
 //! - [`stats`]: figures by pack and unit at any level of the tree; who is behind; the trend.
 //! - [`export`]: the .xlsx and CSV exports (and formula-safe cells); [`chart`]: PNG charts.
+//! - [`quarter`]: the quarterly summary for the board's review meeting (.xlsx and A4 HTML).
 //!
 //! **Foundations**
 //! - [`config`]: the layered configuration (shipped defaults, `--config` file, `LOA_*` environment)
