@@ -20,7 +20,7 @@ welcome-group =
 help =
     <b>Loa: how to use it</b>
 
-    Loa delivers the Board's guidance to party cells, with its documents. When a pack arrives, press «✅ Đã nhận» (received); when a report is requested, press «📝 Báo cáo» (report) and answer each question.
+    Loa delivers the Board's guidance to party cells, with its documents. When a pack arrives, press «✅ Đã nhận» (received); when a report is requested, press «📝 Báo cáo» (report) and answer each question; when something is unclear, press «❓ Hỏi» (ask) to ask the Board.
 
     <b>Commands</b>
     /start: begin; open it with an invite code to connect a cell
@@ -29,6 +29,8 @@ help =
     /whoami: your Telegram id and role
     /packs: (in a cell's chat) the recent packs, documents sent again
     /report: (in a cell's chat) report on how a pack was carried out
+    /tinhhinh: report the situation in your area: opinion, mood, incidents (urgent ones go at once)
+    /cancel: drop what is under way (a report, a question)
 
 lang-set = Switched to English.
 lang-usage = There is no language «{ $given }». Type <code>/lang vi</code> (Tiếng Việt) or <code>/lang en</code> (English).

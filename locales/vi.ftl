@@ -20,7 +20,7 @@ welcome-group =
 help =
     <b>Loa — hướng dẫn sử dụng</b>
 
-    Loa gửi định hướng tuyên truyền của { $board } tới chi bộ, kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi được yêu cầu báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi.
+    Loa gửi định hướng tuyên truyền của { $board } tới chi bộ, kèm tư liệu. Khi nhận được, đồng chí bấm «✅ Đã nhận»; khi được yêu cầu báo cáo, bấm «📝 Báo cáo» và trả lời từng câu hỏi; có điều chưa rõ, bấm «❓ Hỏi» để hỏi Ban.
 
     <b>Các lệnh</b>
     /start — bắt đầu; mở kèm mã mời để kết nối chi bộ
@@ -29,6 +29,8 @@ help =
     /whoami — xem mã số Telegram và vai trò của mình
     /packs — (trong nhóm chi bộ) các định hướng gần đây, gửi lại tư liệu
     /report — (trong nhóm chi bộ) báo cáo kết quả thực hiện một định hướng
+    /tinhhinh — báo cáo tình hình tư tưởng, dư luận, vụ việc trên địa bàn (khẩn thì báo ngay)
+    /cancel — thôi việc đang làm dở (báo cáo, câu hỏi)
 
 lang-set = Đã chuyển sang Tiếng Việt.
 lang-usage = Ngôn ngữ «{ $given }» chưa có. Hãy gõ <code>/lang vi</code> (Tiếng Việt) hoặc <code>/lang en</code> (English).

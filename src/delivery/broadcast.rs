@@ -145,11 +145,16 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     Ok(Some(started))
 }
 
+/// How long after a late joiner's pack its hỏi đáp is due: the pack (documents, message) is
+/// normally out by then, so the answers read after it.
+const LATE_ANSWER_DELAY_S: i64 = 10;
+
 /// Sends a cell that has just joined the packs it missed that are still open: a pack whose
 /// broadcast went out (or is going out) before the cell was bound, whose audience takes the cell,
 /// and whose deadline (local date, `today`) has not passed. Each gets a delivery in the pack's
 /// broadcast, marked late-joined (a finished broadcast runs again for it; a paused one sends it
-/// when resumed). Returns the packs offered.
+/// when resumed), and one in each of the pack's `answer` broadcasts (its hỏi đáp), due
+/// [`LATE_ANSWER_DELAY_S`] later. Returns the packs offered.
 pub async fn offer_open_packs(
     pool: &SqlitePool,
     cell_id: i64,
@@ -200,6 +205,36 @@ pub async fn offer_open_packs(
             json!({ "broadcast_id": broadcast_id, "cell_id": cell_id }),
         )
         .await?;
+        // the pack's hỏi đáp goes with it, a little after, so that it reads after the pack
+        let answers: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM broadcasts WHERE pack_id = ? AND kind = 'answer' ORDER BY id")
+                .bind(pack_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for answer in answers {
+            let added = sqlx::query(
+                "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at)
+                 SELECT ?, id, chat_id, 'pending', 1, ? FROM cells WHERE id = ? AND chat_id IS NOT NULL
+                 ON CONFLICT (broadcast_id, cell_id) DO NOTHING",
+            )
+            .bind(answer)
+            .bind(now + LATE_ANSWER_DELAY_S)
+            .bind(cell_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added > 0 {
+                sqlx::query(
+                    "UPDATE broadcasts SET targeted = targeted + 1,
+                         state = CASE state WHEN 'done' THEN 'running' ELSE state END,
+                         finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
+                     WHERE id = ?",
+                )
+                .bind(answer)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         offered.push(pack_id);
     }
     tx.commit().await?;

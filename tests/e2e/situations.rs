@@ -463,6 +463,21 @@ async fn the_ask_button_takes_a_question_and_hoidap_answers_every_cell() {
             app.sim.bot_messages(chat).iter().filter(|m| m.text().is_some_and(|t| t.starts_with("💬 Hỏi đáp"))).count();
         assert_eq!(n, 1, "chat {chat}");
     }
+
+    // a cell that joins after: the pack, then its hỏi đáp
+    let code = app.invite("CB-004").await;
+    let late = app.user("Bí thư tổ dân phố 3");
+    app.sim.send_text(late, late, &format!("/start {code}")).unwrap();
+    let got = crate::harness::wait_for("the Q&A for the late joiner", Duration::from_secs(40), async || {
+        let all = app.sim.bot_messages(late);
+        all.iter().any(|m| m.text().is_some_and(|t| t.starts_with("💬 Hỏi đáp"))).then_some(all)
+    })
+    .await;
+    let texts: Vec<&str> = got.iter().filter_map(|m| m.text()).collect();
+    let pack_at = texts.iter().position(|t| t.starts_with("Định hướng tháng 12")).expect("the pack");
+    let faq_at = texts.iter().position(|t| t.starts_with("💬 Hỏi đáp")).unwrap();
+    assert!(pack_at < faq_at, "the pack, then its answers: {texts:?}");
+    assert_eq!(texts[faq_at], want);
 }
 
 /// Files the five answers of a situation report (no files) in `chat` for `user`; returns what Loa
