@@ -34,7 +34,7 @@ pub(super) async fn on_a_pack(msg: Message, me: teloxide::types::Me, ctx: Arc<Ct
     })
 }
 
-/// The pack a member pressed «❓ Hoi» under, kept until they type the question.
+/// The pack a member pressed «❓ Hỏi» under, kept until they type the question.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(super) struct Asking {
     pack_id: i64,

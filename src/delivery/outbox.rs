@@ -13,7 +13,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
-use crate::lifecycle::{BroadcastState, DeliveryState, PackStatus};
+use crate::lifecycle::{BroadcastKind, BroadcastState, DeliveryState, PackStatus};
 use crate::telegram::failure::Verdict;
 
 /// A delivery claimed for sending (its row is `sending`).
@@ -136,21 +136,27 @@ impl Outbox {
         .await
     }
 
-    /// Marks broadcasts with nothing left to send as done, and their packs as sent.
+    /// Marks broadcasts with nothing left to send as done, and, when a pack's own broadcast is
+    /// done, the pack as sent (a reminder, a resend or an answer finishing says nothing of the
+    /// pack's own sending).
     pub async fn finish_broadcasts(&self) -> anyhow::Result<()> {
         let mut tx = crate::db::begin_write(&self.pool).await?;
-        let done: Vec<(i64, i64)> = sqlx::query_as(
+        let done: Vec<(i64, i64, BroadcastKind)> = sqlx::query_as(
             "UPDATE broadcasts SET state = ?, finished_at = ?
              WHERE state = ? AND NOT EXISTS
                  (SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.state IN ('pending', 'sending'))
-             RETURNING id, pack_id",
+             RETURNING id, pack_id, kind",
         )
         .bind(BroadcastState::Done)
         .bind(crate::dates::now())
         .bind(BroadcastState::Running)
         .fetch_all(&mut *tx)
         .await?;
-        for (id, pack) in &done {
+        for (id, pack, kind) in &done {
+            tracing::info!(broadcast_id = id, pack_id = pack, kind = kind.as_str(), "broadcast finished");
+            if *kind != BroadcastKind::Pack {
+                continue;
+            }
             sqlx::query("UPDATE packs SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
                 .bind(PackStatus::Sent)
                 .bind(crate::dates::now())
@@ -158,7 +164,6 @@ impl Outbox {
                 .bind(PackStatus::Sending)
                 .execute(&mut *tx)
                 .await?;
-            tracing::info!(broadcast_id = id, pack_id = pack, "broadcast finished");
         }
         tx.commit().await?;
         Ok(())
@@ -524,5 +529,32 @@ mod tests {
             .await
             .unwrap();
         assert!((4..=5).contains(&due), "put back for five seconds: {due}");
+    }
+
+    #[tokio::test]
+    async fn only_the_pack_s_own_broadcast_finishing_marks_the_pack_sent() {
+        let stop = CancellationToken::new();
+        let (_dir, outbox, mut d) = outbox_with_one_delivery().await;
+        // an answer to a question, sent to the cell while the pack's own delivery is still out
+        sqlx::query("INSERT INTO broadcasts (id, pack_id, kind, state, targeted, created_at) VALUES (2, 1, 'answer', 'running', 1, 0)")
+            .execute(&outbox.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO deliveries (id, broadcast_id, cell_id, chat_id, state, step, next_attempt_at) VALUES (2, 2, 1, 501, 'sent', 1, 0)")
+            .execute(&outbox.pool)
+            .await
+            .unwrap();
+        outbox.finish_broadcasts().await.unwrap();
+        let states: Vec<String> =
+            sqlx::query_scalar("SELECT state FROM broadcasts ORDER BY id").fetch_all(&outbox.pool).await.unwrap();
+        assert_eq!(states, ["running", "done"]);
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM packs WHERE id = 1").fetch_one(&outbox.pool).await.unwrap();
+        assert_eq!(status, "sending", "the pack is still going out");
+        outbox.record(&mut d, &Outcome::Sent(7), &stop).await.unwrap();
+        outbox.finish_broadcasts().await.unwrap();
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM packs WHERE id = 1").fetch_one(&outbox.pool).await.unwrap();
+        assert_eq!(status, "sent");
     }
 }
