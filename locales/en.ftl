@@ -471,6 +471,7 @@ tep-caption = The file of report no. { $id } — { $cell } ({ $code })
 q-text-only = A question on a pack needs words: type your question (press «❓ Hỏi» under the pack's message, or reply to it).
 q-ask-prompt = { $who }, please type your question on { $pack } (at most { $max } characters) and send it. Type /cancel to drop it.
 q-ask-prompt-hint = Your question
+q-not-a-pack = The message you replied to is not a pack. To ask the Board about a pack, press «❓ Hỏi» under that pack's message, or reply to that message itself.
 q-cancelled = The question is dropped.
 cmd-hoidap = Answer a question for every cell that got the pack (its Q&A)
 faq-usage = «{ $given }» is not clear. Usage: <code>/hoidap 12 the answer</code> (a question not answered yet) or <code>/hoidap 12</code> (send the answer given before to every cell).

@@ -471,6 +471,7 @@ tep-caption = Tệp kèm báo cáo số { $id } — { $cell } ({ $code })
 q-text-only = Câu hỏi về định hướng cần có chữ: đồng chí gõ câu hỏi (bấm «❓ Hỏi» dưới tin định hướng, hoặc trả lời (reply) tin đó).
 q-ask-prompt = { $who }, đồng chí gõ câu hỏi về { $pack } (tối đa { $max } ký tự) rồi gửi. Gõ /cancel để thôi.
 q-ask-prompt-hint = Câu hỏi của đồng chí
+q-not-a-pack = Tin đồng chí trả lời không phải tin định hướng. Để hỏi Ban về một định hướng, bấm «❓ Hỏi» dưới tin định hướng đó, hoặc trả lời (reply) chính tin đó.
 q-cancelled = Đã thôi đặt câu hỏi.
 cmd-hoidap = Trả lời một câu hỏi cho mọi chi bộ đã nhận định hướng (hỏi đáp)
 faq-usage = «{ $given }» chưa rõ. Cách dùng: <code>/hoidap 12 nội dung trả lời</code> (câu hỏi chưa trả lời) hoặc <code>/hoidap 12</code> (gửi câu trả lời đã có tới mọi chi bộ).

@@ -298,10 +298,19 @@ async fn on_packs(msg: &Message, ctx: &Arc<Ctx>, locale: Locale) -> HandlerResul
 }
 
 /// Messages that are not one of our commands. In a private chat Loa says what it understands;
-/// in a group it answers only an unknown command addressed to it by name.
+/// in a group it answers only an unknown command addressed to it by name. In a cell's chat, a reply
+/// to one of Loa's messages that is no pack (a question meant for a pack) is told how to ask.
 async fn on_other_message(msg: Message, me: teloxide::types::Me, ctx: Arc<Ctx>) -> HandlerResult {
-    let Some(text) = msg.text() else { return Ok(()) };
     let chat = msg.chat.id;
+    let to_loa = msg.reply_to_message().and_then(|r| r.from.as_ref()).is_some_and(|u| u.id == me.id);
+    if to_loa && !msg.text().is_some_and(|t| t.starts_with('/')) {
+        let cell = crate::cells::by_chat(&mut *ctx.pool.acquire().await?, chat.0).await?;
+        if cell.is_some() {
+            let locale = ctx.locale(chat).await;
+            return say(&ctx.replies, chat, ctx.catalog.s(locale, "q-not-a-pack")).await;
+        }
+    }
+    let Some(text) = msg.text() else { return Ok(()) };
     let first = text.split_whitespace().next().unwrap_or("");
     let addressed = first.split_once('@').map(|(_, to)| to.eq_ignore_ascii_case(me.username())).unwrap_or(false);
     if !msg.chat.is_private() && !addressed {

@@ -363,6 +363,21 @@ async fn a_question_on_a_pack_reaches_the_board_and_its_answer_the_cell() {
         back,
         "💬 Trả lời câu hỏi về «Định hướng tháng 12»\nHỏi: Thôn có cần tổ chức họp riêng cho đoàn viên không?\nĐáp: Có, họp lồng ghép với sinh hoạt chi bộ."
     );
+    // a reply to a message of Loa's that is no pack is told how to ask
+    let not_pack = app
+        .sim
+        .bot_messages(secretary)
+        .into_iter()
+        .find(|m| m.text().is_some_and(|t| t.starts_with("❓ Đã gửi")))
+        .unwrap();
+    let before = app.sim.bot_messages(secretary).len();
+    app.sim.reply(secretary, secretary, not_pack.message_id, "Còn câu này nữa").unwrap();
+    let said = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    assert!(
+        said[before].text().unwrap().starts_with("Tin đồng chí trả lời không phải tin định hướng."),
+        "{:?}",
+        said[before].text()
+    );
     app.sim.send_text(commune, commune, "/hoi 1 Thêm nữa").unwrap();
     assert_eq!(app.nth_reply(commune, 3).await, "Câu hỏi số 1 đã được trả lời trước đó.");
     app.sim.send_text(app.admin, app.admin, "/hoi abc").unwrap();
