@@ -8,7 +8,10 @@
 //! reported. Then, each the median of several runs: one pack's figures at level 1, at level 2 (all
 //! 3,000 units), at level 2 within one committee (an officer's default view), the trend over the
 //! last six periods at level 1, and the pending list of one committee; and once, the .xlsx export
-//! of the pack. One JSON line. `-- --cells N --packs P` to change the size.
+//! of the pack. Then 30,000 situation reports over the quarter (a third of the cells speaking up,
+//! one in twenty urgent): `/stats tinhhinh` by topic and by unit for the province and for one
+//! committee, and the quarterly summary (`loa report quarter`) gathered and written. One JSON
+//! line. `-- --cells N --packs P --situations S` to change the size.
 
 use std::time::Instant;
 
@@ -47,6 +50,7 @@ async fn main() {
     };
     let cells = arg("--cells", 100_000);
     let packs = arg("--packs", 24);
+    let situations = arg("--situations", 30_000);
 
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/loa.db", dir.path().display());
@@ -181,6 +185,69 @@ async fn main() {
     let t = Instant::now();
     let xlsx = loa::export::xlsx_bytes(&pool, &config, last, View::PROVINCE).await.unwrap();
     let export_ms = (t.elapsed().as_secs_f64() * 1000.0).round();
+
+    // situation reports: the packs went out at the epoch, in the first quarter of 1970 (local
+    // time); the reports spread over that quarter, from every third cell in turn
+    let quarter = loa::packs::period::Period::Quarter { year: 1970, quarter: 1 };
+    let (since, until) = (
+        loa::dates::start_of(quarter.first_day(), config.timezone),
+        loa::dates::start_of(quarter.next_day(), config.timezone),
+    );
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO situation_reports (cell_id, unit_id, chat_id, user_id, user_name, topic, severity, place, body,
+                                        status, routed, handled_note, handled_at, created_at)
+         SELECT c.id, c.unit_id, c.id, 1, 'x',
+                CASE n.i % 6 WHEN 0 THEN 'Kinh tế, đời sống' WHEN 1 THEN 'Đất đai' WHEN 2 THEN 'Tôn giáo, dân tộc'
+                             WHEN 3 THEN 'Thực hiện chính sách' WHEN 4 THEN 'Thông tin xấu, độc trên mạng' ELSE 'Khác' END,
+                CASE WHEN n.i % 20 = 0 THEN 'urgent' WHEN n.i % 20 < 4 THEN 'attention' ELSE 'normal' END,
+                'Thôn', 'Nội dung báo cáo tình hình', CASE WHEN n.i % 3 = 0 THEN 'handled' ELSE 'new' END,
+                CASE WHEN n.i % 20 = 0 THEN 'sent' ELSE 'inbox' END,
+                CASE WHEN n.i % 3 = 0 THEN 'Đã xử lý' END, CASE WHEN n.i % 3 = 0 THEN ?3 + n.i END,
+                ?2 + (n.i * 7919) % (?3 - ?2)
+         FROM n JOIN cells c ON c.id = 1 + (n.i * 3) % ?4",
+    )
+    .bind(situations)
+    .bind(since)
+    .bind(until)
+    .bind(cells)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let sit_topics = time(async || {
+        let t = loa::situations::by_topic(&pool, None, since, until).await.unwrap();
+        assert_eq!(t.len(), 6);
+    })
+    .await;
+    let sit_units = time(async || {
+        let u = loa::situations::by_unit(&pool, None, since, until).await.unwrap();
+        assert_eq!(u.len(), COMMITTEES as usize);
+    })
+    .await;
+    let sit_one_committee = time(async || {
+        loa::situations::by_topic(&pool, Some(committees[4]), since, until).await.unwrap();
+        loa::situations::by_unit(&pool, Some(committees[4]), since, until).await.unwrap();
+    })
+    .await;
+    let t = Instant::now();
+    let summary = loa::quarter::gather(
+        &pool,
+        &config.organisation.board,
+        &config.organisation,
+        config.timezone,
+        quarter,
+        None,
+        0,
+    )
+    .await
+    .unwrap();
+    let gather_ms = (t.elapsed().as_secs_f64() * 1000.0).round();
+    assert_eq!(summary.packs.len(), packs as usize);
+    let t = Instant::now();
+    let catalog = loa::i18n::Catalog::new();
+    let book = summary.xlsx(&catalog, loa::i18n::Locale::Vi).unwrap();
+    let page = summary.html(&catalog, loa::i18n::Locale::Vi);
+    let write_ms = (t.elapsed().as_secs_f64() * 1000.0).round();
     println!(
         "{}",
         json!({
@@ -196,6 +263,15 @@ async fn main() {
             "pending_one_committee_ms": pending,
             "export_xlsx_all_cells_ms": export_ms,
             "export_xlsx_mb": ((xlsx.len() as f64) / 1e5).round() / 10.0,
+            "situations": situations,
+            "situations_by_topic_ms": sit_topics,
+            "situations_by_unit_ms": sit_units,
+            "situations_one_committee_ms": sit_one_committee,
+            "quarter_gather_ms": gather_ms,
+            "quarter_write_ms": write_ms,
+            "quarter_urgent": summary.urgent.len(),
+            "quarter_xlsx_kb": book.len() / 1024,
+            "quarter_html_kb": page.len() / 1024,
             "target_ms": 20,
         })
     );

@@ -404,15 +404,23 @@ pub struct UnitCount {
 /// province's committee for `None`), the most first; a report filed at `within` itself (by its
 /// officers) is in no row.
 pub async fn by_unit(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<UnitCount>> {
+    // counted by the unit filed under first (a few thousand rows at most), then summed up to
+    // the ancestor directly under `within`
     sqlx::query_as(
-        "SELECT a.code, a.name, count(*) AS total, count(*) FILTER (WHERE s.severity = 'urgent') AS urgent,
-                count(*) FILTER (WHERE s.severity = 'attention') AS attention,
-                count(*) FILTER (WHERE s.status = 'handled') AS handled
-         FROM situation_reports s
-         JOIN unit_paths up ON up.descendant = s.unit_id
+        "WITH per_unit AS (
+             SELECT unit_id, count(*) AS total, count(*) FILTER (WHERE severity = 'urgent') AS urgent,
+                    count(*) FILTER (WHERE severity = 'attention') AS attention,
+                    count(*) FILTER (WHERE status = 'handled') AS handled
+             FROM situation_reports
+             WHERE created_at >= ?2 AND created_at < ?3
+               AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+             GROUP BY unit_id)
+         SELECT a.code, a.name, sum(p.total) AS total, sum(p.urgent) AS urgent, sum(p.attention) AS attention,
+                sum(p.handled) AS handled
+         FROM per_unit p
+         JOIN unit_paths up ON up.descendant = p.unit_id
          JOIN units a ON a.id = up.ancestor
          WHERE a.parent_id = COALESCE(?1, (SELECT id FROM units WHERE parent_id IS NULL))
-           AND s.created_at >= ?2 AND s.created_at < ?3
          GROUP BY a.id ORDER BY total DESC, a.name",
     )
     .bind(within)
