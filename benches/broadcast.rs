@@ -4,7 +4,8 @@
 //! so that the memory and CPU measured are Loa's own. One JSON line per run. By default three runs:
 //! 2,000 cells at 30/s and 10,000 cells at 1000/s with the simulator enforcing those rates, and
 //! 100,000 cells with the simulator unlimited (Loa still at its 1000/s maximum), each in a process
-//! of its own. `--cells N --rate R|unlimited` makes one run.
+//! of its own. `--cells N --rate R|unlimited` makes one run. After each broadcast the worker is
+//! left with nothing to do for ten seconds: `idle_cpu_ms_per_s` is what it costs then.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -119,20 +120,32 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     let stop = tokio_util::sync::CancellationToken::new();
     let cpu0 = cpu_ms();
     let started = Instant::now();
-    loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::dates::now()).await.unwrap();
+    let b = loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::dates::now()).await.unwrap().unwrap();
     let task = tokio::spawn(worker.clone().run(stop.clone()));
+    // done when the worker closes the broadcast (one row read: the watching costs next to nothing)
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
+            .bind(b.broadcast_id)
             .fetch_one(&pool)
             .await
             .unwrap();
-        if left == 0 {
+        if state == "done" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_ms() - cpu0;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the broadcast closed with deliveries left");
+    // the worker with nothing to do: its CPU over ten seconds
+    let idle_cpu0 = cpu_ms();
+    let idle = Instant::now();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_cpu_ms_per_s = (cpu_ms() - idle_cpu0) / idle.elapsed().as_secs_f64();
     stop.cancel();
     task.await.unwrap();
 
@@ -168,6 +181,7 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
         "duplicates": duplicates,
         "cpu_ms_per_1k_messages": (cpu / messages as f64 * 1000.0).round(),
         "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
+        "idle_cpu_ms_per_s": (idle_cpu_ms_per_s * 100.0).round() / 100.0,
     })
 }
 

@@ -166,7 +166,7 @@ impl Deliverer {
     /// `pending` for the next start.
     pub(super) async fn deliver(&self, mut d: Claimed, stop: &CancellationToken) -> anyhow::Result<()> {
         let (pack, kind) = self.pack_of(d.broadcast_id).await?;
-        let locale = self.locale(d.chat_id).await;
+        let locale = d.locale.as_deref().and_then(Locale::parse).unwrap_or(self.config.default_locale);
         // a reminder's buttons answer the pack's own delivery
         let answers = match kind {
             BroadcastKind::Pack => Some(d.id),
@@ -257,10 +257,6 @@ impl Deliverer {
             .await?;
         self.states.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, (state, std::time::Instant::now()));
         Ok(state)
-    }
-
-    async fn locale(&self, chat_id: i64) -> Locale {
-        crate::i18n::chat_locale(&self.pool, chat_id, self.config.default_locale).await
     }
 
     async fn send_docs(&self, d: &Claimed, pack: &PackContent) -> Result<Vec<i64>, teloxide::RequestError> {

@@ -26,6 +26,9 @@ pub struct Claimed {
     /// 0: nothing out yet; 1: the documents are out; 2: the message is out.
     pub step: i64,
     pub attempts: i64,
+    /// The chat's `/lang` choice when claimed, if it made one (read with the claim: no query per
+    /// delivery).
+    pub locale: Option<String>,
 }
 
 /// How one send of a delivery ended, and so what becomes of the delivery.
@@ -128,7 +131,8 @@ impl Outbox {
              WHERE id IN (SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
                           WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'
                           ORDER BY d.next_attempt_at, d.id LIMIT ?)
-             RETURNING id, broadcast_id, cell_id, chat_id, step, attempts",
+             RETURNING id, broadcast_id, cell_id, chat_id, step, attempts,
+                       (SELECT locale FROM chat_prefs p WHERE p.chat_id = deliveries.chat_id) AS locale",
         )
         .bind(crate::dates::now())
         .bind(limit)
@@ -140,6 +144,15 @@ impl Outbox {
     /// done, the pack as sent (a reminder, a resend or an answer finishing says nothing of the
     /// pack's own sending).
     pub async fn finish_broadcasts(&self) -> anyhow::Result<()> {
+        // an idle worker asks this twice a second: a read says when there is nothing to close,
+        // without taking the write lock
+        let running: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE state = ?)")
+            .bind(BroadcastState::Running)
+            .fetch_one(&self.pool)
+            .await?;
+        if !running {
+            return Ok(());
+        }
         let mut tx = crate::db::begin_write(&self.pool).await?;
         let done: Vec<(i64, i64, BroadcastKind)> = sqlx::query_as(
             "UPDATE broadcasts SET state = ?, finished_at = ?

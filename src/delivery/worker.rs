@@ -21,6 +21,10 @@ use crate::telegram::limiter::Limiter;
 /// How long a stop waits for the sends in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 
+/// How often an idle worker closes broadcasts no send of its own has ended (one started with no
+/// delivery, or finished by another process).
+const CLOSE_ANYWAY: Duration = Duration::from_secs(5);
+
 /// How often the limiter forgets the chats it no longer holds back.
 const PRUNE_EVERY: Duration = Duration::from_secs(2);
 
@@ -80,8 +84,14 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(self.options.in_flight.min(needed)));
         let mut tasks = JoinSet::new();
         let mut pruned = std::time::Instant::now();
+        // broadcasts are closed when a send has ended since the last look, and at least every
+        // CLOSE_ANYWAY (one started with nothing to send): an idle worker reads the outbox, no more
+        let mut ended_since_close = true;
+        let mut closed = std::time::Instant::now();
         while !stop.is_cancelled() {
-            while tasks.try_join_next().is_some() {}
+            while tasks.try_join_next().is_some() {
+                ended_since_close = true;
+            }
             // the limiter remembers each chat it let through; forget those past their wait, so that
             // its memory follows the sending rate, not the number of cells
             if pruned.elapsed() >= PRUNE_EVERY {
@@ -91,7 +101,7 @@ impl Worker {
             let free = slots.available_permits() as i64;
             if free == 0 {
                 tokio::select! {
-                    _ = tasks.join_next() => {}
+                    _ = tasks.join_next() => ended_since_close = true,
                     _ = stop.cancelled() => break,
                 }
                 continue;
@@ -108,12 +118,17 @@ impl Worker {
                     }
                 };
             if batch.is_empty() {
-                if let Err(e) = self.deliverer.outbox.finish_broadcasts().await {
-                    tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
+                if ended_since_close || closed.elapsed() >= CLOSE_ANYWAY {
+                    ended_since_close = false;
+                    closed = std::time::Instant::now();
+                    if let Err(e) = self.deliverer.outbox.finish_broadcasts().await {
+                        ended_since_close = true;
+                        tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
+                    }
                 }
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = tasks.join_next(), if !tasks.is_empty() => {}
+                    _ = tasks.join_next(), if !tasks.is_empty() => ended_since_close = true,
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 }
                 continue;
@@ -211,6 +226,12 @@ mod tests {
     #[tokio::test]
     async fn the_worker_sends_each_cell_its_pack_once_closes_the_broadcast_and_stops_when_told() {
         let (_dir, sim, worker, pool, chats, pack) = stage().await;
+        // the second chat chose English with /lang: its pack reads in English
+        sqlx::query("INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES (?, 'en', 0)")
+            .bind(chats[1])
+            .execute(&pool)
+            .await
+            .unwrap();
         let stop = CancellationToken::new();
         let running = tokio::spawn(worker.run(stop.clone()));
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -223,6 +244,9 @@ mod tests {
             assert_eq!(got.len(), 1, "chat {chat}: {got:?}");
             assert!(got[0].text().unwrap().contains("Khẩn"));
             assert!(got[0].reply_markup().is_some(), "with its buttons");
+            let english = *chat == chats[1];
+            let deadline = if english { "⏰ Acknowledge by:" } else { "⏰ Hạn xác nhận:" };
+            assert!(got[0].text().unwrap().contains(deadline), "chat {chat}: {:?}", got[0].text());
         }
         let state: String = sqlx::query_scalar("SELECT state FROM broadcasts").fetch_one(&pool).await.unwrap();
         assert_eq!(state, "done");
