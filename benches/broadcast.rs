@@ -4,7 +4,10 @@
 //! so that the memory and CPU measured are Loa's own. One JSON line per run. By default three runs:
 //! 2,000 cells at 30/s and 10,000 cells at 1000/s with the simulator enforcing those rates, and
 //! 100,000 cells with the simulator unlimited (Loa still at its 1000/s maximum), each in a process
-//! of its own. `--cells N --rate R|unlimited` makes one run. After each broadcast the worker is
+//! of its own; then the peer, `"peer": "teloxide-throttle"`: the same pack to the same number of
+//! chats sent by a plain loop over teloxide's `Throttle` adaptor, at 30/s and 1000/s, for the
+//! ratio Loa/peer side by side. `--cells N --rate R|unlimited [--peer teloxide-throttle]` makes one
+//! run. After each broadcast the worker is
 //! left with nothing to do for ten seconds: `idle_cpu_ms_per_s` is what it costs then.
 
 use std::io::{BufRead, BufReader};
@@ -34,7 +37,7 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-async fn run(cells: usize, rate: Option<u32>) -> Value {
+async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     // the simulator, in its own process
     let mut sim = Command::new(env!("CARGO_BIN_EXE_loa"))
         .args(["sim", "--listen", "127.0.0.1:0"])
@@ -67,6 +70,9 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
         .await
         .unwrap();
     let users: Vec<i64> = users["result"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    if peer {
+        return throttle_peer(&url, &http, &mut sim, users, rate).await;
+    }
 
     // Loa's side: a database with the cells bound to those chats, and a pack with one document
     let dir = tempfile::tempdir().unwrap();
@@ -185,10 +191,84 @@ async fn run(cells: usize, rate: Option<u32>) -> Value {
     })
 }
 
+/// The same pack (one document, then the message) to the same chats, sent the way a Rust developer
+/// would without Loa: teloxide's `Throttle` adaptor at the same rate, every chat's two sends
+/// spawned at once (Throttle queues them in memory); nothing written down, no retries of its own.
+async fn throttle_peer(
+    url: &str,
+    http: &reqwest::Client,
+    sim: &mut std::process::Child,
+    users: Vec<i64>,
+    rate: Option<u32>,
+) -> Value {
+    use teloxide::prelude::*;
+    use teloxide::types::{InputFile, ParseMode};
+    let per_second = rate.unwrap_or(1000);
+    let limits = teloxide::adaptors::throttle::Limits {
+        messages_per_sec_chat: 1,
+        messages_per_min_chat: 20,
+        messages_per_min_channel_or_supergroup: 20,
+        messages_per_sec_overall: per_second,
+    };
+    let bot = teloxide::Bot::new(loa::sim::DEFAULT_TOKEN).set_api_url(url.parse().unwrap()).throttle(limits);
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("ke-hoach.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
+    let cells = users.len();
+    let cpu0 = cpu_ms();
+    let started = Instant::now();
+    // the first chat uploads the document; the rest send it by file_id
+    let first = bot.send_document(ChatId(users[0]), InputFile::file(&pdf)).await.unwrap();
+    let file_id = first.document().unwrap().file.id.clone();
+    bot.send_message(ChatId(users[0]), "<b>Thông báo</b>\n\nNội dung").parse_mode(ParseMode::Html).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for u in users.into_iter().skip(1) {
+        let bot = bot.clone();
+        let file_id = file_id.clone();
+        tasks.spawn(async move {
+            let sent = bot.send_document(ChatId(u), InputFile::file_id(file_id)).await.is_ok();
+            let text = bot.send_message(ChatId(u), "<b>Thông báo</b>\n\nNội dung").parse_mode(ParseMode::Html).await;
+            sent && text.is_ok()
+        });
+    }
+    let mut failed = 0;
+    while let Some(ok) = tasks.join_next().await {
+        if !ok.unwrap_or(false) {
+            failed += 1;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_ms() - cpu0;
+    let stats: Value = http.get(format!("{url}/_sim/stats")).send().await.unwrap().json().await.unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let messages = cells * 2;
+    let floor = messages as f64 / f64::from(per_second);
+    json!({
+        "peer": "teloxide-throttle",
+        "cells": cells,
+        "messages": messages,
+        "rate": rate.map(Value::from).unwrap_or(json!("unlimited")),
+        "floor_s": (floor * 100.0).round() / 100.0,
+        "wall_s": (wall * 100.0).round() / 100.0,
+        "ratio": (wall / floor * 1000.0).round() / 1000.0,
+        "messages_per_s": (messages as f64 / wall).round(),
+        "http_429": stats["result"]["http_429"],
+        "failed_cells": failed,
+        "cpu_ms_per_1k_messages": (cpu / messages as f64 * 1000.0).round(),
+        "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
+    })
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let peer = match arg("--peer").as_deref() {
+        None => false,
+        Some("teloxide-throttle") => true,
+        Some(other) => panic!("--peer {other:?}: the only peer is teloxide-throttle"),
+    };
     let runs: Vec<(usize, Option<u32>)> = match arg("--cells") {
         Some(n) => {
             let rate = match arg("--rate").as_deref() {
@@ -206,10 +286,18 @@ async fn main() {
                     .expect("the benchmark runs itself");
                 assert!(status.success(), "the run with {cells} cells failed");
             }
+            // the peer, side by side, at the two enforced rates
+            for (cells, rate) in [("2000", "30"), ("10000", "1000")] {
+                let status = Command::new(std::env::current_exe().expect("the benchmark's own path"))
+                    .args(["--cells", cells, "--rate", rate, "--peer", "teloxide-throttle"])
+                    .status()
+                    .expect("the benchmark runs itself");
+                assert!(status.success(), "the peer's run with {cells} cells failed");
+            }
             return;
         }
     };
     for (cells, rate) in runs {
-        println!("{}", run(cells, rate).await);
+        println!("{}", run(cells, rate, peer).await);
     }
 }
