@@ -279,20 +279,17 @@ async fn main() {
         }
         None => {
             // each run in a fresh process of its own, so that its peak memory is its own
-            for (cells, rate) in [("2000", "30"), ("10000", "1000"), ("100000", "unlimited")] {
+            // Loa's three runs, then the peer side by side at the two enforced rates
+            let loa = [("2000", "30"), ("10000", "1000"), ("100000", "unlimited")].map(|(c, r)| (c, r, None));
+            let peer = [("2000", "30"), ("10000", "1000")].map(|(c, r)| (c, r, Some("teloxide-throttle")));
+            for (cells, rate, peer) in loa.into_iter().chain(peer) {
+                let mut args = vec!["--cells", cells, "--rate", rate];
+                args.extend(peer.map(|p| ["--peer", p]).into_iter().flatten());
                 let status = Command::new(std::env::current_exe().expect("the benchmark's own path"))
-                    .args(["--cells", cells, "--rate", rate])
+                    .args(args)
                     .status()
                     .expect("the benchmark runs itself");
-                assert!(status.success(), "the run with {cells} cells failed");
-            }
-            // the peer, side by side, at the two enforced rates
-            for (cells, rate) in [("2000", "30"), ("10000", "1000")] {
-                let status = Command::new(std::env::current_exe().expect("the benchmark's own path"))
-                    .args(["--cells", cells, "--rate", rate, "--peer", "teloxide-throttle"])
-                    .status()
-                    .expect("the benchmark runs itself");
-                assert!(status.success(), "the peer's run with {cells} cells failed");
+                assert!(status.success(), "the run with {cells} cells (peer {peer:?}) failed");
             }
             return;
         }

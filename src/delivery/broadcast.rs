@@ -145,6 +145,20 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     Ok(Some(started))
 }
 
+/// A broadcast has one delivery more (a late joiner's): counted, and run again if it had ended.
+async fn one_more(conn: &mut sqlx::SqliteConnection, broadcast_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE broadcasts SET targeted = targeted + 1,
+             state = CASE state WHEN 'done' THEN 'running' ELSE state END,
+             finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
+         WHERE id = ?",
+    )
+    .bind(broadcast_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// How long after a late joiner's pack its hỏi đáp is due: the pack (documents, message) is
 /// normally out by then, so the answers read after it.
 const LATE_ANSWER_DELAY_S: i64 = 10;
@@ -187,15 +201,7 @@ pub async fn offer_open_packs(
         if with_audience(q, &binds).execute(&mut *tx).await?.rows_affected() == 0 {
             continue;
         }
-        sqlx::query(
-            "UPDATE broadcasts SET targeted = targeted + 1,
-                 state = CASE state WHEN 'done' THEN 'running' ELSE state END,
-                 finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
-             WHERE id = ?",
-        )
-        .bind(broadcast_id)
-        .execute(&mut *tx)
-        .await?;
+        one_more(&mut tx, broadcast_id).await?;
         audit::record(
             &mut tx,
             Actor::System,
@@ -224,15 +230,7 @@ pub async fn offer_open_packs(
             .await?
             .rows_affected();
             if added > 0 {
-                sqlx::query(
-                    "UPDATE broadcasts SET targeted = targeted + 1,
-                         state = CASE state WHEN 'done' THEN 'running' ELSE state END,
-                         finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
-                     WHERE id = ?",
-                )
-                .bind(answer)
-                .execute(&mut *tx)
-                .await?;
+                one_more(&mut tx, answer).await?;
             }
         }
         offered.push(pack_id);
