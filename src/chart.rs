@@ -268,7 +268,7 @@ pub fn topics_png(
             let y1 = top + (i as i32 + 1) * slot - slot / 6;
             let label = (FONT, LABEL_SIZE).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
             root.draw_text(&short(&r.topic, 38), &label, (label_right, (y0 + y1) / 2)).map_err(err)?;
-            let normal = r.total - r.attention - r.urgent;
+            let normal = r.normal();
             let mut x = bar_left;
             for (n, color) in [(normal, NORMAL), (r.attention, ATTENTION), (r.urgent, URGENT)] {
                 if n > 0 {

@@ -471,9 +471,7 @@ pub fn situations_xlsx(
         for (i, t) in topics.iter().enumerate() {
             let row = i as u32 + 1;
             text(ws, row, 0, &t.topic)?;
-            for (j, n) in
-                [t.total, t.total - t.attention - t.urgent, t.attention, t.urgent, t.handled].iter().enumerate()
-            {
+            for (j, n) in [t.total, t.normal(), t.attention, t.urgent, t.handled].iter().enumerate() {
                 ws.write_number(row, j as u16 + 1, *n as f64)?;
             }
         }

@@ -371,21 +371,13 @@ impl QuarterReport {
         }
         {
             let ws = wb.add_worksheet().set_name(w.s("qr-sheet-topics"))?;
-            let names = [
-                "qr-col-topic",
-                "qr-col-total",
-                "sit-severity-normal",
-                "sit-severity-attention",
-                "sit-severity-urgent",
-                "qr-col-handled",
-            ]
-            .map(|k| w.s(k));
+            let names = TOPIC_COLUMNS.map(|k| w.s(k));
             header(ws, &names, &[34.0, 10.0, 10.0, 12.0, 10.0, 10.0])?;
             for (i, t) in self.topics.iter().enumerate() {
                 let r = i as u32 + 1;
                 text(ws, r, 0, &t.topic)?;
                 ws.write_number(r, 1, t.total as f64)?;
-                ws.write_number(r, 2, (t.total - t.urgent - t.attention) as f64)?;
+                ws.write_number(r, 2, t.normal() as f64)?;
                 ws.write_number(r, 3, t.attention as f64)?;
                 ws.write_number(r, 4, t.urgent as f64)?;
                 ws.write_number(r, 5, t.handled as f64)?;
@@ -524,27 +516,10 @@ impl QuarterReport {
         table(
             &mut h,
             &w.s("qr-sheet-topics"),
-            &[
-                "qr-col-topic",
-                "qr-col-total",
-                "sit-severity-normal",
-                "sit-severity-attention",
-                "sit-severity-urgent",
-                "qr-col-handled",
-            ]
-            .map(|k| w.s(k)),
+            &TOPIC_COLUMNS.map(|k| w.s(k)),
             self.topics
                 .iter()
-                .map(|t| {
-                    vec![
-                        t.topic.clone(),
-                        n(t.total),
-                        n(t.total - t.urgent - t.attention),
-                        n(t.attention),
-                        n(t.urgent),
-                        n(t.handled),
-                    ]
-                })
+                .map(|t| vec![t.topic.clone(), n(t.total), n(t.normal()), n(t.attention), n(t.urgent), n(t.handled)])
                 .collect(),
             &none,
         );
@@ -575,6 +550,16 @@ impl QuarterReport {
         h
     }
 }
+
+/// The columns of the situation reports by topic, in both forms.
+const TOPIC_COLUMNS: [&str; 6] = [
+    "qr-col-topic",
+    "qr-col-total",
+    "sit-severity-normal",
+    "sit-severity-attention",
+    "sit-severity-urgent",
+    "qr-col-handled",
+];
 
 /// The page's look: A4 with margins, readable type, tables that break cleanly across pages.
 const STYLE: &str = "@page { size: A4; margin: 18mm 15mm; }

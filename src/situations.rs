@@ -512,6 +512,13 @@ pub struct TopicCount {
     pub handled: i64,
 }
 
+impl TopicCount {
+    /// The reports of ordinary severity (neither urgent nor needing attention).
+    pub fn normal(&self) -> i64 {
+        self.total - self.urgent - self.attention
+    }
+}
+
 /// The reports filed from `since` to before `until` within `within`, by topic (the most first).
 pub async fn by_topic(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<TopicCount>> {
     sqlx::query_as(
