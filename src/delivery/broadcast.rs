@@ -168,7 +168,7 @@ const LATE_ANSWER_DELAY_S: i64 = 10;
 /// and whose deadline (local date, `today`) has not passed. Each gets a delivery in the pack's
 /// broadcast, marked late-joined (a finished broadcast runs again for it; a paused one sends it
 /// when resumed), and one in each of the pack's `answer` broadcasts (its hỏi đáp), due
-/// [`LATE_ANSWER_DELAY_S`] later. Returns the packs offered.
+/// ten seconds later (`LATE_ANSWER_DELAY_S`). Returns the packs offered.
 pub async fn offer_open_packs(
     pool: &SqlitePool,
     cell_id: i64,
