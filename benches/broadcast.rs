@@ -172,23 +172,13 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         .sum();
     let _ = sim.kill();
     let _ = sim.wait();
-    let messages = cells * 2;
-    let floor = messages as f64 / f64::from(per_second);
-    json!({
-        "cells": cells,
-        "messages": messages,
-        "rate": rate.map(Value::from).unwrap_or(json!("unlimited")),
-        "floor_s": (floor * 100.0).round() / 100.0,
-        "wall_s": (wall * 100.0).round() / 100.0,
-        "ratio": (wall / floor * 1000.0).round() / 1000.0,
-        "messages_per_s": (messages as f64 / wall).round(),
-        "http_429": stats["result"]["http_429"],
-        "lost": lost,
-        "duplicates": duplicates,
-        "cpu_ms_per_1k_messages": (cpu / messages as f64 * 1000.0).round(),
-        "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
-        "idle_cpu_ms_per_s": (idle_cpu_ms_per_s * 100.0).round() / 100.0,
-    })
+    let mut line = figures(cells, rate, wall, cpu, &stats);
+    line.extend([
+        ("lost".to_string(), json!(lost)),
+        ("duplicates".to_string(), json!(duplicates)),
+        ("idle_cpu_ms_per_s".to_string(), json!((idle_cpu_ms_per_s * 100.0).round() / 100.0)),
+    ]);
+    Value::Object(line)
 }
 
 /// The same pack (one document, then the message) to the same chats, sent the way a Rust developer
@@ -242,10 +232,18 @@ async fn throttle_peer(
     let stats: Value = http.get(format!("{url}/_sim/stats")).send().await.unwrap().json().await.unwrap();
     let _ = sim.kill();
     let _ = sim.wait();
+    let mut line = serde_json::Map::from_iter([("peer".to_string(), json!("teloxide-throttle"))]);
+    line.extend(figures(cells, rate, wall, cpu, &stats));
+    line.insert("failed_cells".to_string(), json!(failed));
+    Value::Object(line)
+}
+
+/// The keys every run prints, Loa's and the peer's: two messages a cell against the floor at `rate`
+/// (1000/s when the simulator is unlimited), the wall time, the simulator's 429s, CPU and memory.
+fn figures(cells: usize, rate: Option<u32>, wall: f64, cpu: f64, stats: &Value) -> serde_json::Map<String, Value> {
     let messages = cells * 2;
-    let floor = messages as f64 / f64::from(per_second);
-    json!({
-        "peer": "teloxide-throttle",
+    let floor = messages as f64 / f64::from(rate.unwrap_or(1000));
+    let line = json!({
         "cells": cells,
         "messages": messages,
         "rate": rate.map(Value::from).unwrap_or(json!("unlimited")),
@@ -254,10 +252,13 @@ async fn throttle_peer(
         "ratio": (wall / floor * 1000.0).round() / 1000.0,
         "messages_per_s": (messages as f64 / wall).round(),
         "http_429": stats["result"]["http_429"],
-        "failed_cells": failed,
         "cpu_ms_per_1k_messages": (cpu / messages as f64 * 1000.0).round(),
         "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
-    })
+    });
+    match line {
+        Value::Object(m) => m,
+        _ => unreachable!("a JSON object"),
+    }
 }
 
 #[tokio::main]

@@ -461,14 +461,7 @@ async fn situation_figures(a: &Asked<'_>, q: &Query, view: View) -> HandlerResul
     let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
     let (since, until, span) = situation_span(a, q.period);
     let rows = crate::situations::by_topic(&ctx.pool, view.within, since, until).await?;
-    let within = match view.within {
-        Some(id) => stats::unit_ref(&ctx.pool, id).await?.map(|u| u.name),
-        None => None,
-    };
-    let within = match within {
-        Some(name) => name,
-        None => crate::units::root(&mut *ctx.pool.acquire().await?).await?.name,
-    };
+    let within = within_name(a, view).await?;
     let total: i64 = rows.iter().map(|r| r.total).sum();
     let urgent: i64 = rows.iter().map(|r| r.urgent).sum();
     let handled: i64 = rows.iter().map(|r| r.handled).sum();
