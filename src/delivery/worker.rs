@@ -81,7 +81,12 @@ impl Worker {
         // enough deliveries in flight for the rate (each needs a second per message in its chat),
         // never more than the ceiling
         let needed = (self.config.delivery.messages_per_second as usize).saturating_mul(4).max(64);
-        let slots = Arc::new(Semaphore::new(self.options.in_flight.min(needed)));
+        let slots_total = self.options.in_flight.min(needed);
+        let slots = Arc::new(Semaphore::new(slots_total));
+        // claim about two seconds of sending at a time (a pause or cancel takes effect soon), and
+        // only once that many slots are free: a claim per delivery ended would be a write a send
+        let per_two_seconds = (i64::from(self.config.delivery.messages_per_second) * 2).max(10);
+        let claim_size = self.options.batch.min(per_two_seconds).min((slots_total as i64 / 2).max(1));
         let mut tasks = JoinSet::new();
         let mut pruned = std::time::Instant::now();
         // broadcasts are closed when a send has ended since the last look, and at least every
@@ -99,24 +104,21 @@ impl Worker {
                 pruned = std::time::Instant::now();
             }
             let free = slots.available_permits() as i64;
-            if free == 0 {
+            if free < claim_size && !tasks.is_empty() {
                 tokio::select! {
                     _ = tasks.join_next() => ended_since_close = true,
                     _ = stop.cancelled() => break,
                 }
                 continue;
             }
-            // claim about two seconds of sending at a time: a pause or cancel takes effect soon
-            let per_two_seconds = i64::from(self.config.delivery.messages_per_second) * 2;
-            let batch =
-                match self.deliverer.outbox.claim(free.min(self.options.batch).min(per_two_seconds.max(10))).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::error!(error = %e, "failed to read the outbox; trying again");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                };
+            let batch = match self.deliverer.outbox.claim(free.min(claim_size)).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "failed to read the outbox; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
             if batch.is_empty() {
                 if ended_since_close || closed.elapsed() >= CLOSE_ANYWAY {
                     ended_since_close = false;
