@@ -106,10 +106,10 @@ enum Out {
 
 /// The sends to write down, many in one statement. A delivery whose send has ended adds its row
 /// and waits; the first to find no write under way takes every row waiting (its own among them)
-/// and writes them at once; the others hear when theirs are written. At 1,000 messages a second
-/// this is a few statements a second instead of a thousand, each of them a hand-off to SQLite's
-/// thread and a commit; and each delivery still waits for its own row before its next send, so a
-/// crash repeats no more than before (the sends in flight).
+/// and, after [`SEND_LOG_LINGER`], writes them at once; the others hear when theirs are written.
+/// At 1,000 messages a second this is fifty statements a second instead of a thousand, each of
+/// them a hand-off to SQLite's thread and a commit; and each delivery still waits for its own row
+/// before its next send, so a crash repeats no more than the sends in flight (rows `sending`).
 #[derive(Default)]
 struct SendLog {
     waiting: std::sync::Mutex<Vec<(i64, Out, tokio::sync::oneshot::Sender<Result<(), String>>)>>,
@@ -118,6 +118,11 @@ struct SendLog {
 
 /// Most rows written by one statement (SQLite reads them from one JSON parameter).
 const SENDS_PER_WRITE: usize = 2048;
+
+/// How long the delivery that writes waits for others' sends to end before writing them all: at
+/// 1,000 messages a second, about twenty rows to a statement. A delivery waits a second between
+/// its documents and its message anyway (one message a second into a chat).
+const SEND_LOG_LINGER: Duration = Duration::from_millis(20);
 
 /// While the database refuses writes, one delivery at a time asks it again and the others wait to
 /// hear that it takes writes again: eighty deliveries each knocking at a failing database would
@@ -315,6 +320,9 @@ impl Outbox {
             // the write that just ended may have carried this one
             if let Ok(written) = told.try_recv() {
                 break Some(written);
+            }
+            if !stop.is_cancelled() {
+                tokio::time::sleep(SEND_LOG_LINGER).await;
             }
             loop {
                 let rows: Vec<_> = {

@@ -78,9 +78,14 @@ impl Worker {
         if let Err(e) = self.deliverer.outbox.recover().await {
             tracing::error!(error = %e, "failed to recover deliveries in flight");
         }
-        // enough deliveries in flight for the rate (each needs a second per message in its chat),
-        // never more than the ceiling
-        let needed = (self.config.delivery.messages_per_second as usize).saturating_mul(4).max(64);
+        // enough deliveries in flight for the rate, never more than the ceiling: a delivery of m
+        // messages (documents, album items, the message) takes about m - 1 seconds (one message a
+        // second into a chat) and the rate takes rate / m of them a second, so fewer than `rate`
+        // are ever under way; each one waiting holds a few KB, so no more than that plus a quarter
+        let needed = match self.limiter.per_second() {
+            Some(rate) => (rate as usize).saturating_mul(5) / 4 + 64,
+            None => self.options.in_flight,
+        };
         let slots_total = self.options.in_flight.min(needed);
         let slots = Arc::new(Semaphore::new(slots_total));
         // claim about two seconds of sending at a time (a pause or cancel takes effect soon), and

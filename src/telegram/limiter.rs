@@ -36,6 +36,7 @@ pub struct Limiter {
     chats: DefaultKeyedRateLimiter<i64>,
     groups: DefaultKeyedRateLimiter<i64>,
     paused_until: Mutex<Option<Instant>>,
+    per_second: u32,
 }
 
 /// The overall rate: when the next send is due, and the spacing between sends.
@@ -74,7 +75,7 @@ impl Limiter {
     pub fn new(per_second: u32) -> Limiter {
         let per_second = per_second.max(1);
         let interval = Duration::from_secs_f64(1.0 / (f64::from(per_second) * HEADROOM));
-        Limiter::with_global(Some(Schedule { next: Instant::now(), interval }))
+        Limiter { per_second, ..Limiter::with_global(Some(Schedule { next: Instant::now(), interval })) }
     }
 
     /// No overall rate of Loa's own (each chat's and group's limits still hold): for measuring how
@@ -83,12 +84,18 @@ impl Limiter {
         Limiter::with_global(None)
     }
 
+    /// The overall rate it keeps, in messages a second; `None` when lifted.
+    pub fn per_second(&self) -> Option<u32> {
+        self.global.as_ref().map(|_| self.per_second)
+    }
+
     fn with_global(global: Option<Schedule>) -> Limiter {
         Limiter {
             global: global.map(tokio::sync::Mutex::new),
             chats: RateLimiter::keyed(spaced(PER_CHAT)),
             groups: RateLimiter::keyed(spaced(PER_GROUP)),
             paused_until: Mutex::new(None),
+            per_second: 0,
         }
     }
 
