@@ -149,7 +149,11 @@ pub async fn record_in(
     Ok(if inserted == 1 { Outcome::Recorded(ack) } else { Outcome::Already(ack) })
 }
 
-/// Records an acknowledgement by button, in its own transaction.
+/// Records an acknowledgement by button. Presses that come together are written together: the
+/// first to find no write under way takes every press waiting (its own among them) and writes
+/// them in one transaction, one statement for all; the others hear how theirs went. Under a flood
+/// of presses this is a commit per few hundred instead of one each, and a lone press is written at
+/// once. As before, nothing is answered until it is written.
 pub async fn acknowledge(
     pool: &SqlitePool,
     target: &Target,
@@ -157,11 +161,155 @@ pub async fn acknowledge(
     user_name: &str,
     at: i64,
     tz: Tz,
-) -> sqlx::Result<Outcome> {
+) -> anyhow::Result<Outcome> {
+    let log = ack_log(pool);
+    let (tell, mut told) = tokio::sync::oneshot::channel();
+    let press = Press {
+        pack_id: target.pack_id,
+        cell_id: target.cell_id,
+        delivery_id: target.delivery_id,
+        ack: Ack { user_id, user_name: user_name.to_string(), at, late: target.is_late(at, tz), via: "button".into() },
+        tell,
+    };
+    log.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(press);
+    let written = loop {
+        let turn = tokio::select! {
+            biased;
+            written = &mut told => break written.ok(),
+            turn = log.writing.lock() => turn,
+        };
+        // the write that just ended may have carried this press
+        if let Ok(written) = told.try_recv() {
+            break Some(written);
+        }
+        loop {
+            let presses: Vec<Press> = {
+                let mut waiting = log.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let n = waiting.len().min(PRESSES_PER_WRITE);
+                waiting.drain(..n).collect()
+            };
+            if presses.is_empty() {
+                break;
+            }
+            match write_presses(pool, &presses).await {
+                Ok(outcomes) => {
+                    for (press, outcome) in presses.into_iter().zip(outcomes) {
+                        let _ = press.tell.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    let e = format!("{e:#}");
+                    for press in presses {
+                        let _ = press.tell.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        drop(turn);
+        // every press waiting was written, this one among them
+        break told.try_recv().ok();
+    };
+    match written {
+        Some(Ok(outcome)) => Ok(outcome),
+        Some(Err(e)) => Err(anyhow::anyhow!("{e}")),
+        None => Err(anyhow::anyhow!("the write of an acknowledgement was abandoned")),
+    }
+}
+
+/// A press waiting to be written.
+struct Press {
+    pack_id: i64,
+    cell_id: i64,
+    delivery_id: i64,
+    ack: Ack,
+    tell: tokio::sync::oneshot::Sender<Result<Outcome, String>>,
+}
+
+/// The presses waiting, and the turn to write them, of one database.
+#[derive(Default)]
+struct AckLog {
+    waiting: std::sync::Mutex<Vec<Press>>,
+    writing: tokio::sync::Mutex<()>,
+}
+
+/// Most presses written by one transaction.
+const PRESSES_PER_WRITE: usize = 1000;
+
+fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOGS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<AckLog>>>> = OnceLock::new();
+    let file = pool.connect_options().get_filename().to_path_buf();
+    LOGS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).entry(file).or_default().clone()
+}
+
+/// Writes `presses` in one transaction; what each did, in their order. The first press of a pack
+/// and cell is inserted unless the cell has acknowledged already; a second press of the same cell
+/// in the same batch (two members at once) finds the first's.
+async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<Vec<Outcome>> {
+    use std::collections::{HashMap, HashSet};
+    let mut first: HashMap<(i64, i64), usize> = HashMap::new();
+    for (i, p) in presses.iter().enumerate() {
+        first.entry((p.pack_id, p.cell_id)).or_insert(i);
+    }
+    let rows: Vec<serde_json::Value> = presses
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| first[&(p.pack_id, p.cell_id)] == *i)
+        .map(|(_, p)| {
+            serde_json::json!([p.pack_id, p.cell_id, p.delivery_id, p.ack.user_id, p.ack.user_name, p.ack.at, p.ack.late])
+        })
+        .collect();
     let mut tx = crate::db::begin_write(pool).await?;
-    let out = record_in(&mut tx, target, user_id, user_name, at, tz, "button").await?;
+    let inserted: Vec<(i64, i64)> = sqlx::query_as(
+        "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
+         SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+                value ->> '$[5]', value ->> '$[6]', 'button'
+         FROM json_each(?) WHERE true
+         ON CONFLICT (pack_id, cell_id) DO NOTHING
+         RETURNING pack_id, cell_id",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let inserted: HashSet<(i64, i64)> = inserted.into_iter().collect();
+    let recorded = |i: usize, p: &Press| first[&(p.pack_id, p.cell_id)] == i && inserted.contains(&(p.pack_id, p.cell_id));
+    // the acknowledgements found in place of the others
+    let others: Vec<serde_json::Value> = presses
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| !recorded(*i, p))
+        .map(|(_, p)| serde_json::json!([p.pack_id, p.cell_id]))
+        .collect();
+    let mut found: HashMap<(i64, i64), Ack> = HashMap::new();
+    if !others.is_empty() {
+        let rows: Vec<(i64, i64, i64, String, i64, bool, String)> = sqlx::query_as(
+            "SELECT a.pack_id, a.cell_id, a.user_id, a.user_name, a.at, a.late, a.via
+             FROM json_each(?) j JOIN acks a ON a.pack_id = j.value ->> '$[0]' AND a.cell_id = j.value ->> '$[1]'",
+        )
+        .bind(serde_json::Value::Array(others).to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (pack, cell, user_id, user_name, at, late, via) in rows {
+            found.insert((pack, cell), Ack { user_id, user_name, at, late, via });
+        }
+    }
     tx.commit().await?;
-    Ok(out)
+    presses
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if recorded(i, p) {
+                Ok(Outcome::Recorded(p.ack.clone()))
+            } else {
+                found
+                    .get(&(p.pack_id, p.cell_id))
+                    .cloned()
+                    .map(Outcome::Already)
+                    .ok_or_else(|| anyhow::anyhow!("the acknowledgement of cell {} vanished", p.cell_id))
+            }
+        })
+        .collect()
 }
 
 /// A person's name as Telegram gives it: first and last name, else the username, else the id.
@@ -199,5 +347,67 @@ mod tests {
         };
         assert!(!t.is_late(end_of_day(d, tz) - 1, tz));
         assert!(t.is_late(end_of_day(d, tz), tz));
+    }
+
+    #[tokio::test]
+    async fn presses_written_together_count_the_first_of_each_cell_once() {
+        use crate::audit::Actor;
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}/loa.db", dir.path().display());
+        let config = crate::config::Config::for_simulator(&db, None, None).unwrap();
+        let pool = crate::db::open(&db).await.unwrap();
+        let rows =
+            crate::cells::import::parse_csv("code,name,district\nA,Chi bộ A,X\nB,Chi bộ B,X\nC,Chi bộ C,X\n".as_bytes())
+                .unwrap();
+        crate::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
+        sqlx::query("UPDATE cells SET chat_id = 100 + id, chat_type = 'private', status = 'active'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let draft =
+            crate::packs::folder::PackDraft::plain(crate::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
+        let pack = crate::packs::store::create(&pool, &config, &draft, Actor::Cli).await.unwrap();
+        crate::packs::store::schedule(&pool, &config, pack, crate::packs::store::When::Now, Utc::now(), Actor::Cli)
+            .await
+            .unwrap()
+            .unwrap();
+        crate::delivery::broadcast::start(&pool, pack, Actor::Cli, crate::dates::now()).await.unwrap().unwrap();
+        sqlx::query("UPDATE deliveries SET state = 'sent'").execute(&pool).await.unwrap();
+        let mut targets = Vec::new();
+        for code in ["A", "B", "C"] {
+            let (delivery, chat): (i64, i64) = sqlx::query_as(
+                "SELECT d.id, d.chat_id FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE c.code = ?",
+            )
+            .bind(code)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            targets.push(target_in_chat(&pool, delivery, chat).await.unwrap().unwrap());
+        }
+        let tz = config.timezone;
+        // A was acknowledged earlier, by a press of its own
+        let earlier = acknowledge(&pool, &targets[0], 1, "Một", 1000, tz).await.unwrap();
+        assert!(matches!(earlier, Outcome::Recorded(ref a) if a.user_id == 1), "{earlier:?}");
+        // then four presses in one write: A again, B twice at once, C
+        let press = |t: &Target, user: i64| Press {
+            pack_id: t.pack_id,
+            cell_id: t.cell_id,
+            delivery_id: t.delivery_id,
+            ack: Ack { user_id: user, user_name: format!("U{user}"), at: 2000 + user, late: false, via: "button".into() },
+            tell: tokio::sync::oneshot::channel().0,
+        };
+        let presses = [press(&targets[0], 2), press(&targets[1], 3), press(&targets[1], 4), press(&targets[2], 5)];
+        let out = write_presses(&pool, &presses).await.unwrap();
+        let who = |o: &Outcome| match o {
+            Outcome::Recorded(a) => ("recorded", a.user_id),
+            Outcome::Already(a) => ("already", a.user_id),
+        };
+        assert_eq!(
+            out.iter().map(who).collect::<Vec<_>>(),
+            [("already", 1), ("recorded", 3), ("already", 3), ("recorded", 5)]
+        );
+        let stored: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT user_id, user_name, at FROM acks ORDER BY user_id").fetch_all(&pool).await.unwrap();
+        assert_eq!(stored, [(1, "Một".to_string(), 1000), (3, "U3".into(), 2003), (5, "U5".into(), 2005)]);
     }
 }

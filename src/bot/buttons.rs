@@ -87,7 +87,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
                 Err(e) => {
                     // the database refuses writes (a full disk...): say so, so that the member presses again
                     answer(&ctx, &q, ctx.catalog.s(locale, "ack-not-saved"), true);
-                    return Err(anyhow::Error::from(e).context("failed to store an acknowledgement"));
+                    return Err(e.context("failed to store an acknowledgement"));
                 }
             };
             match outcome {
