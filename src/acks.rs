@@ -257,7 +257,15 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
         .enumerate()
         .filter(|(i, p)| first[&(p.pack_id, p.cell_id)] == *i)
         .map(|(_, p)| {
-            serde_json::json!([p.pack_id, p.cell_id, p.delivery_id, p.ack.user_id, p.ack.user_name, p.ack.at, p.ack.late])
+            serde_json::json!([
+                p.pack_id,
+                p.cell_id,
+                p.delivery_id,
+                p.ack.user_id,
+                p.ack.user_name,
+                p.ack.at,
+                p.ack.late
+            ])
         })
         .collect();
     let mut tx = crate::db::begin_write(pool).await?;
@@ -273,7 +281,8 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
     .fetch_all(&mut *tx)
     .await?;
     let inserted: HashSet<(i64, i64)> = inserted.into_iter().collect();
-    let recorded = |i: usize, p: &Press| first[&(p.pack_id, p.cell_id)] == i && inserted.contains(&(p.pack_id, p.cell_id));
+    let recorded =
+        |i: usize, p: &Press| first[&(p.pack_id, p.cell_id)] == i && inserted.contains(&(p.pack_id, p.cell_id));
     // the acknowledgements found in place of the others
     let others: Vec<serde_json::Value> = presses
         .iter()
@@ -356,9 +365,10 @@ mod tests {
         let db = format!("sqlite://{}/loa.db", dir.path().display());
         let config = crate::config::Config::for_simulator(&db, None, None).unwrap();
         let pool = crate::db::open(&db).await.unwrap();
-        let rows =
-            crate::cells::import::parse_csv("code,name,district\nA,Chi bộ A,X\nB,Chi bộ B,X\nC,Chi bộ C,X\n".as_bytes())
-                .unwrap();
+        let rows = crate::cells::import::parse_csv(
+            "code,name,district\nA,Chi bộ A,X\nB,Chi bộ B,X\nC,Chi bộ C,X\n".as_bytes(),
+        )
+        .unwrap();
         crate::cells::import::apply(&pool, &rows, Default::default(), Actor::Cli).await.unwrap();
         sqlx::query("UPDATE cells SET chat_id = 100 + id, chat_type = 'private', status = 'active'")
             .execute(&pool)
@@ -393,7 +403,13 @@ mod tests {
             pack_id: t.pack_id,
             cell_id: t.cell_id,
             delivery_id: t.delivery_id,
-            ack: Ack { user_id: user, user_name: format!("U{user}"), at: 2000 + user, late: false, via: "button".into() },
+            ack: Ack {
+                user_id: user,
+                user_name: format!("U{user}"),
+                at: 2000 + user,
+                late: false,
+                via: "button".into(),
+            },
             tell: tokio::sync::oneshot::channel().0,
         };
         let presses = [press(&targets[0], 2), press(&targets[1], 3), press(&targets[1], 4), press(&targets[2], 5)];

@@ -12,7 +12,7 @@ use serde_json::json;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::cell::show_ack;
+use super::cell::show_ack_in;
 use super::report::begin_report;
 use super::{Ctx, HandlerResult, say};
 use crate::acks::{self, Outcome};
@@ -103,7 +103,8 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
                     let key = if ack.late { "ack-recorded-late" } else { "ack-recorded" };
                     answer(&ctx, &q, ctx.catalog.s(locale, key), false);
                     // the buttons are edited on the side, through the chat's queue of answers
-                    show_ack(&ctx, &target, &ack, pressed).await;
+                    // (the pressing chat is the target's: its language is known)
+                    show_ack_in(&ctx, &target, &ack, pressed, locale);
                 }
                 Outcome::Already(ack) => {
                     let text = ctx.catalog.t(

@@ -31,7 +31,11 @@ pub fn acknowledged_buttons(ctx: &Ctx, locale: Locale, t: &Target, ack: &Ack) ->
 /// Shows the acknowledgement on the pack's message (and on the message pressed, when that was a
 /// reminder). A failure here is logged: the acknowledgement is stored already.
 pub(super) async fn show_ack(ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>) {
-    let locale = ctx.locale(ChatId(t.chat_id)).await;
+    show_ack_in(ctx, t, ack, pressed, ctx.locale(ChatId(t.chat_id)).await);
+}
+
+/// [`show_ack`] when the chat's language is known already (a press just read it).
+pub(super) fn show_ack_in(ctx: &Ctx, t: &Target, ack: &Ack, pressed: Option<MessageId>, locale: Locale) {
     let markup = acknowledged_buttons(ctx, locale, t, ack);
     let mut messages: Vec<(i64, i32)> = t.ack_message_id.map(|m| (t.sent_chat_id, m as i32)).into_iter().collect();
     if let Some(p) = pressed

@@ -534,11 +534,13 @@ impl World {
         }
         cb.answered = true;
         let chat_id = cb.chat_id;
+        let after = cb.created.elapsed();
         self.callback_answers.push(CallbackAnswer {
             callback_query_id: id,
             chat_id,
             text,
             show_alert: params.bool("show_alert")?.unwrap_or(false),
+            after,
         });
         Ok(json!(true))
     }

@@ -190,6 +190,9 @@ pub struct CallbackAnswer {
     pub chat_id: i64,
     pub text: Option<String>,
     pub show_alert: bool,
+    /// How long after the press the answer came.
+    #[serde(skip)]
+    pub after: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
