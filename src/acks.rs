@@ -304,6 +304,8 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
         }
     }
     tx.commit().await?;
+    // each press is a write taken (the health check counts them)
+    crate::ops::health().writes_ok(presses.len() as u64 - 1);
     presses
         .iter()
         .enumerate()

@@ -45,7 +45,11 @@ impl Health {
     }
     /// The database took a write.
     pub fn write_ok(&self) {
-        self.taken_since_refused.fetch_add(1, Ordering::Relaxed);
+        self.writes_ok(1);
+    }
+    /// `n` writes were taken at once (rows of several deliveries or presses in one statement).
+    pub fn writes_ok(&self, n: u64) {
+        self.taken_since_refused.fetch_add(n as i64, Ordering::Relaxed);
     }
     /// The database refused a write (a full disk, a lock held too long...).
     pub fn write_failed(&self, e: &sqlx::Error) {

@@ -366,6 +366,10 @@ impl Outbox {
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string());
+                if result.is_ok() {
+                    // each delivery's row is a write taken (the health check counts them)
+                    crate::ops::health().writes_ok(rows.len() as u64 - 1);
+                }
                 for (_, _, tell) in rows {
                     let _ = tell.send(result.clone());
                 }

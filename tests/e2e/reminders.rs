@@ -179,6 +179,11 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
         .unwrap();
     let got = app.sim.wait_for_bot_messages(secretary, 1, WAIT).await;
     let pack_msg = got[0].clone();
+    // the message is out; its sending is written down a moment later (sends are written in batches)
+    let sent = format!(
+        "SELECT count(*) FROM deliveries WHERE state = 'sent' AND broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = {pack})"
+    );
+    crate::harness::wait_count(&app.pool, &sent, 1, WAIT).await;
 
     // the admin reminds at once
     app.sim.send_text(app.admin, app.admin, "/start").unwrap();
