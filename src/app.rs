@@ -32,6 +32,11 @@ pub enum StartError {
     Unsupported(String),
 }
 
+/// The most idle connections to the Bot API kept open.
+pub const IDLE_CONNECTIONS: usize = 64;
+/// How long an idle connection to the Bot API is kept.
+pub const IDLE_FOR: Duration = Duration::from_secs(20);
+
 /// What `loa serve` says when it has no token.
 pub const MISSING_TOKEN: &str = "loa serve needs a Telegram bot token, and none is set.\n\
   1. In Telegram, open @BotFather, send /newbot and follow its questions; it answers with a token like 123456789:AAH...\n\
@@ -39,11 +44,15 @@ pub const MISSING_TOKEN: &str = "loa serve needs a Telegram bot token, and none 
   3. Run loa serve again.\n\
 To try Loa without Telegram, run it against the built-in simulator: see `loa sim --help` and the README.";
 
-/// Builds the Bot API client: the configured api_url, the standard proxy variables, and a
-/// timeout long enough for 50 MB uploads on a slow line.
+/// Builds the Bot API client: the configured api_url, the standard proxy variables, a timeout
+/// long enough for 50 MB uploads on a slow line, and at most [`IDLE_CONNECTIONS`] idle connections
+/// kept, for [`IDLE_FOR`] at most: a burst (a batch of presses answered at once) opens hundreds,
+/// and without a bound every one of them stayed open, with its buffers, for the next burst.
 pub fn build_bot(config: &Config, token: &SecretString) -> anyhow::Result<Bot> {
     let client = teloxide::net::default_reqwest_settings()
         .timeout(Duration::from_secs(300))
+        .pool_max_idle_per_host(IDLE_CONNECTIONS)
+        .pool_idle_timeout(IDLE_FOR)
         .build()
         .context("failed to build the HTTP client")?;
     Ok(Bot::with_client(token.expose_secret(), client).set_api_url(config.telegram.api_url.clone()))
