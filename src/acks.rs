@@ -172,15 +172,15 @@ pub async fn acknowledge(
         tell,
     };
     log.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(press);
-    let written = loop {
+    let written = async {
         let turn = tokio::select! {
             biased;
-            written = &mut told => break written.ok(),
+            written = &mut told => return written.ok(),
             turn = log.writing.lock() => turn,
         };
         // the write that just ended may have carried this press
         if let Ok(written) = told.try_recv() {
-            break Some(written);
+            return Some(written);
         }
         loop {
             let presses: Vec<Press> = {
@@ -207,8 +207,9 @@ pub async fn acknowledge(
         }
         drop(turn);
         // every press waiting was written, this one among them
-        break told.try_recv().ok();
-    };
+        told.try_recv().ok()
+    }
+    .await;
     match written {
         Some(Ok(outcome)) => Ok(outcome),
         Some(Err(e)) => Err(anyhow::anyhow!("{e}")),

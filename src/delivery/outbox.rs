@@ -112,9 +112,12 @@ enum Out {
 /// before its next send, so a crash repeats no more than the sends in flight (rows `sending`).
 #[derive(Default)]
 struct SendLog {
-    waiting: std::sync::Mutex<Vec<(i64, Out, tokio::sync::oneshot::Sender<Result<(), String>>)>>,
+    waiting: std::sync::Mutex<Vec<Waiting>>,
     writing: tokio::sync::Mutex<()>,
 }
+
+/// A delivery's row waiting to be written, and who to tell how it went.
+type Waiting = (i64, Out, tokio::sync::oneshot::Sender<Result<(), String>>);
 
 /// Most rows written by one statement (SQLite reads them from one JSON parameter).
 const SENDS_PER_WRITE: usize = 2048;
@@ -311,15 +314,15 @@ impl Outbox {
     async fn write_sent(&self, stop: &CancellationToken, id: i64, out: Out) -> anyhow::Result<()> {
         let (tell, mut told) = tokio::sync::oneshot::channel();
         self.sends.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((id, out, tell));
-        let written = loop {
+        let written = async {
             let turn = tokio::select! {
                 biased;
-                written = &mut told => break written.ok(),
+                written = &mut told => return written.ok(),
                 turn = self.sends.writing.lock() => turn,
             };
             // the write that just ended may have carried this one
             if let Ok(written) = told.try_recv() {
-                break Some(written);
+                return Some(written);
             }
             if !stop.is_cancelled() {
                 tokio::time::sleep(SEND_LOG_LINGER).await;
@@ -376,8 +379,9 @@ impl Outbox {
             }
             drop(turn);
             // every row waiting was written, this one among them
-            break told.try_recv().ok();
-        };
+            told.try_recv().ok()
+        }
+        .await;
         match written {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => Err(anyhow::anyhow!("failed to record a send of delivery {id}: {e}")),
