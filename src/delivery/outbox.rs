@@ -158,6 +158,19 @@ impl Outbox {
 
     /// Claims up to `limit` due deliveries of running broadcasts, oldest due first.
     pub async fn claim(&self, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+        // an idle worker asks twice a second: a read says when nothing is due, without the write
+        // lock an UPDATE takes even when it changes nothing
+        let now = crate::dates::now();
+        let due: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+                            WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running')",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        if !due {
+            return Ok(Vec::new());
+        }
         // the literals stay in the text: the partial index on pending deliveries needs them
         sqlx::query_as(
             "UPDATE deliveries SET state = 'sending'
@@ -167,7 +180,7 @@ impl Outbox {
              RETURNING id, broadcast_id, cell_id, chat_id, step, attempts,
                        (SELECT locale FROM chat_prefs p WHERE p.chat_id = deliveries.chat_id) AS locale",
         )
-        .bind(crate::dates::now())
+        .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await
