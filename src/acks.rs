@@ -149,9 +149,10 @@ pub async fn record_in(
     Ok(if inserted == 1 { Outcome::Recorded(ack) } else { Outcome::Already(ack) })
 }
 
-/// Records an acknowledgement by button. Presses that come together are written together: the
-/// first to find no write under way takes every press waiting (its own among them) and writes
-/// them in one transaction, one statement for all; the others hear how theirs went. Under a flood
+/// Records an acknowledgement by button. Presses that come together are written together
+/// ([`crate::db::GroupWrite`]): the first to find no write under way takes every press waiting
+/// (its own among them) and writes them in one transaction, one statement for all; the others hear
+/// how theirs went. Under a flood
 /// of presses this is a commit per few hundred instead of one each, and a lone press is written at
 /// once. As before, nothing is answered until it is written.
 pub async fn acknowledge(
@@ -162,59 +163,16 @@ pub async fn acknowledge(
     at: i64,
     tz: Tz,
 ) -> anyhow::Result<Outcome> {
-    let log = ack_log(pool);
-    let (tell, mut told) = tokio::sync::oneshot::channel();
     let press = Press {
         pack_id: target.pack_id,
         cell_id: target.cell_id,
         delivery_id: target.delivery_id,
         ack: Ack { user_id, user_name: user_name.to_string(), at, late: target.is_late(at, tz), via: "button".into() },
-        tell,
     };
-    log.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(press);
-    let written = async {
-        let turn = tokio::select! {
-            biased;
-            written = &mut told => return written.ok(),
-            turn = log.writing.lock() => turn,
-        };
-        // the write that just ended may have carried this press
-        if let Ok(written) = told.try_recv() {
-            return Some(written);
-        }
-        loop {
-            let presses: Vec<Press> = {
-                let mut waiting = log.waiting.lock().unwrap_or_else(|e| e.into_inner());
-                let n = waiting.len().min(PRESSES_PER_WRITE);
-                waiting.drain(..n).collect()
-            };
-            if presses.is_empty() {
-                break;
-            }
-            match write_presses(pool, &presses).await {
-                Ok(outcomes) => {
-                    for (press, outcome) in presses.into_iter().zip(outcomes) {
-                        let _ = press.tell.send(Ok(outcome));
-                    }
-                }
-                Err(e) => {
-                    let e = format!("{e:#}");
-                    for press in presses {
-                        let _ = press.tell.send(Err(e.clone()));
-                    }
-                }
-            }
-        }
-        drop(turn);
-        // every press waiting was written, this one among them
-        told.try_recv().ok()
-    }
-    .await;
-    match written {
-        Some(Ok(outcome)) => Ok(outcome),
-        Some(Err(e)) => Err(anyhow::anyhow!("{e}")),
-        None => Err(anyhow::anyhow!("the write of an acknowledgement was abandoned")),
-    }
+    ack_log(pool)
+        .submit(press, None, |presses| async move { write_presses(pool, &presses).await.map_err(|e| format!("{e:#}")) })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A press waiting to be written.
@@ -223,15 +181,10 @@ struct Press {
     cell_id: i64,
     delivery_id: i64,
     ack: Ack,
-    tell: tokio::sync::oneshot::Sender<Result<Outcome, String>>,
 }
 
 /// The presses waiting, and the turn to write them, of one database.
-#[derive(Default)]
-struct AckLog {
-    waiting: std::sync::Mutex<Vec<Press>>,
-    writing: tokio::sync::Mutex<()>,
-}
+type AckLog = crate::db::GroupWrite<Press, Outcome>;
 
 /// Most presses written by one transaction.
 const PRESSES_PER_WRITE: usize = 1000;
@@ -241,7 +194,8 @@ fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
     use std::sync::{Arc, Mutex, OnceLock};
     static LOGS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<AckLog>>>> = OnceLock::new();
     let file = pool.connect_options().get_filename().to_path_buf();
-    LOGS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner()).entry(file).or_default().clone()
+    let mut logs = LOGS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    logs.entry(file).or_insert_with(|| Arc::new(AckLog::new(PRESSES_PER_WRITE))).clone()
 }
 
 /// Writes `presses` in one transaction; what each did, in their order. The first press of a pack
@@ -413,7 +367,6 @@ mod tests {
                 late: false,
                 via: "button".into(),
             },
-            tell: tokio::sync::oneshot::channel().0,
         };
         let presses = [press(&targets[0], 2), press(&targets[1], 3), press(&targets[1], 4), press(&targets[2], 5)];
         let out = write_presses(&pool, &presses).await.unwrap();

@@ -337,9 +337,129 @@ pub async fn backup(
     }
 }
 
+/// Writes that come together, written together: each caller adds its item and waits; the first
+/// to find no write under way (after `linger`, to let others join) takes every item waiting, its
+/// own among them, and writes them with one call of `write`; the others hear how theirs went.
+/// Under load that is one statement or transaction for many items instead of one each, and a
+/// lone item is written at once (or after `linger`). Used for the delivery worker's sends and for
+/// acknowledgements; each caller still waits for its own item to be written.
+pub struct GroupWrite<T, R> {
+    waiting: std::sync::Mutex<Vec<(T, Tell<R>)>>,
+    writing: tokio::sync::Mutex<()>,
+    most: usize,
+}
+
+impl<T, R> GroupWrite<T, R> {
+    /// At most `most` items to a write.
+    pub fn new(most: usize) -> GroupWrite<T, R> {
+        GroupWrite { waiting: Default::default(), writing: Default::default(), most: most.max(1) }
+    }
+
+    /// Adds `item` and returns what became of it: `write` gets the items of one write and answers
+    /// one result for each, in their order, or one error for all.
+    pub async fn submit<F, Fut>(&self, item: T, linger: Option<Duration>, mut write: F) -> Result<R, String>
+    where
+        F: FnMut(Vec<T>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<R>, String>>,
+        R: Clone,
+    {
+        let (tell, mut told) = tokio::sync::oneshot::channel();
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((item, tell));
+        let turn = tokio::select! {
+            biased;
+            written = &mut told => return written.unwrap_or_else(|_| Err(ABANDONED.into())),
+            turn = self.writing.lock() => turn,
+        };
+        // the write that just ended may have carried this one
+        if let Ok(written) = told.try_recv() {
+            return written;
+        }
+        if let Some(linger) = linger {
+            tokio::time::sleep(linger).await;
+        }
+        loop {
+            let (items, tells): (Vec<T>, Vec<_>) = {
+                let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let n = waiting.len().min(self.most);
+                waiting.drain(..n).unzip()
+            };
+            if items.is_empty() {
+                break;
+            }
+            let n = items.len();
+            match write(items).await {
+                Ok(results) if results.len() == n => {
+                    for (tell, result) in tells.into_iter().zip(results) {
+                        let _ = tell.send(Ok(result));
+                    }
+                }
+                Ok(results) => {
+                    let e = format!("a grouped write answered {} results for {n} items", results.len());
+                    for tell in tells {
+                        let _ = tell.send(Err(e.clone()));
+                    }
+                }
+                Err(e) => {
+                    for tell in tells {
+                        let _ = tell.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        drop(turn);
+        // every item waiting was written, this one among them
+        told.try_recv().unwrap_or_else(|_| Err(ABANDONED.into()))
+    }
+}
+
+/// Where an item's caller hears how its write went.
+type Tell<R> = tokio::sync::oneshot::Sender<Result<R, String>>;
+
+const ABANDONED: &str = "the grouped write carrying it was abandoned";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_group_write_carries_what_came_together_and_answers_each_in_its_order() {
+        let group: Arc<GroupWrite<u32, u32>> = Arc::new(GroupWrite::new(3));
+        let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let submit = |item: u32| {
+            let (group, calls) = (group.clone(), calls.clone());
+            tokio::spawn(async move {
+                group
+                    .submit(item, Some(Duration::from_millis(50)), |items| {
+                        let calls = calls.clone();
+                        async move {
+                            calls.lock().unwrap().push(items.clone());
+                            if items.contains(&13) {
+                                return Err("thirteen".to_string());
+                            }
+                            Ok(items.iter().map(|i| i * 10).collect())
+                        }
+                    })
+                    .await
+            })
+        };
+        // five at once: the first waits 50 ms, then writes three, then the other two
+        let handles: Vec<_> = [1, 2, 3, 4, 5].into_iter().map(submit).collect();
+        let mut got = Vec::new();
+        for h in handles {
+            got.push(h.await.unwrap());
+        }
+        assert_eq!(got, [Ok(10), Ok(20), Ok(30), Ok(40), Ok(50)]);
+        assert_eq!(*calls.lock().unwrap(), [vec![1, 2, 3], vec![4, 5]]);
+        // a write that fails fails every item it carried, and only those
+        calls.lock().unwrap().clear();
+        let handles: Vec<_> = [12, 13].into_iter().map(submit).collect();
+        let mut got = Vec::new();
+        for h in handles {
+            got.push(h.await.unwrap());
+        }
+        assert_eq!(got, [Err("thirteen".to_string()), Err("thirteen".to_string())]);
+        assert_eq!(submit(14).await.unwrap(), Ok(140));
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_read_then_write_transactions_wait_instead_of_failing() {

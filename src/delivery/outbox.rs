@@ -104,20 +104,13 @@ enum Out {
     Message(i64),
 }
 
-/// The sends to write down, many in one statement. A delivery whose send has ended adds its row
-/// and waits; the first to find no write under way takes every row waiting (its own among them)
-/// and, after [`SEND_LOG_LINGER`], writes them at once; the others hear when theirs are written.
-/// At 1,000 messages a second this is fifty statements a second instead of a thousand, each of
-/// them a hand-off to SQLite's thread and a commit; and each delivery still waits for its own row
-/// before its next send, so a crash repeats no more than the sends in flight (rows `sending`).
-#[derive(Default)]
-struct SendLog {
-    waiting: std::sync::Mutex<Vec<Waiting>>,
-    writing: tokio::sync::Mutex<()>,
-}
-
-/// A delivery's row waiting to be written, and who to tell how it went.
-type Waiting = (i64, Out, tokio::sync::oneshot::Sender<Result<(), String>>);
+/// The sends to write down, many in one statement ([`crate::db::GroupWrite`]): a delivery whose
+/// send has ended adds its row and waits; the first to find no write under way waits
+/// [`SEND_LOG_LINGER`] and writes every row waiting at once. At 1,000 messages a second this is
+/// fifty statements a second instead of a thousand, each of them a hand-off to SQLite's thread and
+/// a commit; and each delivery still waits for its own row before its next send, so a crash
+/// repeats no more than the sends in flight (rows `sending`).
+type SendLog = crate::db::GroupWrite<(i64, Out), ()>;
 
 /// Most rows written by one statement (SQLite reads them from one JSON parameter).
 const SENDS_PER_WRITE: usize = 2048;
@@ -140,7 +133,7 @@ struct WriteGate {
 
 impl Outbox {
     pub fn new(pool: SqlitePool) -> Outbox {
-        Outbox { pool, gate: WriteGate::default(), sends: SendLog::default() }
+        Outbox { pool, gate: WriteGate::default(), sends: SendLog::new(SENDS_PER_WRITE) }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -325,33 +318,12 @@ impl Outbox {
     /// Writes down what a send put out, with whatever other sends are waiting (see [`SendLog`]);
     /// returns once this one is written.
     async fn write_sent(&self, stop: &CancellationToken, id: i64, out: Out) -> anyhow::Result<()> {
-        let (tell, mut told) = tokio::sync::oneshot::channel();
-        self.sends.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((id, out, tell));
-        let written = async {
-            let turn = tokio::select! {
-                biased;
-                written = &mut told => return written.ok(),
-                turn = self.sends.writing.lock() => turn,
-            };
-            // the write that just ended may have carried this one
-            if let Ok(written) = told.try_recv() {
-                return Some(written);
-            }
-            if !stop.is_cancelled() {
-                tokio::time::sleep(SEND_LOG_LINGER).await;
-            }
-            loop {
-                let rows: Vec<_> = {
-                    let mut waiting = self.sends.waiting.lock().unwrap_or_else(|e| e.into_inner());
-                    let n = waiting.len().min(SENDS_PER_WRITE);
-                    waiting.drain(..n).collect()
-                };
-                if rows.is_empty() {
-                    break;
-                }
+        let linger = (!stop.is_cancelled()).then_some(SEND_LOG_LINGER);
+        self.sends
+            .submit((id, out), linger, |rows| async move {
                 let json = serde_json::Value::Array(
                     rows.iter()
-                        .map(|(id, out, _)| match out {
+                        .map(|(id, out)| match out {
                             Out::Documents(ids) => serde_json::json!({"id": id, "docs": ids}),
                             Out::Message(m) => serde_json::json!({"id": id, "m": m}),
                         })
@@ -359,47 +331,33 @@ impl Outbox {
                 )
                 .to_string();
                 let sent_at = crate::dates::now();
-                let result = self
-                    .until_written(stop, rows[0].0, "record sends", || {
-                        sqlx::query(
-                            "UPDATE deliveries SET
-                                 state = CASE WHEN j.m IS NULL THEN state ELSE ? END,
-                                 step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
-                                 ack_message_id = COALESCE(j.m, ack_message_id),
-                                 sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE ? END,
-                                 error = CASE WHEN j.m IS NULL THEN error END,
-                                 message_ids = CASE WHEN j.m IS NULL THEN j.docs
-                                     ELSE json_insert(COALESCE(message_ids, '[]'), '$[#]', j.m) END
-                             FROM (SELECT value ->> '$.id' AS id, value ->> '$.m' AS m, value ->> '$.docs' AS docs
-                                   FROM json_each(?)) AS j
-                             WHERE deliveries.id = j.id",
-                        )
-                        .bind(DeliveryState::Sent)
-                        .bind(sent_at)
-                        .bind(json.clone())
-                        .execute(&self.pool)
-                    })
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
-                if result.is_ok() {
-                    // each delivery's row is a write taken (the health check counts them)
-                    crate::ops::health().writes_ok(rows.len() as u64 - 1);
-                }
-                for (_, _, tell) in rows {
-                    let _ = tell.send(result.clone());
-                }
-            }
-            drop(turn);
-            // every row waiting was written, this one among them
-            told.try_recv().ok()
-        }
-        .await;
-        match written {
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(anyhow::anyhow!("failed to record a send of delivery {id}: {e}")),
-            None => Err(anyhow::anyhow!("the write of delivery {id}'s send was abandoned")),
-        }
+                self.until_written(stop, rows[0].0, "record sends", || {
+                    sqlx::query(
+                        "UPDATE deliveries SET
+                             state = CASE WHEN j.m IS NULL THEN state ELSE ? END,
+                             step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
+                             ack_message_id = COALESCE(j.m, ack_message_id),
+                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE ? END,
+                             error = CASE WHEN j.m IS NULL THEN error END,
+                             message_ids = CASE WHEN j.m IS NULL THEN j.docs
+                                 ELSE json_insert(COALESCE(message_ids, '[]'), '$[#]', j.m) END
+                         FROM (SELECT value ->> '$.id' AS id, value ->> '$.m' AS m, value ->> '$.docs' AS docs
+                               FROM json_each(?)) AS j
+                         WHERE deliveries.id = j.id",
+                    )
+                    .bind(DeliveryState::Sent)
+                    .bind(sent_at)
+                    .bind(json.clone())
+                    .execute(&self.pool)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                // each delivery's row is a write taken (the health check counts them)
+                crate::ops::health().writes_ok(rows.len() as u64 - 1);
+                Ok(vec![(); rows.len()])
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("failed to record a send of delivery {id}: {e}"))
     }
 
     async fn fail(&self, id: i64, why: &str) -> sqlx::Result<()> {
