@@ -88,6 +88,12 @@ pub fn backoff(base: Duration, attempts: i64, jitter: f64) -> Duration {
     Duration::from_secs_f64((exp * jitter.clamp(0.5, 1.5)).min(3600.0))
 }
 
+/// The deliveries due now of running broadcasts (`?`: now), as a FROM ... WHERE for the claim and
+/// for the read before it. The literals stay in the text: the partial index on pending deliveries
+/// needs them.
+const DUE: &str = "FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+     WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'";
+
 /// The outbox's reads and writes.
 pub struct Outbox {
     pool: SqlitePool,
@@ -154,25 +160,19 @@ impl Outbox {
         // an idle worker asks twice a second: a read says when nothing is due, without the write
         // lock an UPDATE takes even when it changes nothing
         let now = crate::dates::now();
-        let due: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-                            WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running')",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        let due: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 {DUE})")))
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
         if !due {
             return Ok(Vec::new());
         }
-        // the literals stay in the text: the partial index on pending deliveries needs them
-        sqlx::query_as(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE deliveries SET state = 'sending'
-             WHERE id IN (SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-                          WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'
-                          ORDER BY d.next_attempt_at, d.id LIMIT ?)
+             WHERE id IN (SELECT d.id {DUE} ORDER BY d.next_attempt_at, d.id LIMIT ?)
              RETURNING id, broadcast_id, cell_id, chat_id, step, attempts,
-                       (SELECT locale FROM chat_prefs p WHERE p.chat_id = deliveries.chat_id) AS locale",
-        )
+                       (SELECT locale FROM chat_prefs p WHERE p.chat_id = deliveries.chat_id) AS locale"
+        )))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -183,7 +183,7 @@ impl Outbox {
     /// done, the pack as sent (a reminder, a resend or an answer finishing says nothing of the
     /// pack's own sending).
     pub async fn finish_broadcasts(&self) -> anyhow::Result<()> {
-        // an idle worker asks this twice a second: a read says when there is nothing to close,
+        // an idle worker asks this every few seconds: a read says when there is nothing to close,
         // without taking the write lock
         let running: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE state = ?)")
             .bind(BroadcastState::Running)
