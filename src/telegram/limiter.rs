@@ -1,18 +1,24 @@
 //! Telegram's sending limits, in one place: the overall rate (`delivery.messages_per_second`, up
 //! to 1000/s with paid broadcast), one message a second into a chat, twenty a minute into a group,
-//! every album item counted. The per-chat and per-group limits are governor's keyed GCRA limiters
-//! with no burst. The overall rate is an even schedule at 99.5 % of the rate with a catch-up of
+//! every album item counted. The per-chat limit is governor's keyed GCRA limiter with no burst.
+//! The per-group limit is a sliding window, as Telegram states it ("20 messages per minute to the
+//! same group") and as teloxide's own `Throttle` keeps it: a group's message goes when fewer than
+//! twenty of its messages went in the last [`GROUP_WINDOW`], so a pack's three messages or a
+//! report dialogue's questions reach a group a second apart, not three. The overall rate is an even schedule at 99.5 % of the rate with a catch-up of
 //! [`CATCH_UP`]: a send woken late (tokio's timer sleeps to the millisecond, a busy machine later
 //! still) lets the next ones follow sooner until the schedule is kept again, yet no one-second
 //! window ever holds more than the rate. Every wait sleeps on tokio's own timer: no timer thread,
 //! no thread switch per send. A 429 that still comes pauses every send for its retry_after.
 
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use governor::clock::Clock;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 
 /// The share of the configured rate actually used.
@@ -23,8 +29,11 @@ pub const HEADROOM: f64 = 0.995;
 pub const CATCH_UP: Duration = Duration::from_millis(4);
 /// How often one chat may be written to.
 pub const PER_CHAT: Duration = Duration::from_secs(1);
-/// How often one group may be written to (20 a minute).
-pub const PER_GROUP: Duration = Duration::from_secs(3);
+/// Messages one group may take in [`GROUP_WINDOW`].
+pub const PER_GROUP: usize = 20;
+/// A minute, and a second more for the network: a request sent a little later than the one
+/// twenty before it may still arrive sooner.
+pub const GROUP_WINDOW: Duration = Duration::from_secs(61);
 
 /// The limits every send goes through.
 pub struct Limiter {
@@ -33,8 +42,8 @@ pub struct Limiter {
     /// order they asked (tokio's mutex is fair), so a rare message (a progress edit) is not starved
     /// by a crowd of deliveries.
     global: Option<tokio::sync::Mutex<Schedule>>,
-    chats: DefaultKeyedRateLimiter<i64>,
-    groups: DefaultKeyedRateLimiter<i64>,
+    chats: ChatLimiter,
+    groups: Mutex<HashMap<i64, VecDeque<Instant>>>,
     paused_until: Mutex<Option<Instant>>,
     per_second: u32,
 }
@@ -63,8 +72,24 @@ fn spaced(period: Duration) -> Quota {
     Quota::with_period(period).expect("a non-zero period").allow_burst(NonZeroU32::MIN)
 }
 
+/// One message a second into each chat, on tokio's clock.
+type ChatLimiter = RateLimiter<i64, DefaultKeyedStateStore<i64>, TokioClock, NoOpMiddleware<Duration>>;
+
+/// governor's clock read from tokio's, the one every wait here sleeps on (and the one a test
+/// with a paused clock moves): the time since the limiter was made.
+#[derive(Clone)]
+struct TokioClock(Instant);
+
+impl Clock for TokioClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
 /// Waits until `limiter` lets one more message go to `key`, sleeping on tokio's timer.
-async fn until_key_ready(limiter: &DefaultKeyedRateLimiter<i64>, key: i64) {
+async fn until_key_ready(limiter: &ChatLimiter, key: i64) {
     while let Err(not_until) = limiter.check_key(&key) {
         tokio::time::sleep(not_until.wait_time_from(limiter.clock().now())).await;
     }
@@ -92,8 +117,8 @@ impl Limiter {
     fn with_global(global: Option<Schedule>) -> Limiter {
         Limiter {
             global: global.map(tokio::sync::Mutex::new),
-            chats: RateLimiter::keyed(spaced(PER_CHAT)),
-            groups: RateLimiter::keyed(spaced(PER_GROUP)),
+            chats: RateLimiter::new(spaced(PER_CHAT), DefaultKeyedStateStore::default(), TokioClock(Instant::now())),
+            groups: Mutex::new(HashMap::new()),
             paused_until: Mutex::new(None),
             per_second: 0,
         }
@@ -105,7 +130,7 @@ impl Limiter {
             self.wait_pause().await;
             until_key_ready(&self.chats, chat_id).await;
             if chat_id < 0 {
-                until_key_ready(&self.groups, chat_id).await;
+                self.until_group_ready(chat_id).await;
             }
             if let Some(global) = &self.global {
                 // the turn is held through the wait: the next in line is due one interval later
@@ -118,6 +143,27 @@ impl Limiter {
             }
         }
         self.wait_pause().await;
+    }
+
+    /// Waits until `group` has had fewer than [`PER_GROUP`] messages in the last [`GROUP_WINDOW`],
+    /// and counts one more.
+    async fn until_group_ready(&self, group: i64) {
+        loop {
+            let wait = {
+                let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+                let sent = groups.entry(group).or_default();
+                let now = Instant::now();
+                while sent.front().is_some_and(|t| now.duration_since(*t) >= GROUP_WINDOW) {
+                    sent.pop_front();
+                }
+                if sent.len() < PER_GROUP {
+                    sent.push_back(now);
+                    return;
+                }
+                sent.front().map(|t| *t + GROUP_WINDOW - now).unwrap_or_default()
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Telegram said 429: nothing is sent by anyone for `wait`.
@@ -143,7 +189,10 @@ impl Limiter {
     /// Forgets chats not written to lately (keeps memory flat over a long run).
     pub fn forget_idle(&self) {
         self.chats.retain_recent();
-        self.groups.retain_recent();
+        let now = Instant::now();
+        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        groups.retain(|_, sent| sent.back().is_some_and(|t| now.duration_since(*t) < GROUP_WINDOW));
+        groups.shrink_to_fit();
     }
 }
 
@@ -151,16 +200,18 @@ impl Limiter {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn the_overall_rate_spaces_sends_evenly() {
+        // tokio's clock stands still unless a send sleeps: how far it moved is how long sends waited
         let l = Limiter::new(50);
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         for chat in 0..26 {
             l.acquire(1000 + chat, 1).await;
         }
+        // the first at once, then one every 20.1 ms (99.5 % of 50/s); the timer counts whole ms
+        let interval = Duration::from_secs_f64(1.0 / (50.0 * HEADROOM));
         let took = start.elapsed();
-        // 26 sends at 99.5 % of 50/s: the first at once, then one every 20.1 ms
-        assert!(took >= Duration::from_millis(500) && took < Duration::from_millis(900), "{took:?}");
+        assert!(took >= interval * 25 && took <= interval * 25 + Duration::from_millis(25), "{took:?}");
     }
 
     #[test]
@@ -218,21 +269,55 @@ mod tests {
         assert!(start.elapsed() >= interval * 998 && start.elapsed() <= interval * 1000, "{:?}", start.elapsed());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn one_chat_gets_one_message_a_second() {
         let l = Limiter::new(1000);
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         l.acquire(42, 2).await; // an album of two
         l.acquire(42, 1).await;
-        assert!(start.elapsed() >= Duration::from_millis(1950), "{:?}", start.elapsed());
+        let took = start.elapsed();
+        assert!(took >= Duration::from_secs(2) && took < Duration::from_millis(2010), "{took:?}");
+        // another chat is not held by this one's pace
+        let before = Instant::now();
+        l.acquire(43, 1).await;
+        assert!(before.elapsed() < Duration::from_millis(5));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn a_group_takes_twenty_a_minute_a_second_apart() {
+        let l = Limiter::new(1000);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..45 {
+            l.acquire(-100, 1).await;
+            times.push(start.elapsed());
+        }
+        // the first twenty a second apart (each chat's own limit), as a pack and a dialogue need
+        for (i, t) in times.iter().take(PER_GROUP).enumerate() {
+            let due = Duration::from_secs(i as u64);
+            assert!(*t >= due && *t < due + Duration::from_millis(10), "send {i} at {t:?}");
+        }
+        // the twenty-first only when the first has left the window; no window ever holds more
+        assert!(times[PER_GROUP] >= GROUP_WINDOW, "{:?}", times[PER_GROUP]);
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..].iter().take_while(|u| **u < *t + GROUP_WINDOW).count();
+            assert!(within <= PER_GROUP, "{within} messages in the window from {t:?}");
+        }
+        // a private chat's sends are not counted against any group, and an idle group is forgotten
+        let before = Instant::now();
+        l.acquire(100, 1).await;
+        assert!(before.elapsed() < Duration::from_millis(5));
+        tokio::time::advance(GROUP_WINDOW).await;
+        l.forget_idle();
+        assert!(l.groups.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_chat() {
         let l = Limiter::new(1000);
         l.pause(Duration::from_millis(300));
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         l.acquire(7, 1).await;
-        assert!(start.elapsed() >= Duration::from_millis(290));
+        assert!(start.elapsed() >= Duration::from_millis(300));
     }
 }

@@ -190,7 +190,7 @@ async fn an_ack_after_the_deadline_is_recorded_as_late() {
 }
 
 /// The bot's question `number` to `user` in a chat (a ForceReply), asked after the user's last
-/// message there. A group gets one message every three seconds, and two members' dialogues share
+/// message there. A group gets one message a second and twenty a minute, and two members' dialogues share
 /// them: a question may wait behind several.
 async fn question(app: &TestApp, chat: i64, user: i64, number: &str) -> SimMessage {
     let mention = format!("tg://user?id={user}");

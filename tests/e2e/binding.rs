@@ -171,8 +171,8 @@ async fn failed_codes_count_per_user_and_one_member_cannot_lock_a_group() {
     for i in 0..6 {
         app.sim.send_text(group, hostile, &format!("/start@{} guessGuessGuess{i:04}", app.sim.bot_username())).unwrap();
     }
-    // five answered (a group is written to once every 3 s), the sixth ignored: the hostile
-    // member is throttled...
+    // five answered (a second apart: a chat takes one message a second), the sixth ignored: the
+    // hostile member is throttled...
     let got = app.sim.wait_for_bot_messages(group, 5, std::time::Duration::from_secs(30)).await;
     assert_eq!(got.len(), 5);
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;

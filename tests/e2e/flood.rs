@@ -55,7 +55,7 @@ async fn a_group_flooding_the_bot_for_two_minutes_holds_up_no_press_and_no_repor
             sent
         })
     };
-    // long enough for a queue of 64 updates answered one every 3 s to fill many times over
+    // long enough for a queue of 64 updates answered one a second (twenty a minute) to fill many times over
     tokio::time::sleep(Duration::from_secs(30)).await;
     let warm_kb = resident_kb(pid);
 
