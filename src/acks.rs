@@ -57,10 +57,28 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
-const TARGET: &str = "SELECT d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id AS chat_id, d.chat_id AS sent_chat_id, d.ack_message_id, p.title, p.period,
-        p.deadline, p.report_prompt, d.sent_at, p.purpose = 'situation' AS situation
-     FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id
-     JOIN cells c ON c.id = d.cell_id";
+/// What a [`Target`] is read from: a delivery `d`, its broadcast `b`, pack `p` and cell `c`.
+macro_rules! target_columns {
+    () => {
+        "d.id AS delivery_id, b.pack_id, d.cell_id, d.chat_id AS chat_id, d.chat_id AS sent_chat_id, d.ack_message_id,
+         p.title, p.period, p.deadline, p.report_prompt, d.sent_at, p.purpose = 'situation' AS situation"
+    };
+}
+macro_rules! target_joins {
+    () => {
+        "JOIN broadcasts b ON b.id = d.broadcast_id JOIN packs p ON p.id = b.pack_id JOIN cells c ON c.id = d.cell_id"
+    };
+}
+const TARGET: &str = concat!("SELECT ", target_columns!(), " FROM deliveries d ", target_joins!());
+/// The deliveries of a batch of presses, `[[delivery, chat], ...]` in `?1`, where `chat` holds
+/// the cell now (as [`target_in_chat`]); the batch is the outer loop, each delivery found by its id.
+const PRESSED: &str = concat!(
+    "SELECT ",
+    target_columns!(),
+    ", c.chat_id AS pressed_in FROM json_each(?1) j CROSS JOIN deliveries d ON d.id = j.value ->> '$[0]' ",
+    target_joins!(),
+    " WHERE c.chat_id = j.value ->> '$[1]' AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
+);
 
 /// The pack delivery `delivery_id`, when its cell is bound to `chat_id` now, and so may be
 /// answered from there. Only the chat that holds the cell acts for it: after a cell moves to a new
@@ -152,9 +170,8 @@ pub async fn record_in(
 /// Records an acknowledgement by button. Presses that come together are written together
 /// ([`crate::db::GroupWrite`]): the first to find no write under way takes every press waiting
 /// (its own among them) and writes them in one transaction, one statement for all; the others hear
-/// how theirs went. Under a flood
-/// of presses this is a commit per few hundred instead of one each, and a lone press is written at
-/// once. As before, nothing is answered until it is written.
+/// how theirs went. Under a flood of presses this is a commit per few hundred instead of one each,
+/// and a lone press is written at once. As before, nothing is answered until it is written.
 pub async fn acknowledge(
     pool: &SqlitePool,
     target: &Target,
@@ -163,12 +180,29 @@ pub async fn acknowledge(
     at: i64,
     tz: Tz,
 ) -> anyhow::Result<Outcome> {
-    let press = Press {
-        pack_id: target.pack_id,
-        cell_id: target.cell_id,
-        delivery_id: target.delivery_id,
-        ack: Ack { user_id, user_name: user_name.to_string(), at, late: target.is_late(at, tz), via: "button".into() },
-    };
+    let pressed = Pressed::Target(Box::new(target.clone()));
+    let written = write_press(pool, Press { pressed, user_id, user_name: user_name.to_string(), at, tz }).await?;
+    Ok(written.expect("a press on a known target is written").1)
+}
+
+/// A press of `✅` on delivery `delivery_id`'s message in `chat_id`: looked up as
+/// [`target_in_chat`] does and, when the chat may press for that delivery, recorded as
+/// [`acknowledge`] does, both in the same batched transaction (a flood of presses reads and writes
+/// once per batch, not once per press). `None`: the press is not this chat's to make.
+pub async fn press(
+    pool: &SqlitePool,
+    delivery_id: i64,
+    chat_id: i64,
+    user_id: i64,
+    user_name: &str,
+    at: i64,
+    tz: Tz,
+) -> anyhow::Result<Option<(Target, Outcome)>> {
+    let pressed = Pressed::Button { delivery_id, chat_id };
+    write_press(pool, Press { pressed, user_id, user_name: user_name.to_string(), at, tz }).await
+}
+
+async fn write_press(pool: &SqlitePool, press: Press) -> anyhow::Result<Option<(Target, Outcome)>> {
     ack_log(pool)
         .submit(press, None, |presses| async move { write_presses(pool, &presses).await.map_err(|e| format!("{e:#}")) })
         .await
@@ -177,14 +211,23 @@ pub async fn acknowledge(
 
 /// A press waiting to be written.
 struct Press {
-    pack_id: i64,
-    cell_id: i64,
-    delivery_id: i64,
-    ack: Ack,
+    pressed: Pressed,
+    user_id: i64,
+    user_name: String,
+    at: i64,
+    tz: Tz,
+}
+
+/// What a press was on.
+enum Pressed {
+    /// A delivery already looked up.
+    Target(Box<Target>),
+    /// A button in a chat, to be looked up.
+    Button { delivery_id: i64, chat_id: i64 },
 }
 
 /// The presses waiting, and the turn to write them, of one database.
-type AckLog = crate::db::GroupWrite<Press, Outcome>;
+type AckLog = crate::db::GroupWrite<Press, Option<(Target, Outcome)>>;
 
 /// Most presses written by one transaction.
 const PRESSES_PER_WRITE: usize = 1000;
@@ -198,52 +241,91 @@ fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
     logs.entry(file).or_insert_with(|| Arc::new(AckLog::new(PRESSES_PER_WRITE))).clone()
 }
 
-/// Writes `presses` in one transaction; what each did, in their order. The first press of a pack
-/// and cell is inserted unless the cell has acknowledged already; a second press of the same cell
-/// in the same batch (two members at once) finds the first's.
-async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<Vec<Outcome>> {
+/// Writes a batch of presses in one transaction: the buttons' deliveries looked up in one
+/// statement, the first press of each cell not yet acknowledged inserted in one more, the
+/// acknowledgements already there read for the others. Results in the presses' order.
+async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<Vec<Option<(Target, Outcome)>>> {
     use std::collections::{HashMap, HashSet};
-    let mut first: HashMap<(i64, i64), usize> = HashMap::new();
-    for (i, p) in presses.iter().enumerate() {
-        first.entry((p.pack_id, p.cell_id)).or_insert(i);
-    }
-    let rows: Vec<serde_json::Value> = presses
+    let mut tx = crate::db::begin_write(pool).await?;
+    // the deliveries the buttons were pressed on, where the pressing chat holds the cell now
+    let buttons: Vec<serde_json::Value> = presses
         .iter()
-        .enumerate()
-        .filter(|(i, p)| first[&(p.pack_id, p.cell_id)] == *i)
-        .map(|(_, p)| {
-            serde_json::json!([
-                p.pack_id,
-                p.cell_id,
-                p.delivery_id,
-                p.ack.user_id,
-                p.ack.user_name,
-                p.ack.at,
-                p.ack.late
-            ])
+        .filter_map(|p| match p.pressed {
+            Pressed::Button { delivery_id, chat_id } => Some(serde_json::json!([delivery_id, chat_id])),
+            Pressed::Target(_) => None,
         })
         .collect();
-    let mut tx = crate::db::begin_write(pool).await?;
-    let inserted: Vec<(i64, i64)> = sqlx::query_as(
-        "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
-         SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
-                value ->> '$[5]', value ->> '$[6]', 'button'
-         FROM json_each(?) WHERE true
-         ON CONFLICT (pack_id, cell_id) DO NOTHING
-         RETURNING pack_id, cell_id",
-    )
-    .bind(serde_json::Value::Array(rows).to_string())
-    .fetch_all(&mut *tx)
-    .await?;
-    let inserted: HashSet<(i64, i64)> = inserted.into_iter().collect();
-    let recorded =
-        |i: usize, p: &Press| first[&(p.pack_id, p.cell_id)] == i && inserted.contains(&(p.pack_id, p.cell_id));
+    let mut looked_up: HashMap<(i64, i64), Target> = HashMap::new();
+    if !buttons.is_empty() {
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            #[sqlx(flatten)]
+            target: Target,
+            pressed_in: i64,
+        }
+        let found: Vec<Found> =
+            sqlx::query_as(PRESSED).bind(serde_json::Value::Array(buttons).to_string()).fetch_all(&mut *tx).await?;
+        for Found { target, pressed_in } in found {
+            looked_up.insert((target.delivery_id, pressed_in), Target { chat_id: pressed_in, ..target });
+        }
+    }
+    let targets: Vec<Option<Target>> = presses
+        .iter()
+        .map(|p| match &p.pressed {
+            Pressed::Target(t) => Some(t.as_ref().clone()),
+            Pressed::Button { delivery_id, chat_id } => looked_up.get(&(*delivery_id, *chat_id)).cloned(),
+        })
+        .collect();
+    let key = |t: &Target| (t.pack_id, t.cell_id);
+    let mut first: HashMap<(i64, i64), usize> = HashMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        if let Some(t) = t {
+            first.entry(key(t)).or_insert(i);
+        }
+    }
+    let acks: Vec<Option<Ack>> = presses
+        .iter()
+        .zip(&targets)
+        .map(|(p, t)| {
+            t.as_ref().map(|t| Ack {
+                user_id: p.user_id,
+                user_name: p.user_name.clone(),
+                at: p.at,
+                late: t.is_late(p.at, p.tz),
+                via: "button".into(),
+            })
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> = targets
+        .iter()
+        .zip(&acks)
+        .enumerate()
+        .filter_map(|(i, (t, a))| Some((i, t.as_ref()?, a.as_ref()?)))
+        .filter(|(i, t, _)| first[&key(t)] == *i)
+        .map(|(_, t, a)| serde_json::json!([t.pack_id, t.cell_id, t.delivery_id, a.user_id, a.user_name, a.at, a.late]))
+        .collect();
+    let mut inserted: HashSet<(i64, i64)> = HashSet::new();
+    if !rows.is_empty() {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
+             SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+                    value ->> '$[5]', value ->> '$[6]', 'button'
+             FROM json_each(?) WHERE true
+             ON CONFLICT (pack_id, cell_id) DO NOTHING
+             RETURNING pack_id, cell_id",
+        )
+        .bind(serde_json::Value::Array(rows).to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        inserted.extend(rows);
+    }
+    let recorded = |i: usize, t: &Target| first[&key(t)] == i && inserted.contains(&key(t));
     // the acknowledgements found in place of the others
-    let others: Vec<serde_json::Value> = presses
+    let others: Vec<serde_json::Value> = targets
         .iter()
         .enumerate()
-        .filter(|(i, p)| !recorded(*i, p))
-        .map(|(_, p)| serde_json::json!([p.pack_id, p.cell_id]))
+        .filter_map(|(i, t)| t.as_ref().filter(|t| !recorded(i, t)))
+        .map(|t| serde_json::json!([t.pack_id, t.cell_id]))
         .collect();
     let mut found: HashMap<(i64, i64), Ack> = HashMap::new();
     if !others.is_empty() {
@@ -261,19 +343,21 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
     tx.commit().await?;
     // each press is a write taken (the health check counts them)
     crate::ops::health().writes_ok(presses.len() as u64 - 1);
-    presses
-        .iter()
+    targets
+        .into_iter()
+        .zip(acks)
         .enumerate()
-        .map(|(i, p)| {
-            if recorded(i, p) {
-                Ok(Outcome::Recorded(p.ack.clone()))
+        .map(|(i, (t, a))| {
+            let (Some(t), Some(a)) = (t, a) else { return Ok(None) };
+            let outcome = if recorded(i, &t) {
+                Outcome::Recorded(a)
             } else {
-                found
-                    .get(&(p.pack_id, p.cell_id))
-                    .cloned()
-                    .map(Outcome::Already)
-                    .ok_or_else(|| anyhow::anyhow!("the acknowledgement of cell {} vanished", p.cell_id))
-            }
+                let ack = found.get(&key(&t)).cloned();
+                Outcome::Already(
+                    ack.ok_or_else(|| anyhow::anyhow!("the acknowledgement of cell {} vanished", t.cell_id))?,
+                )
+            };
+            Ok(Some((t, outcome)))
         })
         .collect()
 }
@@ -355,29 +439,47 @@ mod tests {
         // A was acknowledged earlier, by a press of its own
         let earlier = acknowledge(&pool, &targets[0], 1, "Một", 1000, tz).await.unwrap();
         assert!(matches!(earlier, Outcome::Recorded(ref a) if a.user_id == 1), "{earlier:?}");
-        // then four presses in one write: A again, B twice at once, C
-        let press = |t: &Target, user: i64| Press {
-            pack_id: t.pack_id,
-            cell_id: t.cell_id,
-            delivery_id: t.delivery_id,
-            ack: Ack {
-                user_id: user,
-                user_name: format!("U{user}"),
-                at: 2000 + user,
-                late: false,
-                via: "button".into(),
-            },
+        // then six presses in one write: A again, B twice at once (looked up from its button, and
+        // known), C from its button; C's button pressed in A's chat, and a made-up delivery: refused
+        let press = |pressed: Pressed, user: i64| Press {
+            pressed,
+            user_id: user,
+            user_name: format!("U{user}"),
+            at: 2000 + user,
+            tz,
         };
-        let presses = [press(&targets[0], 2), press(&targets[1], 3), press(&targets[1], 4), press(&targets[2], 5)];
+        let button = |t: &Target, chat: i64| Pressed::Button { delivery_id: t.delivery_id, chat_id: chat };
+        let known = |t: &Target| Pressed::Target(Box::new(t.clone()));
+        let presses = [
+            press(known(&targets[0]), 2),
+            press(button(&targets[1], targets[1].chat_id), 3),
+            press(known(&targets[1]), 4),
+            press(button(&targets[2], targets[2].chat_id), 5),
+            press(button(&targets[2], targets[0].chat_id), 6),
+            press(Pressed::Button { delivery_id: 999_999, chat_id: targets[0].chat_id }, 7),
+        ];
         let out = write_presses(&pool, &presses).await.unwrap();
-        let who = |o: &Outcome| match o {
-            Outcome::Recorded(a) => ("recorded", a.user_id),
-            Outcome::Already(a) => ("already", a.user_id),
+        let who = |o: &Option<(Target, Outcome)>| match o {
+            Some((t, Outcome::Recorded(a))) => ("recorded", t.cell_id, a.user_id),
+            Some((t, Outcome::Already(a))) => ("already", t.cell_id, a.user_id),
+            None => ("refused", 0, 0),
         };
+        let cell = |i: usize| targets[i].cell_id;
         assert_eq!(
             out.iter().map(who).collect::<Vec<_>>(),
-            [("already", 1), ("recorded", 3), ("already", 3), ("recorded", 5)]
+            [
+                ("already", cell(0), 1),
+                ("recorded", cell(1), 3),
+                ("already", cell(1), 3),
+                ("recorded", cell(2), 5),
+                ("refused", 0, 0),
+                ("refused", 0, 0)
+            ]
         );
+        // a looked-up target answers for the chat that pressed, as target_in_chat does
+        let (looked_up, _) = out[3].as_ref().unwrap();
+        assert_eq!(looked_up.chat_id, targets[2].chat_id);
+        assert_eq!(looked_up.pack_id, pack);
         let stored: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT user_id, user_name, at FROM acks ORDER BY user_id").fetch_all(&pool).await.unwrap();
         assert_eq!(stored, [(1, "Một".to_string(), 1000), (3, "U3".into(), 2003), (5, "U5".into(), 2005)]);

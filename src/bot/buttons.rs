@@ -48,8 +48,30 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
     if let Some(Button::MoveYes(id) | Button::MoveNo(id)) = button {
         return on_move_decision(&ctx, &q, id, button == Some(Button::MoveYes(id)), locale).await;
     }
-    let target = match (button.and_then(Button::delivery), chat) {
-        (Some(d), Some(c)) => acks::target_in_chat(&ctx.pool, d, c.0).await?,
+    // a press of ✅ is looked up and written in one go, batched with the presses that come with
+    // it (a flood of presses costs a transaction per batch); any other button is looked up alone
+    let mut pressed_ack = None;
+    let target = match (button, chat) {
+        (Some(Button::Ack(d)), Some(c)) => {
+            let now = crate::dates::now();
+            let name = acks::display_name(&q.from);
+            match acks::press(&ctx.pool, d, c.0, user, &name, now, ctx.config.timezone).await {
+                Ok(Some((target, outcome))) => {
+                    pressed_ack = Some(outcome);
+                    Some(target)
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    // the database refuses writes (a full disk...): say so, so that the member presses again
+                    answer(&ctx, &q, ctx.catalog.s(locale, "ack-not-saved"), true);
+                    return Err(e.context("failed to store an acknowledgement"));
+                }
+            }
+        }
+        (Some(b), Some(c)) => match b.delivery() {
+            Some(d) => acks::target_in_chat(&ctx.pool, d, c.0).await?,
+            None => None,
+        },
         _ => None,
     };
     let (Some(button), Some(target)) = (button, target) else {
@@ -80,16 +102,7 @@ pub(super) async fn on_callback(q: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResul
     let pressed = q.message.as_ref().map(|m| m.id());
     match button {
         Button::Ack(_) => {
-            let now = crate::dates::now();
-            let name = acks::display_name(&q.from);
-            let outcome = match acks::acknowledge(&ctx.pool, &target, user, &name, now, ctx.config.timezone).await {
-                Ok(o) => o,
-                Err(e) => {
-                    // the database refuses writes (a full disk...): say so, so that the member presses again
-                    answer(&ctx, &q, ctx.catalog.s(locale, "ack-not-saved"), true);
-                    return Err(e.context("failed to store an acknowledgement"));
-                }
-            };
+            let outcome = pressed_ack.expect("a press of ✅ is written with its lookup");
             match outcome {
                 Outcome::Recorded(ack) => {
                     metrics::counter!("loa_acks_total").increment(1);

@@ -81,6 +81,9 @@ pub struct Ctx {
     pub refusal_audits: gate::PerChat,
     /// Chats whose last-seen time is being written (one write at a time a chat).
     pub noting_seen: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// The chats' `/lang` choices (table `chat_prefs`), read once: every update needs its chat's
+    /// language, and this process is the only one that writes them ([`Ctx::set_locale`] keeps both).
+    locales: tokio::sync::OnceCell<std::sync::Mutex<std::collections::HashMap<i64, Locale>>>,
 }
 
 impl Ctx {
@@ -97,6 +100,7 @@ impl Ctx {
             strangers: gate::PerChat::strangers(),
             refusal_audits: gate::PerChat::refusal_audits(),
             noting_seen: Default::default(),
+            locales: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -206,10 +210,27 @@ async fn tell_failure(ctx: &Arc<Ctx>, update: &Update) {
 impl Ctx {
     /// The language of a chat: its /lang choice, else the configured default.
     pub async fn locale(&self, chat_id: ChatId) -> Locale {
-        crate::i18n::chat_locale(&self.pool, chat_id.0, self.config.default_locale).await
+        match self.chosen_locales().await {
+            Some(chosen) => chosen.lock().unwrap_or_else(|e| e.into_inner()).get(&chat_id.0).copied(),
+            // the choices could not be read: this chat's own, as it stands
+            None => return crate::i18n::chat_locale(&self.pool, chat_id.0, self.config.default_locale).await,
+        }
+        .unwrap_or(self.config.default_locale)
+    }
+
+    /// Every chat's `/lang` choice, read on first use (again on the next if that read failed).
+    async fn chosen_locales(&self) -> Option<&std::sync::Mutex<std::collections::HashMap<i64, Locale>>> {
+        let read = self.locales.get_or_try_init(|| async {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT chat_id, locale FROM chat_prefs").fetch_all(&self.pool).await?;
+            let chosen = rows.into_iter().filter_map(|(chat, code)| Some((chat, Locale::parse(&code)?))).collect();
+            Ok::<_, sqlx::Error>(std::sync::Mutex::new(chosen))
+        });
+        read.await.inspect_err(|e| tracing::warn!(error = %e, "failed to read the chats' languages")).ok()
     }
 
     async fn set_locale(&self, chat_id: ChatId, locale: Locale) -> anyhow::Result<()> {
+        let chosen = self.chosen_locales().await;
         sqlx::query(
             "INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES (?, ?, ?)
              ON CONFLICT (chat_id) DO UPDATE SET locale = excluded.locale, updated_at = excluded.updated_at",
@@ -219,6 +240,9 @@ impl Ctx {
         .bind(crate::dates::now())
         .execute(&self.pool)
         .await?;
+        if let Some(chosen) = chosen {
+            chosen.lock().unwrap_or_else(|e| e.into_inner()).insert(chat_id.0, locale);
+        }
         Ok(())
     }
 }

@@ -25,6 +25,13 @@ pub const MAX_QUEUED: usize = 16;
 /// seconds of arriving, so a few thousand cover every press still being handled).
 const ANSWERED_KEPT: usize = 4096;
 
+/// The most button answers on their way at once. A batch of presses answered all at once opened
+/// a connection for each (hundreds), each connected and closed again beyond the client's idle
+/// ones (`app::IDLE_CONNECTIONS`); within this many the same connections carry them one after
+/// another. An answer takes Telegram a round trip (a few hundred ms from Vietnam): this many
+/// answer a couple of hundred presses a second at least, a province's whole pressing at once.
+pub const ANSWERS_IN_FLIGHT: usize = 64;
+
 /// One thing to say in a chat.
 #[derive(Debug, Clone)]
 pub enum Reply {
@@ -58,6 +65,8 @@ pub struct Replies {
     queues: Mutex<HashMap<i64, Queue>>,
     /// Button presses already answered, oldest first: Telegram takes a press's first answer only.
     answered: Mutex<Answered>,
+    /// Places for button answers on their way ([`ANSWERS_IN_FLIGHT`]).
+    answering: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Default)]
@@ -91,7 +100,13 @@ struct Queue {
 
 impl Replies {
     pub fn new(bot: Bot, limiter: Arc<Limiter>) -> Arc<Replies> {
-        Arc::new(Replies { bot, limiter, queues: Mutex::new(HashMap::new()), answered: Mutex::default() })
+        Arc::new(Replies {
+            bot,
+            limiter,
+            queues: Mutex::new(HashMap::new()),
+            answered: Mutex::default(),
+            answering: Arc::new(tokio::sync::Semaphore::new(ANSWERS_IN_FLIGHT)),
+        })
     }
 
     /// Puts `reply` in `chat`'s queue; false when the queue is full and the reply was dropped.
@@ -203,8 +218,10 @@ impl Replies {
             tracing::debug!("a button press answered already; a later answer is dropped");
             return;
         }
-        let bot = self.bot.clone();
+        let (bot, answering) = (self.bot.clone(), self.answering.clone());
         tokio::spawn(async move {
+            // the semaphore is never closed; answers wait their turn in the order they came
+            let _place = answering.acquire_owned().await;
             let answered = insist(None, "answer a button", || {
                 let mut req = bot.answer_callback_query(query_id.clone()).text(text.clone());
                 if alert {
