@@ -123,7 +123,9 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         .await
         .unwrap();
 
-    let bot = teloxide::Bot::new(loa::sim::DEFAULT_TOKEN).set_api_url(url.parse().unwrap());
+    // the client `loa serve` builds (its connection pool)
+    let token = secrecy::SecretString::from(loa::sim::DEFAULT_TOKEN.to_string());
+    let bot = loa::app::build_bot(&config, &token).unwrap();
     // with the simulator unlimited, Loa's own overall limit is lifted too (each chat's second
     // between messages still holds): what its pipeline can carry
     let limiter = Arc::new(match rate {

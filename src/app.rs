@@ -33,7 +33,7 @@ pub enum StartError {
 }
 
 /// The most idle connections to the Bot API kept open.
-pub const IDLE_CONNECTIONS: usize = 64;
+pub const IDLE_CONNECTIONS: usize = 256;
 /// How long an idle connection to the Bot API is kept.
 pub const IDLE_FOR: Duration = Duration::from_secs(20);
 

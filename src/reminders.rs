@@ -131,7 +131,7 @@ async fn start(
     now: i64,
 ) -> anyhow::Result<Option<Started>> {
     let tx = crate::db::begin_write(pool).await?;
-    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Reminder, actor, now).await?;
+    let mut b = NewBroadcast::open(pool, tx, pack_id, BroadcastKind::Reminder, actor, now).await?;
     let mut targeted = 0i64;
     for c in cells {
         let fresh = sqlx::query(

@@ -31,12 +31,15 @@ pub(crate) struct NewBroadcast {
     pub id: i64,
     pack_id: i64,
     actor: Actor,
+    /// Rung once it is committed ([`work_bell`]).
+    bell: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl NewBroadcast {
     /// Writes a running broadcast of `kind` for `pack_id`. Only a pack's own broadcast is summed
     /// up to its author ([`super::progress`]); a reminder's or a resend's is marked reported.
     pub async fn open(
+        pool: &SqlitePool,
         mut tx: crate::db::WriteTx,
         pack_id: i64,
         kind: BroadcastKind,
@@ -56,7 +59,7 @@ impl NewBroadcast {
         .bind(reported_at)
         .fetch_one(&mut *tx)
         .await?;
-        Ok(NewBroadcast { tx, id, pack_id, actor })
+        Ok(NewBroadcast { tx, id, pack_id, actor, bell: work_bell(pool) })
     }
 
     /// The transaction, to write the deliveries in.
@@ -84,6 +87,7 @@ impl NewBroadcast {
         }
         audit::record(&mut self.tx, self.actor, action, Some(&self.pack_id.to_string()), "ok", details).await?;
         self.tx.commit().await?;
+        self.bell.notify_one();
         Ok(Started { broadcast_id: self.id, pack_id: self.pack_id, targeted, skipped })
     }
 
@@ -103,6 +107,20 @@ fn with_audience<'q>(mut q: SqliteQuery<'q>, binds: &'q [String]) -> SqliteQuery
     q
 }
 
+/// The bell a process's delivery worker listens for, one per database: rung when deliveries
+/// become due at once (a broadcast started, resumed, a late cell added), so that an idle worker,
+/// which otherwise looks at the outbox only every few seconds, starts sending now. A ring with no
+/// worker listening is kept for its next wait. Work written by another process is found by the
+/// worker's own look.
+pub fn work_bell(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Notify> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static BELLS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Notify>>>> = OnceLock::new();
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut bells = BELLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    bells.entry(file).or_default().clone()
+}
+
 /// Starts the broadcast of a scheduled pack; `None` when the pack is not `scheduled` (any more).
 pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> anyhow::Result<Option<Started>> {
     let mut tx = crate::db::begin_write(pool).await?;
@@ -117,7 +135,7 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     .await?;
     let Some(audience) = audience else { return Ok(None) };
     let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
-    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Pack, actor, now).await?;
+    let mut b = NewBroadcast::open(pool, tx, pack_id, BroadcastKind::Pack, actor, now).await?;
     let (cond, binds) = audience_sql(&audience);
     let insert = format!(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, unit_id)
@@ -237,6 +255,7 @@ pub async fn offer_open_packs(
     }
     tx.commit().await?;
     if !offered.is_empty() {
+        work_bell(pool).notify_one();
         tracing::info!(cell_id, packs = ?offered, "a cell that joined late is sent the packs still open");
     }
     Ok(offered)
@@ -269,6 +288,9 @@ pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, acto
         audit::record(&mut tx, actor, action, Some(&broadcast_id.to_string()), "ok", json!({})).await?;
     }
     tx.commit().await?;
+    if changed && !paused {
+        work_bell(pool).notify_one();
+    }
     Ok(changed)
 }
 
@@ -359,7 +381,7 @@ pub async fn answer_all(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(pack_id) = pack_id else { return Ok(None) };
-    let mut b = NewBroadcast::open(tx, pack_id, BroadcastKind::Answer, actor, now).await?;
+    let mut b = NewBroadcast::open(pool, tx, pack_id, BroadcastKind::Answer, actor, now).await?;
     sqlx::query("UPDATE broadcasts SET question_id = ? WHERE id = ?")
         .bind(question_id)
         .bind(b.id)
@@ -399,7 +421,7 @@ pub async fn resend(pool: &SqlitePool, target: Resend, actor: Actor, now: i64) -
     if waiting > 0 {
         return Ok(false);
     }
-    let mut b = NewBroadcast::open(tx, target.pack_id, BroadcastKind::Resend, actor, now).await?;
+    let mut b = NewBroadcast::open(pool, tx, target.pack_id, BroadcastKind::Resend, actor, now).await?;
     // to the cell's chat now (a group may have migrated since the pack went out)
     let targeted = sqlx::query(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at)

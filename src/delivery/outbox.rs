@@ -7,7 +7,7 @@
 //! file-size limit, a lock held too long) one delivery at a time asks it again and the others wait
 //! to hear that it takes writes again.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::Relaxed};
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -88,17 +88,26 @@ pub fn backoff(base: Duration, attempts: i64, jitter: f64) -> Duration {
     Duration::from_secs_f64((exp * jitter.clamp(0.5, 1.5)).min(3600.0))
 }
 
-/// The deliveries due now of running broadcasts (`?`: now), as a FROM ... WHERE for the claim and
-/// for the read before it. The literals stay in the text: the partial index on pending deliveries
-/// needs them.
-const DUE: &str = "FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-     WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND b.state = 'running'";
+/// The pending deliveries of running broadcasts, as a FROM ... WHERE for the read before a claim
+/// (when is the next due?), and [`DUE`], those due now (`?`: now), for the claim. The literals stay
+/// in the text, so that SQLite reads them through the index on (state, next_attempt_at).
+macro_rules! pending {
+    () => {
+        "FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE d.state = 'pending' AND b.state = 'running'"
+    };
+}
+const PENDING: &str = pending!();
+/// The pending deliveries due by `?`.
+const DUE: &str = concat!(pending!(), " AND d.next_attempt_at <= ?");
 
 /// The outbox's reads and writes.
 pub struct Outbox {
     pool: SqlitePool,
     gate: WriteGate,
     sends: SendLog,
+    /// When the next pending delivery of a running broadcast is due (unix seconds; `i64::MAX`
+    /// for none), as the last [`Outbox::claim`] read it.
+    next_due: AtomicI64,
 }
 
 /// What a send put out, to be written down before the delivery's next send.
@@ -139,7 +148,7 @@ struct WriteGate {
 
 impl Outbox {
     pub fn new(pool: SqlitePool) -> Outbox {
-        Outbox { pool, gate: WriteGate::default(), sends: SendLog::new(SENDS_PER_WRITE) }
+        Outbox { pool, gate: WriteGate::default(), sends: SendLog::new(SENDS_PER_WRITE), next_due: AtomicI64::new(0) }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -157,14 +166,16 @@ impl Outbox {
 
     /// Claims up to `limit` due deliveries of running broadcasts, oldest due first.
     pub async fn claim(&self, limit: i64) -> sqlx::Result<Vec<Claimed>> {
-        // an idle worker asks twice a second: a read says when nothing is due, without the write
-        // lock an UPDATE takes even when it changes nothing
+        // an idle worker asks every few seconds: a read says when nothing is due (and when the
+        // next is), without the write lock an UPDATE takes even when it changes nothing
         let now = crate::dates::now();
-        let due: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 {DUE})")))
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?;
-        if !due {
+        let next: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT d.next_attempt_at {PENDING} ORDER BY d.next_attempt_at LIMIT 1"
+        )))
+        .fetch_optional(&self.pool)
+        .await?;
+        self.next_due.store(next.unwrap_or(i64::MAX), Relaxed);
+        if next.is_none_or(|t| t > now) {
             return Ok(Vec::new());
         }
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -177,6 +188,16 @@ impl Outbox {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// The database it reads and writes.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// When the next pending delivery is due, as the last claim saw (unix seconds; `None`: none).
+    pub fn next_due(&self) -> Option<i64> {
+        Some(self.next_due.load(Relaxed)).filter(|t| *t != i64::MAX)
     }
 
     /// Marks broadcasts with nothing left to send as done, and, when a pack's own broadcast is

@@ -25,6 +25,11 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 /// delivery, or finished by another process).
 const CLOSE_ANYWAY: Duration = Duration::from_secs(5);
 
+/// How often an idle worker looks at the outbox for work it was not told of (deliveries written by
+/// another process); work started in this process rings [`super::broadcast::work_bell`], and a
+/// retry is waited for until it is due.
+const IDLE_LOOK: Duration = Duration::from_secs(2);
+
 /// How often the limiter forgets the chats it no longer holds back.
 const PRUNE_EVERY: Duration = Duration::from_secs(2);
 
@@ -98,6 +103,7 @@ impl Worker {
         // CLOSE_ANYWAY (one started with nothing to send): an idle worker reads the outbox, no more
         let mut ended_since_close = true;
         let mut closed = std::time::Instant::now();
+        let bell = super::broadcast::work_bell(self.deliverer.outbox.pool());
         while !stop.is_cancelled() {
             while tasks.try_join_next().is_some() {
                 ended_since_close = true;
@@ -133,10 +139,19 @@ impl Worker {
                         tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
                     }
                 }
+                // until the next delivery is due (a retry), new work is rung in, or a look is due
+                let wait = match self.deliverer.outbox.next_due() {
+                    Some(due) => {
+                        let ms = due.saturating_mul(1000).saturating_sub(chrono::Utc::now().timestamp_millis());
+                        Duration::from_millis(ms.clamp(10, IDLE_LOOK.as_millis() as i64) as u64)
+                    }
+                    None => IDLE_LOOK,
+                };
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tasks.join_next(), if !tasks.is_empty() => ended_since_close = true,
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = bell.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
                 }
                 continue;
             }
