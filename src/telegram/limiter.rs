@@ -4,11 +4,12 @@
 //! The per-group limit is a sliding window, as Telegram states it ("20 messages per minute to the
 //! same group") and as teloxide's own `Throttle` keeps it: a group's message goes when fewer than
 //! twenty of its messages went in the last [`GROUP_WINDOW`], so a pack's three messages or a
-//! report dialogue's questions reach a group a second apart, not three. The overall rate is an even schedule at 99.5 % of the rate with a catch-up of
-//! [`CATCH_UP`]: a send woken late (tokio's timer sleeps to the millisecond, a busy machine later
-//! still) lets the next ones follow sooner until the schedule is kept again, yet no one-second
-//! window ever holds more than the rate. Every wait sleeps on tokio's own timer: no timer thread,
-//! no thread switch per send. A 429 that still comes pauses every send for its retry_after.
+//! report dialogue's questions reach a group a second apart, not three. The overall rate is an
+//! even schedule at 99.5 % of the rate with a catch-up of [`CATCH_UP`]: a send woken late (tokio's
+//! timer sleeps to the millisecond, a busy machine later still) lets the next ones follow sooner
+//! until the schedule is kept again, yet no one-second window ever holds more than the rate. Every
+//! wait sleeps on tokio's own timer: no timer thread, no thread switch per send. A 429 that still
+//! comes pauses every send for its retry_after.
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;

@@ -1,8 +1,9 @@
 //! The way out for everything the bot says in answer to someone: a queue per chat, drained by a
 //! task of its own that takes the chat's turn at the [`Limiter`] and tries again as [`insist`]
 //! does. A handler puts its answer in the queue and returns at once, so that no handler waits on
-//! the limiter (a second per private chat, three per group, a minute after a 429) or on a retry
-//! while the dispatcher holds its update: one chat that floods the bot cannot hold up the others.
+//! the limiter (a second per chat, more once a group has had its twenty a minute, a minute after a
+//! 429) or on a retry while the dispatcher holds its update: one chat that floods the bot cannot
+//! hold up the others.
 //!
 //! A chat's queue holds at most [`MAX_QUEUED`] answers; more are dropped with a log line (a chat
 //! asking faster than Telegram lets the bot answer it gets the first answers, not a backlog that
