@@ -233,12 +233,8 @@ type AckLog = crate::db::GroupWrite<Press, Option<(Target, Outcome)>>;
 const PRESSES_PER_WRITE: usize = 1000;
 
 fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static LOGS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<AckLog>>>> = OnceLock::new();
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let mut logs = LOGS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    logs.entry(file).or_insert_with(|| Arc::new(AckLog::new(PRESSES_PER_WRITE))).clone()
+    static LOGS: crate::db::PerDatabase<AckLog> = std::sync::OnceLock::new();
+    crate::db::per_database(&LOGS, pool, || AckLog::new(PRESSES_PER_WRITE))
 }
 
 /// Writes a batch of presses in one transaction: the buttons' deliveries looked up in one

@@ -156,12 +156,22 @@ impl Drop for WriteTx {
     }
 }
 
+/// Something a process keeps one of per database file (the turn to write, the presses waiting to
+/// be written, the delivery worker's bell), found through `map`, a static of the caller's, and
+/// made by `make` the first time. Every pool opened on the same file shares it.
+pub type PerDatabase<T> = OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<T>>>>;
+
+/// The `T` of `pool`'s database file in `map` (see [`PerDatabase`]).
+pub fn per_database<T>(map: &'static PerDatabase<T>, pool: &SqlitePool, make: impl FnOnce() -> T) -> Arc<T> {
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut all = map.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    all.entry(file).or_insert_with(|| Arc::new(make())).clone()
+}
+
 /// The turn to write to one database file, for the transactions of this process.
 fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
-    static TURNS: OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let mut turns = TURNS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    turns.entry(file).or_default().clone()
+    static TURNS: PerDatabase<tokio::sync::Mutex<()>> = OnceLock::new();
+    per_database(&TURNS, pool, || tokio::sync::Mutex::new(()))
 }
 
 /// Waits for this process's turn to write to `pool`'s database, for a single statement outside

@@ -113,12 +113,8 @@ fn with_audience<'q>(mut q: SqliteQuery<'q>, binds: &'q [String]) -> SqliteQuery
 /// worker listening is kept for its next wait. Work written by another process is found by the
 /// worker's own look.
 pub fn work_bell(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Notify> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static BELLS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Notify>>>> = OnceLock::new();
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let mut bells = BELLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    bells.entry(file).or_default().clone()
+    static BELLS: crate::db::PerDatabase<tokio::sync::Notify> = std::sync::OnceLock::new();
+    crate::db::per_database(&BELLS, pool, tokio::sync::Notify::new)
 }
 
 /// Starts the broadcast of a scheduled pack; `None` when the pack is not `scheduled` (any more).
