@@ -190,11 +190,6 @@ impl Outbox {
         .await
     }
 
-    /// The database it reads and writes.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
     /// When the next pending delivery is due, as the last claim saw (unix seconds; `None`: none).
     pub fn next_due(&self) -> Option<i64> {
         Some(self.next_due.load(Relaxed)).filter(|t| *t != i64::MAX)

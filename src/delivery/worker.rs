@@ -58,6 +58,8 @@ pub struct Worker {
     options: WorkerOptions,
     /// Sends one delivery; holds the outbox every outcome is written to.
     deliverer: Deliverer,
+    /// Rung when this process starts work ([`super::broadcast::work_bell`]).
+    bell: Arc<tokio::sync::Notify>,
 }
 
 impl Worker {
@@ -69,8 +71,9 @@ impl Worker {
         limiter: Arc<Limiter>,
         options: WorkerOptions,
     ) -> Worker {
+        let bell = super::broadcast::work_bell(&pool);
         let deliverer = Deliverer::new(pool, bot, config.clone(), catalog, limiter.clone(), options.retry_base);
-        Worker { config, limiter, options, deliverer }
+        Worker { config, limiter, options, deliverer, bell }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -103,7 +106,6 @@ impl Worker {
         // CLOSE_ANYWAY (one started with nothing to send): an idle worker reads the outbox, no more
         let mut ended_since_close = true;
         let mut closed = std::time::Instant::now();
-        let bell = super::broadcast::work_bell(self.deliverer.outbox.pool());
         while !stop.is_cancelled() {
             while tasks.try_join_next().is_some() {
                 ended_since_close = true;
@@ -150,7 +152,7 @@ impl Worker {
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tasks.join_next(), if !tasks.is_empty() => ended_since_close = true,
-                    _ = bell.notified() => {}
+                    _ = self.bell.notified() => {}
                     _ = tokio::time::sleep(wait) => {}
                 }
                 continue;
