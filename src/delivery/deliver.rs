@@ -255,13 +255,15 @@ impl Deliverer {
         })
     }
 
-    /// A broadcast's state, read at most every [`STATE_TTL`] (not once per send).
+    /// A broadcast's state, read at most every [`STATE_TTL`] (not once per send): the first send
+    /// to find it stale reads it again, the sends meanwhile keep the state last read.
     async fn broadcast_state(&self, broadcast_id: i64) -> sqlx::Result<BroadcastState> {
-        let cached = self.states.lock().unwrap_or_else(|e| e.into_inner()).get(&broadcast_id).copied();
-        if let Some((state, at)) = cached
-            && at.elapsed() < STATE_TTL
-        {
-            return Ok(state);
+        if let Some((state, at)) = self.states.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&broadcast_id) {
+            if at.elapsed() < STATE_TTL {
+                return Ok(*state);
+            }
+            // this send reads it; until then the others see it as fresh
+            *at = std::time::Instant::now();
         }
         let state: BroadcastState = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
             .bind(broadcast_id)

@@ -5,11 +5,14 @@
 //! same group") and as teloxide's own `Throttle` keeps it: a group's message goes when fewer than
 //! twenty of its messages went in the last [`GROUP_WINDOW`], so a pack's three messages or a
 //! report dialogue's questions reach a group a second apart, not three. The overall rate is an
-//! even schedule at 99.5 % of the rate with a catch-up of [`CATCH_UP`]: a send woken late (tokio's
-//! timer sleeps to the millisecond, a busy machine later still) lets the next ones follow sooner
-//! until the schedule is kept again, yet no one-second window ever holds more than the rate. Every
-//! wait sleeps on tokio's own timer: no timer thread, no thread switch per send. A 429 that still
-//! comes pauses every send for its retry_after.
+//! even schedule at 99.5 % of the rate: each send takes the next place in it when it asks (first
+//! come, first served, so a rare message such as a progress edit is not starved by a crowd of
+//! deliveries), with a catch-up of [`CATCH_UP`] after a gap, and goes at the first [`TICK`] at or
+//! after its place. The sends due in one tick go together: the process wakes once a tick, not once
+//! a send (at 1000/s that is 250 wake-ups a second instead of 1,000, each with its thread switches),
+//! yet no send goes before its place, so no one-second window ever holds more than the rate. Every
+//! wait sleeps on tokio's own timer: no timer thread. A 429 that still comes pauses every send for
+//! its retry_after; a send whose place fell in the pause takes a new one after it.
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
@@ -24,10 +27,14 @@ use tokio::time::Instant;
 
 /// The share of the configured rate actually used.
 pub const HEADROOM: f64 = 0.995;
-/// How far behind its even schedule the overall rate may fall and still catch up. Any second then
-/// holds at most `floor((1 s + CATCH_UP) x rate x HEADROOM) + 1` sends, which is within the rate
-/// while `CATCH_UP` < 1 / HEADROOM - 1 (5 ms): 999 at 1000/s, 30 at 30/s.
-pub const CATCH_UP: Duration = Duration::from_millis(4);
+/// How far behind its even schedule the overall rate may fall and still catch up (a send that
+/// asks after a gap may take a place this far in the past).
+pub const CATCH_UP: Duration = Duration::from_millis(1);
+/// The overall rate's sends go at the first tick at or after their place in the schedule: at most
+/// this much after it. A send at time t had its place in (t - TICK - CATCH_UP, t], so any second
+/// holds at most `floor((1 s + TICK + CATCH_UP) x rate x HEADROOM) + 1` sends, which is within the
+/// rate while `TICK + CATCH_UP` <= 1 / HEADROOM - 1 (5 ms): 999 at 1000/s, 30 at 30/s.
+pub const TICK: Duration = Duration::from_millis(4);
 /// How often one chat may be written to.
 pub const PER_CHAT: Duration = Duration::from_secs(1);
 /// Messages one group may take in [`GROUP_WINDOW`].
@@ -39,10 +46,10 @@ pub const GROUP_WINDOW: Duration = Duration::from_secs(61);
 /// The limits every send goes through.
 pub struct Limiter {
     /// The overall rate's schedule: `None` when Loa's own limit is lifted (a benchmark measuring
-    /// its pipeline against an unlimited simulator; never in service). Sends take their turn in the
-    /// order they asked (tokio's mutex is fair), so a rare message (a progress edit) is not starved
-    /// by a crowd of deliveries.
-    global: Option<tokio::sync::Mutex<Schedule>>,
+    /// its pipeline against an unlimited simulator; never in service). Held only to take a place.
+    global: Option<Mutex<Schedule>>,
+    /// Where the ticks are counted from.
+    origin: Instant,
     chats: ChatLimiter,
     groups: Mutex<HashMap<i64, VecDeque<Instant>>>,
     paused_until: Mutex<Option<Instant>>,
@@ -56,10 +63,14 @@ struct Schedule {
 }
 
 impl Schedule {
-    /// When a send asking at `now` may go; takes its place in the schedule.
-    fn take(&mut self, now: Instant) -> Instant {
+    /// The place of a send asking at `now` (and not before `not_before`, the end of a pause): the
+    /// next one in the schedule.
+    fn take(&mut self, now: Instant, not_before: Option<Instant>) -> Instant {
         // after a gap in sending, no more credit than the catch-up
-        let earliest = now.checked_sub(CATCH_UP).unwrap_or(now);
+        let mut earliest = now.checked_sub(CATCH_UP).unwrap_or(now);
+        if let Some(t) = not_before {
+            earliest = earliest.max(t);
+        }
         if self.next < earliest {
             self.next = earliest;
         }
@@ -89,13 +100,6 @@ impl Clock for TokioClock {
     }
 }
 
-/// Waits until `limiter` lets one more message go to `key`, sleeping on tokio's timer.
-async fn until_key_ready(limiter: &ChatLimiter, key: i64) {
-    while let Err(not_until) = limiter.check_key(&key) {
-        tokio::time::sleep(not_until.wait_time_from(limiter.clock().now())).await;
-    }
-}
-
 impl Limiter {
     /// `per_second`: messages a second overall.
     pub fn new(per_second: u32) -> Limiter {
@@ -116,9 +120,11 @@ impl Limiter {
     }
 
     fn with_global(global: Option<Schedule>) -> Limiter {
+        let origin = global.as_ref().map(|g| g.next).unwrap_or_else(Instant::now);
         Limiter {
-            global: global.map(tokio::sync::Mutex::new),
-            chats: RateLimiter::new(spaced(PER_CHAT), DefaultKeyedStateStore::default(), TokioClock(Instant::now())),
+            global: global.map(Mutex::new),
+            origin,
+            chats: RateLimiter::new(spaced(PER_CHAT), DefaultKeyedStateStore::default(), TokioClock(origin)),
             groups: Mutex::new(HashMap::new()),
             paused_until: Mutex::new(None),
             per_second: 0,
@@ -129,21 +135,44 @@ impl Limiter {
     pub async fn acquire(&self, chat_id: i64, messages: u32) {
         for _ in 0..messages.max(1) {
             self.wait_pause().await;
-            until_key_ready(&self.chats, chat_id).await;
+            self.until_chat_ready(chat_id).await;
             if chat_id < 0 {
                 self.until_group_ready(chat_id).await;
             }
             if let Some(global) = &self.global {
-                // the turn is held through the wait: the next in line is due one interval later
-                let mut schedule = global.lock().await;
-                let now = Instant::now();
-                let at = schedule.take(now);
-                if at > now {
-                    tokio::time::sleep_until(at).await;
+                loop {
+                    let pause = self.pause_end();
+                    let place = global.lock().unwrap_or_else(|e| e.into_inner()).take(Instant::now(), pause);
+                    let at = self.on_tick(place);
+                    if at > Instant::now() {
+                        tokio::time::sleep_until(at).await;
+                    }
+                    // a 429 came while this send waited: its place may have fallen in the pause
+                    if self.pause_end() == pause {
+                        break;
+                    }
+                    self.wait_pause().await;
                 }
             }
         }
         self.wait_pause().await;
+    }
+
+    /// The first tick at or after `t`.
+    fn on_tick(&self, t: Instant) -> Instant {
+        let since = t.saturating_duration_since(self.origin).as_nanos();
+        let tick = TICK.as_nanos();
+        let ticks = since.div_ceil(tick);
+        self.origin + Duration::from_nanos(u64::try_from(ticks * tick).unwrap_or(u64::MAX))
+    }
+
+    /// Waits until `chat` may take one more message (on a tick, as the overall rate's sends go,
+    /// so that the chats' waits wake the process together too).
+    async fn until_chat_ready(&self, chat: i64) {
+        while let Err(not_until) = self.chats.check_key(&chat) {
+            let wait = not_until.wait_time_from(self.chats.clock().now());
+            tokio::time::sleep_until(self.on_tick(Instant::now() + wait)).await;
+        }
     }
 
     /// Waits until `group` has had fewer than [`PER_GROUP`] messages in the last [`GROUP_WINDOW`],
@@ -177,10 +206,14 @@ impl Limiter {
         tracing::warn!(retry_after_s = wait.as_secs(), "Telegram asked to slow down: all sending paused");
     }
 
+    /// When the pause Telegram asked for ends, if one was asked for.
+    fn pause_end(&self) -> Option<Instant> {
+        *self.paused_until.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     async fn wait_pause(&self) {
         loop {
-            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-            match until {
+            match self.pause_end() {
                 Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
                 _ => return,
             }
@@ -200,6 +233,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[tokio::test(start_paused = true)]
     async fn the_overall_rate_spaces_sends_evenly() {
@@ -216,39 +250,86 @@ mod tests {
     }
 
     #[test]
-    fn the_catch_up_never_lets_a_second_hold_more_than_the_rate() {
+    fn the_tick_and_the_catch_up_never_let_a_second_hold_more_than_the_rate() {
+        let late = (TICK + CATCH_UP).as_secs_f64();
         for rate in [1u32, 20, 30, 100, 1000] {
-            let within = ((1.0 + CATCH_UP.as_secs_f64()) * f64::from(rate) * HEADROOM).floor() as u32 + 1;
+            let within = ((1.0 + late) * f64::from(rate) * HEADROOM).floor() as u32 + 1;
             assert!(within <= rate, "{within} sends in a second at {rate}/s");
         }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_late_send_is_caught_up_but_a_gap_gives_no_burst() {
         let interval = Duration::from_secs_f64(1.0 / (30.0 * HEADROOM));
         let mut s = Schedule { next: Instant::now(), interval };
         let t0 = s.next;
-        assert_eq!(s.take(t0), t0);
-        // woken 3 ms late: the next is still due on the even schedule, not 3 ms later
-        let second = s.take(t0 + interval + Duration::from_millis(3));
+        assert_eq!(s.take(t0, None), t0);
+        // asking 1 ms late: the next is still due on the even schedule, not 1 ms later
+        let second = s.take(t0 + interval + CATCH_UP, None);
         assert_eq!(second, t0 + interval);
-        assert_eq!(s.take(second), t0 + interval * 2);
+        assert_eq!(s.take(second, None), t0 + interval * 2);
         // after a gap of a second, at most the catch-up's worth is credited: one send at once here
         let later = t0 + Duration::from_secs(2);
-        let first = s.take(later);
+        let first = s.take(later, None);
         assert_eq!(first, later - CATCH_UP);
-        assert_eq!(s.take(later), later - CATCH_UP + interval, "the second waits an interval");
-        // at 1000/s every one-second window holds at most the rate, timed for real
-        let l = Limiter::new(1000);
-        let start = std::time::Instant::now();
-        let mut times = Vec::new();
-        for chat in 0..1500 {
-            l.acquire(chat, 1).await;
-            times.push(start.elapsed());
+        assert_eq!(s.take(later, None), later - CATCH_UP + interval, "the second waits an interval");
+        // nothing is placed in a pause
+        let pause_end = later + Duration::from_secs(5);
+        assert_eq!(s.take(later, Some(pause_end)), pause_end);
+    }
+
+    /// Sends to `chats` distinct chats, all asking at once as a broadcast's deliveries do; when
+    /// each went, from the first.
+    async fn crowd(l: Arc<Limiter>, chats: i64) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for chat in 0..chats {
+            let l = l.clone();
+            tasks.spawn(async move {
+                l.acquire(chat, 1).await;
+                start.elapsed()
+            });
         }
+        let mut times = tasks.join_all().await;
+        times.sort();
+        times
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crowd_goes_at_the_rate_on_ticks_and_no_second_holds_more() {
+        let l = Arc::new(Limiter::new(1000));
+        let times = crowd(l, 3000).await;
         for (i, t) in times.iter().enumerate() {
             let within = times[i..].iter().take_while(|u| **u < *t + Duration::from_secs(1)).count();
             assert!(within <= 1000, "{within} sends in the second from {t:?}");
+            // every send went on a tick, and no later than a tick after its place
+            assert_eq!(t.as_nanos() % TICK.as_nanos(), 0, "send {i} at {t:?}");
+            let place = Duration::from_secs_f64(i as f64 / (1000.0 * HEADROOM));
+            assert!(*t >= place && *t < place + TICK, "send {i} at {t:?}, its place at {place:?}");
+        }
+        // the sends of one tick go together: 250 wake-ups a second, not 1,000
+        let mut ticks = times.clone();
+        ticks.dedup();
+        assert!(ticks.len() <= times.len() / 3, "{} ticks for {} sends", ticks.len(), times.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_that_comes_while_sends_wait_moves_them_after_it() {
+        let l = Arc::new(Limiter::new(1000));
+        let waiting = tokio::spawn(crowd(l.clone(), 500));
+        // 100 ms in, Telegram says 429 with a second to wait
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        l.pause(Duration::from_secs(1));
+        let times = waiting.await.unwrap();
+        let pause = Duration::from_millis(100)..Duration::from_millis(1100);
+        assert!(times.iter().all(|t| !pause.contains(t)), "a send went in the pause");
+        let after: Vec<Duration> = times.iter().copied().filter(|t| *t >= pause.end).collect();
+        assert!(after.len() >= 390, "the sends placed in the pause went after it: {}", after.len());
+        // at the rate after it too, not all at once: any 100 ms holds the sends placed in about
+        // 100 ms (and a tick and the catch-up before it)
+        for (i, t) in times.iter().enumerate() {
+            let within = times[i..].iter().take_while(|u| **u < *t + Duration::from_millis(100)).count();
+            assert!(within <= 106, "{within} sends in the 100 ms from {t:?}: a burst");
         }
     }
 
@@ -261,13 +342,10 @@ mod tests {
             l.acquire(chat, 1).await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
-        let l = Limiter::new(1000);
-        let start = Instant::now();
-        for chat in 0..1000 {
-            l.acquire(chat, 1).await;
-        }
+        let times = crowd(Arc::new(Limiter::new(1000)), 1000).await;
         let interval = Duration::from_secs_f64(1.0 / (1000.0 * HEADROOM));
-        assert!(start.elapsed() >= interval * 998 && start.elapsed() <= interval * 1000, "{:?}", start.elapsed());
+        let last = times[999];
+        assert!(last >= interval * 999 && last < interval * 999 + TICK, "{last:?}");
     }
 
     #[tokio::test(start_paused = true)]
