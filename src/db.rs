@@ -33,8 +33,67 @@ pub fn file_of(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// SQLite allocates in C with the system's malloc, outside Rust's global allocator. glibc gives
+/// each thread that allocates an arena of its own and keeps what it freed there: the pool's
+/// connections each run on a thread of their own, and at 100,000 cells the arenas of the busy
+/// ones held about 7 MB more at the end of a broadcast than while it ran. SQLite lets a program
+/// give it other memory functions before it first starts (`SQLITE_CONFIG_MALLOC`): these send it
+/// to mimalloc, the allocator of the rest of Loa, whose freed pages are shared by every thread
+/// and given back. Called once, before the first connection; if SQLite was started already (by
+/// something else in the process), it keeps the system's malloc and says so in the log.
+fn sqlite_on_mimalloc() {
+    use libmimalloc_sys as mi;
+    use std::ffi::{c_int, c_void};
+
+    unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
+        // SAFETY: any size may be asked of mi_malloc; SQLite never asks for 0 or less
+        unsafe { mi::mi_malloc(usize::try_from(n).unwrap_or(0)) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        // SAFETY: SQLite frees only what malloc or realloc above gave it (or null)
+        unsafe { mi::mi_free(p) }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, n: c_int) -> *mut c_void {
+        // SAFETY: as for free; the new size as for malloc
+        unsafe { mi::mi_realloc(p, usize::try_from(n).unwrap_or(0)) }
+    }
+    unsafe extern "C" fn size(p: *mut c_void) -> c_int {
+        // SAFETY: as for free; SQLite's allocations are far below 2 GiB
+        c_int::try_from(unsafe { mi::mi_usable_size(p) }).unwrap_or(c_int::MAX)
+    }
+    unsafe extern "C" fn roundup(n: c_int) -> c_int {
+        // SAFETY: a pure function of the size
+        c_int::try_from(unsafe { mi::mi_good_size(usize::try_from(n).unwrap_or(0)) }).unwrap_or(n)
+    }
+    unsafe extern "C" fn init(_: *mut c_void) -> c_int {
+        libsqlite3_sys::SQLITE_OK
+    }
+    unsafe extern "C" fn shutdown(_: *mut c_void) {}
+
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let methods = libsqlite3_sys::sqlite3_mem_methods {
+            xMalloc: Some(malloc),
+            xFree: Some(free),
+            xRealloc: Some(realloc),
+            xSize: Some(size),
+            xRoundup: Some(roundup),
+            xInit: Some(init),
+            xShutdown: Some(shutdown),
+            pAppData: std::ptr::null_mut(),
+        };
+        // SAFETY: SQLITE_CONFIG_MALLOC takes a pointer to a sqlite3_mem_methods, which SQLite
+        // copies before returning; it is refused (SQLITE_MISUSE) once SQLite has started
+        let rc = unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MALLOC, &raw const methods) };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(code = rc, "SQLite was started already: it keeps the system's malloc");
+        }
+    });
+}
+
 /// Opens (creating when missing, folder included) the database at `url`.
 pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    sqlite_on_mimalloc();
     if let Some(dir) =
         file_of(url).and_then(|f| f.parent().map(|d| d.to_path_buf())).filter(|d| !d.as_os_str().is_empty())
     {
@@ -430,6 +489,21 @@ const ABANDONED: &str = "the grouped write carrying it was abandoned";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sqlite_allocates_from_mimalloc() {
+        let pool = connect("sqlite::memory:").await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 0);
+        // SAFETY: sqlite3_malloc / sqlite3_free in a pair; the pointer is only looked at
+        unsafe {
+            let p = libsqlite3_sys::sqlite3_malloc(1000);
+            assert!(!p.is_null());
+            assert!(libmimalloc_sys::mi_is_in_heap_region(p), "SQLite's memory came from the system's malloc");
+            assert!(libsqlite3_sys::sqlite3_msize(p) >= 1000);
+            libsqlite3_sys::sqlite3_free(p);
+        }
+    }
 
     #[tokio::test]
     async fn a_group_write_carries_what_came_together_and_answers_each_in_its_order() {

@@ -139,7 +139,7 @@ mod tests {
 
     #[tokio::test]
     async fn they_go_through_sqlite_as_their_words() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let pool = crate::db::connect("sqlite::memory:").await.unwrap();
         let (word, back): (String, BroadcastState) =
             sqlx::query_as("SELECT ?, 'paused'").bind(BroadcastState::Done).fetch_one(&pool).await.unwrap();
         assert_eq!((word.as_str(), back), ("done", BroadcastState::Paused));
