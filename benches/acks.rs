@@ -28,6 +28,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    loa::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     let cells: usize = args
         .iter()

@@ -284,6 +284,7 @@ fn figures(cells: usize, rate: Option<u32>, wall: f64, cpu: f64, stats: &Value) 
 
 #[tokio::main]
 async fn main() {
+    loa::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let peer = match arg("--peer").as_deref() {

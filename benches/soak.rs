@@ -124,6 +124,7 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
 
 #[tokio::main]
 async fn main() {
+    loa::tune_allocator();
     let cells: usize = arg("--cells", 10_000);
     let minutes: f64 = arg("--minutes", 10.0);
     let cycle = Duration::from_secs(arg("--cycle", 60));

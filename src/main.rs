@@ -6,6 +6,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    loa::tune_allocator();
     // A file-size limit (ulimit -f) reached is an error to report, like a full disk, not a signal
     // that ends the process: SQLite then answers "disk I/O error" and the write is tried again.
     // SAFETY: sets the process-wide disposition of one signal that nothing else in Loa handles.
