@@ -59,6 +59,15 @@ fn faults(sim: &Sim) {
     }
 }
 
+/// Why a member's answer failed, if it did.
+fn failed(done: Result<anyhow::Result<(bool, bool)>, tokio::task::JoinError>) -> Option<String> {
+    match done {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(format!("{e:#}")),
+        Err(e) => Some(format!("the task ended: {e}")),
+    }
+}
+
 fn too_many() -> FaultRule {
     fault(
         "sendmessage",
@@ -238,13 +247,15 @@ async fn main() {
                     tasks.spawn(async move { loa::demo::answer(&sim, plan).await });
                 }
                 while let Some(done) = tasks.try_join_next() {
-                    if !matches!(done, Ok(Ok(_))) {
+                    if let Some(why) = failed(done) {
+                        eprintln!("a member's answer failed: {why}");
                         failures += 1;
                     }
                 }
                 if stopping {
                     while let Some(done) = tasks.join_next().await {
-                        if !matches!(done, Ok(Ok(_))) {
+                        if let Some(why) = failed(done) {
+                            eprintln!("a member's answer failed: {why}");
                             failures += 1;
                         }
                     }
@@ -374,6 +385,11 @@ async fn main() {
     let warnings = log.lines().filter(|l| l.contains("WARN")).count();
     if let Some(first_error) = log.lines().find(|l| l.contains("ERROR")) {
         eprintln!("first error logged: {first_error}");
+    }
+    // the log is kept for reading: what the warnings were, and around a member's failed answer
+    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-loa.log");
+    if std::fs::write(&kept, &log).is_ok() {
+        eprintln!("loa's log: {}", kept.display());
     }
 
     // memory after the first two cycles (warm-up: caches, pools and buffers fill) against the end

@@ -50,13 +50,15 @@ pub async fn answer(sim: &Sim, plan: Plan) -> anyhow::Result<(bool, bool)> {
     let Plan { chat, user, message_id, delivery_id, ack, report, delay, attendance } = plan;
     tokio::time::sleep(delay).await;
     if ack {
-        sim.press_button(chat, user, message_id, &format!("a:{delivery_id}")).map_err(anyhow::Error::msg)?;
+        sim.press_button(chat, user, message_id, &format!("a:{delivery_id}"))
+            .map_err(|e| anyhow::anyhow!("pressing ✅ on message {message_id} in chat {chat}: {e}"))?;
     }
     if !report {
         return Ok((ack, false));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    sim.press_button(chat, user, message_id, &format!("r:{delivery_id}")).map_err(anyhow::Error::msg)?;
+    sim.press_button(chat, user, message_id, &format!("r:{delivery_id}"))
+        .map_err(|e| anyhow::anyhow!("pressing 📝 on message {message_id} in chat {chat}: {e}"))?;
     let tz = chrono_tz::Asia::Ho_Chi_Minh;
     let day = (Utc::now().with_timezone(&tz).date_naive() - chrono::Duration::days(1)).format("%d/%m/%Y").to_string();
     let answers = [
@@ -67,7 +69,8 @@ pub async fn answer(sim: &Sim, plan: Plan) -> anyhow::Result<(bool, bool)> {
     ];
     for (number, text) in answers {
         let q = question(sim, chat, user, number).await?;
-        sim.reply(chat, user, q, &text).map_err(anyhow::Error::msg)?;
+        sim.reply(chat, user, q, &text)
+            .map_err(|e| anyhow::anyhow!("answering question {number} in chat {chat}: {e}"))?;
     }
     Ok((ack, true))
 }
