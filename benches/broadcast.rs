@@ -147,7 +147,8 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     let cpu0 = cpu_ms();
     let started = Instant::now();
     let b = loa::delivery::broadcast::start(&pool, pack, Actor::System, loa::dates::now()).await.unwrap().unwrap();
-    let task = tokio::spawn(worker.clone().run(stop.clone()));
+    // as `loa serve` runs it: on a thread of its own, with a single-threaded runtime
+    let task = worker.clone().start(stop.clone()).unwrap();
     // done when the worker closes the broadcast (one row read: the watching costs next to nothing)
     loop {
         let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")

@@ -164,9 +164,10 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         stop.clone(),
     ));
 
+    // the worker has an HTTP client of its own: its connections live on its thread (Worker::start)
     let worker = Arc::new(Worker::new(
         pool.clone(),
-        bot.clone(),
+        build_bot(&ctx.config, &token)?,
         ctx.config.clone(),
         catalog.clone(),
         limiter.clone(),
@@ -180,7 +181,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         limiter,
     };
     let reporter = tokio::spawn(reporter.run(stop.clone()));
-    let worker = tokio::spawn(worker.run(stop.clone()));
+    let worker = worker.start(stop.clone()).context("failed to start the delivery worker's thread")?;
 
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![ctx.clone()])

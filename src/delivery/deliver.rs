@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use rand::Rng;
+use teloxide::payloads;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, InputMedia, InputMediaDocument, ParseMode};
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,7 @@ use crate::packs::message::{self, PackText};
 use crate::packs::period::Period;
 use crate::telegram::button::pack_keyboard;
 use crate::telegram::failure::classify;
+use crate::telegram::lean::{self, Sent};
 use crate::telegram::limiter::Limiter;
 
 /// How stale a broadcast's state may be when a send checks it: a pause or cancel takes effect
@@ -326,6 +328,23 @@ impl Deliverer {
             }
         };
         let paid = self.config.delivery.paid_broadcast;
+        let chat = ChatId(d.chat_id);
+        if ids.iter().all(Option::is_some) {
+            // by file_id: JSON, and only the message ids read back (see `telegram::lean`)
+            let paid = paid.then_some(true);
+            return if pack.docs.len() == 1 {
+                let mut p = payloads::SendDocument::new(chat, input(0));
+                p.allow_paid_broadcast = paid;
+                let sent: Sent = lean::request(&self.bot, p).await?;
+                Ok(vec![i64::from(sent.message_id)])
+            } else {
+                let media = (0..pack.docs.len()).map(|i| InputMedia::Document(InputMediaDocument::new(input(i))));
+                let mut p = payloads::SendMediaGroup::new(chat, media);
+                p.allow_paid_broadcast = paid;
+                let sent: Vec<Sent> = lean::request(&self.bot, p).await?;
+                Ok(sent.iter().map(|m| i64::from(m.message_id)).collect())
+            };
+        }
         let sent: Vec<Message> = if pack.docs.len() == 1 {
             let mut req = self.bot.send_document(ChatId(d.chat_id), input(0));
             if paid {
@@ -341,7 +360,7 @@ impl Deliverer {
             }
             req.await?
         };
-        if ids.iter().any(Option::is_none) {
+        {
             let learned: Vec<Option<String>> =
                 sent.iter().map(|m| m.document().map(|doc| doc.file.id.0.clone())).collect();
             for (i, fid) in learned.iter().enumerate() {
@@ -399,13 +418,14 @@ impl Deliverer {
                 message::answer(&self.catalog, locale, &pack.title, pack.period, &question, &answer)
             }
         };
-        let mut req = self.bot.send_message(ChatId(d.chat_id), text).parse_mode(ParseMode::Html);
+        let mut p = payloads::SendMessage::new(ChatId(d.chat_id), text);
+        p.parse_mode = Some(ParseMode::Html);
         if let (Some(answers), BroadcastKind::Pack | BroadcastKind::Reminder) = (answers, kind) {
-            req = req.reply_markup(pack_keyboard(answers, pack.report.is_some(), None));
+            p.reply_markup = Some(pack_keyboard(answers, pack.report.is_some(), None).into());
         }
-        if self.config.delivery.paid_broadcast {
-            req = req.allow_paid_broadcast(true);
-        }
-        Ok(vec![i64::from(req.await?.id.0)])
+        p.allow_paid_broadcast = self.config.delivery.paid_broadcast.then_some(true);
+        // only the message id is read back (see `telegram::lean`)
+        let sent: Sent = lean::request(&self.bot, p).await?;
+        Ok(vec![i64::from(sent.message_id)])
     }
 }

@@ -7,10 +7,12 @@
 //! - [`send`]: [`send::insist`], the retry policy for a request someone waits on, and
 //!   [`send::say`], which queues an answer; [`send::download`], a file a member sent;
 //! - [`replies`]: the per-chat answer queues drained on the side;
-//! - [`button`]: the inline buttons and their callback data, read and written in one place.
+//! - [`button`]: the inline buttons and their callback data, read and written in one place;
+//! - [`lean`]: a delivery's sends, their answers read for the message ids only.
 
 pub mod button;
 pub mod failure;
+pub mod lean;
 pub mod limiter;
 pub mod replies;
 pub mod send;
