@@ -195,10 +195,13 @@ async fn main() {
     // the cells answer whatever reaches them
     let planned_acks = Arc::new(AtomicUsize::new(0));
     let planned_reports = Arc::new(AtomicUsize::new(0));
+    // each planned report's (delivery, chat): one not stored is shown with its chat's transcript
+    let reporting: Arc<std::sync::Mutex<Vec<(i64, i64)>>> = Default::default();
     let answering = tokio_util::sync::CancellationToken::new();
     let answerer = {
         let (sim, pool, answering) = (sim.clone(), pool.clone(), answering.clone());
         let (planned_acks, planned_reports) = (planned_acks.clone(), planned_reports.clone());
+        let reporting = reporting.clone();
         tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(9);
             // deliveries sent since the last look (a retried one is sent after later ones)
@@ -229,6 +232,7 @@ async fn main() {
                     }
                     if report {
                         planned_reports.fetch_add(1, Ordering::Relaxed);
+                        reporting.lock().unwrap().push((id, chat));
                     }
                     if !(ack || report) {
                         continue;
@@ -339,6 +343,21 @@ async fn main() {
         && settle.elapsed() < Duration::from_secs(120)
     {
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let stored: std::collections::HashSet<i64> = sqlx::query_scalar("SELECT DISTINCT delivery_id FROM reports")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    for (delivery, chat) in reporting.lock().unwrap().iter().filter(|(d, _)| !stored.contains(d)) {
+        eprintln!("a planned report was not stored: delivery {delivery}, chat {chat}; the chat's last messages:");
+        let all = sim.messages(*chat);
+        for m in all.iter().skip(all.len().saturating_sub(16)) {
+            let who = if m.from_bot { "bot" } else { "member" };
+            let text: String = m.text().or(m.source.as_deref()).unwrap_or("").chars().take(90).collect();
+            eprintln!("  #{} {who}: {}", m.message_id, text.replace('\n', " / "));
+        }
     }
     let last = sample(&http, &base, pid, start).await;
     eprintln!(

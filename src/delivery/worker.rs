@@ -286,7 +286,8 @@ mod tests {
             .await
             .unwrap();
         let stop = CancellationToken::new();
-        let running = tokio::spawn(worker.run(stop.clone()));
+        // as `loa serve` runs it: on a thread of its own
+        let running = worker.start(stop.clone()).unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while pack_status(&pool, pack).await != crate::lifecycle::PackStatus::Sent {
             assert!(Instant::now() < deadline, "the pack was not sent");

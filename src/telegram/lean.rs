@@ -6,8 +6,9 @@
 //! and nothing else. [`Lean`] wraps one of teloxide's own payloads: it goes out exactly as that
 //! payload would (same method, same JSON), through teloxide's own request (same errors: 429s with
 //! their wait, a chat that moved, the API's descriptions), and its answer is read as [`Sent`]:
-//! the message id, every other field skipped. At 1000 messages a second reading whole messages
-//! was about a twentieth of the delivery's CPU.
+//! the message id, every other field skipped. In a profile of 1000 messages a second (`perf
+//! record`), reading whole messages took about 6 % of the process's samples and building the
+//! multipart forms about 1.5 %.
 //!
 //! A document sent by its `file_id` goes as JSON too (teloxide sends every `sendDocument` as a
 //! multipart form, file or not); the first upload of a file, whose answer carries the `file_id`
