@@ -209,6 +209,10 @@ async fn main() {
             let mut since = 0i64;
             let mut tasks = tokio::task::JoinSet::new();
             let mut failures = 0usize;
+            // a member answers one pack at a time, as a person does: a pack that comes while they
+            // are still answering the one before waits (two report dialogues run at once by one
+            // member in one chat interleave: the second 📝 restarts the dialogue for its pack)
+            let mut members: HashMap<i64, Arc<tokio::sync::Mutex<()>>> = HashMap::new();
             loop {
                 let stopping = answering.is_cancelled();
                 let looked = loa::dates::now();
@@ -248,7 +252,11 @@ async fn main() {
                         attendance: rng.random_range(8..40),
                     };
                     let sim = sim.clone();
-                    tasks.spawn(async move { loa::demo::answer(&sim, plan).await });
+                    let member = members.entry(chat).or_default().clone();
+                    tasks.spawn(async move {
+                        let _one_at_a_time = member.lock().await;
+                        loa::demo::answer(&sim, plan).await
+                    });
                 }
                 while let Some(done) = tasks.try_join_next() {
                     if let Some(why) = failed(done) {
