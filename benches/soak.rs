@@ -59,13 +59,15 @@ fn faults(sim: &Sim) {
     }
 }
 
-/// Why a member's answer failed, if it did.
-fn failed(done: Result<anyhow::Result<(bool, bool)>, tokio::task::JoinError>) -> Option<String> {
-    match done {
-        Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(format!("{e:#}")),
-        Err(e) => Some(format!("the task ended: {e}")),
-    }
+/// Whether a member's answer failed; says why when it did.
+fn failed(done: Result<anyhow::Result<(bool, bool)>, tokio::task::JoinError>) -> bool {
+    let why = match done {
+        Ok(Ok(_)) => return false,
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(e) => format!("the task ended: {e}"),
+    };
+    eprintln!("a member's answer failed: {why}");
+    true
 }
 
 fn too_many() -> FaultRule {
@@ -259,15 +261,13 @@ async fn main() {
                     });
                 }
                 while let Some(done) = tasks.try_join_next() {
-                    if let Some(why) = failed(done) {
-                        eprintln!("a member's answer failed: {why}");
+                    if failed(done) {
                         failures += 1;
                     }
                 }
                 if stopping {
                     while let Some(done) = tasks.join_next().await {
-                        if let Some(why) = failed(done) {
-                            eprintln!("a member's answer failed: {why}");
+                        if failed(done) {
                             failures += 1;
                         }
                     }

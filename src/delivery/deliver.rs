@@ -346,7 +346,7 @@ impl Deliverer {
             };
         }
         let sent: Vec<Message> = if pack.docs.len() == 1 {
-            let mut req = self.bot.send_document(ChatId(d.chat_id), input(0));
+            let mut req = self.bot.send_document(chat, input(0));
             if paid {
                 req = req.allow_paid_broadcast(true);
             }
@@ -354,7 +354,7 @@ impl Deliverer {
         } else {
             let media: Vec<InputMedia> =
                 (0..pack.docs.len()).map(|i| InputMedia::Document(InputMediaDocument::new(input(i)))).collect();
-            let mut req = self.bot.send_media_group(ChatId(d.chat_id), media);
+            let mut req = self.bot.send_media_group(chat, media);
             if paid {
                 req = req.allow_paid_broadcast(true);
             }
