@@ -106,16 +106,19 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     if let Some(s) = &config.telegram.webhook_secret {
         crate::logging::register_secret(s.expose_secret());
     }
+    // the web desk opens once the bot's context is built (below); until then it says so
+    let desk = crate::web::Slot::new();
     let http = match crate::ops::serve_http(
         config.http_listen,
         pool.clone(),
         config.metrics_token.clone(),
+        Some(desk.clone()),
         stop.clone(),
     )
     .await
     {
         Ok((addr, task)) => {
-            tracing::info!(listen = %addr, "health on /healthz, metrics on /metrics");
+            tracing::info!(listen = %addr, web = %config.web_url, "health on /healthz, metrics on /metrics, the web desk on /");
             Some(task)
         }
         Err(e) => {
@@ -152,6 +155,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     let catalog = Arc::new(crate::i18n::Catalog::for_board(&config.organisation.board));
     let limiter = Arc::new(crate::telegram::limiter::Limiter::new(config.delivery.messages_per_second));
     let ctx = Arc::new(Ctx::new(pool.clone(), Arc::new(config), bot.clone(), catalog.clone(), limiter.clone()));
+    desk.open(ctx.clone(), me.username().to_string());
     if let Err(e) = bot::commands::register_all(&bot, &ctx.catalog, &pool, &ctx.config.admins).await {
         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "failed to register the command menus; continuing");
     }

@@ -1,4 +1,5 @@
-//! Charts as PNG images (plotters, drawn in memory, encoded with the png crate): a pack's
+//! Charts as PNG images (plotters, drawn in memory, encoded with the png crate; a pack's also as
+//! SVG for the web desk): a pack's
 //! acknowledgement and report rates by district, the acknowledgement rate per district over
 //! the last periods, and situation reports by topic and severity. Text is drawn with DejaVu Sans, embedded in the binary (the `dejavu` crate),
 //! which has every Vietnamese letter: no font needs to be installed on the machine.
@@ -173,56 +174,79 @@ fn percent(rate: f64) -> String {
 /// each unit named in full under its bars with the number of cells the pack reached.
 pub fn pack_png(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyhow::Result<Vec<u8>> {
     font();
-    let layout = pack_layout(s, acked, reported);
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        let err = |e: DrawingAreaErrorKind<_>| anyhow::anyhow!("{e}");
-        root.fill(&WHITE).map_err(err)?;
-        let centered = |size: u32, bold: bool| {
-            let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
-            (FONT, size).into_font().style(style).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
-        };
-        root.draw_text(&short(title, 70), &centered(24, true), (WIDTH as i32 / 2, MARGIN)).map_err(err)?;
-        // the legend, in its own strip
-        let (lx0, ly0, lx1, ly1) = layout.legend;
-        root.draw(&Rectangle::new([(lx0, ly0), (lx1, ly1)], BLACK)).map_err(err)?;
-        let mut x = lx0 + 10;
-        let mid = (ly0 + ly1) / 2;
-        for (label, color) in [(acked, ACK), (reported, REPORT)] {
-            root.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], color.filled())).map_err(err)?;
-            let style = (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-            root.draw_text(label, &style, (x + 20, mid)).map_err(err)?;
-            x += 14 + 6 + text_width(label, 15, false) + 18;
-        }
-        // the scale: 0 to 100 %
-        let (px0, py0, px1, py1) = layout.plot;
-        let full = (py1 - py0 - HEADROOM) as f64;
-        for step in 0..=4 {
-            let y = py1 - (full * f64::from(step) / 4.0).round() as i32;
-            let grid = if step == 0 { BLACK } else { RGBColor(0xdd, 0xdd, 0xdd) };
-            root.draw(&PathElement::new(vec![(px0, y), (px1, y)], grid)).map_err(err)?;
-            let style = (FONT, 14).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
-            root.draw_text(&format!("{}%", step * 25), &style, (px0 - 6, y)).map_err(err)?;
-        }
-        // the bars, their values, the units' names and n
-        for (i, ((a, r), g)) in layout.bars.iter().zip(&s.groups).enumerate() {
-            for (bar, rate, color) in [(a, g.counts.ack_rate(), ACK), (r, g.counts.report_rate(), REPORT)] {
-                root.draw(&Rectangle::new([(bar.0, bar.1), (bar.2, bar.3)], color.filled())).map_err(err)?;
-                let value = centered(VALUE_SIZE, false);
-                root.draw_text(&percent(rate), &value, ((bar.0 + bar.2) / 2, bar.1 - VALUE_SIZE as i32 - 4))
-                    .map_err(err)?;
-            }
-            let center = px0 + i as i32 * layout.slot + layout.slot / 2;
-            for (k, line) in layout.labels[i].iter().enumerate() {
-                let last = k + 1 == layout.labels[i].len();
-                let style = centered(LABEL_SIZE, false).color(if last { &RGBColor(0x55, 0x55, 0x55) } else { &BLACK });
-                root.draw_text(line, &style, (center, py1 + 6 + k as i32 * LABEL_LINE)).map_err(err)?;
-            }
-        }
-        root.present().map_err(err)?;
+        draw_pack(&root, s, title, acked, reported)?;
     }
     encode(&rgb)
+}
+
+/// [`pack_png`] as SVG, for a web page (the same picture; its text is drawn by the browser, in
+/// the page's own fonts when DejaVu Sans is not installed).
+pub fn pack_svg(s: &PackStats, title: &str, acked: &str, reported: &str) -> anyhow::Result<String> {
+    font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_pack(&root, s, title, acked, reported)?;
+    }
+    // the font's name as the browser knows it, with its fallbacks
+    Ok(svg.replace(&format!("font-family=\"{FONT}\""), "font-family=\"DejaVu Sans, Noto Sans, Arial, sans-serif\""))
+}
+
+fn draw_pack<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    s: &PackStats,
+    title: &str,
+    acked: &str,
+    reported: &str,
+) -> anyhow::Result<()> {
+    let layout = pack_layout(s, acked, reported);
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("{e}");
+    root.fill(&WHITE).map_err(err)?;
+    let centered = |size: u32, bold: bool| {
+        let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+        (FONT, size).into_font().style(style).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
+    };
+    root.draw_text(&short(title, 70), &centered(24, true), (WIDTH as i32 / 2, MARGIN)).map_err(err)?;
+    // the legend, in its own strip
+    let (lx0, ly0, lx1, ly1) = layout.legend;
+    root.draw(&Rectangle::new([(lx0, ly0), (lx1, ly1)], BLACK)).map_err(err)?;
+    let mut x = lx0 + 10;
+    let mid = (ly0 + ly1) / 2;
+    for (label, color) in [(acked, ACK), (reported, REPORT)] {
+        root.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], color.filled())).map_err(err)?;
+        let style = (FONT, 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        root.draw_text(label, &style, (x + 20, mid)).map_err(err)?;
+        x += 14 + 6 + text_width(label, 15, false) + 18;
+    }
+    // the scale: 0 to 100 %
+    let (px0, py0, px1, py1) = layout.plot;
+    let full = (py1 - py0 - HEADROOM) as f64;
+    for step in 0..=4 {
+        let y = py1 - (full * f64::from(step) / 4.0).round() as i32;
+        let grid = if step == 0 { BLACK } else { RGBColor(0xdd, 0xdd, 0xdd) };
+        root.draw(&PathElement::new(vec![(px0, y), (px1, y)], grid)).map_err(err)?;
+        let style = (FONT, 14).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw_text(&format!("{}%", step * 25), &style, (px0 - 6, y)).map_err(err)?;
+    }
+    // the bars, their values, the units' names and n
+    for (i, ((a, r), g)) in layout.bars.iter().zip(&s.groups).enumerate() {
+        for (bar, rate, color) in [(a, g.counts.ack_rate(), ACK), (r, g.counts.report_rate(), REPORT)] {
+            root.draw(&Rectangle::new([(bar.0, bar.1), (bar.2, bar.3)], color.filled())).map_err(err)?;
+            let value = centered(VALUE_SIZE, false);
+            root.draw_text(&percent(rate), &value, ((bar.0 + bar.2) / 2, bar.1 - VALUE_SIZE as i32 - 4)).map_err(err)?;
+        }
+        let center = px0 + i as i32 * layout.slot + layout.slot / 2;
+        for (k, line) in layout.labels[i].iter().enumerate() {
+            let last = k + 1 == layout.labels[i].len();
+            let style = centered(LABEL_SIZE, false).color(if last { &RGBColor(0x55, 0x55, 0x55) } else { &BLACK });
+            root.draw_text(line, &style, (center, py1 + 6 + k as i32 * LABEL_LINE)).map_err(err)?;
+        }
+    }
+    root.present().map_err(err)?;
+    Ok(())
 }
 
 const NORMAL: RGBColor = RGBColor(0x7a, 0x9c, 0xc6);

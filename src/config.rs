@@ -163,6 +163,7 @@ struct RawStaff {
 #[serde(deny_unknown_fields)]
 struct RawHttp {
     listen: String,
+    public_url: String,
 }
 
 // ----- the typed configuration ----------------------------------------------------------------
@@ -271,6 +272,9 @@ pub struct Config {
     pub default_locale: Locale,
     pub admins: BTreeSet<i64>,
     pub http_listen: SocketAddr,
+    /// The address staff open the web desk at (`http.public_url`; by default `http://` and
+    /// `http.listen`), with a trailing `/`: the base of the sign-in links `/web` gives.
+    pub web_url: Url,
     /// The bearer token `/metrics` asks for, from the environment ([`METRICS_TOKEN_VAR`]).
     pub metrics_token: Option<SecretString>,
     /// The bot token, from the environment; `None` when not set.
@@ -519,6 +523,7 @@ impl Config {
             admins.insert(id);
         }
         let http_listen = socket("http.listen", &raw.http.listen)?;
+        let web_url = web_url(&raw.http.public_url, http_listen)?;
         Ok(Config {
             telegram: TelegramConfig {
                 api_url,
@@ -541,10 +546,37 @@ impl Config {
             default_locale,
             admins,
             http_listen,
+            web_url,
             metrics_token: None,
             token: None,
         })
     }
+}
+
+/// `http.public_url`: an http(s) address with no query or fragment, ending in `/` (a path under
+/// a reverse proxy is kept); empty: `http.listen` itself.
+fn web_url(given: &str, listen: SocketAddr) -> Result<Url, ConfigError> {
+    let given = given.trim();
+    if given.is_empty() {
+        return Ok(Url::parse(&format!("http://{listen}/")).expect("an address and port make a URL"));
+    }
+    let bad = || {
+        ConfigError::new(
+            "http.public_url",
+            format!("{given:?}"),
+            "the http(s) address staff open the web desk at, such as \"https://loa.example.vn/\" (no query), or empty",
+        )
+    };
+    let mut url = Url::parse(given).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() || url.fragment().is_some()
+    {
+        return Err(bad());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
 }
 
 fn is_loopback(url: &Url) -> bool {

@@ -104,6 +104,7 @@ pub mod telegram;
 pub mod text;
 pub mod tghtml;
 pub mod units;
+pub mod web;
 
 #[cfg(test)]
 mod tests {

@@ -216,20 +216,25 @@ fn resident_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Serves `/healthz` and `/metrics` on `listen` until `stop`. Returns the address bound.
-/// With `metrics_token`, `/metrics` answers only a request that carries it as a bearer token.
+/// Serves `/healthz` and `/metrics` on `listen` until `stop`, and the web desk when `web` is
+/// given ([`crate::web`]). Returns the address bound. With `metrics_token`, `/metrics` answers
+/// only a request that carries it as a bearer token.
 pub async fn serve_http(
     listen: SocketAddr,
     pool: SqlitePool,
     metrics_token: Option<secrecy::SecretString>,
+    web: Option<std::sync::Arc<crate::web::Slot>>,
     stop: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     metrics();
     let state = MetricsState { pool: pool.clone(), token: metrics_token.map(std::sync::Arc::new) };
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .with_state(pool)
         .merge(Router::new().route("/metrics", get(metrics_text)).with_state(state));
+    if let Some(slot) = web {
+        app = app.merge(crate::web::router(slot));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (http.listen): {e}"))?;

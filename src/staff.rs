@@ -109,6 +109,15 @@ fn bootstrap(user_id: i64) -> StaffMember {
 
 /// The role of `user_id` now: a bootstrap admin, a granted role, or none.
 pub async fn role_of(pool: &SqlitePool, admins: &BTreeSet<i64>, user_id: i64) -> sqlx::Result<Option<StaffMember>> {
+    role_of_on(pool, admins, user_id).await
+}
+
+/// [`role_of`], read through `db` (a transaction's connection, say).
+pub async fn role_of_on<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    admins: &BTreeSet<i64>,
+    user_id: i64,
+) -> sqlx::Result<Option<StaffMember>> {
     if admins.contains(&user_id) {
         return Ok(Some(bootstrap(user_id)));
     }
@@ -116,7 +125,7 @@ pub async fn role_of(pool: &SqlitePool, admins: &BTreeSet<i64>, user_id: i64) ->
         "SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff WHERE user_id = ?",
     )
     .bind(user_id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(row.and_then(Row::member))
 }

@@ -271,7 +271,18 @@ pub(super) async fn on_staff_command(
         C::Inbox(arg) => super::inbox::on_inbox(&asked, &arg).await,
         C::Hoi(arg) => super::questions::on_hoi(&asked, &arg).await,
         C::Tep(arg) => super::inbox::on_report_file(&asked, &arg).await,
+        C::Web => on_web(&asked).await,
     }
+}
+
+/// `/web`: a one-time link to the web desk (valid 10 minutes, single use, for this member only).
+async fn on_web(a: &Asked<'_>) -> HandlerResult {
+    let token = crate::web::auth::issue_link(&a.ctx.pool, a.member.user_id, crate::dates::now()).await?;
+    let mut url = a.ctx.config.web_url.join("login")?;
+    url.set_query(Some(&format!("t={token}")));
+    let minutes = crate::web::auth::LINK_TTL / 60;
+    let text = a.ctx.catalog.t(a.locale, "web-link", Args::new().user("url", url.as_str()).raw("minutes", minutes));
+    a.say(text).await
 }
 
 /// One staff question in chat: where to answer, in which language, and for whom.

@@ -79,6 +79,8 @@ pub enum StaffCommand {
     Hoi(String),
     /// The photo or file a cell attached to a pack report (the report's number in the export).
     Tep(String),
+    /// A one-time link that signs in to the board's web desk.
+    Web,
 }
 
 /// The commands of admins. Anyone may type them; the role is checked in the database each time.

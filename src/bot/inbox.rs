@@ -191,9 +191,15 @@ async fn open(a: &Asked<'_>, scope: Option<i64>, id: i64) -> HandlerResult {
 }
 
 async fn reply(a: &Asked<'_>, scope: Option<i64>, id: i64, text: &str) -> HandlerResult {
-    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
     let Some(s) = find(a, scope, id).await? else { return Ok(()) };
-    // the cell's chat now, if it has moved since; else the chat it was filed from
+    answer(a.ctx, &s, text, a.member.user_id).await?;
+    a.say(a.ctx.catalog.t(a.locale, "inbox-replied", Args::new().raw("id", id))).await
+}
+
+/// Answers the cell (or officer) that filed report `s`, in its chat (the cell's chat now, if it
+/// has moved since), in that chat's language; audited. The chat's `/inbox N tl` and the web
+/// desk's inbox both answer so.
+pub(crate) async fn answer(ctx: &super::Ctx, s: &Situation, text: &str, by: i64) -> anyhow::Result<()> {
     let chat = match s.cell.as_deref() {
         Some(code) => {
             let mut conn = ctx.pool.acquire().await?;
@@ -202,15 +208,16 @@ async fn reply(a: &Asked<'_>, scope: Option<i64>, id: i64, text: &str) -> Handle
         None => s.chat_id,
     };
     let theirs: Locale = ctx.locale(ChatId(chat)).await;
-    let answer =
-        c.t(theirs, "inbox-answer-to-cell", Args::new().raw("id", id).user("topic", &s.topic).user("text", text));
+    let answer = ctx.catalog.t(
+        theirs,
+        "inbox-answer-to-cell",
+        Args::new().raw("id", s.id).user("topic", &s.topic).user("text", text),
+    );
     ctx.replies.send(ChatId(chat), Reply::Text { html: answer, markup: None });
     let mut conn = ctx.pool.acquire().await?;
     let details = serde_json::json!({ "chars": text.chars().count() });
-    audit::record(&mut conn, Actor::User(a.member.user_id), "situation.replied", Some(&id.to_string()), "ok", details)
-        .await?;
-    drop(conn);
-    a.say(c.t(locale, "inbox-replied", Args::new().raw("id", id))).await
+    audit::record(&mut conn, Actor::User(by), "situation.replied", Some(&s.id.to_string()), "ok", details).await?;
+    Ok(())
 }
 
 /// Sends a report on to those above the member: the officers of the nearest unit above the

@@ -38,7 +38,7 @@ pub mod commands;
 mod composer;
 mod dialogues;
 pub mod gate;
-mod inbox;
+pub(crate) mod inbox;
 pub mod lanes;
 mod officer;
 mod questions;

@@ -110,6 +110,32 @@ pub async fn issue(
     Ok(out)
 }
 
+/// Revokes a cell's unused codes; returns how many were revoked (audited even when none).
+pub async fn revoke(pool: &SqlitePool, cell: &Cell, actor: Actor) -> anyhow::Result<u64> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let revoked =
+        sqlx::query("UPDATE invites SET revoked_at = ? WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL")
+            .bind(crate::dates::now())
+            .bind(cell.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    audit::record(&mut tx, actor, "invites.revoke", Some(&cell.code), "ok", json!({ "codes": revoked })).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Whether a cell has a code that still works (issued, unused, not revoked, not expired).
+pub async fn has_open(pool: &SqlitePool, cell_id: i64, now: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM invites WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?)",
+    )
+    .bind(cell_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The command line (`loa`). English help; exit 0 on success, 2 on bad input, 1 on failure.
 //! Every subcommand is listed in the README's "Command line" section.
 
-mod cells;
+pub(crate) mod cells;
 mod inbox;
 mod output;
 mod pack;
