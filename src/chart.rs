@@ -236,7 +236,8 @@ fn draw_pack<DB: DrawingBackend>(
         for (bar, rate, color) in [(a, g.counts.ack_rate(), ACK), (r, g.counts.report_rate(), REPORT)] {
             root.draw(&Rectangle::new([(bar.0, bar.1), (bar.2, bar.3)], color.filled())).map_err(err)?;
             let value = centered(VALUE_SIZE, false);
-            root.draw_text(&percent(rate), &value, ((bar.0 + bar.2) / 2, bar.1 - VALUE_SIZE as i32 - 4)).map_err(err)?;
+            root.draw_text(&percent(rate), &value, ((bar.0 + bar.2) / 2, bar.1 - VALUE_SIZE as i32 - 4))
+                .map_err(err)?;
         }
         let center = px0 + i as i32 * layout.slot + layout.slot / 2;
         for (k, line) in layout.labels[i].iter().enumerate() {

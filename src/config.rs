@@ -568,7 +568,10 @@ fn web_url(given: &str, listen: SocketAddr) -> Result<Url, ConfigError> {
         )
     };
     let mut url = Url::parse(given).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() || url.fragment().is_some()
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
     {
         return Err(bad());
     }

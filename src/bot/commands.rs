@@ -197,8 +197,8 @@ mod tests {
             admin,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause",
-                "resume", "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "cells", "invite",
-                "remind", "grant", "revoke"
+                "resume", "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "web", "cells",
+                "invite", "remind", "grant", "revoke"
             ]
         );
         let district: Vec<String> = staff_menu(&c, Locale::Vi, Role::District).into_iter().map(|c| c.command).collect();
@@ -206,7 +206,7 @@ mod tests {
             district,
             [
                 "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "stats", "pending",
-                "export", "chart", "inbox", "hoi", "tep", "cells", "invite", "remind"
+                "export", "chart", "inbox", "hoi", "tep", "web", "cells", "invite", "remind"
             ]
         );
     }

@@ -169,7 +169,12 @@ async fn bot_username(config: &Config) -> Result<String, Failure> {
 }
 
 /// The invite sheet: one row per code issued, with its two links (the web desk's download too).
-pub(crate) fn write_invites(out: &mut dyn Write, issued: &[IssuedInvite], bot: &str, config: &Config) -> anyhow::Result<()> {
+pub(crate) fn write_invites(
+    out: &mut dyn Write,
+    issued: &[IssuedInvite],
+    bot: &str,
+    config: &Config,
+) -> anyhow::Result<()> {
     let mut w = crate::export::csv_writer(out);
     w.write_record(["cell_code", "cell_name", "district", "invite_code", "private_link", "group_link", "expires_at"])?;
     for i in issued {

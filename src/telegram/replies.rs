@@ -172,16 +172,15 @@ impl Replies {
             Reply::Text { html, markup } => insist(turn, what, || {
                 // no link previews: Telegram would fetch every link an answer holds (a sign-in
                 // link to the web desk among them) and fill the chat with cards
-                let mut req = bot
-                    .send_message(chat, html.clone())
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(teloxide::types::LinkPreviewOptions {
+                let mut req = bot.send_message(chat, html.clone()).parse_mode(ParseMode::Html).link_preview_options(
+                    teloxide::types::LinkPreviewOptions {
                         is_disabled: true,
                         url: None,
                         prefer_small_media: false,
                         prefer_large_media: false,
                         show_above_text: false,
-                    });
+                    },
+                );
                 if let Some(m) = &markup {
                     req = req.reply_markup(m.clone());
                 }

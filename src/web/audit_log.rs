@@ -111,7 +111,11 @@ pub async fn search(s: Signed, Query(q): Query<AuditQuery>) -> Response {
                     action: r.action,
                     subject: r.subject.unwrap_or_default(),
                     outcome,
-                    details: if rest.as_object().is_some_and(|m| m.is_empty()) { String::new() } else { rest.to_string() },
+                    details: if rest.as_object().is_some_and(|m| m.is_empty()) {
+                        String::new()
+                    } else {
+                        rest.to_string()
+                    },
                 }
             })
             .collect();

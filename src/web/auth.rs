@@ -135,14 +135,25 @@ pub async fn sign_in(
         Ok(user) => user,
         Err((user, why)) => {
             let actor = user.map(Actor::User).unwrap_or(Actor::System);
-            audit::record(&mut tx, actor, "web.sign_in", None, "denied", json!({ "reason": why.as_str(), "client": client }))
-                .await?;
+            audit::record(
+                &mut tx,
+                actor,
+                "web.sign_in",
+                None,
+                "denied",
+                json!({ "reason": why.as_str(), "client": client }),
+            )
+            .await?;
             tx.commit().await?;
             return Ok(Err(why));
         }
     };
     // spent now, whether or not the user is still staff
-    sqlx::query("UPDATE web_links SET used_at = ? WHERE token_hash = ?").bind(now).bind(hash(token)).execute(&mut *tx).await?;
+    sqlx::query("UPDATE web_links SET used_at = ? WHERE token_hash = ?")
+        .bind(now)
+        .bind(hash(token))
+        .execute(&mut *tx)
+        .await?;
     // the role as it stands now: read on the same connection as the rest
     let member = staff::role_of_on(&mut *tx, admins, user).await?;
     let Some(member) = member else {

@@ -107,7 +107,8 @@ pub async fn show(s: Signed, Path(id): Path<i64>, Query(q): Query<ShowQuery>) ->
         let Some(r) = find(&s, id).await? else { return Ok(s.not_found()) };
         situations::mark_seen(&s.ctx.pool, id, s.member.user_id).await?;
         let status = if r.status == "new" { "seen" } else { r.status.as_str() };
-        let files = situations::files(&s.ctx.pool, id).await?.into_iter().enumerate().map(|(i, f)| (i + 1, f.name)).collect();
+        let files =
+            situations::files(&s.ctx.pool, id).await?.into_iter().enumerate().map(|(i, f)| (i + 1, f.name)).collect();
         let done = match q.done.as_deref() {
             Some("replied") => Some(s.tr.t("inbox-replied", Args::new().raw("id", id))),
             Some("handled") => Some(s.tr.t("inbox-handled", Args::new().raw("id", id))),

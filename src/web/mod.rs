@@ -13,6 +13,10 @@
 //! SameSite=Strict as well. Answers carry a strict Content-Security-Policy (no inline script, no
 //! framing) and are not cached.
 
+// A refusal is the page that says so: handlers return `Result<_, Response>` as axum's own
+// extractors do, and the size of a `Response` in an `Err` is no cost worth boxing for.
+#![allow(clippy::result_large_err)]
+
 pub mod audit_log;
 pub mod auth;
 pub mod inbox;
@@ -225,7 +229,8 @@ impl FromRequestParts<Arc<Slot>> for Signed {
             let key = if cookie.is_some() { "web-session-over" } else { "web-signed-out" };
             return Err(notice(&tr, StatusCode::UNAUTHORIZED, "web-sign-in-title", &tr.s(key), true));
         };
-        let tr = Tr { catalog: ctx.catalog.clone(), locale: locale_of(&ctx, &parts.headers, Some(session.user_id)).await };
+        let tr =
+            Tr { catalog: ctx.catalog.clone(), locale: locale_of(&ctx, &parts.headers, Some(session.user_id)).await };
         let member = crate::staff::role_of(&ctx.pool, &ctx.config.admins, session.user_id)
             .await
             .map_err(|e| failed(&ctx, Some(&tr), e.into()))?;
@@ -243,7 +248,13 @@ impl FromRequestParts<Arc<Slot>> for Signed {
             Role::District => match member.unit_id {
                 Some(u) => Some(u),
                 None => {
-                    return Err(notice(&tr, StatusCode::FORBIDDEN, "web-refused-title", &tr.s("stats-no-scope"), false));
+                    return Err(notice(
+                        &tr,
+                        StatusCode::FORBIDDEN,
+                        "web-refused-title",
+                        &tr.s("stats-no-scope"),
+                        false,
+                    ));
                 }
             },
             _ => None,
@@ -293,6 +304,23 @@ impl Signed {
         failed(&self.ctx, Some(&self.tr), e)
     }
 
+    /// The way down to `unit` from the top the member may see (their own unit, or the province's
+    /// committee), for a page's breadcrumbs.
+    pub async fn crumbs(&self, unit: i64) -> anyhow::Result<Vec<Crumb>> {
+        let mut conn = self.ctx.pool.acquire().await?;
+        let mut crumbs: Vec<Crumb> = crate::units::ancestors(&mut conn, unit)
+            .await?
+            .into_iter()
+            .map(|u| Crumb { id: u.id, name: u.name })
+            .collect();
+        if let Some(scope) = self.scope
+            && let Some(k) = crumbs.iter().position(|c| c.id == scope)
+        {
+            crumbs.drain(..k);
+        }
+        Ok(crumbs)
+    }
+
     /// The parts of every page: the header's menu, the member, the forms' token.
     pub fn chrome(&self, nav: &'static str, title: String) -> Chrome {
         let who = self.member.display_name.clone().unwrap_or_else(|| self.member.user_id.to_string());
@@ -307,6 +335,12 @@ impl Signed {
             signed: true,
         }
     }
+}
+
+/// A unit on the way down to the one a page shows.
+pub struct Crumb {
+    pub id: i64,
+    pub name: String,
 }
 
 /// What every page's frame needs (`templates/base.html`).
@@ -440,7 +474,10 @@ async fn login_page(State(slot): State<Arc<Slot>>, headers: HeaderMap, q: axum::
         Err(e) => return failed(ctx, Some(&tr), e.into()),
     };
     let status = if refused.is_some() { StatusCode::FORBIDDEN } else { StatusCode::OK };
-    html_with(status, &LoginPage { p: Chrome::outside(&tr, tr.s("web-sign-in-title")), token: q.t.trim().to_string(), refused })
+    html_with(
+        status,
+        &LoginPage { p: Chrome::outside(&tr, tr.s("web-sign-in-title")), token: q.t.trim().to_string(), refused },
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -463,7 +500,11 @@ async fn login(State(slot): State<Arc<Slot>>, headers: HeaderMap, form: axum::Fo
         }
         Ok(Err(why)) => {
             let key = format!("web-link-{}", why.as_str().replace('_', "-"));
-            let page = LoginPage { p: Chrome::outside(&tr, tr.s("web-sign-in-title")), token: String::new(), refused: Some(tr.s(&key)) };
+            let page = LoginPage {
+                p: Chrome::outside(&tr, tr.s("web-sign-in-title")),
+                token: String::new(),
+                refused: Some(tr.s(&key)),
+            };
             html_with(StatusCode::FORBIDDEN, &page)
         }
         Err(e) => failed(ctx, Some(&tr), e),
@@ -488,8 +529,7 @@ async fn logout(signed: Signed, headers: HeaderMap, form: axum::Form<TokenForm>)
     if let Err(e) = auth::end(&signed.ctx.pool, &cookie, signed.member.user_id, crate::dates::now(), "sign_out").await {
         return signed.failed(e);
     }
-    let mut res =
-        notice(&signed.tr, StatusCode::OK, "web-sign-in-title", &signed.tr.s("web-signed-out-now"), true);
+    let mut res = notice(&signed.tr, StatusCode::OK, "web-sign-in-title", &signed.tr.s("web-signed-out-now"), true);
     res.headers_mut().append(header::SET_COOKIE, clear_cookie(&signed.ctx));
     res
 }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-use super::{Chrome, Signed, TokenForm, html};
+use super::{Chrome, Crumb, Signed, TokenForm, html};
 use crate::audit::Actor;
 use crate::i18n::{Args, Locale};
 use crate::lifecycle::{BroadcastState, PackStatus};
@@ -151,12 +151,11 @@ async fn in_flight(s: &Signed) -> anyhow::Result<Vec<PackRow>> {
 async fn overview_page(s: &Signed) -> anyhow::Result<Response> {
     let pool = &s.ctx.pool;
     let flight = in_flight(s).await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM packs WHERE status IN ('sending', 'sent') ORDER BY id DESC LIMIT ?",
-    )
-    .bind(LATEST as i64)
-    .fetch_all(pool)
-    .await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM packs WHERE status IN ('sending', 'sent') ORDER BY id DESC LIMIT ?")
+            .bind(LATEST as i64)
+            .fetch_all(pool)
+            .await?;
     let mut latest = Vec::new();
     for id in ids {
         let Some(p) = store::get(pool, id).await? else { continue };
@@ -293,11 +292,6 @@ pub struct StateRow {
     pub count: String,
 }
 
-pub struct Crumb {
-    pub id: i64,
-    pub name: String,
-}
-
 #[derive(Template)]
 #[template(path = "pack.html")]
 struct PackPage {
@@ -360,7 +354,7 @@ pub async fn pack(s: Signed, Path(id): Path<i64>, Query(q): Query<PackQuery>) ->
 }
 
 async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<Response>> {
-    let (pool, tr, tz) = (&s.ctx.pool, &s.tr, s.ctx.config.timezone);
+    let (pool, tr) = (&s.ctx.pool, &s.tr);
     let Some((p, within)) = opened(s, id, q.unit).await? else { return Ok(None) };
     let Some(st) = stats::pack(pool, id, View { level: None, within }).await? else { return Ok(None) };
     let broadcast = pack_broadcast(pool, id).await?;
@@ -382,19 +376,7 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
         .into_iter()
         .map(|(state, reason, n)| StateRow { state: tr.s(&format!("web-delivery-{state}")), reason, count: tr.n(&n) })
         .collect();
-    // the way down from the member's scope to the unit opened
-    let mut crumbs = Vec::new();
-    {
-        let mut conn = pool.acquire().await?;
-        for u in crate::units::ancestors(&mut conn, st.within.id).await? {
-            crumbs.push(Crumb { id: u.id, name: u.name });
-        }
-        if let Some(scope) = s.scope {
-            if let Some(k) = crumbs.iter().position(|c| c.id == scope) {
-                crumbs.drain(..k);
-            }
-        }
-    }
+    let crumbs = s.crumbs(st.within.id).await?;
     let units = st
         .groups
         .iter()
@@ -486,7 +468,6 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
         may_remind: matches!(p.status, PackStatus::Sending | PackStatus::Sent),
         sent: matches!(p.status, PackStatus::Sending | PackStatus::Sent),
     };
-    let _ = tz;
     Ok(Some(html(&page)))
 }
 
@@ -528,7 +509,8 @@ pub async fn remind(s: Signed, Path(id): Path<i64>, form: axum::Form<TokenForm>)
         let today = now.with_timezone(&s.ctx.config.timezone).date_naive();
         let which = crate::reminders::Which { pack: Some(id), within, forced: true };
         let actor = Actor::User(s.member.user_id);
-        let started = crate::reminders::remind(&s.ctx.pool, &s.ctx.config, today, which, actor, now.timestamp()).await?;
+        let started =
+            crate::reminders::remind(&s.ctx.pool, &s.ctx.config, today, which, actor, now.timestamp()).await?;
         let cells: i64 = started.iter().map(|b| b.targeted).sum();
         anyhow::Ok(Redirect::to(&format!("/packs/{id}?done=remind:{cells}")).into_response())
     };

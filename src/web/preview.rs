@@ -35,11 +35,18 @@ fn span(e: &serde_json::Value) -> Option<Span> {
         "text_link" => {
             let url = e.get("url")?.as_str()?;
             // only addresses a browser opens as a page: no javascript: or data:
-            let safe = ["http://", "https://", "tg://", "mailto:"].iter().any(|p| url.to_ascii_lowercase().starts_with(p));
+            let safe =
+                ["http://", "https://", "tg://", "mailto:"].iter().any(|p| url.to_ascii_lowercase().starts_with(p));
             if !safe {
                 return None;
             }
-            (format!("<a href=\"{}\" rel=\"noopener noreferrer\">", html_escape::encode_double_quoted_attribute(url)), "</a>")
+            (
+                format!(
+                    "<a href=\"{}\" rel=\"noopener noreferrer\">",
+                    html_escape::encode_double_quoted_attribute(url)
+                ),
+                "</a>",
+            )
         }
         _ => return None,
     };
@@ -84,7 +91,10 @@ mod tests {
 
     #[test]
     fn entities_become_tags_and_text_is_escaped() {
-        let got = to_web_html("<b>Định hướng</b> &lt;tháng&gt; <i>10 <u>năm</u></i> &amp; <a href=\"https://x.vn/a?b=1&amp;c=2\">đây</a>").unwrap();
+        let got = to_web_html(
+            "<b>Định hướng</b> &lt;tháng&gt; <i>10 <u>năm</u></i> &amp; <a href=\"https://x.vn/a?b=1&amp;c=2\">đây</a>",
+        )
+        .unwrap();
         assert_eq!(
             got,
             "<b>Định hướng</b> &lt;tháng&gt; <i>10 <u>năm</u></i> &amp; <a href=\"https://x.vn/a?b=1&amp;c=2\" rel=\"noopener noreferrer\">đây</a>"

@@ -71,12 +71,12 @@ async fn tree(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine>> {
         sub.0 += n;
         sub.1 += c;
         let sub = *sub;
-        if r.id != top {
-            if let Some(p) = r.parent_id {
-                let up = below.entry(p).or_default();
-                up.0 += sub.0;
-                up.1 += sub.1;
-            }
+        if r.id != top
+            && let Some(p) = r.parent_id
+        {
+            let up = below.entry(p).or_default();
+            up.0 += sub.0;
+            up.1 += sub.1;
         }
     }
     let (tr, org) = (&s.tr, &s.ctx.config.organisation);
@@ -145,7 +145,7 @@ struct UnitPage {
     p: Chrome,
     id: i64,
     done: Option<String>,
-    crumbs: Vec<super::pages::Crumb>,
+    crumbs: Vec<super::Crumb>,
     units: Vec<UnitLine>,
     cells: Vec<CellLine>,
 }
@@ -175,17 +175,8 @@ pub async fn unit(s: Signed, Path(id): Path<i64>, Query(q): Query<UnitQuery>) ->
         let pool = &s.ctx.pool;
         let mut conn = pool.acquire().await?;
         let Some(u) = crate::units::get(&mut conn, id).await? else { return Ok(s.not_found()) };
-        let mut crumbs: Vec<super::pages::Crumb> = crate::units::ancestors(&mut conn, id)
-            .await?
-            .into_iter()
-            .map(|a| super::pages::Crumb { id: a.id, name: a.name })
-            .collect();
         drop(conn);
-        if let Some(scope) = s.scope {
-            if let Some(k) = crumbs.iter().position(|c| c.id == scope) {
-                crumbs.drain(..k);
-            }
-        }
+        let crumbs = s.crumbs(id).await?;
         let units: Vec<UnitLine> = tree(&s, id).await?.into_iter().filter(|l| l.indent == 1).collect();
         let list = cells::list(pool, &cells::ListFilter { unit: Some(id), ..Default::default() }).await?;
         let tz = s.ctx.config.timezone;
@@ -252,7 +243,8 @@ pub async fn invite(s: Signed, Path(code): Path<String>, form: axum::Form<TokenF
             return Ok(s.refuse("web-no-bot-username"));
         }
         let ttl = s.ctx.config.invite_ttl_days;
-        let issued = invites::issue(&s.ctx.pool, std::slice::from_ref(&cell), ttl, Actor::User(s.member.user_id)).await?;
+        let issued =
+            invites::issue(&s.ctx.pool, std::slice::from_ref(&cell), ttl, Actor::User(s.member.user_id)).await?;
         let issued = &issued[0];
         let (private, group) = invites::links(&s.bot_username, &issued.code);
         let page = InvitePage {

@@ -84,6 +84,9 @@ pub struct TestApp {
     pub admin: i64,
     /// A pool on the same database, for seeding and checking.
     pub pool: sqlx::SqlitePool,
+    /// Where `/healthz`, `/metrics` and the web desk listen, when the test asked for a fixed
+    /// address ([`TestApp::spawn_web`]); else a port the system picks, not known to the test.
+    pub http: Option<std::net::SocketAddr>,
     edit: fn(&mut loa::config::Config),
     stop: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -103,15 +106,41 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let admin = sim.create_user("Quản trị", None);
         let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
-        let mut app = TestApp { sim, dir, admin, pool, edit, stop: CancellationToken::new(), task: None };
+        let mut app = TestApp { sim, dir, admin, pool, http: None, edit, stop: CancellationToken::new(), task: None };
         app.start().await;
         app
+    }
+
+    /// Like [`spawn_with`](Self::spawn_with), with the HTTP listener (and the web desk) on a free
+    /// port of 127.0.0.1 the test knows: `app.web()` is its address.
+    pub async fn spawn_web(edit: fn(&mut loa::config::Config)) -> TestApp {
+        if std::env::var_os("RUST_LOG").is_some() {
+            loa::logging::init();
+        }
+        let sim = Sim::start_default().await.expect("simulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let admin = sim.create_user("Quản trị", None);
+        let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let mut app =
+            TestApp { sim, dir, admin, pool, http: Some(port), edit, stop: CancellationToken::new(), task: None };
+        app.start().await;
+        app
+    }
+
+    /// The web desk's address, "http://127.0.0.1:PORT" (for an app from [`TestApp::spawn_web`]).
+    pub fn web(&self) -> String {
+        format!("http://{}", self.http.expect("spawned with spawn_web"))
     }
 
     /// Starts `loa serve` (again) against the same simulator and database.
     pub async fn start(&mut self) {
         let mut config = config_for(&self.sim, &self.dir);
         config.admins.insert(self.admin);
+        if let Some(addr) = self.http {
+            config.http_listen = addr;
+            config.web_url = format!("http://{addr}/").parse().unwrap();
+        }
         (self.edit)(&mut config);
         let options =
             loa::delivery::worker::WorkerOptions { retry_base: Duration::from_millis(200), ..Default::default() };

@@ -24,3 +24,4 @@ mod sim_pressure;
 mod situations;
 mod staff;
 mod stats;
+mod web;

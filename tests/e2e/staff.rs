@@ -137,12 +137,12 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
         names,
         [
             "start", "help", "lang", "whoami", "report", "packs", "cancel", "tinhhinh", "newpack", "pause", "resume",
-            "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "cells", "invite", "remind",
+            "hoidap", "stats", "pending", "export", "chart", "inbox", "hoi", "tep", "web", "cells", "invite", "remind",
             "grant", "revoke"
         ]
     );
     assert_eq!(app.sim.commands(scope.clone(), "en")[8]["description"], "Compose a new pack");
-    assert_eq!(app.sim.commands(scope, "en")[20]["description"], "Issue an invite code for a cell");
+    assert_eq!(app.sim.commands(scope, "en")[21]["description"], "Issue an invite code for a cell");
 
     // a board member gets the board menu as soon as the grant is made, an admin the admin menu
     let board = app.user("Cán bộ Ban");
@@ -151,10 +151,10 @@ async fn staff_see_their_role_s_commands_in_their_private_chat() {
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} board")).unwrap();
     app.nth_reply(app.admin, 2).await;
     let scope = json!({"type": "chat", "chat_id": board});
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 22);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 23);
     app.sim.send_text(app.admin, app.admin, &format!("/grant {board} admin")).unwrap();
     app.nth_reply(app.admin, 3).await;
-    assert_eq!(app.sim.commands(scope.clone(), "").len(), 24);
+    assert_eq!(app.sim.commands(scope.clone(), "").len(), 25);
     app.sim.send_text(app.admin, app.admin, &format!("/revoke {board}")).unwrap();
     app.nth_reply(app.admin, 4).await;
     assert!(app.sim.commands(scope, "").is_empty(), "the menu goes with the role");

@@ -224,6 +224,9 @@ impl World {
         }
         let markup = self.check_markup(params)?;
         let reply = self.reply_to(chat_id, params)?;
+        // the message Telegram returns carries the link preview options it was sent with
+        // (Message.link_preview_options); their values are not checked here
+        let preview = params.json("link_preview_options")?.filter(Value::is_object);
         self.take_rate(chat_id, 1, true)?;
         let pm = params.str("parse_mode");
         Ok(self.bot_message(
@@ -233,6 +236,9 @@ impl World {
                 m["text"] = json!(text);
                 if !entities.is_empty() {
                     m["entities"] = json!(entities);
+                }
+                if let Some(p) = preview {
+                    m["link_preview_options"] = p;
                 }
                 if let Some(k) = markup {
                     m["reply_markup"] = k;
