@@ -4,6 +4,7 @@
 //! the board and admins the whole province; the role is read again on every request.
 //!
 //! - [`pages`]: the overview, packs, a pack with its drill-down and actions, downloads;
+//! - [`compose`]: a new pack, checked as `loa pack create` checks a folder, and its schedule;
 //! - [`registry`]: the units' tree, a unit's cells, invites;
 //! - [`inbox`]: situation reports and their actions;
 //! - [`audit_log`]: the audit log, searchable;
@@ -19,6 +20,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod compose;
 pub mod inbox;
 pub mod pages;
 pub mod preview;
@@ -76,7 +78,13 @@ pub fn router(slot: Arc<Slot>) -> Router {
         .route("/lang", post(set_lang))
         .route("/progress.json", get(pages::progress))
         .route("/packs", get(pages::packs))
+        .route(
+            "/packs/new",
+            get(compose::form).post(compose::create).layer(axum::extract::DefaultBodyLimit::max(compose::MOST_BYTES)),
+        )
+        .route("/preview", post(compose::preview))
         .route("/packs/{id}", get(pages::pack))
+        .route("/packs/{id}/schedule", post(compose::schedule))
         .route("/packs/{id}/remind", post(pages::remind))
         .route("/packs/{id}/pause", post(pages::pause))
         .route("/packs/{id}/resume", post(pages::resume))
@@ -399,7 +407,7 @@ struct Notice {
 }
 
 /// A page with one message (a refusal, a notice, an error).
-fn notice(tr: &Tr, status: StatusCode, title: &str, message: &str, sign_in: bool) -> Response {
+pub(super) fn notice(tr: &Tr, status: StatusCode, title: &str, message: &str, sign_in: bool) -> Response {
     html_with(status, &Notice { p: Chrome::outside(tr, tr.s(title)), message: message.to_string(), sign_in })
 }
 

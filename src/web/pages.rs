@@ -318,6 +318,9 @@ struct PackPage {
     may_cancel: bool,
     may_remind: bool,
     sent: bool,
+    /// A draft or scheduled pack: its schedule form and delivery estimate.
+    is_draft: bool,
+    estimate: String,
 }
 
 /// The most cells behind a page lists (the spreadsheet has them all).
@@ -443,13 +446,33 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
     let bstate = broadcast.map(|(_, b)| b);
     let level_name = s.ctx.config.organisation.level_name(st.level);
     let done = q.done.as_deref().map(|d| done_text(s, d));
+    // what sending it would take, as `loa pack show` says it
+    let estimate = if p.status.is_unsent() {
+        let (cells, active) = crate::packs::audience_counts(pool, &p.audience()).await?;
+        let per_second = s.ctx.config.delivery.messages_per_second;
+        let secs = crate::packs::estimate_seconds(active, p.attachments + 1, per_second);
+        tr.t(
+            "web-estimate",
+            Args::new()
+                .raw("cells", tr.n(&cells))
+                .raw("active", tr.n(&active))
+                .raw("messages", p.attachments + 1)
+                .raw("rate", per_second)
+                .raw("time", crate::packs::duration_words(secs, tr.locale)),
+        )
+    } else {
+        String::new()
+    };
     let page = PackPage {
         p: s.chrome("packs", pack_name(&p, tr.locale)),
         id,
         done,
         status: status_text(s, &p),
         deadline: p.deadline.clone().unwrap_or_default(),
-        audience: p.audience().describe(),
+        audience: match p.audience() {
+            crate::packs::Audience::All => tr.s("web-audience-all"),
+            some => some.describe(),
+        },
         documents,
         body,
         body_refused,
@@ -467,6 +490,8 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
         may_cancel: board && (p.status.is_unsent() || p.status == PackStatus::Sending),
         may_remind: matches!(p.status, PackStatus::Sending | PackStatus::Sent),
         sent: matches!(p.status, PackStatus::Sending | PackStatus::Sent),
+        is_draft: p.status.is_unsent(),
+        estimate,
     };
     Ok(Some(html(&page)))
 }
@@ -486,7 +511,7 @@ fn done_text(s: &Signed, done: &str) -> String {
             s.tr.t(key, Args::new().raw("cells", n))
         }
         _ => match done {
-            "pause" | "resume" | "cancel" => s.tr.s(&format!("web-done-{done}")),
+            "pause" | "resume" | "cancel" | "created" | "scheduled" => s.tr.s(&format!("web-done-{done}")),
             _ => String::new(),
         },
     }

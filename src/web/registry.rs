@@ -40,7 +40,7 @@ struct TreeRow {
 /// The subtree of `top`, depth-first (each unit after its parent, siblings by code), with each
 /// unit's own cells and those of its whole subtree: one pass over the cells, summed up the tree
 /// here rather than once per unit in SQL.
-async fn tree(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine>> {
+pub(super) async fn tree_of(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine>> {
     let pool = &s.ctx.pool;
     let rows: Vec<TreeRow> = sqlx::query_as(
         "WITH RECURSIVE walk (id, sort, depth) AS (
@@ -121,7 +121,7 @@ pub async fn units(s: Signed) -> Response {
                 crate::units::root(&mut conn).await?.id
             }
         };
-        let units = tree(&s, top).await?;
+        let units = tree_of(&s, top).await?;
         anyhow::Ok(html(&Units { p: s.chrome("units", s.tr.s("web-units-title")), units }))
     };
     run.await.unwrap_or_else(|e| s.failed(e))
@@ -177,7 +177,7 @@ pub async fn unit(s: Signed, Path(id): Path<i64>, Query(q): Query<UnitQuery>) ->
         let Some(u) = crate::units::get(&mut conn, id).await? else { return Ok(s.not_found()) };
         drop(conn);
         let crumbs = s.crumbs(id).await?;
-        let units: Vec<UnitLine> = tree(&s, id).await?.into_iter().filter(|l| l.indent == 1).collect();
+        let units: Vec<UnitLine> = tree_of(&s, id).await?.into_iter().filter(|l| l.indent == 1).collect();
         let list = cells::list(pool, &cells::ListFilter { unit: Some(id), ..Default::default() }).await?;
         let tz = s.ctx.config.timezone;
         let now = crate::dates::now();

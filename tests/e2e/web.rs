@@ -9,7 +9,7 @@ use crate::harness::{REGISTRY, TestApp, WAIT};
 
 /// A browser's memory of one person: their session cookie and the forms' token of the last page.
 pub struct Browser {
-    http: reqwest::Client,
+    pub http: reqwest::Client,
     base: String,
     cookies: Vec<(String, String)>,
     pub csrf: String,
@@ -34,7 +34,7 @@ impl Browser {
         Browser { http, base: base.trim_end_matches('/').to_string(), cookies: Vec::new(), csrf: String::new() }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
@@ -444,4 +444,127 @@ async fn the_inbox_opens_answers_and_handles_a_report_within_the_scope() {
     assert!(page.body.contains("Hai hộ đã thống nhất ranh giới.") && !page.body.contains("/handle\""), "{}", page.body);
     assert_eq!(app.audit_count("situation.replied", "ok").await, 1);
     assert_eq!(app.audit_count("situation.handled", "ok").await, 1);
+}
+
+#[tokio::test]
+async fn the_board_composes_a_pack_with_a_document_checked_as_pack_create_checks_a_folder() {
+    let app = TestApp::spawn_web(|_| {}).await;
+    app.import(REGISTRY).await;
+    let (a, b) = (app.user("Bí thư Nà Pài"), app.user("Bí thư Cốc Lùng"));
+    app.bind("NR-001", a).await;
+    app.bind("BB-001", b).await;
+    let na_ri: String =
+        sqlx::query_scalar("SELECT code FROM units WHERE name = 'Na Rì'").fetch_one(&app.pool).await.unwrap();
+    let mut admin = Browser::signed_in(&app, app.admin).await;
+    let form = admin.get("/packs/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(&format!("value=\"{na_ri}\"")), "the tree to pick from: {}", form.body);
+    let (csrf, cookie, http) = (admin.csrf.clone(), admin.cookie_header(), admin.http.clone());
+    let post = async |parts: Vec<(&'static str, String)>, file: Option<(&'static str, Vec<u8>)>| {
+        let mut m = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+        for (k, v) in parts {
+            m = m.text(k, v);
+        }
+        if let Some((name, bytes)) = file {
+            m = m.part("documents", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        let r = http.post(format!("{}/packs/new", app.web())).header("cookie", cookie.clone()).multipart(m);
+        let r = r.send().await.unwrap();
+        (r.status(), r.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_string()), r.text().await.unwrap())
+    };
+
+    // every problem at once, in the form's words, and nothing stored
+    let (status, _, body) = post(
+        vec![
+            ("kind", "monthly".into()),
+            ("period", "tháng 12".into()),
+            ("title", " ".into()),
+            ("body", "Nội dung".into()),
+        ],
+        Some(("virus.exe", b"MZ".to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("Tiêu đề (title): is empty"), "{body}");
+    assert!(
+        body.contains("(period)") && body.contains("(attachments[virus.exe]): file type .exe is not accepted"),
+        "{body}"
+    );
+    assert!(body.contains("Hãy chọn lại các tệp tư liệu"), "{body}");
+    assert!(body.contains(">Nội dung</textarea>"), "what was typed is kept: {body}");
+    let packs: i64 = sqlx::query_scalar("SELECT count(*) FROM packs").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(packs, 0);
+
+    // a pack for one unit, with a document, sent now
+    let (status, location, body) = post(
+        vec![
+            ("kind", "monthly".into()),
+            ("period", "2026-12".into()),
+            ("title", "Định hướng tuyên truyền tháng 12".into()),
+            ("body", "**Trọng tâm**: kỷ niệm ngày thành lập Quân đội nhân dân.".into()),
+            ("unit", na_ri.clone()),
+            ("report", "Báo cáo kết quả quán triệt".into()),
+            ("when", "now".into()),
+        ],
+        Some(("Kế hoạch tháng 12.pdf", b"%PDF-1.4 ke hoach".to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let location = location.unwrap();
+    assert!(location.ends_with("?done=scheduled"), "{location}");
+    let got = app.sim.wait_for_bot_messages(a, 2, WAIT).await;
+    assert_eq!(got[0].json["document"]["file_name"], "Kế hoạch tháng 12.pdf");
+    assert!(got[1].text().unwrap().contains("Trọng tâm"), "{:?}", got[1].text());
+    assert!(app.sim.bot_messages(b).is_empty(), "Ba Bể is not in the audience");
+    let page = admin.get(&location).await;
+    assert!(
+        page.body.contains("Đã lên lịch gửi định hướng.") && page.body.contains("<b>Trọng tâm</b>"),
+        "{}",
+        page.body
+    );
+    // the document downloads with its name
+    let id = location.trim_start_matches("/packs/").split('?').next().unwrap().to_string();
+    let doc = reqwest::Client::new()
+        .get(format!("{}/packs/{id}/documents/1", app.web()))
+        .header("cookie", admin.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert!(doc.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''K%E1%BA%BF"));
+    assert_eq!(doc.bytes().await.unwrap().as_ref(), b"%PDF-1.4 ke hoach");
+    assert_eq!(app.audit_count("packs.create", "ok").await, 1);
+
+    // the live preview renders Markdown as Telegram will, and text stays text
+    let preview = admin.press("/preview", &[("body", "**đậm** <script>x</script>")]).await;
+    assert!(preview.body.contains("<b>đậm</b>") && !preview.body.contains("<script>"), "{}", preview.body);
+
+    // a draft, then scheduled from its page with the delivery estimate shown
+    let (status, location, _) = post(
+        vec![
+            ("kind", "urgent".into()),
+            ("title", "Thông báo".into()),
+            ("body", "Họp chi bộ".into()),
+            ("when", "draft".into()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    let page = admin.get(&location).await;
+    assert!(page.body.contains("Gửi tới 4 chi bộ (2 đã kết nối), mỗi chi bộ 1 tin"), "{}", page.body);
+    let id = location.trim_start_matches("/packs/").split('?').next().unwrap().to_string();
+    let bad = admin.press(&format!("/packs/{id}/schedule"), &[("when", "at"), ("at", "2020-01-01T08:00")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("in the past"), "{}", bad.body);
+    let sched = admin.press(&format!("/packs/{id}/schedule"), &[("when", "now")]).await;
+    assert_eq!(sched.location(), format!("/packs/{id}?done=scheduled"));
+    app.sim.wait_for_bot_messages(b, 1, WAIT).await;
+
+    // an officer may not compose
+    let officer = app.user("Cán bộ Na Rì");
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district na rì")).unwrap();
+    app.nth_reply(app.admin, 1).await;
+    let mut o = Browser::signed_in(&app, officer).await;
+    assert_eq!(o.get("/packs/new").await.status, StatusCode::FORBIDDEN);
 }
