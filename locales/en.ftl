@@ -756,3 +756,7 @@ web-estimate = To { $cells } cells ({ $active } connected), { $messages } messag
 web-done-created = The pack is saved (a draft).
 web-done-scheduled = The pack is scheduled.
 web-audience-all = every cell
+web-audience-districts = districts { $list }
+web-audience-units = units { $list }
+web-audience-tags = tags { $list }
+web-audience-cells = cells { $list }

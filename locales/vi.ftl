@@ -757,3 +757,7 @@ web-estimate = Gửi tới { $cells } chi bộ ({ $active } đã kết nối), m
 web-done-created = Đã lưu định hướng (bản nháp).
 web-done-scheduled = Đã lên lịch gửi định hướng.
 web-audience-all = mọi chi bộ
+web-audience-districts = huyện { $list }
+web-audience-units = đơn vị { $list }
+web-audience-tags = nhãn { $list }
+web-audience-cells = chi bộ { $list }

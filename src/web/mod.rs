@@ -316,11 +316,11 @@ impl Signed {
     /// committee), for a page's breadcrumbs.
     pub async fn crumbs(&self, unit: i64) -> anyhow::Result<Vec<Crumb>> {
         let mut conn = self.ctx.pool.acquire().await?;
-        let mut crumbs: Vec<Crumb> = crate::units::ancestors(&mut conn, unit)
-            .await?
-            .into_iter()
-            .map(|u| Crumb { id: u.id, name: u.name })
-            .collect();
+        // its ancestors come nearest first; the way down starts at the root
+        let mut way = crate::units::ancestors(&mut conn, unit).await?;
+        way.reverse();
+        way.extend(crate::units::get(&mut conn, unit).await?);
+        let mut crumbs: Vec<Crumb> = way.into_iter().map(|u| Crumb { id: u.id, name: u.name }).collect();
         if let Some(scope) = self.scope
             && let Some(k) = crumbs.iter().position(|c| c.id == scope)
         {

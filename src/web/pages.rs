@@ -469,10 +469,7 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
         done,
         status: status_text(s, &p),
         deadline: p.deadline.clone().unwrap_or_default(),
-        audience: match p.audience() {
-            crate::packs::Audience::All => tr.s("web-audience-all"),
-            some => some.describe(),
-        },
+        audience: audience_words(tr, &p.audience()),
         documents,
         body,
         body_refused,
@@ -494,6 +491,24 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
         estimate,
     };
     Ok(Some(html(&page)))
+}
+
+/// Who a pack goes to, in the page's language (catalog text: the names in it are escaped).
+fn audience_words(tr: &super::Tr, a: &crate::packs::Audience) -> String {
+    let crate::packs::Audience::Some { districts, units, tags, cells } = a else { return tr.s("web-audience-all") };
+    let mut parts = Vec::new();
+    for (key, list) in [
+        ("web-audience-districts", districts),
+        ("web-audience-units", units),
+        ("web-audience-tags", tags),
+        ("web-audience-cells", cells),
+    ] {
+        if !list.is_empty() {
+            let names = list.iter().cloned().collect::<Vec<_>>().join(", ");
+            parts.push(tr.t(key, Args::new().user("list", &names)));
+        }
+    }
+    parts.join("; ")
 }
 
 /// "12,5 MB" / "12.5 MB".

@@ -5,6 +5,7 @@ mod answers;
 mod authz;
 mod binding;
 mod bot_chat;
+mod browser;
 mod cli;
 mod delivery;
 mod demo;

@@ -175,6 +175,11 @@ async fn web_in_chat_gives_a_one_time_link_that_opens_a_session_on_every_page() 
     let na_ri = unit_id(&app, "Na Rì").await;
     let down = b.get(&format!("/packs/{pack}?unit={na_ri}")).await;
     assert!(down.body.contains("NR-001") && !down.body.contains("BB-001"), "{}", down.body);
+    // the way back up, from the root to the unit opened
+    let root: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE parent_id IS NULL").fetch_one(&app.pool).await.unwrap();
+    let crumbs = format!("<a href=\"/packs/{pack}?unit={root}\">Đảng bộ tỉnh</a> › <b>Na Rì</b>");
+    assert!(down.body.contains(&crumbs), "{}", down.body);
     let units = b.get("/units").await;
     assert!(units.body.contains("Na Rì") && units.body.contains("Ba Bể"), "{}", units.body);
     let unit = b.get(&format!("/units/{na_ri}")).await;
@@ -249,6 +254,8 @@ async fn an_officer_sees_their_unit_only_and_loses_the_desk_with_the_role() {
         "{}",
         page.body
     );
+    // the way up stops at the officer's own unit
+    assert!(page.body.contains("<p class=\"crumbs\"><b>Na Rì</b></p>"), "{}", page.body);
     // no board buttons
     assert!(!page.body.contains("/pause\"") && !page.body.contains("/cancel\""), "{}", page.body);
     let overview = b.get("/").await;
