@@ -760,3 +760,5 @@ web-audience-districts = districts { $list }
 web-audience-units = units { $list }
 web-audience-tags = tags { $list }
 web-audience-cells = cells { $list }
+web-behind-many = { $count } cells have not acknowledged: open a unit in the table above to list them, or download the spreadsheet.
+web-compose-more-units = Units further down (unit codes, separated by commas)

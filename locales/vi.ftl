@@ -761,3 +761,5 @@ web-audience-districts = huyện { $list }
 web-audience-units = đơn vị { $list }
 web-audience-tags = nhãn { $list }
 web-audience-cells = chi bộ { $list }
+web-behind-many = Còn { $count } chi bộ chưa xác nhận: mở từng đơn vị ở bảng trên để xem danh sách, hoặc tải bảng tính.
+web-compose-more-units = Đơn vị cấp dưới (mã đơn vị, cách nhau bởi dấu phẩy)

@@ -353,11 +353,15 @@ pub struct InboxFilter {
 /// The reports of an inbox, urgent and new first, then newest first.
 pub async fn inbox(pool: &SqlitePool, f: &InboxFilter) -> sqlx::Result<Vec<Situation>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        // the reports are chosen and put in order first, their details read for those alone
         "{SITUATION}
-         WHERE (?1 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
-           AND (?2 IS NULL OR s.status = ?2)
-         ORDER BY s.status = 'handled', s.status = 'seen', s.severity = 'urgent' DESC, s.id DESC
-         LIMIT CASE WHEN ?3 > 0 THEN ?3 ELSE -1 END"
+         WHERE s.id IN (
+             SELECT id FROM situation_reports
+             WHERE (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+               AND (?2 IS NULL OR status = ?2)
+             ORDER BY status = 'handled', status = 'seen', severity = 'urgent' DESC, id DESC
+             LIMIT CASE WHEN ?3 > 0 THEN ?3 ELSE -1 END)
+         ORDER BY s.status = 'handled', s.status = 'seen', s.severity = 'urgent' DESC, s.id DESC"
     )))
     .bind(f.within)
     .bind(f.status.as_deref())

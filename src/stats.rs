@@ -471,7 +471,22 @@ pub async fn reminders(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Reminder
 /// The cells that received the pack (or could not be reached) and have not acknowledged it, by
 /// unit then code; within the subtree of unit `within` when given.
 pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<Pending>> {
-    sqlx::query_as(
+    pending_first(pool, pack_id, within, -1).await
+}
+
+/// The first `limit` of [`pending`] (all of them for a negative `limit`).
+pub async fn pending_first(
+    pool: &SqlitePool,
+    pack_id: i64,
+    within: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Pending>> {
+    // within a unit, its deliveries are found by unit (an index), not by reading the broadcast
+    let scope = match within {
+        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+        None => "AND ?2 IS NULL",
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(u.name, '') AS unit, c.code, c.name,
                 CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') END AS unreachable
          FROM deliveries d JOIN cells c ON c.id = d.cell_id
@@ -480,11 +495,12 @@ pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sq
            -- the unary + keeps SQLite from scanning every pack's deliveries by state
            AND +d.state IN ('sent', 'failed')
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
-           AND (?2 IS NULL OR d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
-         ORDER BY 1, c.code",
-    )
+           {scope}
+         ORDER BY 1, c.code LIMIT ?3"
+    )))
     .bind(pack_id)
     .bind(within)
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -26,6 +26,8 @@ pub struct Composed {
     pub title: String,
     pub body: String,
     pub units: Vec<String>,
+    /// Codes of units further down, typed.
+    pub more_units: String,
     pub tags: String,
     pub cells: String,
     pub deadline: String,
@@ -40,7 +42,6 @@ pub struct Composed {
 pub struct UnitChoice {
     pub code: String,
     pub name: String,
-    pub indent: i64,
     pub checked: bool,
 }
 
@@ -73,13 +74,13 @@ impl Composed {
 async fn page(s: &Signed, f: Composed, problems: Vec<Problem>, documents_lost: bool) -> anyhow::Result<Response> {
     let mut conn = s.ctx.pool.acquire().await?;
     let root = crate::units::root(&mut conn).await?;
-    drop(conn);
-    let units = super::registry::tree_of(s, root.id)
+    // the units directly under the province's committee; deeper ones by their codes
+    let units = crate::units::children(&mut conn, root.id)
         .await?
         .into_iter()
-        .filter(|u| u.indent > 0 && u.indent <= 2)
-        .map(|u| UnitChoice { checked: f.units.contains(&u.code), code: u.code, name: u.name, indent: u.indent })
+        .map(|u| UnitChoice { checked: f.units.contains(&u.code), code: u.code, name: u.name })
         .collect();
+    drop(conn);
     let problems: Vec<ProblemLine> = problems
         .into_iter()
         .map(|p| {
@@ -210,6 +211,7 @@ pub async fn create(s: Signed, mut form: Multipart) -> Response {
             "title" => f.title = value,
             "body" => f.body = value,
             "unit" => f.units.push(value),
+            "more_units" => f.more_units = value,
             "tags" => f.tags = value,
             "cells" => f.cells = value,
             "deadline" => f.deadline = value,
@@ -235,7 +237,9 @@ pub async fn create(s: Signed, mut form: Multipart) -> Response {
             "slot" => Some("slot".to_string()),
             _ => None,
         };
-        let (units, tags, cells) = (f.units.clone(), words(&f.tags), words(&f.cells));
+        let mut units = f.units.clone();
+        units.extend(words(&f.more_units));
+        let (tags, cells) = (words(&f.tags), words(&f.cells));
         let audience = if units.is_empty() && tags.is_empty() && cells.is_empty() {
             TomlAudience::Word("all")
         } else {

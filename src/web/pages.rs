@@ -324,7 +324,9 @@ struct PackPage {
 }
 
 /// The most cells behind a page lists (the spreadsheet has them all).
-const BEHIND_SHOWN: usize = 200;
+const BEHIND_SHOWN: i64 = 200;
+/// Past this many cells behind, the page lists none: a list that long is read unit by unit.
+const BEHIND_LISTED: i64 = 2000;
 
 /// The pack `id` and the unit its page is opened at, if the member may see them: the unit must
 /// lie within the member's scope.
@@ -363,22 +365,37 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
     let broadcast = pack_broadcast(pool, id).await?;
     let state = broadcast.map(|(_, b)| tr.s(&format!("web-broadcast-{b}"))).unwrap_or_default();
     let totals = PackRow::new(s, &p, &st.total, state);
-    // delivery by state, with the reasons of those that failed
-    let states: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT d.state, CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') ELSE '' END, count(*)
-         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-         WHERE b.pack_id = ?1 AND b.kind = 'pack'
-           AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)
-         GROUP BY 1, 2 ORDER BY 1, 3 DESC",
-    )
+    // delivery by state, from the running totals; the reasons of those that failed from the
+    // failed deliveries alone (a partial index holds just them)
+    let scope = match within {
+        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+        None => "AND ?2 IS NULL",
+    };
+    let reasons: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COALESCE(d.error, ''), count(*) FROM deliveries d INDEXED BY deliveries_failed
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
+           AND d.state = 'failed' {scope}
+         GROUP BY 1 ORDER BY 2 DESC"
+    )))
     .bind(id)
-    .bind(st.within.id)
+    .bind(within)
     .fetch_all(pool)
     .await?;
-    let states = states
-        .into_iter()
-        .map(|(state, reason, n)| StateRow { state: tr.s(&format!("web-delivery-{state}")), reason, count: tr.n(&n) })
-        .collect();
+    let t = &st.total;
+    let mut states = Vec::new();
+    let waiting = t.targeted - t.delivered - t.unreachable;
+    for (key, n) in [("pending", waiting), ("sent", t.delivered)] {
+        if n > 0 {
+            states.push(StateRow {
+                state: tr.s(&format!("web-delivery-{key}")),
+                reason: String::new(),
+                count: tr.n(&n),
+            });
+        }
+    }
+    for (reason, n) in reasons {
+        states.push(StateRow { state: tr.s("web-delivery-failed"), reason, count: tr.n(&n) });
+    }
     let crumbs = s.crumbs(st.within.id).await?;
     let units = st
         .groups
@@ -416,15 +433,22 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
     } else {
         Vec::new()
     };
-    let behind_all = stats::pending(pool, id, Some(st.within.id)).await?;
-    let behind_more = if behind_all.len() > BEHIND_SHOWN {
-        tr.t("web-behind-more", Args::new().raw("shown", BEHIND_SHOWN as i64).raw("count", behind_all.len() as i64))
+    // the cells behind, listed when there are few enough to read; else the units' rows lead the way
+    // down (and the spreadsheet has them all)
+    let behind_count = st.total.behind();
+    let (behind_rows, behind_more) = if behind_count <= BEHIND_LISTED {
+        let rows = stats::pending_first(pool, id, within, BEHIND_SHOWN).await?;
+        let more = if behind_count > BEHIND_SHOWN {
+            tr.t("web-behind-more", Args::new().raw("shown", BEHIND_SHOWN).raw("count", tr.n(&behind_count)))
+        } else {
+            String::new()
+        };
+        (rows, more)
     } else {
-        String::new()
+        (Vec::new(), tr.t("web-behind-many", Args::new().raw("count", tr.n(&behind_count))))
     };
-    let behind = behind_all
+    let behind = behind_rows
         .into_iter()
-        .take(BEHIND_SHOWN)
         .map(|b| BehindRow {
             unit: b.unit,
             code: b.code,

@@ -54,11 +54,17 @@ pub(super) async fn tree_of(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine
     .bind(top)
     .fetch_all(pool)
     .await?;
-    let counts: Vec<(i64, i64, i64)> = sqlx::query_as(
+    // from the root, every cell counts: no list of the units to check each against
+    let root = rows.first().is_some_and(|r| r.parent_id.is_none());
+    let scope = if root {
+        "AND ?1 IS NOT NULL"
+    } else {
+        "AND unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1)"
+    };
+    let counts: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT unit_id, count(*), COALESCE(sum(status = 'active'), 0) FROM cells
-         WHERE status <> 'retired' AND unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1)
-         GROUP BY unit_id",
-    )
+         WHERE status <> 'retired' {scope} GROUP BY unit_id"
+    )))
     .bind(top)
     .fetch_all(pool)
     .await?;
@@ -121,7 +127,8 @@ pub async fn units(s: Signed) -> Response {
                 crate::units::root(&mut conn).await?.id
             }
         };
-        let units = tree_of(&s, top).await?;
+        // the top unit and the units directly under it; each opens its own page
+        let units = tree_of(&s, top).await?.into_iter().filter(|u| u.indent <= 1).collect();
         anyhow::Ok(html(&Units { p: s.chrome("units", s.tr.s("web-units-title")), units }))
     };
     run.await.unwrap_or_else(|e| s.failed(e))
