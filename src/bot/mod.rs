@@ -41,7 +41,7 @@ pub mod gate;
 pub(crate) mod inbox;
 pub mod lanes;
 mod officer;
-mod questions;
+pub(crate) mod questions;
 mod report;
 mod situation;
 mod staff;

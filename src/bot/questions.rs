@@ -201,14 +201,20 @@ pub(super) async fn on_hoi(a: &Asked<'_>, arg: &str) -> HandlerResult {
     if !questions::answer(&ctx.pool, id, a.member.user_id, &text, crate::dates::now()).await? {
         return a.say(c.t(locale, "q-answered-already", Args::new().raw("id", id))).await;
     }
+    tell_cell(ctx, &q, &text).await;
+    a.say(c.t(locale, "q-answered", Args::new().raw("id", id).user("cell", &q.cell_name))).await
+}
+
+/// Sends a question's answer to the chat it came from, in that chat's language (`/hoi` and the
+/// web desk's inbox).
+pub(crate) async fn tell_cell(ctx: &Ctx, q: &questions::Question, answer: &str) {
     let theirs = ctx.locale(ChatId(q.chat_id)).await;
-    let back = c.t(
+    let back = ctx.catalog.t(
         theirs,
         "q-answer-to-cell",
-        Args::new().user("pack", &q.pack_title).user("question", &q.body).user("answer", &text),
+        Args::new().user("pack", &q.pack_title).user("question", &q.body).user("answer", answer),
     );
     ctx.replies.send(ChatId(q.chat_id), Reply::Text { html: back, markup: None });
-    a.say(c.t(locale, "q-answered", Args::new().raw("id", id).user("cell", &q.cell_name))).await
 }
 
 /// `/hoidap N <text>` (a question not answered yet) or `/hoidap N` (one answered already): the

@@ -163,6 +163,12 @@ pub async fn sign_in(
         return Ok(Err(Refused::NotStaff));
     };
     let cookie = new_secret();
+    // sessions over for a day go (the audit log keeps who signed in when)
+    sqlx::query("DELETE FROM web_sessions WHERE expires_at < ? OR ended_at < ?")
+        .bind(now - 86_400)
+        .bind(now - 86_400)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
         .bind(hash(&cookie))
         .bind(user)

@@ -1,6 +1,8 @@
-//! The inbox of situation reports of a member's scope, with the chat inbox's actions: a report
-//! opened becomes seen; it can be answered (in the chat it came from) and marked handled with a
-//! note; its photos and files can be downloaded.
+//! The inbox of a member's scope, with the chat inbox's actions: situation reports (a report
+//! opened becomes seen; it can be answered in the chat it came from and marked handled with a
+//! note; its photos and files can be downloaded), and the cells' questions on packs not answered
+//! yet (answered to the cell, as `/hoi` does, or by the board for every cell that got the pack,
+//! as `/hoidap` does).
 
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -31,23 +33,40 @@ fn from(s: &Situation) -> String {
     if s.unit.is_empty() { who } else { format!("{who} ({})", s.unit) }
 }
 
+/// A question not answered yet.
+pub struct QuestionLine {
+    pub id: i64,
+    pub pack: String,
+    pub cell: String,
+    pub who: String,
+    pub body: String,
+}
+
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct Inbox {
     p: Chrome,
     status: String,
     lines: Vec<Line>,
+    questions: Vec<QuestionLine>,
+    done: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     status: Option<String>,
+    /// What an answer just did ("answered:N", "faq:N:CELLS").
+    #[serde(default)]
+    done: Option<String>,
 }
+
+/// The most open questions a page lists (oldest first).
+const QUESTIONS_LISTED: i64 = 100;
 
 /// `GET /inbox[?status=new|seen|handled]`: new first, urgent first among them, then newest.
 pub async fn list(s: Signed, Query(q): Query<ListQuery>) -> Response {
-    let status = q.status.filter(|st| matches!(st.as_str(), "new" | "seen" | "handled"));
+    let status = q.status.clone().filter(|st| matches!(st.as_str(), "new" | "seen" | "handled"));
     let run = async {
         let filter = InboxFilter { within: s.scope, status: status.clone(), limit: LISTED };
         let tz = s.ctx.config.timezone;
@@ -64,7 +83,35 @@ pub async fn list(s: Signed, Query(q): Query<ListQuery>) -> Response {
                 status: s.tr.s(&format!("inbox-status-{}", r.status)),
             })
             .collect();
-        let page = Inbox { p: s.chrome("inbox", s.tr.s("web-inbox-title")), status: status.unwrap_or_default(), lines };
+        let questions = crate::questions::open(&s.ctx.pool, s.scope, QUESTIONS_LISTED)
+            .await?
+            .into_iter()
+            .map(|q| QuestionLine {
+                id: q.id,
+                pack: q.pack_title,
+                cell: format!("{} · {}", q.cell_code, q.cell_name),
+                who: q.user_name,
+                body: q.body,
+            })
+            .collect();
+        let done = q.done.as_deref().and_then(|d| {
+            let mut parts = d.split(':');
+            let (what, id) = (parts.next()?, parts.next()?.parse::<i64>().ok()?);
+            Some(match what {
+                "faq" => {
+                    let cells: i64 = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                    s.tr.t("web-done-faq", Args::new().raw("id", id).raw("cells", cells))
+                }
+                _ => s.tr.t("web-done-answered", Args::new().raw("id", id)),
+            })
+        });
+        let page = Inbox {
+            p: s.chrome("inbox", s.tr.s("web-inbox-title")),
+            status: status.unwrap_or_default(),
+            lines,
+            questions,
+            done,
+        };
         anyhow::Ok(html(&page))
     };
     run.await.unwrap_or_else(|e| s.failed(e))
@@ -213,6 +260,51 @@ pub async fn file(s: Signed, Path((id, n)): Path<(i64, usize)>) -> Response {
         let ext = f.name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
         let kind = if f.kind == "photo" { "image/jpeg" } else { crate::packs::folder::mime_of(&ext) };
         anyhow::Ok(super::pages::download(kind, &f.name, bytes))
+    };
+    run.await.unwrap_or_else(|e| s.failed(e))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    /// For every cell that got the pack (the board's hỏi đáp), not the asking cell alone.
+    #[serde(default)]
+    all: Option<String>,
+}
+
+/// `POST /questions/{id}/answer`: the answer to the asking cell (as `/hoi N <text>`), or with
+/// `all` to every cell that got the pack (as `/hoidap N <text>`; the board's).
+pub async fn answer_question(s: Signed, Path(id): Path<i64>, form: axum::Form<AnswerForm>) -> Response {
+    if let Err(r) = s.check_form(&form.csrf) {
+        return r;
+    }
+    let all = form.all.is_some();
+    if all && let Err(r) = s.require(crate::staff::Role::Board, "hoidap").await {
+        return r;
+    }
+    let text = match checked_text(&s, &form.text) {
+        Ok(t) if t.chars().count() > crate::questions::MAX_TEXT => return s.refuse("web-question-long"),
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let run = async {
+        let pool = &s.ctx.pool;
+        let Some(q) = crate::questions::get(pool, id, s.scope).await? else { return Ok(s.not_found()) };
+        let now = crate::dates::now();
+        if !crate::questions::answer(pool, id, s.member.user_id, &text, now).await? {
+            return Ok(s.refuse("web-question-answered"));
+        }
+        if !all {
+            crate::bot::questions::tell_cell(&s.ctx, &q, &text).await;
+            return anyhow::Ok(Redirect::to(&format!("/inbox?done=answered:{id}")).into_response());
+        }
+        let actor = crate::audit::Actor::User(s.member.user_id);
+        let started = crate::delivery::broadcast::answer_all(pool, id, None, actor, now).await?;
+        let cells = started.map(|b| b.targeted).unwrap_or(0);
+        Ok(Redirect::to(&format!("/inbox?done=faq:{id}:{cells}")).into_response())
     };
     run.await.unwrap_or_else(|e| s.failed(e))
 }

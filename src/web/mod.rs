@@ -104,6 +104,7 @@ pub fn router(slot: Arc<Slot>) -> Router {
         .route("/inbox/{id}/reply", post(inbox::reply))
         .route("/inbox/{id}/handle", post(inbox::handle))
         .route("/inbox/{id}/files/{n}", get(inbox::file))
+        .route("/questions/{id}/answer", post(inbox::answer_question))
         .route("/audit", get(audit_log::search))
         .route("/static/loa.css", get(css))
         .route("/static/loa.js", get(js))

@@ -163,13 +163,14 @@ async fn the_board_signs_in_composes_watches_drills_down_and_answers_in_a_real_b
     // the preview, as Telegram will show it
     let bold = b.wait("#preview b").await;
     assert_eq!(bold.text().await.unwrap(), "Trọng tâm");
+    b.client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    b.shot("compose").await;
     let doc = app.dir.path().join("Kế hoạch tháng 12.pdf");
     std::fs::write(&doc, b"%PDF-1.4 ke hoach thang 12").unwrap();
     b.wait("#documents").await.send_keys(doc.to_str().unwrap()).await.unwrap();
     b.wait(&format!("input[name=unit][value=\"{na_ri}\"]")).await.click().await.unwrap();
     b.wait("input[name=report]").await.send_keys("Báo cáo kết quả quán triệt").await.unwrap();
     b.wait("input[name=when][value=now]").await.click().await.unwrap();
-    b.shot("compose").await;
     b.wait("form[action=\"/packs/new\"] button.primary").await.click().await.unwrap();
     b.until_text("Đã lên lịch gửi định hướng.").await;
     assert!(b.h1().await.contains("Định hướng tuyên truyền tháng 12"));

@@ -451,6 +451,41 @@ async fn the_inbox_opens_answers_and_handles_a_report_within_the_scope() {
     assert!(page.body.contains("Hai hộ đã thống nhất ranh giới.") && !page.body.contains("/handle\""), "{}", page.body);
     assert_eq!(app.audit_count("situation.replied", "ok").await, 1);
     assert_eq!(app.audit_count("situation.handled", "ok").await, 1);
+
+    // questions on a pack: answered to the cell, or for every cell that got the pack
+    let pack = app.send_plain_pack("Định hướng tháng 12").await;
+    let got = app.sim.wait_for_bot_messages(secretary, before + 2, WAIT).await.len();
+    let ask = async |body: &str| {
+        loa::questions::ask(
+            &app.pool,
+            pack,
+            cell.id,
+            cell.unit_id,
+            secretary,
+            secretary,
+            "Bí thư",
+            body,
+            loa::dates::now(),
+        )
+        .await
+        .unwrap()
+    };
+    let (first, second) = (ask("Tư liệu có bản in không?").await, ask("Hạn báo cáo là ngày nào?").await);
+    let inbox = b.get("/inbox").await;
+    assert!(inbox.body.contains("Tư liệu có bản in không?") && inbox.body.contains("Hạn báo cáo là ngày nào?"));
+    assert!(!o.get("/inbox").await.body.contains("Tư liệu có bản in"), "not the other unit's");
+    assert_eq!(o.press(&format!("/questions/{first}/answer"), &[("text", "x")]).await.status, StatusCode::NOT_FOUND);
+    let answered = b.press(&format!("/questions/{first}/answer"), &[("text", "Có, Ban sẽ gửi bản in.")]).await;
+    assert_eq!(answered.location(), format!("/inbox?done=answered:{first}"));
+    let msgs = app.sim.wait_for_bot_messages(secretary, got + 1, WAIT).await;
+    assert!(msgs.last().unwrap().text().unwrap_or_default().contains("Có, Ban sẽ gửi bản in."));
+    let again = b.press(&format!("/questions/{first}/answer"), &[("text", "Lần hai")]).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "the first answer stands");
+    let faq = b.press(&format!("/questions/{second}/answer"), &[("text", "Ngày 15.12."), ("all", "1")]).await;
+    assert_eq!(faq.location(), format!("/inbox?done=faq:{second}:1"));
+    assert!(b.get(faq.location()).await.body.contains("tới 1 chi bộ đã nhận định hướng"));
+    let msgs = app.sim.wait_for_bot_messages(secretary, got + 2, WAIT).await;
+    assert!(msgs.last().unwrap().text().unwrap_or_default().contains("Ngày 15.12."));
 }
 
 #[tokio::test]
