@@ -770,3 +770,6 @@ web-question-long = The answer is longer than 1,000 characters.
 web-question-answered = This question has an answer already; the first answer stands.
 web-done-answered = The answer to question { $id } was sent to the cell.
 web-done-faq = Sending the answer to question { $id } to the { $cells } cells that got the pack.
+web-forward = Send it up
+web-forward-note = A note with it (optional)
+web-forward-button = Send to those above

@@ -771,3 +771,6 @@ web-question-long = Câu trả lời dài quá 1.000 ký tự.
 web-question-answered = Câu hỏi này đã được trả lời; câu trả lời đầu tiên được giữ.
 web-done-answered = Đã gửi câu trả lời câu hỏi số { $id } tới chi bộ.
 web-done-faq = Đang gửi câu trả lời câu hỏi số { $id } tới { $cells } chi bộ đã nhận định hướng.
+web-forward = Báo cáo lên cấp trên
+web-forward-note = Ý kiến kèm theo (không bắt buộc)
+web-forward-button = Gửi lên cấp trên

@@ -223,20 +223,35 @@ pub(crate) async fn answer(ctx: &super::Ctx, s: &Situation, text: &str, by: i64)
 /// Sends a report on to those above the member: the officers of the nearest unit above the
 /// member's own that has officers, and the board. The board has nobody above it.
 async fn forward(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> HandlerResult {
-    let (c, locale, ctx) = (&a.ctx.catalog, a.locale, a.ctx);
+    let (c, locale) = (&a.ctx.catalog, a.locale);
     let Some(own) = scope else {
         return a.say(c.s(locale, "inbox-forward-top")).await;
     };
     let Some(s) = find(a, scope, id).await? else { return Ok(()) };
+    let told = forward_up(a.ctx, a.member, own, &s, note).await?;
+    a.say(c.t(locale, "inbox-forwarded", Args::new().raw("id", id).raw("count", told))).await
+}
+
+/// Sends report `s` on from officer `member` of unit `own` to those above: the officers of the
+/// nearest unit above `own` with officers, and the board; audited. Returns how many were told.
+/// The chat's `/inbox N len` and the web desk's inbox both forward so.
+pub(crate) async fn forward_up(
+    ctx: &super::Ctx,
+    member: &crate::staff::StaffMember,
+    own: i64,
+    s: &Situation,
+    note: &str,
+) -> anyhow::Result<i64> {
+    let c = &ctx.catalog;
     let above: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = ?")
         .bind(own)
         .fetch_optional(&ctx.pool)
         .await?
         .flatten();
-    let by = a.member.display_name.clone().unwrap_or_else(|| a.member.user_id.to_string());
+    let by = member.display_name.clone().unwrap_or_else(|| member.user_id.to_string());
     let mut told = 0;
     for m in crate::staff::who_hears(&ctx.pool, &ctx.config.admins, above).await? {
-        if m.user_id == a.member.user_id {
+        if m.user_id == member.user_id {
             continue;
         }
         let chat = ChatId(m.user_id);
@@ -245,10 +260,10 @@ async fn forward(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> Hand
             theirs,
             "inbox-forwarded-to",
             Args::new()
-                .raw("id", id)
+                .raw("id", s.id)
                 .raw("mark", severity_mark(s.severity))
                 .user("topic", &s.topic)
-                .raw("from", from_line(&s))
+                .raw("from", from_line(s))
                 .user("place", &s.place)
                 .user("body", &s.body)
                 .user("by", &by)
@@ -262,15 +277,14 @@ async fn forward(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> Hand
     let details = serde_json::json!({ "to": told });
     audit::record(
         &mut conn,
-        Actor::User(a.member.user_id),
+        Actor::User(member.user_id),
         "situation.forwarded",
-        Some(&id.to_string()),
+        Some(&s.id.to_string()),
         "ok",
         details,
     )
     .await?;
-    drop(conn);
-    a.say(c.t(locale, "inbox-forwarded", Args::new().raw("id", id).raw("count", told))).await
+    Ok(told)
 }
 
 async fn handle(a: &Asked<'_>, scope: Option<i64>, id: i64, note: &str) -> HandlerResult {

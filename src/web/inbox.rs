@@ -135,6 +135,8 @@ struct ReportPage {
     handled: bool,
     handled_note: String,
     files: Vec<(usize, String)>,
+    /// An officer may send it on to those above their unit.
+    may_forward: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,9 +158,13 @@ pub async fn show(s: Signed, Path(id): Path<i64>, Query(q): Query<ShowQuery>) ->
         let status = if r.status == "new" { "seen" } else { r.status.as_str() };
         let files =
             situations::files(&s.ctx.pool, id).await?.into_iter().enumerate().map(|(i, f)| (i + 1, f.name)).collect();
-        let done = match q.done.as_deref() {
-            Some("replied") => Some(s.tr.t("inbox-replied", Args::new().raw("id", id))),
-            Some("handled") => Some(s.tr.t("inbox-handled", Args::new().raw("id", id))),
+        let done = match q.done.as_deref().map(|d| d.split_once(':').unwrap_or((d, ""))) {
+            Some(("replied", _)) => Some(s.tr.t("inbox-replied", Args::new().raw("id", id))),
+            Some(("handled", _)) => Some(s.tr.t("inbox-handled", Args::new().raw("id", id))),
+            Some(("forwarded", n)) => {
+                let n: i64 = n.parse().unwrap_or(0);
+                Some(s.tr.t("inbox-forwarded", Args::new().raw("id", id).raw("count", n)))
+            }
             _ => None,
         };
         let page = ReportPage {
@@ -177,6 +183,7 @@ pub async fn show(s: Signed, Path(id): Path<i64>, Query(q): Query<ShowQuery>) ->
             handled: r.status == "handled",
             handled_note: r.handled_note.clone().unwrap_or_default(),
             files,
+            may_forward: s.scope.is_some(),
         };
         anyhow::Ok(html(&page))
     };
@@ -305,6 +312,34 @@ pub async fn answer_question(s: Signed, Path(id): Path<i64>, form: axum::Form<An
         let started = crate::delivery::broadcast::answer_all(pool, id, None, actor, now).await?;
         let cells = started.map(|b| b.targeted).unwrap_or(0);
         Ok(Redirect::to(&format!("/inbox?done=faq:{id}:{cells}")).into_response())
+    };
+    run.await.unwrap_or_else(|e| s.failed(e))
+}
+
+#[derive(Deserialize)]
+pub struct ForwardForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /inbox/{id}/forward`: an officer sends a report on to those above their unit (the
+/// officers of the nearest unit above with officers, and the board), with a note or none, as
+/// `/inbox N len` does. The board has nobody above it.
+pub async fn forward(s: Signed, Path(id): Path<i64>, form: axum::Form<ForwardForm>) -> Response {
+    if let Err(r) = s.check_form(&form.csrf) {
+        return r;
+    }
+    let Some(own) = s.scope else { return s.refuse("inbox-forward-top") };
+    let note = crate::text::visible(&form.text).trim().to_string();
+    if note.chars().count() > MOST_CHARS {
+        return s.refuse("web-text-long");
+    }
+    let run = async {
+        let Some(r) = find(&s, id).await? else { return Ok(s.not_found()) };
+        let told = crate::bot::inbox::forward_up(&s.ctx, &s.member, own, &r, &note).await?;
+        anyhow::Ok(Redirect::to(&format!("/inbox/{id}?done=forwarded:{told}")).into_response())
     };
     run.await.unwrap_or_else(|e| s.failed(e))
 }

@@ -103,6 +103,7 @@ pub fn router(slot: Arc<Slot>) -> Router {
         .route("/inbox/{id}", get(inbox::show))
         .route("/inbox/{id}/reply", post(inbox::reply))
         .route("/inbox/{id}/handle", post(inbox::handle))
+        .route("/inbox/{id}/forward", post(inbox::forward))
         .route("/inbox/{id}/files/{n}", get(inbox::file))
         .route("/questions/{id}/answer", post(inbox::answer_question))
         .route("/audit", get(audit_log::search))

@@ -452,6 +452,21 @@ async fn the_inbox_opens_answers_and_handles_a_report_within_the_scope() {
     assert_eq!(app.audit_count("situation.replied", "ok").await, 1);
     assert_eq!(app.audit_count("situation.handled", "ok").await, 1);
 
+    // an officer of the report's unit sends it up; the board's own page has no such form
+    assert!(!page.body.contains("/forward\""), "the board has nobody above it");
+    let officer = app.user("Cán bộ Na Rì");
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district na rì")).unwrap();
+    app.nth_reply(app.admin, 2).await;
+    let mut n = Browser::signed_in(&app, officer).await;
+    let seen_before = app.sim.bot_messages(app.admin).len();
+    n.get(&format!("/inbox/{id}")).await;
+    let up = n.press(&format!("/inbox/{id}/forward"), &[("text", "Đề nghị Ban chỉ đạo.")]).await;
+    assert_eq!(up.location(), format!("/inbox/{id}?done=forwarded:1"), "{}", up.body);
+    let told = app.sim.wait_for_bot_messages(app.admin, seen_before + 1, WAIT).await;
+    assert!(told.last().unwrap().text().unwrap_or_default().contains("Đề nghị Ban chỉ đạo."));
+    assert_eq!(app.audit_count("situation.forwarded", "ok").await, 1);
+    assert_eq!(b.press(&format!("/inbox/{id}/forward"), &[("text", "")]).await.status, StatusCode::FORBIDDEN);
+
     // questions on a pack: answered to the cell, or for every cell that got the pack
     let pack = app.send_plain_pack("Định hướng tháng 12").await;
     let got = app.sim.wait_for_bot_messages(secretary, before + 2, WAIT).await.len();
@@ -609,4 +624,62 @@ async fn the_board_composes_a_pack_with_a_document_checked_as_pack_create_checks
     app.nth_reply(app.admin, 1).await;
     let mut o = Browser::signed_in(&app, officer).await;
     assert_eq!(o.get("/packs/new").await.status, StatusCode::FORBIDDEN);
+}
+
+/// Every page of the desk for every role: who gets it (200), who is told to sign in (401), who is
+/// refused (403). The pages' contents are checked by the tests above; this one checks the gate.
+#[tokio::test]
+async fn every_route_answers_each_role_as_it_should() {
+    let app = TestApp::spawn_web(|_| {}).await;
+    let pack = province_with_a_pack(&app).await;
+    let na_ri = unit_id(&app, "Na Rì").await;
+    let officer = app.user("Cán bộ Na Rì");
+    let board = app.user("Cán bộ Ban");
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {officer} district na rì")).unwrap();
+    app.nth_reply(app.admin, 1).await;
+    app.sim.send_text(app.admin, app.admin, &format!("/grant {board} board")).unwrap();
+    app.nth_reply(app.admin, 2).await;
+    let mut nobody = Browser::new(&app.web());
+    let mut o = Browser::signed_in(&app, officer).await;
+    let mut bd = Browser::signed_in(&app, board).await;
+    let mut a = Browser::signed_in(&app, app.admin).await;
+    const OK: u16 = 200;
+    const IN: u16 = 401;
+    const NO: u16 = 403;
+    // (path, nobody, officer, board, admin)
+    let table: Vec<(String, [u16; 4])> = vec![
+        ("/".into(), [IN, OK, OK, OK]),
+        ("/progress.json".into(), [IN, OK, OK, OK]),
+        ("/packs".into(), [IN, OK, OK, OK]),
+        ("/packs/new".into(), [IN, NO, OK, OK]),
+        (format!("/packs/{pack}"), [IN, OK, OK, OK]),
+        (format!("/packs/{pack}?unit={na_ri}"), [IN, OK, OK, OK]),
+        (format!("/packs/{pack}/export.xlsx"), [IN, OK, OK, OK]),
+        (format!("/packs/{pack}/export.csv"), [IN, OK, OK, OK]),
+        (format!("/packs/{pack}/chart.svg"), [IN, OK, OK, OK]),
+        (format!("/packs/{pack}/chart.png"), [IN, OK, OK, OK]),
+        ("/units".into(), [IN, OK, OK, OK]),
+        (format!("/units/{na_ri}"), [IN, OK, OK, OK]),
+        ("/inbox".into(), [IN, OK, OK, OK]),
+        ("/audit".into(), [IN, NO, OK, OK]),
+    ];
+    for (path, want) in &table {
+        let got = [
+            nobody.get(path).await.status.as_u16(),
+            o.get(path).await.status.as_u16(),
+            bd.get(path).await.status.as_u16(),
+            a.get(path).await.status.as_u16(),
+        ];
+        assert_eq!(&got, want, "GET {path}: nobody, officer, board, admin");
+    }
+    // the forms: without a session 401; an officer refused the board's (audited); static files
+    // are for anyone
+    for path in [format!("/packs/{pack}/pause"), format!("/packs/{pack}/cancel"), format!("/packs/{pack}/schedule")] {
+        assert_eq!(nobody.post(&path, &[("csrf", "x")]).await.status.as_u16(), IN, "{path}");
+        assert_eq!(o.press(&path, &[("when", "now")]).await.status.as_u16(), NO, "{path}");
+    }
+    assert_eq!(app.audit_count("staff.denied", "denied").await, 5, "/packs/new and /audit, then three forms");
+    for path in ["/static/loa.css", "/static/loa.js"] {
+        assert_eq!(nobody.get(path).await.status.as_u16(), OK);
+    }
 }
