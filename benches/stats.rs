@@ -40,13 +40,7 @@ async fn time<F: AsyncFnMut()>(mut f: F) -> f64 {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: i64| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .map(|v| v.parse().expect("a number"))
-            .unwrap_or(default)
-    };
+    let arg = |name: &str, default: i64| province::arg(&args, name, default);
     let cells = arg("--cells", 100_000);
     let packs = arg("--packs", 24);
     let situations = arg("--situations", 30_000);

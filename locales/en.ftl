@@ -773,3 +773,4 @@ web-done-faq = Sending the answer to question { $id } to the { $cells } cells th
 web-forward = Send it up
 web-forward-note = A note with it (optional)
 web-forward-button = Send to those above
+web-sign-in-busy = Too many sign-ins in the last minute. Please wait a minute and try again.

@@ -774,3 +774,4 @@ web-done-faq = Đang gửi câu trả lời câu hỏi số { $id } tới { $cel
 web-forward = Báo cáo lên cấp trên
 web-forward-note = Ý kiến kèm theo (không bắt buộc)
 web-forward-button = Gửi lên cấp trên
+web-sign-in-busy = Có quá nhiều lượt đăng nhập trong một phút. Xin đợi một phút rồi thử lại.

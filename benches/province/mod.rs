@@ -10,6 +10,15 @@ use loa::audit::Actor;
 pub const COMMITTEES: i64 = 100;
 pub const SUBS: i64 = 29;
 
+/// The number after `name` on the command line, else `default`.
+pub fn arg(args: &[String], name: &str, default: i64) -> i64 {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.parse().expect("a number"))
+        .unwrap_or(default)
+}
+
 pub struct Province {
     /// The committees directly under the province's committee, in order.
     pub committees: Vec<i64>,

@@ -39,30 +39,42 @@ use axum::routing::{get, post};
 use teloxide::types::ChatId;
 
 use crate::bot::Ctx;
+use crate::bot::gate::PerChat;
 use crate::i18n::{Args, Catalog, Locale};
 use crate::staff::{Role, StaffMember};
 
 /// What the desk serves from: the bot's context once `loa serve` has built it (the listener
 /// starts before Telegram answers; until then pages say Loa is starting).
-#[derive(Default)]
-pub struct Slot(OnceLock<(Arc<Ctx>, String)>);
+pub struct Slot {
+    open: OnceLock<(Arc<Ctx>, String)>,
+    /// Sign-in attempts, all together: thirty at once, then one every two seconds (a board signs
+    /// in a few times a day; a flood of guessed links is turned away before the database).
+    sign_ins: PerChat,
+    /// Refused sign-ins written to the audit log: ten at once, then one every six seconds (each
+    /// is logged all the same), so that a flood cannot fill the log.
+    refusal_audits: PerChat,
+}
 
 impl Slot {
     pub fn new() -> Arc<Slot> {
-        Arc::new(Slot::default())
+        Arc::new(Slot {
+            open: OnceLock::new(),
+            sign_ins: PerChat::new(std::time::Duration::from_secs(2), 30),
+            refusal_audits: PerChat::new(std::time::Duration::from_secs(6), 10),
+        })
     }
 
     /// Opens the desk on `ctx`; `bot_username` makes the invites' links.
     pub fn open(&self, ctx: Arc<Ctx>, bot_username: String) {
-        let _ = self.0.set((ctx, bot_username));
+        let _ = self.open.set((ctx, bot_username));
     }
 
     fn ctx(&self) -> Option<&Arc<Ctx>> {
-        self.0.get().map(|(c, _)| c)
+        self.open.get().map(|(c, _)| c)
     }
 
     fn bot_username(&self) -> String {
-        self.0.get().map(|(_, u)| u.clone()).unwrap_or_default()
+        self.open.get().map(|(_, u)| u.clone()).unwrap_or_default()
     }
 }
 
@@ -109,8 +121,43 @@ pub fn router(slot: Arc<Slot>) -> Router {
         .route("/audit", get(audit_log::search))
         .route("/static/loa.css", get(css))
         .route("/static/loa.js", get(js))
+        .layer(axum::middleware::from_fn_with_state(slot.clone(), same_origin))
         .layer(axum::middleware::from_fn(guard_headers))
         .with_state(slot)
+}
+
+/// A form posted from another site is refused (a second guard beside the forms' token and the
+/// SameSite cookie; it also keeps another site from signing a browser in with a link of its
+/// own). Browsers name the page a form came from in `Origin`; it must be the desk's own address
+/// (`http.public_url`) or the host the request was sent to. A request without `Origin` (not from
+/// a browser's form) goes on to the other checks.
+async fn same_origin(State(slot): State<Arc<Slot>>, req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::POST
+        && let Some(origin) = req.headers().get(header::ORIGIN)
+    {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+        let web = slot.ctx().map(|c| c.config.web_url.clone());
+        if !origin_allowed(origin.to_str().unwrap_or("null"), host, web.as_ref()) {
+            tracing::warn!(path = %req.uri().path(), origin = ?origin, "a form from another site was refused");
+            return (StatusCode::FORBIDDEN, "a form from another site is not accepted\n").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Whether `origin` (an Origin header) is the desk's own: the configured address's scheme, host and
+/// port, or the host the request was sent to.
+fn origin_allowed(origin: &str, host: Option<&str>, web: Option<&url::Url>) -> bool {
+    let Ok(o) = url::Url::parse(origin) else { return false };
+    if web.is_some_and(|w| w.origin() == o.origin()) {
+        return true;
+    }
+    let Some(oh) = o.host_str() else { return false };
+    let theirs = match o.port() {
+        Some(p) => format!("{oh}:{p}"),
+        None => oh.to_string(),
+    };
+    host.is_some_and(|h| h.eq_ignore_ascii_case(&theirs))
 }
 
 /// Headers on every answer of the desk: a strict policy for what a page may load and run, no
@@ -500,8 +547,17 @@ struct LoginForm {
 async fn login(State(slot): State<Arc<Slot>>, headers: HeaderMap, form: axum::Form<LoginForm>) -> Response {
     let Some(ctx) = slot.ctx() else { return starting() };
     let tr = Tr { catalog: ctx.catalog.clone(), locale: locale_of(ctx, &headers, None).await };
+    if !slot.sign_ins.admit(0) {
+        tracing::warn!("a sign-in was turned away: too many attempts in the last minute");
+        let mut res = notice(&tr, StatusCode::TOO_MANY_REQUESTS, "web-sign-in-title", &tr.s("web-sign-in-busy"), false);
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return res;
+    }
     let client = client(&headers);
-    match auth::sign_in(&ctx.pool, &ctx.config.admins, form.t.trim(), crate::dates::now(), &client).await {
+    let audit_refusal = || slot.refusal_audits.admit(0);
+    match auth::sign_in(&ctx.pool, &ctx.config.admins, form.t.trim(), crate::dates::now(), &client, &audit_refusal)
+        .await
+    {
         Ok(Ok(started)) => {
             tracing::info!(user = started.member.user_id, role = %started.member.role, "signed in to the web desk");
             let mut res = Redirect::to("/").into_response();
@@ -509,6 +565,7 @@ async fn login(State(slot): State<Arc<Slot>>, headers: HeaderMap, form: axum::Fo
             res
         }
         Ok(Err(why)) => {
+            tracing::info!(reason = why.as_str(), "a sign-in was refused");
             let key = format!("web-link-{}", why.as_str().replace('_', "-"));
             let page = LoginPage {
                 p: Chrome::outside(&tr, tr.s("web-sign-in-title")),
@@ -568,4 +625,23 @@ async fn set_lang(signed: Signed, form: axum::Form<LangForm>) -> Response {
     let mut res = back_to(&form.back);
     res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c.to_string()).expect("a language code"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn a_form_from_the_desk_itself_passes_and_from_another_site_does_not() {
+        let web: url::Url = "https://loa.example.vn/".parse().unwrap();
+        // behind a proxy that rewrites Host, the configured address is what counts
+        assert!(origin_allowed("https://loa.example.vn", Some("127.0.0.1:9090"), Some(&web)));
+        assert!(!origin_allowed("http://loa.example.vn", Some("127.0.0.1:9090"), Some(&web)), "another scheme");
+        assert!(!origin_allowed("https://evil.example", Some("127.0.0.1:9090"), Some(&web)));
+        assert!(!origin_allowed("https://loa.example.vn.evil.example", None, Some(&web)));
+        // on one machine, the host the browser sent the form to
+        assert!(origin_allowed("http://10.0.0.5:9090", Some("10.0.0.5:9090"), Some(&web)));
+        assert!(!origin_allowed("http://10.0.0.5:9091", Some("10.0.0.5:9090"), Some(&web)));
+        assert!(!origin_allowed("null", Some("10.0.0.5:9090"), Some(&web)), "a sandboxed page's form");
+    }
 }

@@ -99,21 +99,17 @@ impl TestApp {
 
     /// Like [`spawn`](Self::spawn), with the configuration changed by `edit` (kept for restarts).
     pub async fn spawn_with(edit: fn(&mut loa::config::Config)) -> TestApp {
-        if std::env::var_os("RUST_LOG").is_some() {
-            loa::logging::init();
-        }
-        let sim = Sim::start_default().await.expect("simulator starts");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let admin = sim.create_user("Quản trị", None);
-        let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
-        let mut app = TestApp { sim, dir, admin, pool, http: None, edit, stop: CancellationToken::new(), task: None };
-        app.start().await;
-        app
+        Self::spawn_on(edit, None).await
     }
 
     /// Like [`spawn_with`](Self::spawn_with), with the HTTP listener (and the web desk) on a free
     /// port of 127.0.0.1 the test knows: `app.web()` is its address.
     pub async fn spawn_web(edit: fn(&mut loa::config::Config)) -> TestApp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        Self::spawn_on(edit, Some(port)).await
+    }
+
+    async fn spawn_on(edit: fn(&mut loa::config::Config), http: Option<std::net::SocketAddr>) -> TestApp {
         if std::env::var_os("RUST_LOG").is_some() {
             loa::logging::init();
         }
@@ -121,9 +117,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let admin = sim.create_user("Quản trị", None);
         let pool = loa::db::open(&config_for(&sim, &dir).database_url).await.expect("database opens");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let mut app =
-            TestApp { sim, dir, admin, pool, http: Some(port), edit, stop: CancellationToken::new(), task: None };
+        let mut app = TestApp { sim, dir, admin, pool, http, edit, stop: CancellationToken::new(), task: None };
         app.start().await;
         app
     }

@@ -209,6 +209,27 @@ async fn web_in_chat_gives_a_one_time_link_that_opens_a_session_on_every_page() 
     assert!(page.body.contains("Nhắc các chi bộ chưa xác nhận"));
     let forged = b.post(&format!("/packs/{pack}/remind"), &[("csrf", "forged")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // a form posted from another site is refused, its token notwithstanding
+    let cross = reqwest::Client::new()
+        .post(format!("{}/packs/{pack}/remind", app.web()))
+        .header("cookie", b.cookie_header())
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", b.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    // and one from the desk's own address passes the same guard
+    let own = b
+        .http
+        .post(format!("{}/lang", app.web()))
+        .header("cookie", b.cookie_header())
+        .header("origin", app.web())
+        .form(&[("csrf", b.csrf.as_str()), ("lang", "vi")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
     let done = b.press(&format!("/packs/{pack}/remind"), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), format!("/packs/{pack}?done=remind:2"));
@@ -383,6 +404,16 @@ async fn strangers_groups_and_forged_links_get_no_session_and_hostile_names_stay
     let mut admin = Browser::signed_in(&app, app.admin).await;
     let unit: i64 =
         sqlx::query_scalar("SELECT unit_id FROM cells WHERE code = 'NR-666'").fetch_one(&app.pool).await.unwrap();
+    // a flood of guessed links is turned away before the database, and writes a few audit rows
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let guess = loa::web::auth::new_secret();
+        statuses.push(Browser::new(&app.web()).post("/login", &[("t", &guess)]).await.status.as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s == 403 || *s == 429), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 429).count() >= 10, "{statuses:?}");
+    let denied = app.audit_count("web.sign_in", "denied").await;
+    assert!((2..=12).contains(&denied), "{denied} rows for 41 refusals");
     let page = admin.get(&format!("/units/{unit}")).await;
     assert!(page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", page.body);
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
