@@ -161,7 +161,7 @@ fn origin_allowed(origin: &str, host: Option<&str>, web: Option<&url::Url>) -> b
 }
 
 /// Headers on every answer of the desk: a strict policy for what a page may load and run, no
-/// framing, no referrer (a sign-in link's token is in its address), nothing cached.
+/// framing, no referrer to other sites (a sign-in link's token is in its address), nothing cached.
 async fn guard_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -174,7 +174,10 @@ async fn guard_headers(req: Request, next: Next) -> Response {
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // no referrer to other sites (a sign-in link's token is in its address); the desk's own pages
+    // keep theirs, and with it a browser names the desk as the `Origin` of its forms (under
+    // `no-referrer` it sends "null", which [`same_origin`] could not tell from another site)
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

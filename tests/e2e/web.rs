@@ -143,7 +143,7 @@ async fn web_in_chat_gives_a_one_time_link_that_opens_a_session_on_every_page() 
         assert!(page.body.contains("<button class=\"primary\">Đăng nhập</button>"), "{}", page.body);
         let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
         assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
-        assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
+        assert_eq!(page.headers.get("referrer-policy").unwrap(), "same-origin");
         assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
     }
     let token = link.split("t=").nth(1).unwrap().to_string();
