@@ -139,7 +139,8 @@ async fn same_origin(State(slot): State<Arc<Slot>>, req: Request, next: Next) ->
         let web = slot.ctx().map(|c| c.config.web_url.clone());
         if !origin_allowed(origin.to_str().unwrap_or("null"), host, web.as_ref()) {
             tracing::warn!(path = %req.uri().path(), origin = ?origin, "a form from another site was refused");
-            return (StatusCode::FORBIDDEN, "a form from another site is not accepted\n").into_response();
+            let words = "Biểu mẫu gửi từ một trang khác không được nhận.\nA form from another site is not accepted.\n";
+            return (StatusCode::FORBIDDEN, words).into_response();
         }
     }
     next.run(req).await
@@ -443,7 +444,8 @@ fn html_with(status: StatusCode, t: &impl Template) -> Response {
         Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a web page could not be rendered");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered\n").into_response()
+            let words = "Loa không dựng được trang này; lỗi đã được ghi lại.\nLoa could not render this page; the error is logged.\n";
+            (StatusCode::INTERNAL_SERVER_ERROR, words).into_response()
         }
     }
 }
@@ -464,8 +466,9 @@ pub(super) fn notice(tr: &Tr, status: StatusCode, title: &str, message: &str, si
 }
 
 fn starting() -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "Loa is starting; try again in a few seconds\n")
-        .into_response()
+    // before the catalogs are open: both languages, plainly
+    let words = "Loa đang khởi động, xin thử lại sau vài giây.\nLoa is starting; try again in a few seconds.\n";
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], words).into_response()
 }
 
 fn failed(ctx: &Ctx, tr: Option<&Tr>, e: anyhow::Error) -> Response {

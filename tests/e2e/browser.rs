@@ -117,26 +117,13 @@ async fn the_board_signs_in_composes_watches_drills_down_and_answers_in_a_real_b
         app.bind(code, u).await;
         secretaries.push(u);
     }
-    let cell = app.cell("NR-001").await;
-    loa::situations::store(
-        &app.pool,
-        &loa::situations::NewSituation {
-            cell_id: Some(cell.id),
-            unit_id: cell.unit_id,
-            chat_id: secretaries[0],
-            user_id: secretaries[0],
-            user_name: "Bí thư Nà Pài".into(),
-            topic: "Đất đai".into(),
-            severity: loa::situations::Severity::Urgent,
-            place: "Thôn Nà Pài".into(),
-            body: "Tranh chấp đất rừng giữa hai hộ, cần Ban nắm.".into(),
-            files: Vec::new(),
-        },
-        loa::dates::now(),
-        None,
+    app.file_situation(
+        "NR-001",
+        secretaries[0],
+        loa::situations::Severity::Urgent,
+        "Tranh chấp đất rừng giữa hai hộ, cần Ban nắm.",
     )
-    .await
-    .unwrap();
+    .await;
 
     // sign in: /web in chat, the link opened, the button pressed
     app.sim.send_text(app.admin, app.admin, "/web").unwrap();

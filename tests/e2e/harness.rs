@@ -209,6 +209,24 @@ impl TestApp {
         loa::cells::import::apply(&self.pool, &rows, Default::default(), loa::audit::Actor::Cli).await.expect("import");
     }
 
+    /// A situation report filed from cell `code`'s chat by `user`; returns its id.
+    pub async fn file_situation(&self, code: &str, user: i64, severity: loa::situations::Severity, body: &str) -> i64 {
+        let cell = self.cell(code).await;
+        let report = loa::situations::NewSituation {
+            cell_id: Some(cell.id),
+            unit_id: cell.unit_id,
+            chat_id: cell.chat_id.unwrap_or(user),
+            user_id: user,
+            user_name: "Bí thư".into(),
+            topic: "Đất đai".into(),
+            severity,
+            place: "Thôn Nà Pài".into(),
+            body: body.into(),
+            files: Vec::new(),
+        };
+        loa::situations::store(&self.pool, &report, loa::dates::now(), None).await.unwrap().id
+    }
+
     /// A fresh invite code for a cell.
     pub async fn invite(&self, code: &str) -> String {
         let mut conn = self.pool.acquire().await.unwrap();

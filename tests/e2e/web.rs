@@ -426,26 +426,14 @@ async fn the_inbox_opens_answers_and_handles_a_report_within_the_scope() {
     let secretary = app.user("Bí thư Nà Pài");
     app.bind("NR-001", secretary).await;
     let cell = app.cell("NR-001").await;
-    let filed = loa::situations::store(
-        &app.pool,
-        &loa::situations::NewSituation {
-            cell_id: Some(cell.id),
-            unit_id: cell.unit_id,
-            chat_id: secretary,
-            user_id: secretary,
-            user_name: "Bí thư Nà Pài".into(),
-            topic: "Đất đai".into(),
-            severity: loa::situations::Severity::Urgent,
-            place: "Thôn Nà Pài".into(),
-            body: "Tranh chấp đất <b>rừng</b> giữa hai hộ".into(),
-            files: Vec::new(),
-        },
-        loa::dates::now(),
-        None,
-    )
-    .await
-    .unwrap();
-    let id = filed.id;
+    let id = app
+        .file_situation(
+            "NR-001",
+            secretary,
+            loa::situations::Severity::Urgent,
+            "Tranh chấp đất <b>rừng</b> giữa hai hộ",
+        )
+        .await;
     // an officer of the other unit does not see it
     let other = app.user("Cán bộ Ba Bể");
     app.sim.send_text(app.admin, app.admin, &format!("/grant {other} district ba bể")).unwrap();
