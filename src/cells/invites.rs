@@ -125,15 +125,18 @@ pub async fn revoke(pool: &SqlitePool, cell: &Cell, actor: Actor) -> anyhow::Res
     Ok(revoked)
 }
 
-/// Whether a cell has a code that still works (issued, unused, not revoked, not expired).
-pub async fn has_open(pool: &SqlitePool, cell_id: i64, now: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM invites WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?)",
+/// The cells hanging from unit `unit` that have a code that still works (issued, unused, not
+/// revoked, not expired), in one read.
+pub async fn open_in_unit(pool: &SqlitePool, unit: i64, now: i64) -> sqlx::Result<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT i.cell_id FROM invites i JOIN cells c ON c.id = i.cell_id
+         WHERE c.unit_id = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?",
     )
-    .bind(cell_id)
+    .bind(unit)
     .bind(now)
-    .fetch_one(pool)
-    .await
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -188,9 +188,10 @@ pub async fn unit(s: Signed, Path(id): Path<i64>, Query(q): Query<UnitQuery>) ->
         let list = cells::list(pool, &cells::ListFilter { unit: Some(id), ..Default::default() }).await?;
         let tz = s.ctx.config.timezone;
         let now = crate::dates::now();
+        let open = invites::open_in_unit(pool, id, now).await?;
         let mut lines = Vec::new();
         for c in list.into_iter().filter(|c| c.unit_id == Some(id) && c.status() != CellStatus::Retired) {
-            let open_invite = invites::has_open(pool, c.id, now).await?;
+            let open_invite = open.contains(&c.id);
             lines.push(CellLine {
                 status: s.tr.s(&format!("web-cell-status-{}", c.status)),
                 joined: c.status() == CellStatus::Active,

@@ -300,6 +300,13 @@ async fn an_officer_sees_their_unit_only_and_loses_the_desk_with_the_role() {
     let invite = b.press("/cells/NR-002/invite", &[]).await;
     assert_eq!(invite.status, StatusCode::OK);
     assert!(invite.body.contains("https://t.me/") && invite.body.contains("?start="), "{}", invite.body);
+    // the unit's page offers to revoke the open code, and only that one
+    let kim_lu = unit_id(&app, "Xã Kim Lư").await;
+    let unit = b.get(&format!("/units/{kim_lu}")).await;
+    assert!(unit.body.contains("/cells/NR-002/revoke") && !unit.body.contains("/cells/NR-001/revoke"), "{}", unit.body);
+    let revoked = b.press("/cells/NR-002/revoke", &[]).await;
+    assert_eq!(revoked.location(), format!("/units/{kim_lu}?done=revoked:1"));
+    assert!(!b.get(revoked.location()).await.body.contains("/cells/NR-002/revoke"));
     // the board's pages and actions are refused, and the refusals audited
     let audit = b.get("/audit").await;
     assert_eq!(audit.status, StatusCode::FORBIDDEN);
