@@ -13,7 +13,7 @@ use teloxide::update_listeners::Polling;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{self, Ctx};
-use crate::config::{Config, Mode};
+use crate::config::{Config, Mode, Proxy};
 use crate::delivery::worker::{Worker, WorkerOptions};
 
 /// Why `loa serve` could not start, when the cause is the operator's input (exit code 2).
@@ -48,14 +48,62 @@ To try Loa without Telegram, run it against the built-in simulator: see `loa sim
 /// long enough for 50 MB uploads on a slow line, and at most [`IDLE_CONNECTIONS`] idle connections
 /// kept, for [`IDLE_FOR`] at most: a burst (a batch of presses answered at once) opens hundreds,
 /// and without a bound every one of them stayed open, with its buffers, for the next burst.
+///
+/// The proxy is `telegram.proxy`'s: the environment's variables (reqwest reads HTTPS_PROXY,
+/// HTTP_PROXY, ALL_PROXY and NO_PROXY as curl does, SOCKS5 included), none, or the one given.
+/// A proxy's password is kept out of the logs.
 pub fn build_bot(config: &Config, token: &SecretString) -> anyhow::Result<Bot> {
-    let client = teloxide::net::default_reqwest_settings()
+    let mut builder = teloxide::net::default_reqwest_settings()
         .timeout(Duration::from_secs(300))
         .pool_max_idle_per_host(IDLE_CONNECTIONS)
-        .pool_idle_timeout(IDLE_FOR)
-        .build()
-        .context("failed to build the HTTP client")?;
+        .pool_idle_timeout(IDLE_FOR);
+    builder = match &config.telegram.proxy {
+        Proxy::Environment => {
+            for (_, url) in environment_proxies() {
+                if let Some(p) = url::Url::parse(&url).ok().and_then(|u| u.password().map(str::to_string)) {
+                    crate::logging::register_secret(&p);
+                }
+            }
+            builder
+        }
+        Proxy::Direct => builder.no_proxy(),
+        Proxy::Url(u) => {
+            if let Some(p) = config.telegram.proxy.password() {
+                crate::logging::register_secret(&p);
+            }
+            let proxy = reqwest::Proxy::all(u.as_str())
+                .with_context(|| format!("telegram.proxy {} cannot be used", crate::config::redact_url(u.as_str())))?;
+            builder.proxy(proxy)
+        }
+    };
+    let client = builder.build().context("failed to build the HTTP client")?;
     Ok(Bot::with_client(token.expose_secret(), client).set_api_url(config.telegram.api_url.clone()))
+}
+
+/// The proxy variables set in the environment, as (name, value), in the order curl weighs them.
+pub fn environment_proxies() -> Vec<(&'static str, String)> {
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+        .collect()
+}
+
+/// One line for the log at start: how the Bot API is reached.
+pub fn describe_route(config: &Config) -> String {
+    match &config.telegram.proxy {
+        Proxy::Direct => "directly (telegram.proxy = \"direct\")".to_string(),
+        Proxy::Url(u) => format!("through the proxy {} (telegram.proxy)", crate::config::redact_url(u.as_str())),
+        Proxy::Environment => {
+            let set = environment_proxies();
+            if set.is_empty() {
+                "directly (no proxy set)".to_string()
+            } else {
+                let vars: Vec<String> =
+                    set.iter().map(|(k, v)| format!("{k}={}", crate::config::redact_url(v))).collect();
+                format!("through the environment's proxy variables ({}; NO_PROXY applies)", vars.join(", "))
+            }
+        }
+    }
 }
 
 /// Asks getMe until Telegram answers, backing off on network trouble (Telegram may be blocked
@@ -127,6 +175,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         }
     };
     let bot = build_bot(&config, &token)?;
+    tracing::info!(api_url = %config.telegram.api_url, route = %describe_route(&config), "reaching the Bot API");
     let Some(me) = reach_telegram(&bot, &stop).await? else {
         tracing::info!("stopped before Telegram answered");
         return Ok(());

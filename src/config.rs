@@ -79,6 +79,8 @@ pub struct RawSettings {
 #[serde(deny_unknown_fields)]
 struct RawTelegram {
     api_url: String,
+    proxy: String,
+    local_mode: bool,
     mode: String,
     bot_username: String,
     webhook: RawWebhook,
@@ -202,9 +204,88 @@ impl CronSlot {
     }
 }
 
+/// How Loa reaches the Bot API (`telegram.proxy`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Proxy {
+    /// The process's HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, read as curl reads them.
+    Environment,
+    /// No proxy, whatever the environment says.
+    Direct,
+    /// Every Bot API request through this proxy (http, https, socks5 or socks5h).
+    Url(Url),
+}
+
+/// The schemes a proxy may have.
+pub const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
+
+impl Proxy {
+    /// Reads `telegram.proxy`.
+    pub fn parse(value: &str) -> Result<Proxy, ConfigError> {
+        let v = value.trim();
+        if v.is_empty() {
+            return Ok(Proxy::Environment);
+        }
+        if v.eq_ignore_ascii_case("direct") {
+            return Ok(Proxy::Direct);
+        }
+        let wrong = || {
+            ConfigError::new(
+                "telegram.proxy",
+                format!("{:?}", redact_url(v)),
+                "empty (the HTTPS_PROXY / ALL_PROXY variables), \"direct\", or a proxy URL such as \
+                 \"socks5h://127.0.0.1:1080\" or \"http://user:password@proxy.example:3128\" \
+                 (schemes http, https, socks5, socks5h)",
+            )
+        };
+        match Url::parse(v) {
+            Ok(u) if PROXY_SCHEMES.contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty()) => {
+                Ok(Proxy::Url(u))
+            }
+            _ => Err(wrong()),
+        }
+    }
+
+    /// The proxy's password (kept out of the logs), when it has one.
+    pub fn password(&self) -> Option<String> {
+        match self {
+            Proxy::Url(u) => u.password().map(|p| p.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::Environment => f.write_str("Environment"),
+            Proxy::Direct => f.write_str("Direct"),
+            Proxy::Url(u) => write!(f, "Url({})", redact_url(u.as_str())),
+        }
+    }
+}
+
+/// `url` with its password (if any) shown as `***`: what the logs and error messages show of a
+/// proxy's address. Text that is not a URL comes back as it was, its `user:password@` part hidden.
+pub fn redact_url(url: &str) -> String {
+    if let Ok(mut u) = Url::parse(url)
+        && u.password().is_some()
+    {
+        let _ = u.set_password(Some("***"));
+        return u.to_string();
+    }
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s + 3 => format!("{}***@{}", &url[..s + 3], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TelegramConfig {
     pub api_url: Url,
+    /// How the Bot API is reached (`telegram.proxy`).
+    pub proxy: Proxy,
+    /// The Bot API server runs with `--local` and shares its files with Loa (`telegram.local_mode`).
+    pub local_mode: bool,
     pub mode: Mode,
     pub bot_username: Option<String>,
     pub webhook_listen: SocketAddr,
@@ -410,6 +491,7 @@ impl Config {
                 ));
             }
         };
+        let proxy = Proxy::parse(&raw.telegram.proxy)?;
         let mode = match raw.telegram.mode.as_str() {
             "polling" => Mode::Polling,
             "webhook" => Mode::Webhook,
@@ -527,6 +609,8 @@ impl Config {
         Ok(Config {
             telegram: TelegramConfig {
                 api_url,
+                proxy,
+                local_mode: raw.telegram.local_mode,
                 mode,
                 bot_username,
                 webhook_listen,
@@ -668,6 +752,31 @@ mod tests {
         assert_eq!(c.default_locale, Locale::Vi);
         assert!(c.admins.is_empty());
         assert_eq!(c.http_listen.to_string(), "127.0.0.1:9090");
+    }
+
+    #[test]
+    fn a_proxy_is_the_environment_s_direct_or_a_url_and_its_password_never_shows() {
+        assert_eq!(with("telegram.proxy", "").unwrap().telegram.proxy, Proxy::Environment);
+        assert_eq!(with("telegram.proxy", "Direct").unwrap().telegram.proxy, Proxy::Direct);
+        assert!(!with("telegram.local_mode", false).unwrap().telegram.local_mode);
+        assert!(with("telegram.local_mode", true).unwrap().telegram.local_mode);
+        for ok in ["socks5h://127.0.0.1:1080", "socks5://10.0.0.1", "http://proxy.example:3128", "https://p.example"] {
+            let c = with("telegram.proxy", ok).unwrap();
+            assert!(matches!(c.telegram.proxy, Proxy::Url(ref u) if u.as_str().starts_with(ok)), "{ok}");
+        }
+        let c = with("telegram.proxy", "socks5://bi-thu:mat-khau-1@10.0.0.1:1080").unwrap();
+        assert_eq!(c.telegram.proxy.password().as_deref(), Some("mat-khau-1"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("mat-khau-1") && shown.contains("socks5://bi-thu:***@10.0.0.1:1080"), "{shown}");
+        for bad in ["socks4://10.0.0.1:1080", "10.0.0.1:1080", "ftp://p.example", "socks5://"] {
+            let e = with("telegram.proxy", bad).unwrap_err();
+            assert_eq!(e.key, "telegram.proxy", "{bad}");
+            assert!(e.to_string().contains("socks5h"), "{e}");
+        }
+        // a wrong value is named without its password
+        let e = with("telegram.proxy", "socks9://u:secret-pw@h:1").unwrap_err();
+        assert!(!e.to_string().contains("secret-pw") && e.to_string().contains("***"), "{e}");
+        assert_eq!(redact_url("no url here"), "no url here");
     }
 
     #[test]
