@@ -268,7 +268,7 @@ report-bad-count = The number of members present must be a number, e.g. 18.
 report-count-range = The number of members present must be from 1 to { $max }.
 report-empty = The report is empty. Write a few lines on how it was carried out.
 report-too-long = The text is { $count } characters long, over the { $max } allowed. Shorten it and send it again.
-report-file-too-big = { $who }, the file «{ $name }» is over 20 MB, which Loa cannot fetch. Send a smaller photo or file, or answer «no».
+report-file-too-big = { $who }, the file «{ $name }» is over { $mb } MB, which Loa cannot fetch. Send a smaller photo or file, or answer «no».
 report-bad-attachment = { $who }, this question needs a photo or a file, or the reply «No».
 report-saved =
     ✅ Report on { $pack } recorded:
@@ -389,7 +389,7 @@ sit-bad-topic = { $who }, «{ $given }» is not one of the topics. Answer with t
 sit-bad-severity = { $who }, the severity is 1 (Normal), 2 (Needs attention) or 3 (Urgent).
 sit-empty = { $who }, the answer is empty.
 sit-too-long = { $who }, the text is { $count } characters, over the { $max } allowed. Please shorten it and send it again.
-sit-file-too-big = { $who }, the file «{ $name }» is over 20 MB, which Loa cannot fetch. Send a smaller one, or type «done».
+sit-file-too-big = { $who }, the file «{ $name }» is over { $mb } MB, which Loa cannot fetch. Send a smaller one, or type «done».
 sit-too-many-files = { $who }, a report takes at most { $max } photos or files. Type «done» to send it.
 sit-file-taken = { $who }, Loa has file { $count }.
 sit-bad-file = { $who }, Loa is waiting for photos or files; type «done» when all are sent, or «no» if there are none.

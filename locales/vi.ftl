@@ -268,7 +268,7 @@ report-bad-count = Số đảng viên dự cần là một số, ví dụ 18.
 report-count-range = Số đảng viên dự cần từ 1 đến { $max }.
 report-empty = Nội dung báo cáo đang trống. Đồng chí viết vài dòng về kết quả thực hiện.
 report-too-long = Nội dung dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
-report-file-too-big = { $who }, tệp «{ $name }» lớn hơn 20 MB nên Loa không tải được. Đồng chí gửi ảnh hoặc tệp nhỏ hơn, hoặc trả lời «không».
+report-file-too-big = { $who }, tệp «{ $name }» lớn hơn { $mb } MB nên Loa không tải được. Đồng chí gửi ảnh hoặc tệp nhỏ hơn, hoặc trả lời «không».
 report-bad-attachment = { $who }, câu này cần một ảnh hoặc một tệp, hoặc trả lời «Không».
 report-saved =
     ✅ Đã ghi nhận báo cáo về { $pack }:
@@ -389,7 +389,7 @@ sit-bad-topic = { $who }, «{ $given }» không phải chủ đề trong danh s�
 sit-bad-severity = { $who }, mức độ là 1 (Thường), 2 (Cần chú ý) hoặc 3 (Khẩn).
 sit-empty = { $who }, câu trả lời đang trống.
 sit-too-long = { $who }, nội dung dài { $count } ký tự, quá { $max } ký tự cho phép. Đồng chí rút gọn rồi gửi lại.
-sit-file-too-big = { $who }, tệp «{ $name }» lớn hơn 20 MB nên Loa không tải được. Đồng chí gửi tệp nhỏ hơn, hoặc gõ «xong».
+sit-file-too-big = { $who }, tệp «{ $name }» lớn hơn { $mb } MB nên Loa không tải được. Đồng chí gửi tệp nhỏ hơn, hoặc gõ «xong».
 sit-too-many-files = { $who }, mỗi báo cáo kèm tối đa { $max } ảnh hoặc tệp. Gõ «xong» để gửi báo cáo.
 sit-file-taken = { $who }, Loa đã nhận tệp thứ { $count }.
 sit-bad-file = { $who }, Loa chờ ảnh hoặc tệp; gõ «xong» khi đã gửi hết, hoặc «không» nếu không có.

@@ -26,9 +26,6 @@ use crate::packs::store::{self, NewAttachment, When};
 use crate::packs::{Audience, audience_counts, duration_words, estimate_seconds};
 use crate::staff::{self, Role};
 
-/// The largest file a bot may download (getFile); larger documents are kept by file_id only.
-const MAX_DOWNLOAD: i64 = 20 * 1024 * 1024;
-
 super::dialogues::questions! {
     /// The composer's questions, in order.
     Step {
@@ -567,10 +564,9 @@ async fn confirm(bot: &Bot, msg: &Message, ctx: &Ctx, locale: Locale, d: &Draft)
             telegram_file_unique_id: Some(doc.unique_id.clone()),
         };
         // a local copy when Telegram lets a bot download it
-        if doc.size <= MAX_DOWNLOAD {
-            match crate::telegram::download(bot, &doc.file_id).await {
-                Ok(bytes) => {
-                    let (hash, path) = store::store_bytes(&ctx.config, &bytes)?;
+        if doc.size as u64 <= crate::telegram::fetch_limit(&ctx.config) {
+            match crate::telegram::fetch_to_store(bot, &ctx.config, &doc.file_id).await {
+                Ok((hash, path)) => {
                     a.sha256 = hash;
                     a.local_path = Some(path.to_string_lossy().to_string());
                 }

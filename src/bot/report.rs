@@ -237,14 +237,14 @@ pub(super) async fn on_report_message(bot: Bot, msg: Message, mut d: ReportDraft
     };
     let attachment = match sent {
         None => None,
-        Some((_, _, name, size)) if size > crate::situations::MAX_FILE_BYTES => {
-            let args = Args::new().raw("who", mention(&from)).user("name", &name);
+        Some((_, _, name, size)) if size > crate::telegram::fetch_limit(&ctx.config) => {
+            let mb = (crate::telegram::fetch_limit(&ctx.config) >> 20) as i64;
+            let args = Args::new().raw("who", mention(&from)).user("name", &name).raw("mb", mb);
             say(&ctx.replies, chat, c.t(locale, "report-file-too-big", args)).await?;
             return ask(&ctx, chat, &from, locale, Question::Attachment).await;
         }
         Some((file_id, kind, name, _)) => {
-            let bytes = crate::telegram::download(&bot, &file_id).await?;
-            let (sha256, path) = crate::packs::store::store_bytes(&ctx.config, &bytes)?;
+            let (sha256, path) = crate::telegram::fetch_to_store(&bot, &ctx.config, &file_id).await?;
             Some(reports::Attachment {
                 telegram_file_id: file_id,
                 kind: kind.to_string(),

@@ -222,8 +222,10 @@ pub(super) async fn on_message(bot: Bot, msg: Message, mut d: SituationDraft, ct
     };
     if let Some(file) = file {
         let args = Args::new().raw("who", mention(&from));
-        if file.size > situations::MAX_FILE_BYTES {
-            say(&ctx.replies, chat, c.t(locale, "sit-file-too-big", args.user("name", &file.name))).await?;
+        if file.size > crate::telegram::fetch_limit(&ctx.config) {
+            let mb = (crate::telegram::fetch_limit(&ctx.config) >> 20) as i64;
+            say(&ctx.replies, chat, c.t(locale, "sit-file-too-big", args.user("name", &file.name).raw("mb", mb)))
+                .await?;
         } else if d.files.len() >= situations::MAX_FILES {
             say(&ctx.replies, chat, c.t(locale, "sit-too-many-files", args.raw("max", situations::MAX_FILES as i64)))
                 .await?;
@@ -258,12 +260,12 @@ async fn finish(
     };
     let mut files = Vec::new();
     for f in &d.files {
-        let bytes = crate::telegram::download(bot, &f.file_id).await?;
-        let (sha256, path) = crate::packs::store::store_bytes(&ctx.config, &bytes)?;
+        let (sha256, path) = crate::telegram::fetch_to_store(bot, &ctx.config, &f.file_id).await?;
+        let size = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(f.size as i64);
         files.push(StoredFile {
             kind: f.kind.clone(),
             name: f.name.clone(),
-            size: bytes.len() as i64,
+            size,
             sha256,
             local_path: path.to_string_lossy().to_string(),
             telegram_file_id: f.file_id.clone(),

@@ -61,21 +61,52 @@ pub fn data_dir(config: &Config) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Copies a file into `files/<sha256>` (once per content); returns (sha256, stored path).
+/// Copies a file into `files/<sha256>` (once per content); returns (sha256, stored path). The
+/// file is read a piece at a time (hashed and written beside the store as it goes), so a large
+/// document never sits whole in memory.
 fn store_file(dir: &Path, src: &Path) -> anyhow::Result<(String, PathBuf)> {
     use anyhow::Context;
-    let bytes = std::fs::read(src).with_context(|| format!("failed to read {}", src.display()))?;
-    let hash = hex(&Sha256::digest(&bytes));
+    use std::io::{Read, Write};
     let files = dir.join("files");
     std::fs::create_dir_all(&files).with_context(|| format!("failed to create {}", files.display()))?;
+    let mut input = std::fs::File::open(src).with_context(|| format!("failed to read {}", src.display()))?;
+    // write beside, then rename: a crash never leaves a half file under the final name
+    let tmp = files.join(format!(".copy-{}-{}.part", std::process::id(), rand::random::<u64>()));
+    let copied = (|| -> anyhow::Result<String> {
+        let mut out = std::fs::File::create(&tmp).with_context(|| format!("failed to write {}", tmp.display()))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = input.read(&mut buf).with_context(|| format!("failed to read {}", src.display()))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).with_context(|| format!("failed to write {}", tmp.display()))?;
+        }
+        out.sync_all().with_context(|| format!("failed to write {}", tmp.display()))?;
+        Ok(hex(&hasher.finalize()))
+    })();
+    let hash = match copied {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     let dest = files.join(&hash);
-    if !dest.exists() {
-        // write beside, then rename: a crash never leaves a half file under the final name
-        let tmp = files.join(format!(".{hash}.part"));
-        std::fs::write(&tmp, &bytes).with_context(|| format!("failed to write {}", tmp.display()))?;
+    if dest.exists() {
+        let _ = std::fs::remove_file(&tmp);
+    } else {
         std::fs::rename(&tmp, &dest).with_context(|| format!("failed to store {}", dest.display()))?;
     }
     Ok((hash, dest))
+}
+
+/// Copies a file from elsewhere on this machine (a local Bot API server's file) into the store;
+/// returns (sha256, stored path). The file itself is left where it is.
+pub fn store_path(config: &Config, src: &Path) -> anyhow::Result<(String, PathBuf)> {
+    store_file(&data_dir(config), src)
 }
 
 fn hex(bytes: &[u8]) -> String {

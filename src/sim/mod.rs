@@ -326,6 +326,13 @@ impl Sim {
 
     // ----- Telegram under pressure --------------------------------------------------------------
 
+    /// Runs the simulator as a Bot API server started with `--local` whose working folder is
+    /// `dir` (`None`: as api.telegram.org): getFile answers a file's absolute path under `dir`
+    /// with no size limit, and uploads may be up to 2000 MB.
+    pub fn set_local_mode(&self, dir: Option<std::path::PathBuf>) {
+        self.with(|w| w.local_dir = dir)
+    }
+
     pub fn set_limits(&self, limits: RateLimits) {
         self.with(|w| w.limits = limits)
     }

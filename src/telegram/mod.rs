@@ -5,7 +5,7 @@
 //!   one limiter per process, built by `app.rs`, every message goes through it;
 //! - [`failure`]: the one classifier of failed requests ([`failure::Verdict`]);
 //! - [`send`]: [`send::insist`], the retry policy for a request someone waits on, and
-//!   [`send::say`], which queues an answer; [`send::download`], a file a member sent;
+//!   [`send::say`], which queues an answer; [`send::fetch_to_store`], a file a member sent;
 //! - [`replies`]: the per-chat answer queues drained on the side;
 //! - [`button`]: the inline buttons and their callback data, read and written in one place;
 //! - [`lean`]: a delivery's sends, their answers read for the message ids only.
@@ -17,4 +17,4 @@ pub mod limiter;
 pub mod replies;
 pub mod send;
 
-pub use send::{download, insist, say, say_with};
+pub use send::{fetch_limit, fetch_to_store, insist, say, say_with};

@@ -74,12 +74,48 @@ pub async fn say_with(
     Ok(())
 }
 
-/// The bytes of a file a member sent (at most 20 MB, the Bot API's limit for what a bot fetches).
-pub async fn download(bot: &teloxide::Bot, file_id: &str) -> anyhow::Result<Vec<u8>> {
+/// The largest file Loa fetches from Telegram: 20 MB through the public Bot API (its getFile
+/// limit), 2000 MB from a Bot API server in local mode (`telegram.local_mode`).
+pub fn fetch_limit(config: &crate::config::Config) -> u64 {
+    if config.telegram.local_mode { LOCAL_FETCH_LIMIT } else { crate::situations::MAX_FILE_BYTES }
+}
+
+/// What a Bot API server in local mode lets a bot have and send: 2000 MB.
+pub const LOCAL_FETCH_LIMIT: u64 = 2000 * 1024 * 1024;
+
+/// Fetches a file a member sent into Loa's store; returns (sha256, stored path). Through the
+/// public Bot API the bytes are downloaded (at most 20 MB); a Bot API server in local mode
+/// answers getFile with the file's absolute path on its disk, which Loa copies from (the server
+/// must share its working folder with Loa: same machine, or the same volume).
+pub async fn fetch_to_store(
+    bot: &teloxide::Bot,
+    config: &crate::config::Config,
+    file_id: &str,
+) -> anyhow::Result<(String, std::path::PathBuf)> {
+    use anyhow::Context;
     use teloxide::net::Download;
     use teloxide::prelude::Requester;
     let file = bot.get_file(teloxide::types::FileId(file_id.to_string())).await?;
+    let path = std::path::Path::new(&file.path);
+    if path.is_absolute() {
+        if !config.telegram.local_mode {
+            anyhow::bail!(
+                "the Bot API server answered getFile with a path on its own disk: it runs with --local; \
+                 set telegram.local_mode = true (and let Loa read the server's working folder)"
+            );
+        }
+        let (config, src) = (config.clone(), path.to_path_buf());
+        return tokio::task::spawn_blocking(move || {
+            crate::packs::store::store_path(&config, &src).with_context(|| {
+                format!(
+                    "the local Bot API server's file {} cannot be read here: Loa must share the server's working folder",
+                    src.display()
+                )
+            })
+        })
+        .await?;
+    }
     let mut bytes = Vec::new();
     bot.download_file(&file.path, &mut bytes).await?;
-    Ok(bytes)
+    crate::packs::store::store_bytes(config, &bytes)
 }

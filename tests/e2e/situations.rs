@@ -611,3 +611,67 @@ async fn a_situation_request_is_answered_with_the_dialogue_and_counted_like_a_re
         ]
     );
 }
+
+/// A Bot API server in local mode (`telegram-bot-api --local`, `telegram.local_mode = true`):
+/// a file over the public API's 20 MB comes with its path on the server's disk, and Loa copies it
+/// into its store from there (the server's copy left in place); without local mode Loa says the
+/// limit is 20 MB.
+#[tokio::test]
+async fn with_a_local_bot_api_server_a_file_over_20_mb_is_taken_from_the_server_s_disk() {
+    let app = TestApp::spawn_with(|c| c.telegram.local_mode = true).await;
+    let tree = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/to-chuc.csv")).unwrap();
+    app.import(&tree).await;
+    let server_dir = app.dir.path().join("telegram-bot-api");
+    app.sim.set_local_mode(Some(server_dir.clone()));
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
+    answer(&app, secretary, secretary, "chủ đề nào", "Khác").await;
+    answer(&app, secretary, secretary, "mức độ?", "thường").await;
+    answer(&app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
+    answer(&app, secretary, secretary, "nội dung tình hình", "Bản đồ sạt lở kèm theo.").await;
+    let q = question(&app, secretary, secretary, "gửi ảnh hoặc tệp").await;
+    let before = app.sim.bot_messages(secretary).len();
+    let big: Vec<u8> = (0..21 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    app.sim
+        .send_document(secretary, secretary, "ban-do.pdf", "application/pdf", big.clone(), Some(q.message_id))
+        .unwrap();
+    let got = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    let said = got[before].text().unwrap_or_default().to_string();
+    assert!(!said.contains("20 MB"), "{said}");
+    let said = answer(&app, secretary, secretary, "gửi ảnh hoặc tệp", "xong").await;
+    assert!(said.starts_with("Đã ghi nhận báo cáo tình hình số 1 (Khác, mức độ Thường, 1 tệp)"), "{said}");
+    let (size, sha, path): (i64, String, String) =
+        sqlx::query_as("SELECT size, sha256, local_path FROM situation_files").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(size, big.len() as i64);
+    assert!(path.ends_with(&sha) && !path.starts_with(&*server_dir.to_string_lossy()), "{path}");
+    assert!(std::fs::read(&path).unwrap() == big, "the store holds the file's bytes");
+    // the server's own copy is where it was
+    let on_server: Vec<_> = walk(&server_dir);
+    assert_eq!(on_server.len(), 1, "{on_server:?}");
+    assert_eq!(std::fs::metadata(&on_server[0]).unwrap().len(), big.len() as u64);
+
+    // the same file through the public API (local mode off on both sides): over the limit
+    let app = tree_app().await;
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
+    answer(&app, secretary, secretary, "chủ đề nào", "Khác").await;
+    answer(&app, secretary, secretary, "mức độ?", "thường").await;
+    answer(&app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
+    answer(&app, secretary, secretary, "nội dung tình hình", "Bản đồ.").await;
+    let q = question(&app, secretary, secretary, "gửi ảnh hoặc tệp").await;
+    let before = app.sim.bot_messages(secretary).len();
+    app.sim.send_document(secretary, secretary, "ban-do.pdf", "application/pdf", big, Some(q.message_id)).unwrap();
+    let got = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
+    assert!(got[before].text().unwrap_or_default().contains("lớn hơn 20 MB"), "{:?}", got[before].text());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}

@@ -274,7 +274,8 @@ impl World {
             if up.bytes.is_empty() {
                 return Err(ApiError::bad_request("file must be non-empty"));
             }
-            if up.bytes.len() > MAX_UPLOAD {
+            let most = if self.local_dir.is_some() { super::LOCAL_MAX_UPLOAD } else { MAX_UPLOAD };
+            if up.bytes.len() > most {
                 return Err(ApiError { code: 413, description: "Request Entity Too Large".into(), parameters: None });
             }
             return Ok(self.store_file(kind, up));
@@ -554,6 +555,26 @@ impl World {
     pub fn get_file(&self, params: &Params) -> ApiResult {
         let id = params.str("file_id").unwrap_or_default();
         let f = self.files.get(&id).ok_or_else(|| ApiError::bad_request("invalid file id"))?;
+        if let Some(dir) = &self.local_dir {
+            // local mode: no size limit, and the file's absolute path on the server's disk (in
+            // the bot's folder of the working directory), written there by the server
+            let path = dir.join(self.bot_id.to_string()).join(&f.path);
+            if !path.exists() {
+                let written = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, &f.bytes));
+                if let Err(e) = written {
+                    return Err(ApiError {
+                        code: 500,
+                        description: format!("Internal Server Error: {e}"),
+                        parameters: None,
+                    });
+                }
+            }
+            return Ok(json!({"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": f.bytes.len(),
+                             "file_path": path.to_string_lossy()}));
+        }
         if f.bytes.len() > MAX_DOWNLOAD {
             return Err(ApiError::bad_request("file is too big"));
         }

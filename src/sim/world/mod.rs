@@ -230,6 +230,8 @@ pub struct Upload {
 
 pub const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 pub const MAX_DOWNLOAD: usize = 20 * 1024 * 1024;
+/// What a Bot API server in local mode (`--local`) takes in one upload: 2000 MB.
+pub const LOCAL_MAX_UPLOAD: usize = 2000 * 1024 * 1024;
 const CALLBACK_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Everything the simulator knows.
@@ -239,6 +241,8 @@ pub struct World {
     pub bot_username: String,
     pub bot_name: String,
     pub privacy_mode: bool,
+    /// The working folder of a Bot API server run with `--local`; `None`: api.telegram.org.
+    pub local_dir: Option<std::path::PathBuf>,
     pub users: HashMap<i64, SimUser>,
     pub chats: HashMap<i64, SimChat>,
     pub files: HashMap<String, SimFile>,
@@ -278,6 +282,7 @@ impl World {
             bot_name: "Loa".into(),
             bot_username,
             privacy_mode: true,
+            local_dir: None,
             users: HashMap::new(),
             chats: HashMap::new(),
             files: HashMap::new(),
