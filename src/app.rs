@@ -27,6 +27,9 @@ pub enum StartError {
         "Telegram refused the bot token (Unauthorized): check LOA_TELEGRAM__TOKEN; BotFather's /token shows it again"
     )]
     TokenRefused,
+    /// The database is in use by another `loa serve` (or a restore).
+    #[error("{0}")]
+    Busy(String),
     /// A configuration this version cannot run.
     #[error("{0}")]
     Unsupported(String),
@@ -144,6 +147,7 @@ fn distribution(_update: &Update) -> Option<ChatId> {
 /// [`serve`] with the delivery worker's tunables (tests shorten its retry delays).
 pub async fn serve_with(config: Config, stop: CancellationToken, worker_options: WorkerOptions) -> anyhow::Result<()> {
     let token = config.token.clone().ok_or(StartError::MissingToken)?;
+    let _serving = crate::db::take_serve_lock(&config.database_url, "loa serve cannot start")?;
     crate::logging::register_secret(token.expose_secret());
     let pool = crate::db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");

@@ -262,6 +262,61 @@ pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
     Ok(WriteTx { conn: Some(conn), turn: Some(turn) })
 }
 
+/// The lock `loa serve` holds on its database for as long as it runs (an advisory lock on
+/// `FILE.serve.lock` beside the database, which the system lets go of when the process ends, even
+/// by kill -9). `loa restore` takes the same lock: it refuses while a `serve` runs, and no `serve`
+/// starts while it restores. Two `serve`s on one SQLite file would send every message twice.
+pub struct ServeLock {
+    _file: std::fs::File,
+    pub path: PathBuf,
+}
+
+/// The lock file of the database at `db`.
+pub fn serve_lock_path(db: &std::path::Path) -> PathBuf {
+    let name = db.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    db.with_file_name(format!("{name}.serve.lock"))
+}
+
+/// Takes `url`'s lock ([`ServeLock`]); `None` for a database that is no file (`sqlite::memory:`).
+/// When another process holds it, the error names that process: `doing` says what was refused.
+pub fn take_serve_lock(url: &str, doing: &str) -> anyhow::Result<Option<ServeLock>> {
+    use std::io::Write;
+    let Some(db) = file_of(url) else { return Ok(None) };
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create the database folder {}", dir.display()))?;
+    }
+    let path = serve_lock_path(&db);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("failed to open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            // the holder's process id, for the message another one gets
+            let _ = file.set_len(0);
+            let _ = write!(file, "{}", std::process::id());
+            Ok(Some(ServeLock { _file: file, path }))
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            let who = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
+            Err(crate::app::StartError::Busy(format!(
+                "{doing}: Loa is running on the database {}{who}; stop `loa serve` first",
+                db.display()
+            ))
+            .into())
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::Error::from(e).context(format!("failed to lock {}", path.display())))
+        }
+    }
+}
+
 /// What a backup holds, as read back from the copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupSummary {
@@ -287,6 +342,12 @@ pub fn backup_files_dir(target: &std::path::Path) -> std::path::PathBuf {
     target.with_file_name(format!("{name}.files"))
 }
 
+/// The files of the store a database refers to, by their sha256.
+const FILES_REFERRED_TO: &str = "SELECT sha256 FROM attachments WHERE sha256 <> '' AND local_path IS NOT NULL
+     UNION SELECT sha256 FROM situation_files
+     UNION SELECT attachment_sha256 FROM reports WHERE attachment_sha256 IS NOT NULL
+     ORDER BY 1";
+
 /// Copies the store's files the copy `copy` refers to into `dir`, each checked by its sha256;
 /// returns (files, bytes, missing).
 async fn copy_files(
@@ -295,14 +356,7 @@ async fn copy_files(
     dir: &std::path::Path,
 ) -> anyhow::Result<(i64, u64, Vec<String>)> {
     use sha2::Digest;
-    let wanted: Vec<String> = sqlx::query_scalar(
-        "SELECT sha256 FROM attachments WHERE sha256 <> '' AND local_path IS NOT NULL
-         UNION SELECT sha256 FROM situation_files
-         UNION SELECT attachment_sha256 FROM reports WHERE attachment_sha256 IS NOT NULL
-         ORDER BY 1",
-    )
-    .fetch_all(copy)
-    .await?;
+    let wanted: Vec<String> = sqlx::query_scalar(FILES_REFERRED_TO).fetch_all(copy).await?;
     std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
     let (mut files, mut bytes, mut missing) = (0i64, 0u64, Vec::new());
     for sha in wanted {
@@ -404,6 +458,188 @@ pub async fn backup(
             Err(e)
         }
     }
+}
+
+/// What `loa restore` put back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreSummary {
+    /// What the backup holds (read from it before anything was changed).
+    pub backup: BackupSummary,
+    /// Where the database that was there before went (nothing is deleted), if there was one.
+    pub set_aside: Option<PathBuf>,
+    /// Migrations this Loa applied on top of the backup's (a backup made by an older Loa).
+    pub migrated: i64,
+}
+
+/// Puts the backup `backup` (made by `loa backup`: the file and its `FILE.files/` folder) in place
+/// of the database at `url`, and its files into the store `store`.
+///
+/// The backup is checked first (SQLite's integrity check, its migrations known to this Loa,
+/// every file's sha256): a backup that fails is refused with nothing changed. The database
+/// already there is renamed `FILE.before-restore-<time>` (with its -wal and -shm), never deleted;
+/// the copy is written beside it and renamed into place; the paths of stored files in the
+/// restored database are set to `store`, since the machine (or the folder) may be another; then
+/// this Loa's newer migrations are applied. Refused while `loa serve` runs on `url`.
+pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Path) -> anyhow::Result<RestoreSummary> {
+    use sha2::Digest;
+    let db = file_of(url).with_context(|| format!("{url} names no database file: a restore needs a sqlite:// file"))?;
+    let _lock = take_serve_lock(url, "loa restore refused")?;
+    if !backup.is_file() {
+        anyhow::bail!("{} is not a backup file (made by `loa backup FILE`)", backup.display());
+    }
+    // 1. the copy, checked, before anything changes
+    let copy = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(SqliteConnectOptions::new().filename(backup).read_only(true).immutable(true))
+        .await
+        .with_context(|| format!("{} cannot be opened as a database", backup.display()))?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&copy)
+        .await
+        .with_context(|| format!("{} is not a Loa backup", backup.display()))?;
+    if check != "ok" {
+        anyhow::bail!("{} failed SQLite's integrity check: {check}", backup.display());
+    }
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&copy)
+            .await
+            .with_context(|| format!("{} is not a Loa backup (no migrations table)", backup.display()))?;
+    for (version, checksum) in &applied {
+        match MIGRATOR.iter().find(|m| m.version == *version) {
+            None => anyhow::bail!(
+                "{} was made by a newer Loa (migration {version} is unknown to this one): restore it with that version",
+                backup.display()
+            ),
+            Some(m) if m.checksum.as_ref() != checksum.as_slice() => {
+                anyhow::bail!(
+                    "{}: migration {version} differs from this Loa's: not a backup of this program",
+                    backup.display()
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    let count = async |table: &str| -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).fetch_one(&copy).await?)
+    };
+    let mut summary = BackupSummary {
+        bytes: std::fs::metadata(backup)?.len(),
+        migrations: applied.len() as i64,
+        cells: count("cells").await?,
+        packs: count("packs").await?,
+        deliveries: count("deliveries").await?,
+        acks: count("acks").await?,
+        reports: count("reports").await?,
+        files: 0,
+        file_bytes: 0,
+        missing: Vec::new(),
+    };
+    let wanted: Vec<String> = sqlx::query_scalar(FILES_REFERRED_TO).fetch_all(&copy).await?;
+    copy.close().await;
+    let files_dir = backup_files_dir(backup);
+    let mut present = Vec::new();
+    let mut damaged = Vec::new();
+    for sha in wanted {
+        if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            damaged.push(sha);
+            continue;
+        }
+        let path = files_dir.join(&sha);
+        match std::fs::read(&path) {
+            Err(_) => summary.missing.push(sha),
+            Ok(data) => {
+                let got: String = sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+                if got == sha {
+                    summary.files += 1;
+                    summary.file_bytes += data.len() as u64;
+                    present.push(sha);
+                } else {
+                    damaged.push(sha);
+                }
+            }
+        }
+    }
+    if !damaged.is_empty() {
+        anyhow::bail!(
+            "{} file(s) in {} do not match their name (damaged): {}; nothing was restored",
+            damaged.len(),
+            files_dir.display(),
+            damaged.join(", ")
+        );
+    }
+    // 2. the copy beside the database, the files into the store
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| ".".into());
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    std::fs::create_dir_all(store).with_context(|| format!("failed to create {}", store.display()))?;
+    let name = db.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let part = dir.join(format!("{name}.restore.part"));
+    let written = (|| -> anyhow::Result<()> {
+        std::fs::copy(backup, &part).with_context(|| format!("failed to write {}", part.display()))?;
+        std::fs::File::open(&part)?.sync_all()?;
+        for sha in &present {
+            let dest = store.join(sha);
+            if dest.exists() {
+                continue;
+            }
+            let tmp = store.join(format!(".{sha}.restore.part"));
+            std::fs::copy(files_dir.join(sha), &tmp).with_context(|| format!("failed to write {}", tmp.display()))?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &dest).with_context(|| format!("failed to store {}", dest.display()))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&part);
+        return Err(e.context("nothing was restored"));
+    }
+    // 3. the database there before set aside (with its journal), the copy in its place
+    let set_aside = if db.exists() {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let aside = dir.join(format!("{name}.before-restore-{stamp}"));
+        for suffix in ["-wal", "-shm", ""] {
+            let from = dir.join(format!("{name}{suffix}"));
+            if from.exists() {
+                let to = dir.join(format!("{}{suffix}", aside.file_name().unwrap_or_default().to_string_lossy()));
+                std::fs::rename(&from, &to).with_context(|| format!("failed to set {} aside", from.display()))?;
+            }
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(&part, &db).with_context(|| format!("failed to put the copy in place as {}", db.display()))?;
+    // 4. this machine's store, this Loa's migrations
+    let pool = connect(url).await?;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&pool).await?;
+    migrate(&pool).await?;
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&pool).await?;
+    let at = |sha: &str| store.join(sha).to_string_lossy().to_string();
+    let mut tx = begin_write(&pool).await?;
+    for (table, path, sha, keep) in [
+        ("attachments", "local_path", "sha256", "sha256 <> '' AND local_path IS NOT NULL"),
+        ("situation_files", "local_path", "sha256", "1"),
+        ("reports", "attachment_path", "attachment_sha256", "attachment_sha256 IS NOT NULL"),
+    ] {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT rowid, {sha} FROM {table} WHERE {keep}")))
+                .fetch_all(&mut *tx)
+                .await?;
+        for (rowid, sha) in rows {
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {path} = ? WHERE rowid = ?")))
+                .bind(at(&sha))
+                .bind(rowid)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    pool.close().await;
+    Ok(RestoreSummary { backup: summary, set_aside, migrated: after - before })
 }
 
 /// Writes that come together, written together: each caller adds its item and waits; the first

@@ -65,6 +65,9 @@ pub enum Command {
     /// A consistent copy of the database, checked, while Loa runs, with the files it refers to in
     /// FILE.files/ (never overwrites FILE).
     Backup { file: PathBuf },
+    /// Puts a backup (FILE and FILE.files/) back in place of the database, checked first; the
+    /// database there before is kept aside, never deleted. Refused while `loa serve` runs.
+    Restore { backup: PathBuf },
     /// The whole job with no Telegram token: a province played against the built-in simulator.
     Demo {
         /// How many cells the province has.
@@ -201,6 +204,45 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                     "warning: {} file(s) the database refers to are not in the store {} (or their bytes do not match their name), so they are not in the backup: {}",
                     s.missing.len(),
                     store.display(),
+                    s.missing.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Restore { backup } => {
+            let config = Config::load(cli.config.as_deref())?;
+            if !backup.is_file() {
+                return Err(Failure::BadInput(format!(
+                    "{} is not a backup file (one made by `loa backup FILE`)",
+                    backup.display()
+                )));
+            }
+            let store = crate::packs::store::data_dir(&config).join("files");
+            let r = crate::db::restore(&config.database_url, &backup, &store).await?;
+            let s = &r.backup;
+            println!(
+                "restored {} into {}: integrity ok, {} migrations ({} applied since), {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports; {} files ({:.1} MB) into {}",
+                backup.display(),
+                config.database_url,
+                s.migrations,
+                r.migrated,
+                s.cells,
+                s.packs,
+                s.deliveries,
+                s.acks,
+                s.reports,
+                s.files,
+                s.file_bytes as f64 / 1e6,
+                store.display()
+            );
+            if let Some(aside) = &r.set_aside {
+                println!("the database that was there is kept as {}", aside.display());
+            }
+            if !s.missing.is_empty() {
+                eprintln!(
+                    "warning: {} file(s) the backup refers to are not in {} (the backup said so when it was made): {}",
+                    s.missing.len(),
+                    crate::db::backup_files_dir(&backup).display(),
                     s.missing.join(", ")
                 );
             }

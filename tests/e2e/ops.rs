@@ -387,3 +387,178 @@ async fn a_backup_carries_the_store_s_files_and_names_what_is_missing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("b.db.files exists already"));
 }
+
+/// A pack with one document, stored as `loa pack create` would; scheduled now when `now`.
+async fn pack_with_document(pool: &sqlx::SqlitePool, db: &str, title: &str, bytes: &[u8], now: bool) -> (i64, String) {
+    let config = loa::config::Config::for_simulator(db, None, None).unwrap();
+    let (sha, path) = loa::packs::store::store_bytes(&config, bytes).unwrap();
+    let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
+    let doc = loa::packs::store::NewAttachment {
+        name: "tai-lieu.pdf".into(),
+        size: bytes.len() as i64,
+        mime: "application/pdf".into(),
+        sha256: sha.clone(),
+        local_path: Some(path.to_string_lossy().to_string()),
+        telegram_file_id: None,
+        telegram_file_unique_id: None,
+    };
+    let pack = loa::packs::store::insert(pool, &draft, &[doc], loa::audit::Actor::Cli).await.unwrap();
+    if now {
+        let (at, when) = (chrono::Utc::now(), loa::packs::store::When::Now);
+        loa::packs::store::schedule(pool, &config, pack, when, at, loa::audit::Actor::Cli).await.unwrap().unwrap();
+    }
+    (pack, sha)
+}
+
+/// How many messages of `chat` carry `title`.
+fn copies(sim: &loa::sim::Sim, chat: i64, title: &str) -> usize {
+    sim.bot_messages(chat).iter().filter(|m| m.text().is_some_and(|t| t.contains(title))).count()
+}
+
+/// The machine is lost in the middle of a broadcast: a backup taken while it ran (off the machine)
+/// is restored into a new folder on another; the restored Loa finishes the broadcast (each cell
+/// has the pack; the ones sent twice are only those sent between the backup and the loss) and
+/// sends a pack that was still a draft, its document uploaded from the restored store (the old
+/// folder is gone). A restore is refused while `loa serve` runs, a damaged backup is refused with
+/// nothing changed, and the database that was in the way is kept aside.
+#[tokio::test]
+async fn a_backup_taken_mid_broadcast_restores_on_a_new_machine_which_finishes_and_sends_the_rest() {
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    let (old, safe, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let old_db = format!("sqlite://{}/data/loa.db", old.path().display());
+    let pool = loa::db::open(&old_db).await.unwrap();
+    let chats = crate::harness::private_cells(&sim, &pool, "RS", "Chợ Đồn", 40).await;
+    let (_, sha_a) = pack_with_document(&pool, &old_db, "Định hướng tháng", b"%PDF-1.4 dinh huong thang", true).await;
+    let b_bytes = b"%PDF-1.4 tai lieu hoc tap nghi quyet".to_vec();
+    let (pack_b, sha_b) = pack_with_document(&pool, &old_db, "Tài liệu học tập", &b_bytes, false).await;
+    let mut serve = crate::harness::serve_process(old.path(), &sim, &old_db, 20, "127.0.0.1:0").spawn().unwrap();
+    let sent = async |pool: &sqlx::SqlitePool| -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(pool).await.unwrap()
+    };
+    crate::harness::wait_for("the broadcast to start", Duration::from_secs(30), async || {
+        (sent(&pool).await >= 10).then_some(())
+    })
+    .await;
+    // the backup goes to another disk while the broadcast runs
+    let backup = safe.path().join("loa-2026-12-04.db");
+    let out = loa_bin(old.path())
+        .env("LOA_DATABASE__URL", &old_db)
+        .args(["backup", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 files"), "{}", String::from_utf8_lossy(&out.stdout));
+    let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.unwrap();
+    let at_backup = sent(&copy).await;
+    copy.close().await;
+    assert!(at_backup < 40, "the backup was taken while the broadcast ran");
+    // a little more is sent, then the machine is gone: kill -9, and its folder with it
+    crate::harness::wait_for("more sends", Duration::from_secs(30), async || {
+        (sent(&pool).await >= at_backup + 3).then_some(())
+    })
+    .await;
+    serve.start_kill().unwrap();
+    serve.wait().await.unwrap();
+    let at_loss: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('sent', 'sending')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    std::fs::remove_dir_all(old.path()).unwrap();
+
+    // the new machine: a Loa already running there is in the way
+    let new_db = format!("sqlite://{}/data/loa.db", new.path().display());
+    let restore = |file: &std::path::Path| {
+        loa_bin(new.path())
+            .env("LOA_DATABASE__URL", &new_db)
+            .args(["restore", file.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let mut running = crate::harness::serve_process(new.path(), &sim, &new_db, 20, "127.0.0.1:0").spawn().unwrap();
+    let lock = new.path().join("data/loa.db.serve.lock");
+    crate::harness::wait_for("serve to lock its database", Duration::from_secs(20), async || {
+        std::fs::read_to_string(&lock).ok().filter(|s| !s.is_empty()).map(|_| ())
+    })
+    .await;
+    let out = restore(&backup);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("loa restore refused: Loa is running on the database")
+            && stderr.contains("stop `loa serve` first"),
+        "{stderr}"
+    );
+    // a second serve on the same database is refused too (it would send everything twice)
+    let out = crate::harness::serve_process(new.path(), &sim, &new_db, 20, "127.0.0.1:0").output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loa serve cannot start: Loa is running on the database"));
+    running.start_kill().unwrap();
+    running.wait().await.unwrap();
+
+    // a damaged copy of the backup: refused, nothing changed
+    let damaged = safe.path().join("damaged.db");
+    std::fs::copy(&backup, &damaged).unwrap();
+    let damaged_files = safe.path().join("damaged.db.files");
+    std::fs::create_dir(&damaged_files).unwrap();
+    for sha in [&sha_a, &sha_b] {
+        std::fs::copy(safe.path().join("loa-2026-12-04.db.files").join(sha), damaged_files.join(sha)).unwrap();
+    }
+    std::fs::write(damaged_files.join(&sha_b), b"%PDF-1.4 doi noi dung").unwrap();
+    let before = std::fs::read(new.path().join("data/loa.db")).unwrap();
+    let out = restore(&damaged);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr.contains("do not match their name (damaged)") && stderr.contains(&sha_b), "{stderr}");
+    assert_eq!(std::fs::read(new.path().join("data/loa.db")).unwrap(), before, "nothing changed");
+    assert!(!new.path().join("data/files").join(&sha_b).exists());
+
+    // the real restore: the empty database there is kept aside
+    let out = restore(&backup);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("integrity ok") && stdout.contains("40 cells, 2 packs, 40 deliveries"), "{stdout}");
+    assert!(stdout.contains("2 files"), "{stdout}");
+    assert!(stdout.contains("the database that was there is kept as"), "{stdout}");
+    let aside: Vec<_> = std::fs::read_dir(new.path().join("data"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("loa.db.before-restore-"))
+        .collect();
+    assert!(!aside.is_empty());
+
+    // the restored Loa finishes the broadcast
+    let mut serve = crate::harness::serve_process(new.path(), &sim, &new_db, 20, "127.0.0.1:0").spawn().unwrap();
+    let all =
+        sim.wait_until(Duration::from_secs(60), |s| chats.iter().all(|c| copies(s, *c, "Định hướng tháng") >= 1)).await;
+    assert!(all, "every cell has the pack after the restore");
+    let twice = chats.iter().filter(|c| copies(&sim, **c, "Định hướng tháng") == 2).count() as i64;
+    assert!(chats.iter().all(|c| copies(&sim, *c, "Định hướng tháng") <= 2));
+    assert!(
+        twice <= at_loss - at_backup,
+        "{twice} sent twice; {} sent between the backup and the loss",
+        at_loss - at_backup
+    );
+    // and sends the draft, its document read from the restored store
+    let out = loa_bin(new.path())
+        .env("LOA_DATABASE__URL", &new_db)
+        .args(["pack", "schedule", &pack_b.to_string(), "--now"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let docs_b = |s: &loa::sim::Sim, chat: i64| -> Vec<Vec<u8>> {
+        s.bot_messages(chat)
+            .iter()
+            .filter_map(|m| m.json.pointer("/document/file_id").and_then(|f| f.as_str()).and_then(|f| s.file_bytes(f)))
+            .filter(|b| *b == b_bytes)
+            .collect()
+    };
+    let all = sim.wait_until(Duration::from_secs(60), |s| chats.iter().all(|c| docs_b(s, *c).len() == 1)).await;
+    assert!(all, "every cell has the draft's document, uploaded from the restored store");
+    serve.start_kill().unwrap();
+    serve.wait().await.unwrap();
+    let pool = loa::db::open(&new_db).await.unwrap();
+    let paths: Vec<String> = sqlx::query_scalar("SELECT local_path FROM attachments").fetch_all(&pool).await.unwrap();
+    let store = new.path().join("data/files");
+    assert!(paths.iter().all(|p| p.starts_with(&*store.to_string_lossy())), "{paths:?}");
+}
