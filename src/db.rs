@@ -460,6 +460,16 @@ pub async fn backup(
     }
 }
 
+/// A backup `loa restore` will not put in place, or a place it will not restore into: the
+/// operator's input, said as it is (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BackupRefused(pub String);
+
+fn refused(why: String) -> anyhow::Error {
+    BackupRefused(why).into()
+}
+
 /// What `loa restore` put back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreSummary {
@@ -482,40 +492,43 @@ pub struct RestoreSummary {
 /// this Loa's newer migrations are applied. Refused while `loa serve` runs on `url`.
 pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Path) -> anyhow::Result<RestoreSummary> {
     use sha2::Digest;
-    let db = file_of(url).with_context(|| format!("{url} names no database file: a restore needs a sqlite:// file"))?;
+    let db = file_of(url)
+        .ok_or_else(|| refused(format!("{url} names no database file: a restore needs a sqlite:// file")))?;
     let _lock = take_serve_lock(url, "loa restore refused")?;
     if !backup.is_file() {
-        anyhow::bail!("{} is not a backup file (made by `loa backup FILE`)", backup.display());
+        return Err(refused(format!("{} is not a backup file (made by `loa backup FILE`)", backup.display())));
     }
     // 1. the copy, checked, before anything changes
     let copy = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(SqliteConnectOptions::new().filename(backup).read_only(true).immutable(true))
         .await
-        .with_context(|| format!("{} cannot be opened as a database", backup.display()))?;
+        .map_err(|e| refused(format!("{} cannot be opened as a database: {e}", backup.display())))?;
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&copy)
         .await
-        .with_context(|| format!("{} is not a Loa backup", backup.display()))?;
+        .map_err(|e| refused(format!("{} is not a Loa backup: {e}", backup.display())))?;
     if check != "ok" {
-        anyhow::bail!("{} failed SQLite's integrity check: {check}", backup.display());
+        return Err(refused(format!("{} failed SQLite's integrity check: {check}", backup.display())));
     }
     let applied: Vec<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
             .fetch_all(&copy)
             .await
-            .with_context(|| format!("{} is not a Loa backup (no migrations table)", backup.display()))?;
+            .map_err(|_| refused(format!("{} is not a Loa backup (it has no migrations table)", backup.display())))?;
     for (version, checksum) in &applied {
         match MIGRATOR.iter().find(|m| m.version == *version) {
-            None => anyhow::bail!(
-                "{} was made by a newer Loa (migration {version} is unknown to this one): restore it with that version",
-                backup.display()
-            ),
+            None => {
+                return Err(refused(format!(
+                    "{} was made by a newer Loa (migration {version} is unknown to this one): restore it with that version",
+                    backup.display()
+                )));
+            }
             Some(m) if m.checksum.as_ref() != checksum.as_slice() => {
-                anyhow::bail!(
+                return Err(refused(format!(
                     "{}: migration {version} differs from this Loa's: not a backup of this program",
                     backup.display()
-                )
+                )));
             }
             Some(_) => {}
         }
@@ -561,12 +574,12 @@ pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Pat
         }
     }
     if !damaged.is_empty() {
-        anyhow::bail!(
+        return Err(refused(format!(
             "{} file(s) in {} do not match their name (damaged): {}; nothing was restored",
             damaged.len(),
             files_dir.display(),
             damaged.join(", ")
-        );
+        )));
     }
     // 2. the copy beside the database, the files into the store
     let dir = db

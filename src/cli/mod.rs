@@ -107,7 +107,10 @@ impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         match e.downcast::<StartError>() {
             Ok(s) => Failure::BadInput(s.to_string()),
-            Err(e) => Failure::Failed(e),
+            Err(e) => match e.downcast::<crate::db::BackupRefused>() {
+                Ok(r) => Failure::BadInput(r.to_string()),
+                Err(e) => Failure::Failed(e),
+            },
         }
     }
 }

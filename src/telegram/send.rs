@@ -104,6 +104,16 @@ pub async fn fetch_to_store(
                  set telegram.local_mode = true (and let Loa read the server's working folder)"
             );
         }
+        // the server is trusted as Telegram is, but only a plain file is read: not a link, a
+        // device or a folder, and no path that climbs out with ".."
+        let plain = !path.components().any(|c| matches!(c, std::path::Component::ParentDir))
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        if !plain {
+            anyhow::bail!(
+                "the local Bot API server's file {} is not a plain file Loa can read: Loa must share the server's working folder",
+                path.display()
+            );
+        }
         let (config, src) = (config.clone(), path.to_path_buf());
         return tokio::task::spawn_blocking(move || {
             crate::packs::store::store_path(&config, &src).with_context(|| {

@@ -508,10 +508,23 @@ async fn a_backup_taken_mid_broadcast_restores_on_a_new_machine_which_finishes_a
     let before = std::fs::read(new.path().join("data/loa.db")).unwrap();
     let out = restore(&damaged);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("do not match their name (damaged)") && stderr.contains(&sha_b), "{stderr}");
     assert_eq!(std::fs::read(new.path().join("data/loa.db")).unwrap(), before, "nothing changed");
     assert!(!new.path().join("data/files").join(&sha_b).exists());
+
+    // a file that is no backup, and one that is not there: said so, exit 2
+    let notes = safe.path().join("ghi-chu.txt");
+    std::fs::write(&notes, "Biên bản họp chi bộ tháng 11, không phải bản sao lưu.\n".repeat(200)).unwrap();
+    let out = restore(&notes);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ghi-chu.txt") && stderr.contains("is not a Loa backup"), "{stderr}");
+    let out = restore(&safe.path().join("khong-co.db"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("khong-co.db is not a backup file"), "{stderr}");
+    assert_eq!(std::fs::read(new.path().join("data/loa.db")).unwrap(), before, "nothing changed");
 
     // the real restore: the empty database there is kept aside
     let out = restore(&backup);
