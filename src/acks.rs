@@ -338,7 +338,7 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
     }
     tx.commit().await?;
     // each press is a write taken (the health check counts them)
-    crate::ops::health().writes_ok(presses.len() as u64 - 1);
+    crate::ops::health(pool).writes_ok(presses.len() as u64 - 1);
     targets
         .into_iter()
         .zip(acks)

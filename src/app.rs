@@ -144,6 +144,55 @@ fn distribution(_update: &Update) -> Option<ChatId> {
     None
 }
 
+/// Runs every province of `provinces` in this one process until `stop` (`loa serve
+/// --provinces DIR`): each with its own bot, database, store, scheduler, delivery worker, web desk
+/// and HTTP listener, exactly as [`serve`] runs one, so their data stay apart and each board's
+/// admins see their own province only (their bot answers from their database). A province that
+/// cannot start or stops with an error (its token refused, its database held by another `serve`)
+/// is logged under its name and the others go on; the result is an error naming those that failed.
+pub async fn serve_provinces(provinces: Vec<crate::config::Province>, stop: CancellationToken) -> anyhow::Result<()> {
+    let names: Vec<String> = provinces.iter().map(|p| p.name.clone()).collect();
+    tracing::info!(provinces = %names.join(", "), "serving several provinces");
+    let mut running = Vec::new();
+    for p in provinces {
+        // a runtime of its own per province, its threads named after it: every line the
+        // province's tasks log (the dispatcher's handlers, the delivery worker...) carries the
+        // name, which a tracing span would lose at each spawned task
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(format!("province:{}", p.name))
+            .enable_all()
+            .build()
+            .with_context(|| format!("failed to start the runtime of province {}", p.name))?;
+        let (done, ended) = tokio::sync::oneshot::channel();
+        let stop = stop.clone();
+        let name = p.name.clone();
+        std::thread::Builder::new()
+            .name(format!("province:{name}"))
+            .spawn(move || {
+                let result = runtime.block_on(serve(p.config, stop));
+                // the province's tasks end with its runtime, without waiting on the others
+                runtime.shutdown_timeout(Duration::from_secs(5));
+                let _ = done.send(result);
+            })
+            .with_context(|| format!("failed to start the thread of province {name}"))?;
+        running.push((name, ended));
+    }
+    let mut failed = Vec::new();
+    for (name, ended) in running {
+        match ended.await {
+            Ok(Ok(())) => tracing::info!(province = %name, "province stopped"),
+            Ok(Err(e)) => {
+                let e = crate::logging::redact(&format!("{e:#}"));
+                tracing::error!(province = %name, error = %e, "province stopped with an error");
+                failed.push(format!("{name}: {e}"));
+            }
+            Err(_) => failed.push(format!("{name}: its thread ended abnormally")),
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { anyhow::bail!("{}", failed.join("; ")) }
+}
+
 /// [`serve`] with the delivery worker's tunables (tests shorten its retry delays).
 pub async fn serve_with(config: Config, stop: CancellationToken, worker_options: WorkerOptions) -> anyhow::Result<()> {
     let token = config.token.clone().ok_or(StartError::MissingToken)?;
@@ -185,10 +234,10 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
         return Ok(());
     };
     tracing::info!(bot = %me.username(), api_url = %config.telegram.api_url, "connected to the Bot API");
-    crate::ops::health().telegram_ok();
+    crate::ops::health(&pool).telegram_ok();
     // Telegram's reachability for /healthz, checked twice a minute
     let pinger = {
-        let (bot, stop) = (bot.clone(), stop.clone());
+        let (bot, stop, health) = (bot.clone(), stop.clone(), crate::ops::health(&pool));
         tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -196,7 +245,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
                     _ = tokio::time::sleep(Duration::from_secs(20)) => {}
                 }
                 match bot.get_me().await {
-                    Ok(_) => crate::ops::health().telegram_ok(),
+                    Ok(_) => health.telegram_ok(),
                     Err(e) => {
                         tracing::warn!(error = %crate::logging::redact(&e.to_string()), "Telegram did not answer getMe")
                     }

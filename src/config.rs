@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono_tz::Tz;
@@ -362,6 +362,25 @@ pub struct Config {
     pub token: Option<SecretString>,
 }
 
+/// One province of a process serving several ([`Config::load_provinces`]).
+#[derive(Debug, Clone)]
+pub struct Province {
+    /// Its file's name without `.toml`, as the logs name it.
+    pub name: String,
+    pub file: PathBuf,
+    pub config: Config,
+}
+
+/// `prefix` and the province's name in capitals, `-` as `_`: `LOA_TOKEN_THAI_NGUYEN`.
+pub fn province_var(prefix: &str, name: &str) -> String {
+    format!("{prefix}{}", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// `p` from the current folder when it is relative (two provinces naming one file differently).
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// The layers without the process environment's token: defaults, then `file`, then `LOA_*`.
 pub fn figment(file: Option<&Path>) -> Figment {
     let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
@@ -402,6 +421,104 @@ impl Config {
         config.metrics_token = env_secret(&[METRICS_TOKEN_VAR]);
         config.check_secrets()?;
         Ok(config)
+    }
+
+    /// The provinces of a process that serves several (`loa serve --provinces DIR`): every
+    /// `DIR/<name>.toml`, each layered over the defaults, the shared `file` and the `LOA_*`
+    /// variables (so a province's file has the last word on its own keys). A province's bot
+    /// token is read from `LOA_TOKEN_<NAME>` (the name in capitals, `-` as `_`), its webhook secret
+    /// from `LOA_WEBHOOK_SECRET_<NAME>`; the metrics token is shared. Refused: no province, a name
+    /// that is not `a-z 0-9 -`, a missing token, and two provinces with the same bot, database
+    /// file or listening address.
+    pub fn load_provinces(file: Option<&Path>, dir: &Path) -> Result<Vec<Province>, ConfigError> {
+        if let Some(f) = file.filter(|f| !f.is_file()) {
+            return Err(ConfigError::new("--config", f.display(), "a readable TOML file"));
+        }
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            ConfigError::new("--provinces", dir.display(), format!("a folder of <province>.toml files ({e})"))
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(ConfigError::new(
+                "--provinces",
+                dir.display(),
+                "a folder with one <province>.toml per province (none found)",
+            ));
+        }
+        let metrics_token = env_secret(&[METRICS_TOKEN_VAR]);
+        let mut provinces: Vec<Province> = Vec::new();
+        for path in files {
+            let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let ok_name = !name.is_empty()
+                && name.len() <= 40
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !name.starts_with('-');
+            if !ok_name {
+                return Err(ConfigError::new(
+                    "--provinces",
+                    path.display(),
+                    "file names of a-z, 0-9 and - (the province's name, e.g. thai-nguyen.toml)",
+                ));
+            }
+            let origin = |mut e: ConfigError| {
+                if e.origin.is_none() {
+                    e.origin = Some(path.display().to_string());
+                }
+                e
+            };
+            let mut config = Config::from_figment(figment(file).merge(Toml::file_exact(&path))).map_err(origin)?;
+            let token_var = province_var("LOA_TOKEN_", &name);
+            config.token = env_secret(&[&token_var]);
+            if config.token.is_none() {
+                return Err(origin(ConfigError::new(
+                    &token_var,
+                    "(not set)",
+                    format!("the bot token of province {name}, from BotFather, in the environment"),
+                )));
+            }
+            config.telegram.webhook_secret = env_secret(&[&province_var("LOA_WEBHOOK_SECRET_", &name)]);
+            config.metrics_token = metrics_token.clone();
+            config.check_secrets().map_err(origin)?;
+            for other in &provinces {
+                let same = |what: &str, value: String| {
+                    origin(ConfigError::new(
+                        what,
+                        value,
+                        format!("a value of its own: province {} has the same", other.name),
+                    ))
+                };
+                let here = crate::db::file_of(&config.database_url).map(|f| absolute(&f));
+                if here.is_some() && here == crate::db::file_of(&other.config.database_url).map(|f| absolute(&f)) {
+                    return Err(same("database.url", format!("{:?}", config.database_url)));
+                }
+                if config.http_listen.port() != 0 && config.http_listen == other.config.http_listen {
+                    return Err(same("http.listen", format!("{:?}", config.http_listen.to_string())));
+                }
+                if config.telegram.mode == Mode::Webhook
+                    && other.config.telegram.mode == Mode::Webhook
+                    && config.telegram.webhook_listen == other.config.telegram.webhook_listen
+                {
+                    return Err(same(
+                        "telegram.webhook.listen",
+                        format!("{:?}", config.telegram.webhook_listen.to_string()),
+                    ));
+                }
+                let (a, b) = (
+                    config.token.as_ref().map(|t| t.expose_secret().to_string()),
+                    other.config.token.as_ref().map(|t| t.expose_secret().to_string()),
+                );
+                if a.is_some() && a == b {
+                    return Err(same(&token_var, "(hidden)".to_string()));
+                }
+            }
+            provinces.push(Province { name, file: path, config });
+        }
+        Ok(provinces)
     }
 
     /// The configuration of a run on a stage of its own (the demo, the test harness, the

@@ -140,6 +140,7 @@ pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
 pub struct WriteTx {
     conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    health: Arc<crate::ops::Health>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -171,8 +172,8 @@ impl WriteTx {
         let mut conn = self.conn.take().expect("a transaction not yet ended");
         let done = conn.execute("COMMIT").await.map(|_| ());
         match &done {
-            Ok(()) => crate::ops::health().write_ok(),
-            Err(e) => crate::ops::health().write_failed(e),
+            Ok(()) => self.health.write_ok(),
+            Err(e) => self.health.write_failed(e),
         }
         if done.is_err() {
             // the transaction may still be open, or SQLite may have rolled it back: end it here
@@ -251,15 +252,16 @@ pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
     use sqlx::Executor;
     let turn = take_write_turn(pool).await;
     let mut conn = pool.acquire().await?;
+    let health = crate::ops::health(pool);
     if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
-        crate::ops::health().write_failed(&e);
+        health.write_failed(&e);
         // a BEGIN that failed leaves no transaction, unless SQLite says otherwise
         if end_transaction(&mut conn).await.is_err() {
             conn.close_on_drop();
         }
         return Err(e);
     }
-    Ok(WriteTx { conn: Some(conn), turn: Some(turn) })
+    Ok(WriteTx { conn: Some(conn), turn: Some(turn), health })
 }
 
 /// The lock `loa serve` holds on its database for as long as it runs (an advisory lock on

@@ -114,12 +114,26 @@ pub fn init() {
     init_with("info,sqlx=warn,hyper=warn,reqwest=warn");
 }
 
+/// [`init`] with each line naming its thread: for `loa serve --provinces`, whose provinces each
+/// run on threads named `province:<name>`.
+pub fn init_with_thread_names() {
+    init_inner("info,sqlx=warn,hyper=warn,reqwest=warn", true);
+}
+
 /// [`init`] with another filter when RUST_LOG is not set (`loa demo` is quiet by default).
 pub fn init_with(default_filter: &str) {
+    init_inner(default_filter, false);
+}
+
+fn init_inner(default_filter: &str, thread_names: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOG_FORMAT").map(|v| v.eq_ignore_ascii_case("json")).unwrap_or(false);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(RedactingStderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_thread_names(thread_names)
+        .with_writer(RedactingStderr);
     let result = if json { builder.json().try_init() } else { builder.try_init() };
     if result.is_ok() {
         // a panic's message may hold anything (a token in a URL, a user's text): log it as an

@@ -15,6 +15,8 @@ async fn main() -> ExitCode {
     if matches!(cli.command, loa::cli::Command::Demo { .. }) {
         // the demo shows its own progress; Loa's log stays for warnings
         loa::logging::init_with("warn");
+    } else if matches!(cli.command, loa::cli::Command::Serve { provinces: Some(_) }) {
+        loa::logging::init_with_thread_names();
     } else {
         loa::logging::init();
     }

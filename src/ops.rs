@@ -23,7 +23,7 @@ use crate::lifecycle::DeliveryState;
 /// How stale Telegram or the scheduler may be before `/healthz` says 503.
 pub const STALE_S: i64 = 60;
 
-/// When things last went well, in Unix seconds (0: never). One per process.
+/// When things last went well, in Unix seconds (0: never). One per database ([`health`]).
 #[derive(Debug, Default)]
 pub struct Health {
     telegram_ok_at: AtomicI64,
@@ -68,10 +68,11 @@ impl Health {
     }
 }
 
-/// This process's health marks.
-pub fn health() -> &'static Health {
-    static HEALTH: OnceLock<Health> = OnceLock::new();
-    HEALTH.get_or_init(Health::default)
+/// The health marks of `pool`'s database: one set per database, so that each province of a
+/// process serving several (`loa serve --provinces`) answers `/healthz` for itself.
+pub fn health(pool: &SqlitePool) -> std::sync::Arc<Health> {
+    static HEALTH: crate::db::PerDatabase<Health> = OnceLock::new();
+    crate::db::per_database(&HEALTH, pool, Health::default)
 }
 
 /// The Prometheus recorder, installed once for the process (`None` if another recorder was).
@@ -127,7 +128,7 @@ async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
             .fetch_one(&pool)
             .await;
     let age = |t: i64| if t == 0 { None } else { Some(now - t) };
-    let h = health();
+    let h = health(&pool);
     let telegram = age(h.telegram_ok_at.load(Ordering::Relaxed));
     let scheduler = age(h.scheduler_at.load(Ordering::Relaxed));
     let fresh = |a: Option<i64>| a.is_some_and(|a| a <= STALE_S);
@@ -175,7 +176,11 @@ async fn metrics_text(State(state): State<MetricsState>, headers: axum::http::He
     let Some(handle) = metrics() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not recorded in this process\n".to_string());
     };
-    // the states of the outbox and the registry, read now
+    // the states of the outbox and the registry, read now; one scrape at a time, so that in a
+    // process serving several provinces each one's page shows its own database's figures (the
+    // counters are the whole process's)
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     if let Ok(rows) = sqlx::query_as::<_, (DeliveryState, i64)>("SELECT state, count(*) FROM deliveries GROUP BY state")
         .fetch_all(&pool)
         .await

@@ -210,7 +210,7 @@ pub async fn run(
         let now = Utc::now();
         let sleep = match tick(&pool, &config, now).await {
             Ok(t) => {
-                crate::ops::health().scheduler_alive();
+                crate::ops::health(&pool).scheduler_alive();
                 for (s, late) in &t.started {
                     announcer.started(s, *late).await;
                 }

@@ -38,7 +38,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the bot, the scheduler and the delivery worker (token from LOA_TELEGRAM__TOKEN).
-    Serve,
+    Serve {
+        /// Serve several provinces in this process: one DIR/<name>.toml each (its own database,
+        /// http.listen, board...), its bot token in LOA_TOKEN_<NAME>.
+        #[arg(long, value_name = "DIR")]
+        provinces: Option<PathBuf>,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// The registry of party cells: import, list, invite.
@@ -148,7 +153,12 @@ fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Serve => {
+        Command::Serve { provinces: Some(dir) } => {
+            let provinces = Config::load_provinces(cli.config.as_deref(), &dir)?;
+            app::serve_provinces(provinces, app::stop_on_signals()).await?;
+            Ok(())
+        }
+        Command::Serve { provinces: None } => {
             let config = Config::load(cli.config.as_deref())?;
             if config.token.is_none() {
                 return Err(Failure::BadInput(app::MISSING_TOKEN.to_string()));

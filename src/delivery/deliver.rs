@@ -262,7 +262,7 @@ impl Deliverer {
         Ok(match result {
             Ok(ids) => {
                 metrics::counter!("loa_sends_total", "kind" => what).increment(1);
-                crate::ops::health().telegram_ok();
+                crate::ops::health(&self.pool).telegram_ok();
                 if sending_docs { Outcome::DocumentsSent(ids) } else { Outcome::Sent(ids[0]) }
             }
             Err(e) => {

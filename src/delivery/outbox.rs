@@ -369,7 +369,7 @@ impl Outbox {
                 .await
                 .map_err(|e| e.to_string())?;
                 // each delivery's row is a write taken (the health check counts them)
-                crate::ops::health().writes_ok(rows.len() as u64 - 1);
+                crate::ops::health(&self.pool).writes_ok(rows.len() as u64 - 1);
                 Ok(vec![(); rows.len()])
             })
             .await
@@ -441,7 +441,7 @@ impl Outbox {
             drop(turn);
             match written {
                 Ok(_) => {
-                    crate::ops::health().write_ok();
+                    crate::ops::health(&self.pool).write_ok();
                     if gate.refusing.swap(false, Relaxed) {
                         gate.recovered.notify_waiters();
                     }
@@ -452,7 +452,7 @@ impl Outbox {
                 }
                 Err(e) if !(stop.is_cancelled() && tries >= 3) => {
                     gate.refusing.store(true, Relaxed);
-                    crate::ops::health().write_failed(&e);
+                    crate::ops::health(&self.pool).write_failed(&e);
                     tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(30));

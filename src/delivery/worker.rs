@@ -90,7 +90,13 @@ impl Worker {
     /// benchmarks). The handle finishes when the worker has stopped (or failed to start).
     pub fn start(self: Arc<Self>, stop: CancellationToken) -> std::io::Result<tokio::task::JoinHandle<()>> {
         let (done, finished) = tokio::sync::oneshot::channel::<()>();
-        std::thread::Builder::new().name("loa-delivery".into()).spawn(move || {
+        // in a process serving several provinces, the thread is named after its province (its
+        // log lines then say which one sends)
+        let name = match std::thread::current().name() {
+            Some(n) if n.starts_with("province:") => format!("{n}/delivery"),
+            _ => "loa-delivery".to_string(),
+        };
+        std::thread::Builder::new().name(name).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(r) => r,
                 Err(e) => {
