@@ -338,6 +338,35 @@ pub struct BackupSummary {
     pub missing: Vec<String>,
 }
 
+impl BackupSummary {
+    /// "16 migrations, 1512 cells, 4 packs, ... 3377 reports": what the copy holds, for people.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} migrations, {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports",
+            self.migrations, self.cells, self.packs, self.deliveries, self.acks, self.reports
+        )
+    }
+}
+
+/// What the copy `copy` (of `bytes` bytes) holds: its migrations and rows; no files yet.
+async fn tally(copy: &SqlitePool, bytes: u64) -> anyhow::Result<BackupSummary> {
+    let count = async |table: &str| -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).fetch_one(copy).await?)
+    };
+    Ok(BackupSummary {
+        bytes,
+        migrations: count("_sqlx_migrations").await?,
+        cells: count("cells").await?,
+        packs: count("packs").await?,
+        deliveries: count("deliveries").await?,
+        acks: count("acks").await?,
+        reports: count("reports").await?,
+        files: 0,
+        file_bytes: 0,
+        missing: Vec::new(),
+    })
+}
+
 /// The folder a backup's files go to: `FILE.files` beside `FILE`.
 pub fn backup_files_dir(target: &std::path::Path) -> std::path::PathBuf {
     let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -420,23 +449,7 @@ pub async fn backup(
         if check != "ok" {
             anyhow::bail!("the copy failed SQLite's integrity check: {check}");
         }
-        let count = async |table: &str| -> anyhow::Result<i64> {
-            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&copy)
-                .await?)
-        };
-        let summary = BackupSummary {
-            bytes: std::fs::metadata(&part)?.len(),
-            migrations: count("_sqlx_migrations").await?,
-            cells: count("cells").await?,
-            packs: count("packs").await?,
-            deliveries: count("deliveries").await?,
-            acks: count("acks").await?,
-            reports: count("reports").await?,
-            files: 0,
-            file_bytes: 0,
-            missing: Vec::new(),
-        };
+        let summary = tally(&copy, std::fs::metadata(&part)?.len()).await?;
         let (files, file_bytes, missing) = copy_files(&copy, store, &files_part).await?;
         let summary = BackupSummary { files, file_bytes, missing, ..summary };
         copy.close().await;
@@ -535,21 +548,7 @@ pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Pat
             Some(_) => {}
         }
     }
-    let count = async |table: &str| -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).fetch_one(&copy).await?)
-    };
-    let mut summary = BackupSummary {
-        bytes: std::fs::metadata(backup)?.len(),
-        migrations: applied.len() as i64,
-        cells: count("cells").await?,
-        packs: count("packs").await?,
-        deliveries: count("deliveries").await?,
-        acks: count("acks").await?,
-        reports: count("reports").await?,
-        files: 0,
-        file_bytes: 0,
-        missing: Vec::new(),
-    };
+    let mut summary = tally(&copy, std::fs::metadata(backup)?.len()).await?;
     let wanted: Vec<String> = sqlx::query_scalar(FILES_REFERRED_TO).fetch_all(&copy).await?;
     copy.close().await;
     let files_dir = backup_files_dir(backup);

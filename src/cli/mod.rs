@@ -199,15 +199,10 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let store = crate::packs::store::data_dir(&config).join("files");
             let s = crate::db::backup(&pool, &file, &store).await?;
             println!(
-                "backup written to {} ({:.1} MB) and checked: integrity ok, {} migrations, {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports; {} files ({:.1} MB) in {}",
+                "backup written to {} ({:.1} MB) and checked: integrity ok, {}; {} files ({:.1} MB) in {}",
                 file.display(),
                 s.bytes as f64 / 1e6,
-                s.migrations,
-                s.cells,
-                s.packs,
-                s.deliveries,
-                s.acks,
-                s.reports,
+                s.counts(),
                 s.files,
                 s.file_bytes as f64 / 1e6,
                 crate::db::backup_files_dir(&file).display()
@@ -234,19 +229,14 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let r = crate::db::restore(&config.database_url, &backup, &store).await?;
             let s = &r.backup;
             println!(
-                "restored {} into {}: integrity ok, {} migrations ({} applied since), {} cells, {} packs, {} deliveries, {} acknowledgements, {} reports; {} files ({:.1} MB) into {}",
+                "restored {} into {}: integrity ok, {}; {} files ({:.1} MB) into {}; {} newer migrations applied",
                 backup.display(),
                 config.database_url,
-                s.migrations,
-                r.migrated,
-                s.cells,
-                s.packs,
-                s.deliveries,
-                s.acks,
-                s.reports,
+                s.counts(),
                 s.files,
                 s.file_bytes as f64 / 1e6,
-                store.display()
+                store.display(),
+                r.migrated
             );
             if let Some(aside) = &r.set_aside {
                 println!("the database that was there is kept as {}", aside.display());

@@ -623,14 +623,7 @@ async fn with_a_local_bot_api_server_a_file_over_20_mb_is_taken_from_the_server_
     app.import(&tree).await;
     let server_dir = app.dir.path().join("telegram-bot-api");
     app.sim.set_local_mode(Some(server_dir.clone()));
-    let secretary = app.user("Bí thư Nà Pài");
-    app.bind("CB-001", secretary).await;
-    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
-    answer(&app, secretary, secretary, "chủ đề nào", "Khác").await;
-    answer(&app, secretary, secretary, "mức độ?", "thường").await;
-    answer(&app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
-    answer(&app, secretary, secretary, "nội dung tình hình", "Bản đồ sạt lở kèm theo.").await;
-    let q = question(&app, secretary, secretary, "gửi ảnh hoặc tệp").await;
+    let (secretary, q) = up_to_the_files(&app, "Bản đồ sạt lở kèm theo.").await;
     let before = app.sim.bot_messages(secretary).len();
     let big: Vec<u8> = (0..21 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     app.sim
@@ -653,18 +646,24 @@ async fn with_a_local_bot_api_server_a_file_over_20_mb_is_taken_from_the_server_
 
     // the same file through the public API (local mode off on both sides): over the limit
     let app = tree_app().await;
-    let secretary = app.user("Bí thư Nà Pài");
-    app.bind("CB-001", secretary).await;
-    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
-    answer(&app, secretary, secretary, "chủ đề nào", "Khác").await;
-    answer(&app, secretary, secretary, "mức độ?", "thường").await;
-    answer(&app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
-    answer(&app, secretary, secretary, "nội dung tình hình", "Bản đồ.").await;
-    let q = question(&app, secretary, secretary, "gửi ảnh hoặc tệp").await;
+    let (secretary, q) = up_to_the_files(&app, "Bản đồ.").await;
     let before = app.sim.bot_messages(secretary).len();
     app.sim.send_document(secretary, secretary, "ban-do.pdf", "application/pdf", big, Some(q.message_id)).unwrap();
     let got = app.sim.wait_for_bot_messages(secretary, before + 1, WAIT).await;
     assert!(got[before].text().unwrap_or_default().contains("lớn hơn 20 MB"), "{:?}", got[before].text());
+}
+
+/// CB-001's secretary in their private chat, through `/tinhhinh` up to the question asking for
+/// files; returns the secretary and that question.
+async fn up_to_the_files(app: &TestApp, body: &str) -> (i64, SimMessage) {
+    let secretary = app.user("Bí thư Nà Pài");
+    app.bind("CB-001", secretary).await;
+    app.sim.send_text(secretary, secretary, "/tinhhinh").unwrap();
+    answer(app, secretary, secretary, "chủ đề nào", "Khác").await;
+    answer(app, secretary, secretary, "mức độ?", "thường").await;
+    answer(app, secretary, secretary, "ở đâu", "Thôn Nà Pài").await;
+    answer(app, secretary, secretary, "nội dung tình hình", body).await;
+    (secretary, question(app, secretary, secretary, "gửi ảnh hoặc tệp").await)
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
