@@ -89,6 +89,7 @@ pub mod export;
 pub mod i18n;
 pub mod lifecycle;
 pub mod logging;
+pub mod migrate_data;
 pub mod ops;
 pub mod packs;
 pub mod quarter;

@@ -25,6 +25,13 @@ pub fn register_secret(secret: &str) {
     }
 }
 
+/// Remembers the password of `url` (a database's or a proxy's), when it has one.
+pub fn register_secret_of_url(url: &str) {
+    if let Some(p) = url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_string)) {
+        register_secret(&p);
+    }
+}
+
 /// `text` without the raw JSON that teloxide puts into an error (`(raw: "...")`, the quoted text
 /// Debug-escaped) nor the update it puts into a "Cannot parse an update." line.
 fn without_raw_updates(text: &str) -> std::borrow::Cow<'_, str> {

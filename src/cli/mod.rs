@@ -70,6 +70,16 @@ pub enum Command {
     /// A consistent copy of the database, checked, while Loa runs, with the files it refers to in
     /// FILE.files/ (never overwrites FILE).
     Backup { file: PathBuf },
+    /// Moves a province's SQLite database into an empty PostgreSQL database, checked (rows of
+    /// every table, running totals, deliveries by state, answers by pack); all or nothing.
+    MigrateData {
+        /// The SQLite database, sqlite:///path/to/loa.db.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The PostgreSQL database, postgres://user:password@host/database.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Puts a backup (FILE and FILE.files/) back in place of the database, checked first; the
     /// database there before is kept aside, never deleted. Refused while `loa serve` runs.
     Restore { backup: PathBuf },
@@ -114,7 +124,10 @@ impl From<anyhow::Error> for Failure {
             Ok(s) => Failure::BadInput(s.to_string()),
             Err(e) => match e.downcast::<crate::db::BackupRefused>() {
                 Ok(r) => Failure::BadInput(r.to_string()),
-                Err(e) => Failure::Failed(e),
+                Err(e) => match e.downcast::<crate::migrate_data::Refused>() {
+                    Ok(r) => Failure::BadInput(r.to_string()),
+                    Err(e) => Failure::Failed(e),
+                },
             },
         }
     }
@@ -215,6 +228,18 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
                     s.missing.join(", ")
                 );
             }
+            Ok(())
+        }
+        Command::MigrateData { from, to } => {
+            crate::logging::register_secret_of_url(&to);
+            let moved = crate::migrate_data::run(&from, &to).await?;
+            let total: i64 = moved.rows.iter().map(|(_, n)| n).sum();
+            println!(
+                "moved {from} into {} and checked: {total} rows in {} tables, equal on both sides\n{}",
+                crate::config::redact_url(&to),
+                moved.rows.len(),
+                crate::migrate_data::describe(&moved).trim_end()
+            );
             Ok(())
         }
         Command::Restore { backup } => {

@@ -16,6 +16,7 @@ mod names;
 mod newpack;
 mod ops;
 mod packs;
+mod postgres;
 mod provinces;
 mod proxy;
 mod quarter;
