@@ -5,11 +5,14 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+COPY migrations_pg migrations_pg
 COPY config config
 COPY locales locales
+# the web desk's templates, style and script are built into the binary
+COPY templates templates
 # the demo's sample pack is built into the binary; the manifest names the benchmarks
 COPY examples examples
 COPY benches benches
@@ -29,6 +32,7 @@ COPY --from=build /src/target/release/loa /usr/local/bin/loa
 # The defaults and migrations are built into the binary; these copies document them.
 COPY config/default.toml /etc/loa/default.toml
 COPY migrations /usr/share/loa/migrations
+COPY migrations_pg /usr/share/loa/migrations_pg
 ENV LOA_DATABASE__URL=sqlite:///data/loa.db \
     LOA_HTTP__LISTEN=0.0.0.0:9090 \
     LOA_TELEGRAM__WEBHOOK__LISTEN=0.0.0.0:8443
