@@ -209,3 +209,35 @@ async fn provinces_set_up_wrong_are_refused_with_the_file_and_the_key() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("Hà Giang.toml") && err.contains("file names of a-z, 0-9 and -"), "{err}");
 }
+
+/// A province whose token Telegram refuses stops alone, its name in the log; the other goes on
+/// and delivers its pack.
+#[tokio::test]
+async fn a_province_whose_token_is_refused_stops_alone_and_the_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = province(dir.path(), "tuyen-quang", "7000000041:tq-secret-token", "TQ", 3, "Định hướng Tuyên Quang").await;
+    let bad = province(dir.path(), "lao-cai", "7000000042:lc-secret-token", "LC", 2, "Định hướng Lào Cai").await;
+    let mut child = tokio::process::Command::from(loa_bin(dir.path()))
+        .args(["serve", "--provinces", "provinces"])
+        .env("LOA_TOKEN_TUYEN_QUANG", ok.sim.token())
+        .env("LOA_TOKEN_LAO_CAI", "7000000042:an-old-revoked-token")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let reached =
+        ok.sim.wait_until(Duration::from_secs(60), |s| ok.chats.iter().all(|c| copies(s, *c, ok.title) == 1)).await;
+    assert!(reached, "the province with a good token did not deliver");
+    // the process is still serving the good one
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "the process ended with one province");
+    assert!(bad.chats.iter().all(|c| copies(&bad.sim, *c, bad.title) == 0));
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("province=lao-cai") && log.contains("province stopped with an error"), "{log}");
+    assert!(log.contains("Telegram refused the bot token"), "{log}");
+    assert!(!log.contains("an-old-revoked-token"), "{log}");
+    drop((ok.pool, bad.pool, ok.db, bad.db));
+}
