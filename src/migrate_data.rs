@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use anyhow::Context;
+use futures::TryStreamExt;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -222,40 +223,45 @@ async fn copy_table(
     .await?;
     let list = columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", ");
     let order = if columns.iter().any(|(c, _)| c == "id") { "id" } else { "1" };
-    let found: Vec<sqlx::sqlite::SqliteRow> =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {list} FROM {table} ORDER BY {order}")))
-            .fetch_all(&mut *source)
-            .await?;
-    let mut values: Vec<Vec<Value>> = Vec::with_capacity(found.len());
-    for (i, row) in found.iter().enumerate() {
-        let mut out = Vec::with_capacity(columns.len());
-        for (c, (name, kind)) in columns.iter().enumerate() {
-            let wrong = |e: sqlx::Error| anyhow::anyhow!("row {} column {name} ({kind}): {e}", i + 1);
-            out.push(match kind.as_str() {
-                "bigint" | "integer" | "smallint" => Value::Int(row.try_get(c).map_err(wrong)?),
-                "bytea" => Value::Bytes(row.try_get(c).map_err(wrong)?),
-                _ => Value::Text(row.try_get(c).map_err(wrong)?),
-            });
-        }
-        values.push(out);
-    }
-    debug_assert!(found.first().is_none_or(|r| r.columns().len() == columns.len()));
-    // at most 65,535 parameters to a statement
-    let per_statement = (60_000 / columns.len().max(1)).max(1);
-    for chunk in values.chunks(per_statement) {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO {table} ({list}) "));
-        insert.push_values(chunk, |mut b, row| {
-            for v in row {
-                match v {
-                    Value::Int(x) => b.push_bind(*x),
-                    Value::Text(x) => b.push_bind(x.clone()),
-                    Value::Bytes(x) => b.push_bind(x.clone()),
-                };
+    // at most 65,535 parameters to a statement; rows read a batch at a time, never the whole
+    // table in memory (a province's deliveries grow by hundreds of thousands a year)
+    let per_statement = (60_000 / columns.len().max(1)).clamp(1, 5_000);
+    let select = format!("SELECT {list} FROM {table} ORDER BY {order}");
+    let mut found = sqlx::query(sqlx::AssertSqlSafe(select)).fetch(&mut *source);
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_statement);
+    let mut copied = 0i64;
+    loop {
+        let row = found.try_next().await?;
+        if let Some(row) = &row {
+            let mut out = Vec::with_capacity(columns.len());
+            for (c, (name, kind)) in columns.iter().enumerate() {
+                let wrong = |e: sqlx::Error| anyhow::anyhow!("row {} column {name} ({kind}): {e}", copied + 1);
+                out.push(match kind.as_str() {
+                    "bigint" | "integer" | "smallint" => Value::Int(row.try_get(c).map_err(wrong)?),
+                    "bytea" => Value::Bytes(row.try_get(c).map_err(wrong)?),
+                    _ => Value::Text(row.try_get(c).map_err(wrong)?),
+                });
             }
-        });
-        insert.build().execute(&mut *target).await?;
+            batch.push(out);
+            copied += 1;
+        }
+        if batch.len() == per_statement || (row.is_none() && !batch.is_empty()) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO {table} ({list}) "));
+            insert.push_values(batch.drain(..), |mut b, row| {
+                for v in row {
+                    match v {
+                        Value::Int(x) => b.push_bind(x),
+                        Value::Text(x) => b.push_bind(x),
+                        Value::Bytes(x) => b.push_bind(x),
+                    };
+                }
+            });
+            insert.build().execute(&mut *target).await?;
+        }
+        if row.is_none() {
+            return Ok(copied);
+        }
     }
-    Ok(values.len() as i64)
 }
 
 /// The moved rows as a short table for the operator.
