@@ -345,20 +345,7 @@ async fn a_full_disk_during_a_broadcast_stops_nothing_for_good_and_corrupts_noth
         .spawn()
         .unwrap();
     let pid = child.id().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let reading = {
-        let log = log.clone();
-        tokio::spawn(async move {
-            use tokio::io::AsyncBufReadExt;
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        })
-    };
+    let (log, reading) = crate::harness::keep_log(child.stderr.take().unwrap());
     let sent = async || -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(&pool).await.unwrap()
     };

@@ -435,3 +435,22 @@ pub async fn schedule_report_pack(pool: &sqlx::SqlitePool, db: &str, title: &str
     loa::packs::store::schedule(pool, &config, pack, when, now, loa::audit::Actor::Cli).await.unwrap().unwrap();
     pack
 }
+
+/// A child process's stderr, kept line by line as it comes (its log, to read while it runs and
+/// after): the text so far, and the task reading it (done when the process closes stderr).
+pub fn keep_log(stderr: tokio::process::ChildStderr) -> (std::sync::Arc<std::sync::Mutex<String>>, JoinHandle<()>) {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reading = {
+        let log = log.clone();
+        tokio::spawn(async move {
+            use tokio::io::AsyncBufReadExt;
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        })
+    };
+    (log, reading)
+}

@@ -68,18 +68,7 @@ async fn one_process_serves_two_provinces_each_with_its_bot_its_data_and_its_adm
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let reading = {
-        let log = log.clone();
-        tokio::spawn(async move {
-            use tokio::io::AsyncBufReadExt;
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                log.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        })
-    };
+    let (log, reading) = crate::harness::keep_log(child.stderr.take().unwrap());
     // each province's pack reaches its own cells, through its own bot, once
     for p in [&tn, &bn] {
         let reached =

@@ -229,19 +229,7 @@ async fn deliver_through(env: &[(&str, String)], proxy: &TestProxy) -> String {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let reading = {
-        let (log, stderr) = (log.clone(), child.stderr.take().unwrap());
-        tokio::spawn(async move {
-            use tokio::io::AsyncBufReadExt;
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        })
-    };
+    let (log, reading) = crate::harness::keep_log(child.stderr.take().unwrap());
     let reached = sim
         .wait_until(Duration::from_secs(60), |s| {
             chats.iter().all(|c| {
