@@ -75,6 +75,8 @@ pub(super) struct Deliverer {
     /// Held while a pack's content or a broadcast's first state is read: the first delivery of a
     /// batch reads it, the hundreds claimed with it wait and find it kept (not each reading it).
     reading: tokio::sync::Mutex<()>,
+    /// The database's health marks (a send that went through marks Telegram reached), found once.
+    health: Arc<crate::ops::Health>,
 }
 
 /// The most sends on their way to Telegram at once: each holds a connection and its buffers, and
@@ -94,6 +96,7 @@ impl Deliverer {
     ) -> Deliverer {
         Deliverer {
             outbox: Outbox::new(pool.clone()),
+            health: crate::ops::health(&pool),
             pool,
             bot,
             config,
@@ -262,7 +265,7 @@ impl Deliverer {
         Ok(match result {
             Ok(ids) => {
                 metrics::counter!("loa_sends_total", "kind" => what).increment(1);
-                crate::ops::health(&self.pool).telegram_ok();
+                self.health.telegram_ok();
                 if sending_docs { Outcome::DocumentsSent(ids) } else { Outcome::Sent(ids[0]) }
             }
             Err(e) => {

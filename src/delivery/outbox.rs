@@ -108,6 +108,8 @@ pub struct Outbox {
     /// When the next pending delivery of a running broadcast is due (unix seconds; `i64::MAX`
     /// for none), as the last [`Outbox::claim`] read it.
     next_due: AtomicI64,
+    /// The database's health marks (every write taken or refused), found once.
+    health: std::sync::Arc<crate::ops::Health>,
 }
 
 /// What a send put out, to be written down before the delivery's next send.
@@ -148,7 +150,13 @@ struct WriteGate {
 
 impl Outbox {
     pub fn new(pool: SqlitePool) -> Outbox {
-        Outbox { pool, gate: WriteGate::default(), sends: SendLog::new(SENDS_PER_WRITE), next_due: AtomicI64::new(0) }
+        Outbox {
+            health: crate::ops::health(&pool),
+            pool,
+            gate: WriteGate::default(),
+            sends: SendLog::new(SENDS_PER_WRITE),
+            next_due: AtomicI64::new(0),
+        }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -369,7 +377,7 @@ impl Outbox {
                 .await
                 .map_err(|e| e.to_string())?;
                 // each delivery's row is a write taken (the health check counts them)
-                crate::ops::health(&self.pool).writes_ok(rows.len() as u64 - 1);
+                self.health.writes_ok(rows.len() as u64 - 1);
                 Ok(vec![(); rows.len()])
             })
             .await
@@ -441,7 +449,7 @@ impl Outbox {
             drop(turn);
             match written {
                 Ok(_) => {
-                    crate::ops::health(&self.pool).write_ok();
+                    self.health.write_ok();
                     if gate.refusing.swap(false, Relaxed) {
                         gate.recovered.notify_waiters();
                     }
@@ -452,7 +460,7 @@ impl Outbox {
                 }
                 Err(e) if !(stop.is_cancelled() && tries >= 3) => {
                     gate.refusing.store(true, Relaxed);
-                    crate::ops::health(&self.pool).write_failed(&e);
+                    self.health.write_failed(&e);
                     tracing::error!(delivery_id, what, error = %e, retry_in_s = wait.as_secs(), "the database refused a write; trying again");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(30));
