@@ -53,7 +53,7 @@ async fn main() {
     for i in 0..cells {
         let u = sim.create_user(&format!("Bí thư {i}"), None);
         sim.open_private_chat(u);
-        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, 'Na Rì', 'active', ?, 'private', 0, 0)")
+        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES ($1, $2, 'Na Rì', 'active', $3, 'private', 0, 0)")
             .bind(format!("A-{i:06}"))
             .bind(format!("Chi bộ {i}"))
             .bind(u)
@@ -78,7 +78,7 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let status: String =
-            sqlx::query_scalar("SELECT status FROM packs WHERE id = ?").bind(pack).fetch_one(&pool).await.unwrap();
+            sqlx::query_scalar("SELECT status FROM packs WHERE id = $1").bind(pack).fetch_one(&pool).await.unwrap();
         if status == "sent" {
             break;
         }

@@ -90,7 +90,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     let pool = loa::db::open(&db).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     for (i, u) in users.iter().enumerate() {
-        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, 'Na Rì', 'active', ?, 'private', 0, 0)")
+        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES ($1, $2, 'Na Rì', 'active', $3, 'private', 0, 0)")
             .bind(format!("B-{i:06}"))
             .bind(format!("Chi bộ {i}"))
             .bind(u)
@@ -117,7 +117,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         telegram_file_unique_id: None,
     };
     let pack = loa::packs::store::insert(&pool, &draft, &[doc], Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = $1")
         .bind(pack)
         .execute(&pool)
         .await
@@ -151,7 +151,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     let task = worker.clone().start(stop.clone()).unwrap();
     // done when the worker closes the broadcast (one row read: the watching costs next to nothing)
     loop {
-        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?")
+        let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = $1")
             .bind(b.broadcast_id)
             .fetch_one(&pool)
             .await

@@ -137,7 +137,7 @@ async fn run(provinces: usize, cells: usize, separate: bool) -> Value {
         let pool = loa::db::open(&db).await.unwrap();
         let mut tx = pool.begin().await.unwrap();
         for (c, u) in users.iter().enumerate() {
-            sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, 'Phường 1', 'active', ?, 'private', 0, 0)")
+            sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES ($1, $2, 'Phường 1', 'active', $3, 'private', 0, 0)")
                 .bind(format!("P{i:02}-{c:05}"))
                 .bind(format!("Chi bộ {c}"))
                 .bind(u)

@@ -129,7 +129,7 @@ fn slope_mb_per_min(samples: &[Sample]) -> f64 {
     if var == 0.0 { 0.0 } else { cov / var * 60.0 }
 }
 
-async fn scalar(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
+async fn scalar(pool: &loa::db::DbPool, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap()
 }
 
@@ -155,7 +155,7 @@ async fn main() {
         let district = format!("Đảng ủy xã số {}", i % loa::demo::COMMITTEES + 1);
         let u = sim.create_user(&format!("Bí thư {i}"), None);
         sim.open_private_chat(u);
-        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, 'private', 0, 0)")
+        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, 'private', 0, 0)")
             .bind(format!("C-{i:05}"))
             .bind(format!("Chi bộ thôn số {i}"))
             .bind(&district)
@@ -220,7 +220,7 @@ async fn main() {
                 let looked = loa::dates::now();
                 let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
                     "SELECT d.id, d.chat_id, d.ack_message_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-                     WHERE b.kind = 'pack' AND d.state = 'sent' AND d.sent_at >= ? ORDER BY d.id",
+                     WHERE b.kind = 'pack' AND d.state = 'sent' AND d.sent_at >= $1 ORDER BY d.id",
                 )
                 .bind(since)
                 .fetch_all(&pool)

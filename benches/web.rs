@@ -28,7 +28,7 @@ struct Session {
 }
 
 impl Session {
-    async fn open(pool: &sqlx::SqlitePool, base: &str, user: i64) -> Session {
+    async fn open(pool: &loa::db::DbPool, base: &str, user: i64) -> Session {
         let token = loa::web::auth::issue_link(pool, user, loa::dates::now()).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let r = http.post(format!("{base}/login")).form(&[("t", token)]).send().await.unwrap();

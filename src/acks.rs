@@ -2,9 +2,9 @@
 //! report). At most one per pack and cell; the first one counts, with who pressed and when, and is
 //! late when it comes after the pack's deadline. It is written before anyone is told.
 
+use crate::db::{DbConn, DbPool};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A delivery a button or a report refers to: a pack's message to one cell.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -25,6 +25,7 @@ pub struct Target {
     pub report_prompt: Option<String>,
     pub sent_at: Option<i64>,
     /// The pack is a request for the cell's situation report: it is answered with that dialogue.
+    #[sqlx(try_from = "crate::db::Flag")]
     pub situation: bool,
 }
 
@@ -57,6 +58,14 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
+/// `sqlite`'s spelling of a statement or `postgres`'s, for the connection `conn`.
+fn pg_or(conn: &crate::db::DbConn, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    match crate::db::Backend::of_conn(conn) {
+        crate::db::Backend::Sqlite => sqlite,
+        crate::db::Backend::Postgres => postgres,
+    }
+}
+
 /// What a [`Target`] is read from: a delivery `d`, its broadcast `b`, pack `p` and cell `c`.
 macro_rules! target_columns {
     () => {
@@ -75,9 +84,18 @@ const TARGET: &str = concat!("SELECT ", target_columns!(), " FROM deliveries d "
 const PRESSED: &str = concat!(
     "SELECT ",
     target_columns!(),
-    ", c.chat_id AS pressed_in FROM json_each(?1) j CROSS JOIN deliveries d ON d.id = j.value ->> '$[0]' ",
+    ", c.chat_id AS pressed_in FROM json_each($1) j CROSS JOIN deliveries d ON d.id = j.value ->> '$[0]' ",
     target_joins!(),
     " WHERE c.chat_id = j.value ->> '$[1]' AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
+);
+/// [`PRESSED`] in PostgreSQL's spelling.
+const PRESSED_PG: &str = concat!(
+    "SELECT ",
+    target_columns!(),
+    ", c.chat_id AS pressed_in FROM jsonb_array_elements(CAST($1 AS jsonb)) j(value)
+       CROSS JOIN deliveries d ON d.id = CAST(j.value ->> 0 AS BIGINT) ",
+    target_joins!(),
+    " WHERE c.chat_id = CAST(j.value ->> 1 AS BIGINT) AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
 );
 
 /// The pack delivery `delivery_id`, when its cell is bound to `chat_id` now, and so may be
@@ -86,9 +104,9 @@ const PRESSED: &str = concat!(
 /// documents resent for it. Anything else (another cell's button, a made-up number, a delivery not
 /// sent) is `None`. A delivery still `sending` counts: its message is out, and only
 /// writing that down is late (the database refusing writes for a while, say).
-pub async fn target_in_chat(pool: &SqlitePool, delivery_id: i64, chat_id: i64) -> sqlx::Result<Option<Target>> {
+pub async fn target_in_chat(pool: &DbPool, delivery_id: i64, chat_id: i64) -> sqlx::Result<Option<Target>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TARGET} WHERE d.id = ?1 AND c.chat_id = ?2 AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
+        "{TARGET} WHERE d.id = $1 AND c.chat_id = $2 AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
     )))
     .bind(delivery_id)
     .bind(chat_id)
@@ -98,9 +116,9 @@ pub async fn target_in_chat(pool: &SqlitePool, delivery_id: i64, chat_id: i64) -
 }
 
 /// The packs sent to `cell_id`, newest first (at most `limit`).
-pub async fn sent_to_cell(pool: &SqlitePool, cell_id: i64, limit: i64) -> sqlx::Result<Vec<Target>> {
+pub async fn sent_to_cell(pool: &DbPool, cell_id: i64, limit: i64) -> sqlx::Result<Vec<Target>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{TARGET} WHERE d.cell_id = ? AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT ?"
+        "{TARGET} WHERE d.cell_id = $1 AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT $2"
     )))
     .bind(cell_id)
     .bind(limit)
@@ -114,6 +132,7 @@ pub struct Ack {
     pub user_id: i64,
     pub user_name: String,
     pub at: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub late: bool,
     pub via: String,
 }
@@ -128,8 +147,8 @@ pub enum Outcome {
 }
 
 /// The cell's acknowledgement of the pack, if any.
-pub async fn of(conn: &mut SqliteConnection, pack_id: i64, cell_id: i64) -> sqlx::Result<Option<Ack>> {
-    sqlx::query_as("SELECT user_id, user_name, at, late, via FROM acks WHERE pack_id = ? AND cell_id = ?")
+pub async fn of(conn: &mut DbConn, pack_id: i64, cell_id: i64) -> sqlx::Result<Option<Ack>> {
+    sqlx::query_as("SELECT user_id, user_name, at, late, via FROM acks WHERE pack_id = $1 AND cell_id = $2")
         .bind(pack_id)
         .bind(cell_id)
         .fetch_optional(conn)
@@ -139,7 +158,7 @@ pub async fn of(conn: &mut SqliteConnection, pack_id: i64, cell_id: i64) -> sqlx
 /// Records the cell's acknowledgement of the target's pack inside `conn`'s transaction, unless
 /// there is one already. `via` is "button" or "report".
 pub async fn record_in(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     target: &Target,
     user_id: i64,
     user_name: &str,
@@ -150,7 +169,7 @@ pub async fn record_in(
     let late = target.is_late(at, tz);
     let inserted = sqlx::query(
         "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pack_id, cell_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (pack_id, cell_id) DO NOTHING",
     )
     .bind(target.pack_id)
     .bind(target.cell_id)
@@ -158,7 +177,7 @@ pub async fn record_in(
     .bind(user_id)
     .bind(user_name)
     .bind(at)
-    .bind(late)
+    .bind(i64::from(late))
     .bind(via)
     .execute(&mut *conn)
     .await?
@@ -173,7 +192,7 @@ pub async fn record_in(
 /// how theirs went. Under a flood of presses this is a commit per few hundred instead of one each,
 /// and a lone press is written at once. As before, nothing is answered until it is written.
 pub async fn acknowledge(
-    pool: &SqlitePool,
+    pool: &DbPool,
     target: &Target,
     user_id: i64,
     user_name: &str,
@@ -190,7 +209,7 @@ pub async fn acknowledge(
 /// [`acknowledge`] does, both in the same batched transaction (a flood of presses reads and writes
 /// once per batch, not once per press). `None`: the press is not this chat's to make.
 pub async fn press(
-    pool: &SqlitePool,
+    pool: &DbPool,
     delivery_id: i64,
     chat_id: i64,
     user_id: i64,
@@ -202,7 +221,7 @@ pub async fn press(
     write_press(pool, Press { pressed, user_id, user_name: user_name.to_string(), at, tz }).await
 }
 
-async fn write_press(pool: &SqlitePool, press: Press) -> anyhow::Result<Option<(Target, Outcome)>> {
+async fn write_press(pool: &DbPool, press: Press) -> anyhow::Result<Option<(Target, Outcome)>> {
     ack_log(pool)
         .submit(press, None, |presses| async move { write_presses(pool, &presses).await.map_err(|e| format!("{e:#}")) })
         .await
@@ -232,7 +251,7 @@ type AckLog = crate::db::GroupWrite<Press, Option<(Target, Outcome)>>;
 /// Most presses written by one transaction.
 const PRESSES_PER_WRITE: usize = 1000;
 
-fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
+fn ack_log(pool: &DbPool) -> std::sync::Arc<AckLog> {
     static LOGS: crate::db::PerDatabase<AckLog> = std::sync::OnceLock::new();
     crate::db::per_database(&LOGS, pool, || AckLog::new(PRESSES_PER_WRITE))
 }
@@ -240,7 +259,7 @@ fn ack_log(pool: &SqlitePool) -> std::sync::Arc<AckLog> {
 /// Writes a batch of presses in one transaction: the buttons' deliveries looked up in one
 /// statement, the first press of each cell not yet acknowledged inserted in one more, the
 /// acknowledgements already there read for the others. Results in the presses' order.
-async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<Vec<Option<(Target, Outcome)>>> {
+async fn write_presses(pool: &DbPool, presses: &[Press]) -> anyhow::Result<Vec<Option<(Target, Outcome)>>> {
     use std::collections::{HashMap, HashSet};
     let mut tx = crate::db::begin_write(pool).await?;
     // the deliveries the buttons were pressed on, where the pressing chat holds the cell now
@@ -259,8 +278,10 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
             target: Target,
             pressed_in: i64,
         }
-        let found: Vec<Found> =
-            sqlx::query_as(PRESSED).bind(serde_json::Value::Array(buttons).to_string()).fetch_all(&mut *tx).await?;
+        let found: Vec<Found> = sqlx::query_as(pg_or(&tx, PRESSED, PRESSED_PG))
+            .bind(serde_json::Value::Array(buttons).to_string())
+            .fetch_all(&mut *tx)
+            .await?;
         for Found { target, pressed_in } in found {
             looked_up.insert((target.delivery_id, pressed_in), Target { chat_id: pressed_in, ..target });
         }
@@ -302,14 +323,22 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
         .collect();
     let mut inserted: HashSet<(i64, i64)> = HashSet::new();
     if !rows.is_empty() {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, i64)> = sqlx::query_as(pg_or(
+            &tx,
             "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
              SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
                     value ->> '$[5]', value ->> '$[6]', 'button'
-             FROM json_each(?) WHERE true
+             FROM json_each($1) WHERE true
              ON CONFLICT (pack_id, cell_id) DO NOTHING
              RETURNING pack_id, cell_id",
-        )
+            "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late, via)
+             SELECT CAST(value ->> 0 AS BIGINT), CAST(value ->> 1 AS BIGINT), CAST(value ->> 2 AS BIGINT),
+                    CAST(value ->> 3 AS BIGINT), value ->> 4, CAST(value ->> 5 AS BIGINT),
+                    CASE WHEN CAST(value -> 6 AS BOOLEAN) THEN 1 ELSE 0 END, 'button'
+             FROM jsonb_array_elements(CAST($1 AS jsonb)) AS j(value)
+             ON CONFLICT (pack_id, cell_id) DO NOTHING
+             RETURNING pack_id, cell_id",
+        ))
         .bind(serde_json::Value::Array(rows).to_string())
         .fetch_all(&mut *tx)
         .await?;
@@ -325,15 +354,21 @@ async fn write_presses(pool: &SqlitePool, presses: &[Press]) -> anyhow::Result<V
         .collect();
     let mut found: HashMap<(i64, i64), Ack> = HashMap::new();
     if !others.is_empty() {
-        let rows: Vec<(i64, i64, i64, String, i64, bool, String)> = sqlx::query_as(
-            "SELECT a.pack_id, a.cell_id, a.user_id, a.user_name, a.at, a.late, a.via
-             FROM json_each(?) j JOIN acks a ON a.pack_id = j.value ->> '$[0]' AND a.cell_id = j.value ->> '$[1]'",
+        let rows: Vec<(i64, i64, i64, String, i64, crate::db::Flag, String)> = sqlx::query_as(
+            pg_or(
+                &tx,
+                "SELECT a.pack_id, a.cell_id, a.user_id, a.user_name, a.at, a.late, a.via
+                 FROM json_each($1) j JOIN acks a ON a.pack_id = j.value ->> '$[0]' AND a.cell_id = j.value ->> '$[1]'",
+                "SELECT a.pack_id, a.cell_id, a.user_id, a.user_name, a.at, a.late, a.via
+                 FROM jsonb_array_elements(CAST($1 AS jsonb)) j(value)
+                 JOIN acks a ON a.pack_id = CAST(j.value ->> 0 AS BIGINT) AND a.cell_id = CAST(j.value ->> 1 AS BIGINT)",
+            ),
         )
         .bind(serde_json::Value::Array(others).to_string())
         .fetch_all(&mut *tx)
         .await?;
         for (pack, cell, user_id, user_name, at, late, via) in rows {
-            found.insert((pack, cell), Ack { user_id, user_name, at, late, via });
+            found.insert((pack, cell), Ack { user_id, user_name, at, late: late.0, via });
         }
     }
     tx.commit().await?;
@@ -423,7 +458,7 @@ mod tests {
         let mut targets = Vec::new();
         for code in ["A", "B", "C"] {
             let (delivery, chat): (i64, i64) = sqlx::query_as(
-                "SELECT d.id, d.chat_id FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE c.code = ?",
+                "SELECT d.id, d.chat_id FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE c.code = $1",
             )
             .bind(code)
             .fetch_one(&pool)

@@ -199,7 +199,7 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     let _serving = crate::db::take_serve_lock(&config.database_url, "loa serve cannot start")?;
     crate::logging::register_secret(token.expose_secret());
     let pool = crate::db::open(&config.database_url).await?;
-    tracing::info!(database = %config.database_url, "database ready");
+    tracing::info!(database = %crate::config::redact_url(&config.database_url), "database ready");
     // health and metrics: a port already taken is logged, not fatal (the bot matters more)
     if let Some(t) = &config.metrics_token {
         crate::logging::register_secret(t.expose_secret());

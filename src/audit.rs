@@ -1,8 +1,8 @@
 //! The audit log: who did what to what, when, and how it ended. Every privileged action writes a
 //! row, inside the same transaction as the action when there is one.
 
+use crate::db::DbConn;
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Actor {
 
 /// Writes one row. `outcome` is "ok", "denied", "failed", ...; it goes into `details` with the rest.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     actor: Actor,
     action: &str,
     subject: Option<&str>,
@@ -48,14 +48,16 @@ pub async fn record(
     } else {
         details = serde_json::json!({ "outcome": outcome, "details": details });
     }
-    sqlx::query("INSERT INTO audit_log (at, actor_user_id, actor, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(crate::dates::now())
-        .bind(user_id)
-        .bind(who)
-        .bind(action)
-        .bind(subject)
-        .bind(details.to_string())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_user_id, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(crate::dates::now())
+    .bind(user_id)
+    .bind(who)
+    .bind(action)
+    .bind(subject)
+    .bind(details.to_string())
+    .execute(conn)
+    .await?;
     Ok(())
 }

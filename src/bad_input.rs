@@ -138,8 +138,8 @@ proptest! {
 }
 
 /// A runtime and a database for the property tests that read pack folders.
-fn pack_env() -> &'static (tokio::runtime::Runtime, sqlx::SqlitePool, tempfile::TempDir) {
-    static ENV: std::sync::OnceLock<(tokio::runtime::Runtime, sqlx::SqlitePool, tempfile::TempDir)> =
+fn pack_env() -> &'static (tokio::runtime::Runtime, crate::db::DbPool, tempfile::TempDir) {
+    static ENV: std::sync::OnceLock<(tokio::runtime::Runtime, crate::db::DbPool, tempfile::TempDir)> =
         std::sync::OnceLock::new();
     ENV.get_or_init(|| {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

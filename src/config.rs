@@ -642,13 +642,14 @@ impl Config {
             },
         };
         let database_url = raw.database.url.trim().to_string();
-        if !database_url.starts_with("sqlite:") {
+        if crate::db::Backend::of_url(&database_url).is_none() {
             return Err(ConfigError::new(
                 "database.url",
-                format!("{database_url:?}"),
-                "a SQLite URL such as \"sqlite://data/loa.db\"",
+                format!("{:?}", redact_url(&database_url)),
+                "a SQLite URL such as \"sqlite://data/loa.db\", or a PostgreSQL one such as \"postgres://loa:password@localhost/loa\"",
             ));
         }
+        crate::logging::register_secret_of_url(&database_url);
         let timezone: Tz = raw.time.timezone.parse().map_err(|_| {
             ConfigError::new(
                 "time.timezone",
@@ -960,7 +961,9 @@ mod tests {
         assert_eq!(with("time.timezone", "Asia/Hanoi_City").unwrap_err().key, "time.timezone");
         assert_eq!(with("i18n.default_locale", "fr").unwrap_err().key, "i18n.default_locale");
         assert_eq!(with("telegram.api_url", "api.telegram.org").unwrap_err().key, "telegram.api_url");
-        assert_eq!(with("database.url", "postgres://x").unwrap_err().key, "database.url");
+        assert_eq!(with("database.url", "mysql://x").unwrap_err().key, "database.url");
+        assert_eq!(with("database.url", "data/loa.db").unwrap_err().key, "database.url");
+        assert!(with("database.url", "postgres://loa:pw@db/loa").is_ok(), "PostgreSQL is the second backend");
         assert_eq!(with("http.listen", "9090").unwrap_err().key, "http.listen");
         assert_eq!(with("staff.admins", vec![-5]).unwrap_err().key, "staff.admins");
     }

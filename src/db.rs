@@ -1,7 +1,12 @@
-//! The SQLite database: one pool shared by the dispatcher, the scheduler and the delivery worker.
-//! WAL so readers never wait for the writer, foreign keys on, a busy timeout so that short write
-//! contention waits instead of failing. The migrations in `migrations/` are built into the binary
-//! and applied at start (`loa serve`) or alone (`loa migrate`).
+//! The database: one pool shared by the dispatcher, the scheduler and the delivery worker.
+//!
+//! SQLite is the default (a `sqlite:` URL): WAL so readers never wait for the writer, foreign keys
+//! on, a busy timeout so that short write contention waits instead of failing. PostgreSQL is the
+//! second backend (a `postgres:` URL). Both are reached through sqlx's `Any` driver, so every
+//! query is written once: `$1, $2, ...` placeholders (which SQLite reads too), integers for flags
+//! and times, and portable SQL; the few statements whose spelling differs ask [`backend`]. The
+//! migrations (`migrations/` for SQLite, `migrations_pg/` for PostgreSQL, the same schema) are
+//! built into the binary and applied at start (`loa serve`) or alone (`loa migrate`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,10 +17,115 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-/// The embedded migrations.
+/// The embedded migrations (SQLite's).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A pool of connections to Loa's database, SQLite or PostgreSQL.
+pub type DbPool = sqlx::AnyPool;
+
+/// One connection to Loa's database.
+pub type DbConn = sqlx::AnyConnection;
+
+/// Which database a pool or a URL is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, if any.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// The backend of a connection (from its driver's name).
+    pub fn of_conn(conn: &DbConn) -> Backend {
+        if conn.backend_name() == "PostgreSQL" { Backend::Postgres } else { Backend::Sqlite }
+    }
+}
+
+/// A yes/no read from the database: SQLite answers a comparison or `EXISTS` with 0 or 1,
+/// PostgreSQL with a boolean, and Loa's flag columns are integers in both. Read a `bool` through
+/// it: `#[sqlx(try_from = "crate::db::Flag")]` on a row's field, `Flag` in a tuple or a scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        ty.kind().is_integer() || ty.kind() == sqlx::any::AnyTypeInfoKind::Bool
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value.clone()) {
+            Ok(n) => Ok(Flag(n != 0)),
+            Err(_) => Ok(Flag(<bool as sqlx::Decode<'r, sqlx::Any>>::decode(value)?)),
+        }
+    }
+}
+
+/// Stores a type as the word `as_str` gives and reads it back with `from_word` (an unknown word
+/// is an error naming it): Loa's lifecycles and the like, kept as lowercase words in TEXT columns.
+#[macro_export]
+macro_rules! stored_as_word {
+    ($name:ty, $from_word:expr) => {
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <&str as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<'q, sqlx::Any>>::encode(self.as_str(), buf)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let word = <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                let from_word: fn(&str) -> Option<$name> = $from_word;
+                from_word(word).ok_or_else(|| format!("{word:?} is no {}", stringify!($name)).into())
+            }
+        }
+    };
+}
+
+/// The backend `pool` is on.
+pub fn backend(pool: &DbPool) -> Backend {
+    Backend::of_url(pool.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
+/// The spelling of a statement for `pool`'s backend: `sqlite`'s or `postgres`'s.
+pub fn pick(pool: &DbPool, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    match backend(pool) {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres => postgres,
+    }
+}
 
 /// The page cache of each connection, in KiB.
 pub const CACHE_KIB: u32 = 512;
@@ -91,39 +201,95 @@ fn sqlite_on_mimalloc() {
     });
 }
 
-/// Opens (creating when missing, folder included) the database at `url`.
-pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
-    sqlite_on_mimalloc();
-    if let Some(dir) =
-        file_of(url).and_then(|f| f.parent().map(|d| d.to_path_buf())).filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("failed to create the database folder {}", dir.display()))?;
+/// The PostgreSQL migrations: the same schema as [`MIGRATOR`]'s, in PostgreSQL's types.
+pub static MIGRATOR_PG: Migrator = sqlx::migrate!("./migrations_pg");
+
+/// Opens (creating when missing, folder included) the database at `url`: a `sqlite:` file (or
+/// `sqlite::memory:`) or a `postgres://` database (which must exist).
+pub async fn connect(url: &str) -> anyhow::Result<DbPool> {
+    use sqlx::Executor;
+    static DRIVERS: std::sync::Once = std::sync::Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let shown = crate::config::redact_url(url);
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => {
+            sqlite_on_mimalloc();
+            if let Some(dir) =
+                file_of(url).and_then(|f| f.parent().map(|d| d.to_path_buf())).filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("failed to create the database folder {}", dir.display()))?;
+            }
+            SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("failed to read the database URL {shown:?}"))?;
+            let any = sqlx::any::AnyConnectOptions::from_str(&any_sqlite_url(url))
+                .with_context(|| format!("failed to read the database URL {shown:?}"))?;
+            sqlx::any::AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // each connection keeps at most CACHE_KIB of pages (SQLite's default is
+                        // 2,000 KiB): with eight connections the default alone could take 16 MB
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                             PRAGMA busy_timeout = {}; PRAGMA cache_size = -{CACHE_KIB};",
+                            BUSY_TIMEOUT.as_millis()
+                        )))
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(any)
+                .await
+                .with_context(|| format!("failed to open the database {shown}"))
+        }
+        Some(Backend::Postgres) => sqlx::any::AnyPoolOptions::new()
+            .max_connections(8)
+            .connect(url)
+            .await
+            .with_context(|| format!("failed to open the database {shown}")),
+        None => anyhow::bail!(
+            "the database URL {shown:?} is neither sqlite: (sqlite:///var/lib/loa/loa.db) nor postgres:// (postgres://user:password@host/database)"
+        ),
     }
-    let options = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("failed to read the database URL {url:?}"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT)
-        // each connection keeps at most this many KiB of pages (SQLite's default is 2,000 KiB);
-        // with eight connections the default alone could take 16 MB
-        .pragma("cache_size", format!("-{CACHE_KIB}"));
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .with_context(|| format!("failed to open the database {url}"))
+}
+
+/// The URL the Any driver reads again for every new connection to the SQLite database at `url`:
+/// its file, created when missing (the path percent-encoded, as SQLite's driver decodes it, and
+/// with no `//`, which would make a relative path's first folder a host name); for `:memory:`,
+/// one database shared by the pool's connections under a name of its own.
+fn any_sqlite_url(url: &str) -> String {
+    match file_of(url) {
+        Some(file) => {
+            let mut path = String::new();
+            for b in file.to_string_lossy().bytes() {
+                if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+                    path.push(char::from(b));
+                } else {
+                    path.push_str(&format!("%{b:02X}"));
+                }
+            }
+            format!("sqlite:{path}?mode=rwc")
+        }
+        None => {
+            static MEMORY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = MEMORY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("sqlite:file:loa-memory-{}-{n}?mode=memory&cache=shared", std::process::id())
+        }
+    }
 }
 
 /// Applies the migrations not yet applied.
-pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("failed to apply the database migrations")
+pub async fn migrate(pool: &DbPool) -> anyhow::Result<()> {
+    let migrator = match backend(pool) {
+        Backend::Sqlite => &MIGRATOR,
+        Backend::Postgres => &MIGRATOR_PG,
+    };
+    migrator.run(pool).await.context("failed to apply the database migrations")
 }
 
 /// Opens the database and brings its schema up to date.
-pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
+pub async fn open(url: &str) -> anyhow::Result<DbPool> {
     let pool = connect(url).await?;
     migrate(&pool).await?;
     Ok(pool)
@@ -138,13 +304,13 @@ pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
 /// fails ("no transaction is active"), and sqlx went on believing the connection was inside a
 /// transaction: every later `BEGIN IMMEDIATE` on it was refused, for the life of the process.
 pub struct WriteTx {
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     health: Arc<crate::ops::Health>,
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = DbConn;
     fn deref(&self) -> &Self::Target {
         self.conn.as_ref().expect("a transaction not yet ended")
     }
@@ -158,7 +324,7 @@ impl std::ops::DerefMut for WriteTx {
 
 /// Ends whatever transaction `conn` may still be in; "no transaction is active" is the answer
 /// when SQLite ended it already.
-async fn end_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<()> {
+async fn end_transaction(conn: &mut DbConn) -> sqlx::Result<()> {
     use sqlx::Executor;
     match conn.execute("ROLLBACK").await {
         Err(sqlx::Error::Database(e)) if e.message().contains("no transaction is active") => Ok(()),
@@ -222,14 +388,15 @@ impl Drop for WriteTx {
 pub type PerDatabase<T> = OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<T>>>>;
 
 /// The `T` of `pool`'s database file in `map` (see [`PerDatabase`]).
-pub fn per_database<T>(map: &'static PerDatabase<T>, pool: &SqlitePool, make: impl FnOnce() -> T) -> Arc<T> {
-    let file = pool.connect_options().get_filename().to_path_buf();
+pub fn per_database<T>(map: &'static PerDatabase<T>, pool: &DbPool, make: impl FnOnce() -> T) -> Arc<T> {
+    let url = pool.connect_options().database_url.to_string();
+    let file = file_of(&url).unwrap_or_else(|| PathBuf::from(url));
     let mut all = map.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     all.entry(file).or_insert_with(|| Arc::new(make())).clone()
 }
 
 /// The turn to write to one database file, for the transactions of this process.
-fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+fn write_turn(pool: &DbPool) -> Arc<tokio::sync::Mutex<()>> {
     static TURNS: PerDatabase<tokio::sync::Mutex<()>> = OnceLock::new();
     per_database(&TURNS, pool, || tokio::sync::Mutex::new(()))
 }
@@ -237,7 +404,7 @@ fn write_turn(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
 /// Waits for this process's turn to write to `pool`'s database, for a single statement outside
 /// [`begin_write`] that must not jump the queue (nor be jumped: a write tried again and again while
 /// the disk is full would otherwise keep the others knocking at SQLite's lock).
-pub async fn take_write_turn(pool: &SqlitePool) -> tokio::sync::OwnedMutexGuard<()> {
+pub async fn take_write_turn(pool: &DbPool) -> tokio::sync::OwnedMutexGuard<()> {
     write_turn(pool).lock_owned().await
 }
 
@@ -248,12 +415,17 @@ pub async fn take_write_turn(pool: &SqlitePool) -> tokio::sync::OwnedMutexGuard<
 /// all knock on SQLite's lock at once, and SQLite's busy handler puts the losers to sleep for a
 /// millisecond or more each time, which under a flood of acknowledgements wastes most of the time
 /// the lock is free.
-pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
+pub async fn begin_write(pool: &DbPool) -> sqlx::Result<WriteTx> {
     use sqlx::Executor;
     let turn = take_write_turn(pool).await;
     let mut conn = pool.acquire().await?;
     let health = crate::ops::health(pool);
-    if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+    let begin = match backend(pool) {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        // one writer at a time across every instance on the database, as SQLite's write lock
+        Backend::Postgres => "BEGIN; SELECT pg_advisory_xact_lock(7140222001)",
+    };
+    if let Err(e) = conn.execute(begin).await {
         health.write_failed(&e);
         // a BEGIN that failed leaves no transaction, unless SQLite says otherwise
         if end_transaction(&mut conn).await.is_err() {
@@ -417,11 +589,12 @@ async fn copy_files(
 /// reads one snapshot), checks the copy (SQLite's integrity check, the migrations, the tables),
 /// and only then gives it its name: a failed backup leaves nothing under `target`. An existing
 /// `target` is refused.
-pub async fn backup(
-    pool: &SqlitePool,
-    target: &std::path::Path,
-    store: &std::path::Path,
-) -> anyhow::Result<BackupSummary> {
+pub async fn backup(pool: &DbPool, target: &std::path::Path, store: &std::path::Path) -> anyhow::Result<BackupSummary> {
+    if backend(pool) == Backend::Postgres {
+        anyhow::bail!(
+            "Loa's database is in PostgreSQL: back it up with pg_dump (pg_dump -Fc -f loa.dump DATABASE) and the store's folder with it"
+        );
+    }
     let files_dir = backup_files_dir(target);
     for taken in [target, files_dir.as_path()] {
         if taken.exists() {
@@ -435,7 +608,7 @@ pub async fn backup(
     let _ = std::fs::remove_dir_all(&files_part);
     let result = async {
         let path = part.to_str().with_context(|| format!("{} is not valid UTF-8", part.display()))?;
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(path)
             .execute(pool)
             .await
@@ -644,7 +817,7 @@ pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Pat
                 .fetch_all(&mut *tx)
                 .await?;
         for (rowid, sha) in rows {
-            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {path} = ? WHERE rowid = ?")))
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {path} = $1 WHERE rowid = $2")))
                 .bind(at(&sha))
                 .bind(rowid)
                 .execute(&mut *tx)
@@ -806,7 +979,7 @@ mod tests {
                 for i in 0..20 {
                     let mut tx = begin_write(&pool).await?;
                     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs").fetch_one(&mut *tx).await?;
-                    sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES (?, ?, ?)")
+                    sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ($1, $2, $3)")
                         .bind(format!("t{t}"))
                         .bind(i)
                         .bind(n)
@@ -855,7 +1028,7 @@ mod tests {
             "dialogues",
             "audit_log",
         ] {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1")
                 .bind(table)
                 .fetch_one(&pool)
                 .await

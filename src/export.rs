@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
+use crate::db::DbPool;
 use anyhow::Context;
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
-use sqlx::SqlitePool;
 
 use crate::lifecycle::DeliveryState;
 use crate::stats::{self, View};
@@ -26,7 +26,7 @@ pub struct CellRow {
     pub error: Option<String>,
     pub acked_at: Option<i64>,
     pub acked_by: Option<String>,
-    pub late: Option<bool>,
+    pub late: Option<crate::db::Flag>,
     pub meeting_date: Option<String>,
     pub attendance: Option<i64>,
     pub report: Option<String>,
@@ -53,17 +53,17 @@ const DELIVERY_UNIT: &str =
     "LEFT JOIN units u ON u.id = COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))";
 
 /// The cells a pack went to (within the subtree of unit `within`, or all), with what each answered.
-pub async fn cell_rows(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<CellRow>> {
+pub async fn cell_rows(pool: &DbPool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<CellRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.code, c.name, COALESCE(u.name, '') AS unit, COALESCE(u.code, '') AS unit_code,
                 d.state, d.sent_at, d.error, a.at AS acked_at, a.user_name AS acked_by, a.late,
                 r.meeting_date, r.attendance, r.body AS report
          FROM deliveries d JOIN cells c ON c.id = d.cell_id {DELIVERY_UNIT}
-         LEFT JOIN acks a ON a.pack_id = ?1 AND a.cell_id = d.cell_id
-         LEFT JOIN reports r ON r.pack_id = ?1 AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
-         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
-           AND +d.state <> 'cancelled'
-           AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
+         LEFT JOIN acks a ON a.pack_id = $1 AND a.cell_id = d.cell_id
+         LEFT JOIN reports r ON r.pack_id = $1 AND r.cell_id = d.cell_id AND r.superseded_by IS NULL
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'pack')
+           AND (d.state || '') <> 'cancelled'
+           AND ($2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2))
          ORDER BY 3, c.code"
     )))
     .bind(pack_id)
@@ -97,7 +97,7 @@ impl CellRow {
             state,
             time(self.acked_at),
             self.acked_by.clone().unwrap_or_default(),
-            match self.late {
+            match self.late.map(bool::from) {
                 Some(true) => "có".into(),
                 Some(false) => "không".into(),
                 None => String::new(),
@@ -164,7 +164,9 @@ struct ReportRow {
     attachment_kind: Option<String>,
     attachment_name: Option<String>,
     attachment_sha256: Option<String>,
+    #[sqlx(try_from = "crate::db::Flag")]
     late: bool,
+    #[sqlx(try_from = "crate::db::Flag")]
     current: bool,
     id: i64,
 }
@@ -188,7 +190,7 @@ fn headers(ws: &mut Worksheet, names: &[&str], widths: &[f64]) -> anyhow::Result
 /// Writes the pack's workbook to `path`, through a temporary file next to it (nothing half-written
 /// is left under the name asked for).
 pub async fn write_xlsx(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &crate::config::Config,
     pack_id: i64,
     view: View,
@@ -204,7 +206,7 @@ pub async fn write_xlsx(
 /// The pack's workbook, in memory: the summary by the units of `view`, the cells and reports of
 /// its scope.
 pub async fn xlsx_bytes(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &crate::config::Config,
     pack_id: i64,
     view: View,
@@ -217,7 +219,7 @@ pub async fn xlsx_bytes(
                 r.attendance, r.body, r.attachment_kind, r.attachment_name, r.attachment_sha256, r.late,
                 r.superseded_by IS NULL AS current, r.id
          FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id {DELIVERY_UNIT}
-         WHERE r.pack_id = ?1 AND (?2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))
+         WHERE r.pack_id = $1 AND ($2 IS NULL OR u.id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2))
          ORDER BY 3, c.code, r.id"
     )))
     .bind(pack_id)
@@ -238,13 +240,13 @@ pub async fn xlsx_bytes(
 
 /// The time a pack's Situations sheet covers: its period (a month or a quarter, in `tz`), or, for
 /// a pack with none, from its first sending to now.
-async fn situation_window(pool: &SqlitePool, pack_id: i64, period: Option<&str>, tz: Tz) -> anyhow::Result<(i64, i64)> {
+async fn situation_window(pool: &DbPool, pack_id: i64, period: Option<&str>, tz: Tz) -> anyhow::Result<(i64, i64)> {
     let start = |d| crate::dates::start_of(d, tz);
     if let Some(p) = period.and_then(|p| crate::packs::period::Period::parse(p).ok()) {
         return Ok((start(p.first_day()), start(p.next_day())));
     }
     let sent: Option<i64> =
-        sqlx::query_scalar("SELECT min(created_at) FROM broadcasts WHERE pack_id = ? AND kind = 'pack'")
+        sqlx::query_scalar("SELECT min(created_at) FROM broadcasts WHERE pack_id = $1 AND kind = 'pack'")
             .bind(pack_id)
             .fetch_one(pool)
             .await?;

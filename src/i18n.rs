@@ -53,8 +53,8 @@ impl Locale {
 }
 
 /// The language of a chat: its `/lang` choice (table `chat_prefs`), else `default`.
-pub async fn chat_locale(pool: &sqlx::SqlitePool, chat_id: i64, default: Locale) -> Locale {
-    let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = ?")
+pub async fn chat_locale(pool: &crate::db::DbPool, chat_id: i64, default: Locale) -> Locale {
+    let chosen: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_prefs WHERE chat_id = $1")
         .bind(chat_id)
         .fetch_optional(pool)
         .await

@@ -11,9 +11,8 @@ use serde::Serialize;
 macro_rules! lifecycle {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "lowercase")]
-        #[sqlx(rename_all = "lowercase")]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
         }
@@ -34,6 +33,8 @@ macro_rules! lifecycle {
                 Self::ALL.iter().copied().find(|v| v.as_str() == word)
             }
         }
+
+        $crate::stored_as_word!($name, $name::parse);
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -141,7 +142,7 @@ mod tests {
     async fn they_go_through_sqlite_as_their_words() {
         let pool = crate::db::connect("sqlite::memory:").await.unwrap();
         let (word, back): (String, BroadcastState) =
-            sqlx::query_as("SELECT ?, 'paused'").bind(BroadcastState::Done).fetch_one(&pool).await.unwrap();
+            sqlx::query_as("SELECT $1, 'paused'").bind(BroadcastState::Done).fetch_one(&pool).await.unwrap();
         assert_eq!((word.as_str(), back), ("done", BroadcastState::Paused));
         let bad: Result<(PackStatus,), _> = sqlx::query_as("SELECT 'archived'").fetch_one(&pool).await;
         assert!(bad.is_err(), "a word outside the lifecycle is an error, not a default");

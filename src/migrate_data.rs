@@ -20,8 +20,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-/// The PostgreSQL migrations.
-pub static MIGRATOR_PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations_pg");
+pub use crate::db::MIGRATOR_PG;
 
 /// Loa's tables, each after the tables it refers to.
 pub const TABLES: [&str; 25] = [

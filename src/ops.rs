@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::db::DbPool;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,7 +16,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
-use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
 use crate::lifecycle::DeliveryState;
@@ -70,7 +70,7 @@ impl Health {
 
 /// The health marks of `pool`'s database: one set per database, so that each province of a
 /// process serving several (`loa serve --provinces`) answers `/healthz` for itself.
-pub fn health(pool: &SqlitePool) -> std::sync::Arc<Health> {
+pub fn health(pool: &DbPool) -> std::sync::Arc<Health> {
     static HEALTH: crate::db::PerDatabase<Health> = OnceLock::new();
     crate::db::per_database(&HEALTH, pool, Health::default)
 }
@@ -121,7 +121,7 @@ fn describe() {
     metrics::describe_gauge!("process_open_fds", "Open file descriptors of the process");
 }
 
-async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
+async fn healthz(State(pool): State<DbPool>) -> impl IntoResponse {
     let now = crate::dates::now();
     let db: Result<i64, _> =
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')")
@@ -158,7 +158,7 @@ pub fn secret_matches(given: &[u8], expected: &str) -> bool {
 /// What `/metrics` needs: the pool, and the bearer token it asks for (none: open).
 #[derive(Clone)]
 struct MetricsState {
-    pool: SqlitePool,
+    pool: DbPool,
     token: Option<std::sync::Arc<secrecy::SecretString>>,
 }
 
@@ -226,7 +226,7 @@ fn resident_bytes() -> Option<u64> {
 /// only a request that carries it as a bearer token.
 pub async fn serve_http(
     listen: SocketAddr,
-    pool: SqlitePool,
+    pool: DbPool,
     metrics_token: Option<secrecy::SecretString>,
     web: Option<std::sync::Arc<crate::web::Slot>>,
     stop: CancellationToken,

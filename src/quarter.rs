@@ -6,10 +6,10 @@
 //! words are the catalog's, in the language asked for; people's words are escaped in the page and
 //! written as string cells in the workbook (never read as a formula), as in the pack's export.
 
+use crate::db::DbPool;
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use crate::i18n::{Args, Catalog, Locale};
 use crate::packs::period::Period;
@@ -75,7 +75,7 @@ pub struct QuarterReport {
 
 /// Gathers the summary of `quarter` within `within` (the whole province for `None`).
 pub async fn gather(
-    pool: &SqlitePool,
+    pool: &DbPool,
     board: &str,
     levels: &crate::config::OrganisationConfig,
     tz: Tz,
@@ -92,11 +92,12 @@ pub async fn gather(
             crate::stats::unit_ref(pool, root.id).await?.ok_or_else(|| anyhow::anyhow!("no root unit"))?
         }
     };
-    let sent: Vec<(i64, String, Option<String>, bool, i64)> = sqlx::query_as(
+    let sent: Vec<(i64, String, Option<String>, crate::db::Flag, i64)> = sqlx::query_as(
         "SELECT p.id, p.title, p.period, p.purpose = 'situation', min(b.created_at) AS sent_at
          FROM packs p JOIN broadcasts b ON b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled'
          WHERE p.status <> 'cancelled'
-         GROUP BY p.id HAVING sent_at >= ? AND sent_at < ? ORDER BY sent_at, p.id",
+         GROUP BY p.id, p.title, p.period, p.purpose
+         HAVING min(b.created_at) >= $1 AND min(b.created_at) < $2 ORDER BY sent_at, p.id",
     )
     .bind(since)
     .bind(until)
@@ -107,6 +108,7 @@ pub async fn gather(
     let mut guidance = Counts::default();
     let mut by_unit: std::collections::BTreeMap<String, UnitLine> = Default::default();
     for (id, title, period, situation, sent_at) in sent {
+        let situation = situation.0;
         let Some(s) = crate::stats::pack(pool, id, view).await? else { continue };
         if !situation {
             guidance.add(&s.total);
@@ -151,8 +153,8 @@ pub async fn gather(
     let questions: Questions = sqlx::query_as(
         "SELECT count(*) AS asked, count(answered_at) AS answered, count(*) FILTER (WHERE faq = 1) AS faq
          FROM pack_questions
-         WHERE created_at >= ?2 AND created_at < ?3
-           AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))",
+         WHERE created_at >= $2 AND created_at < $3
+           AND ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))",
     )
     .bind(within)
     .bind(since)

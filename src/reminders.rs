@@ -5,9 +5,9 @@
 //! durability. After the deadline, each district officer is told which of their cells did not
 //! acknowledge or report, and the board gets the province's summary, worst districts first.
 
+use crate::db::DbPool;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use crate::audit::Actor;
 use crate::config::Config;
@@ -28,7 +28,7 @@ struct Candidate {
 /// Which cells are due a reminder today, by pack. With `forced` (staff asked with `/remind`), every
 /// cell that has not acknowledged is due, unless reminded today already.
 async fn due(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &Config,
     today: NaiveDate,
     only_pack: Option<i64>,
@@ -37,17 +37,17 @@ async fn due(
 ) -> sqlx::Result<Vec<Candidate>> {
     let rows: Vec<Candidate> = sqlx::query_as(
         "SELECT b.pack_id, d.cell_id, c.chat_id, d.sent_at, p.deadline,
-                (SELECT group_concat(r.day) FROM reminders r WHERE r.pack_id = b.pack_id AND r.cell_id = d.cell_id) AS reminded
+                (SELECT string_agg(CAST(r.day AS TEXT), ',') FROM reminders r WHERE r.pack_id = b.pack_id AND r.cell_id = d.cell_id) AS reminded
          FROM deliveries d
          JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
          JOIN packs p ON p.id = b.pack_id
          JOIN cells c ON c.id = d.cell_id
          WHERE d.state = 'sent' AND c.status = 'active' AND c.chat_id IS NOT NULL
            AND p.status IN ('sending', 'sent')
-           AND (?1 IS NULL OR b.pack_id = ?1)
-           AND (?2 OR p.deadline IS NULL OR p.deadline >= ?3)
+           AND ($1 IS NULL OR b.pack_id = $1)
+           AND ($2 OR p.deadline IS NULL OR p.deadline >= $3)
            AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = b.pack_id AND a.cell_id = d.cell_id)
-           AND (?4 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?4))
+           AND ($4 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $4))
          ORDER BY b.pack_id, d.cell_id",
     )
     .bind(only_pack)
@@ -99,7 +99,7 @@ pub struct Which {
 
 /// Sends today's reminders: one `reminder` broadcast per pack with cells due, among `which`.
 pub async fn remind(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &Config,
     today: NaiveDate,
     which: Which,
@@ -123,7 +123,7 @@ pub async fn remind(
 /// One transaction: the reminder broadcast, a reminder row per cell (the once-a-day guard) and a
 /// delivery for each cell whose row was new. The deliveries start at step 1: no documents.
 async fn start(
-    pool: &SqlitePool,
+    pool: &DbPool,
     pack_id: i64,
     cells: &[Candidate],
     today: NaiveDate,
@@ -135,7 +135,7 @@ async fn start(
     let mut targeted = 0i64;
     for c in cells {
         let fresh = sqlx::query(
-            "INSERT INTO reminders (pack_id, cell_id, day, broadcast_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO reminders (pack_id, cell_id, day, broadcast_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(pack_id)
         .bind(c.cell_id)
@@ -148,7 +148,7 @@ async fn start(
             continue;
         }
         sqlx::query(
-            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at) VALUES (?, ?, ?, 'pending', 1, ?)",
+            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at) VALUES ($1, $2, $3, 'pending', 1, $4)",
         )
         .bind(b.id)
         .bind(c.cell_id)
@@ -177,7 +177,9 @@ pub struct Behind {
     pub committee: String,
     /// The unit the cell hung from when the pack went out.
     pub unit_id: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub acknowledged: bool,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub reported: bool,
 }
 
@@ -212,12 +214,12 @@ pub struct Escalation {
 
 /// Packs whose deadline passed before `today` and that were not escalated yet, each with what
 /// is to be said. The caller sends it, then calls [`mark_escalated`].
-pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Escalation>> {
+pub async fn overdue(pool: &DbPool, today: NaiveDate) -> sqlx::Result<Vec<Escalation>> {
     /// id, title, period, deadline, report prompt
     type PackRow = (i64, String, Option<String>, String, Option<String>);
     let packs: Vec<PackRow> = sqlx::query_as(
         "SELECT id, title, period, deadline, report_prompt FROM packs
-         WHERE status = 'sent' AND escalated_at IS NULL AND deadline IS NOT NULL AND deadline < ? ORDER BY id",
+         WHERE status = 'sent' AND escalated_at IS NULL AND deadline IS NOT NULL AND deadline < $1 ORDER BY id",
     )
     .bind(today.to_string())
     .fetch_all(pool)
@@ -227,7 +229,7 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
         let report_requested = report.is_some();
         // each cell with the unit it hung from and that unit's ancestor directly under the root
         // (the root itself for a cell hanging from it)
-        let cells: Vec<(String, String, String, i64, bool, bool)> = sqlx::query_as(
+        let cells: Vec<(String, String, String, i64, crate::db::Flag, crate::db::Flag)> = sqlx::query_as(
             "WITH r AS (SELECT id FROM units WHERE parent_id IS NULL)
              SELECT c.code, c.name,
                     COALESCE((SELECT a.name FROM unit_paths p JOIN units a ON a.id = p.ancestor
@@ -238,13 +240,17 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
                     EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = x.pack_id AND r.cell_id = c.id)
              FROM (SELECT d.cell_id, b.pack_id, COALESCE(d.unit_id, (SELECT id FROM r)) AS unit_id
                    FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id AND b.kind = 'pack'
-                   WHERE b.pack_id = ? AND d.state = 'sent') x
+                   WHERE b.pack_id = $1 AND d.state = 'sent') x
              JOIN cells c ON c.id = x.cell_id
              ORDER BY 3, c.code",
         )
         .bind(pack_id)
         .fetch_all(pool)
         .await?;
+        let cells: Vec<(String, String, String, i64, bool, bool)> = cells
+            .into_iter()
+            .map(|(code, name, committee, unit, a, r)| (code, name, committee, unit, a.0, r.0))
+            .collect();
         let mut e = Escalation {
             pack_id,
             title,
@@ -286,8 +292,8 @@ pub async fn overdue(pool: &SqlitePool, today: NaiveDate) -> sqlx::Result<Vec<Es
 }
 
 /// Notes that a pack's escalation was sent.
-pub async fn mark_escalated(pool: &SqlitePool, pack_id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE packs SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL")
+pub async fn mark_escalated(pool: &DbPool, pack_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE packs SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL")
         .bind(now)
         .bind(pack_id)
         .execute(pool)

@@ -3,9 +3,9 @@
 //! also counts as the cell's acknowledgement. It may be corrected until the deadline: the latest
 //! counts, the earlier ones stay (pointing at the one that replaced them).
 
+use crate::db::DbPool;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 use crate::acks::{self, Outcome, Target};
 
@@ -139,14 +139,15 @@ pub struct Report {
     pub body: String,
     pub attachment_kind: Option<String>,
     pub at: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub late: bool,
 }
 
 /// The cell's current report on the pack (the latest), if any.
-pub async fn current(pool: &SqlitePool, pack_id: i64, cell_id: i64) -> sqlx::Result<Option<Report>> {
+pub async fn current(pool: &DbPool, pack_id: i64, cell_id: i64) -> sqlx::Result<Option<Report>> {
     sqlx::query_as(
         "SELECT id, user_id, user_name, meeting_date, attendance, body, attachment_kind, at, late FROM reports
-         WHERE pack_id = ? AND cell_id = ? AND superseded_by IS NULL ORDER BY id DESC LIMIT 1",
+         WHERE pack_id = $1 AND cell_id = $2 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(pack_id)
     .bind(cell_id)
@@ -169,7 +170,7 @@ pub struct Stored {
 /// of the cell on the pack is kept and points at this one.
 /// `dialogue` (chat, user) is the report dialogue that ends with it, deleted in the same transaction.
 pub async fn store(
-    pool: &SqlitePool,
+    pool: &DbPool,
     target: &Target,
     r: &NewReport,
     at: i64,
@@ -181,7 +182,7 @@ pub async fn store(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body,
              attachment_file_id, attachment_kind, attachment_name, attachment_sha256, attachment_path, at, late)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(target.pack_id)
     .bind(target.cell_id)
@@ -197,11 +198,11 @@ pub async fn store(
     .bind(r.attachment.as_ref().map(|a| a.sha256.clone()))
     .bind(r.attachment.as_ref().map(|a| a.path.clone()))
     .bind(at)
-    .bind(late)
+    .bind(i64::from(late))
     .fetch_one(&mut *tx)
     .await?;
     let corrected = sqlx::query(
-        "UPDATE reports SET superseded_by = ? WHERE pack_id = ? AND cell_id = ? AND superseded_by IS NULL AND id <> ?",
+        "UPDATE reports SET superseded_by = $1 WHERE pack_id = $2 AND cell_id = $3 AND superseded_by IS NULL AND id <> $4",
     )
     .bind(id)
     .bind(target.pack_id)
@@ -216,7 +217,7 @@ pub async fn store(
         Outcome::Already(_) => None,
     };
     if let Some((chat, user)) = dialogue {
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = 'report'")
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = $1 AND user_id = $2 AND kind = 'report'")
             .bind(chat)
             .bind(user)
             .execute(&mut *tx)

@@ -18,8 +18,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::DbPool;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -72,10 +72,10 @@ pub fn next_firing(slot: &CronSlot, config: &Config, now: DateTime<Utc>) -> Opti
 }
 
 /// One step of the scheduler at `now`.
-pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> anyhow::Result<Tick> {
+pub async fn tick(pool: &DbPool, config: &Config, now: DateTime<Utc>) -> anyhow::Result<Tick> {
     let mut out = Tick::default();
     let due: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, scheduled_for FROM packs WHERE status = 'scheduled' AND scheduled_for <= ? ORDER BY scheduled_for, id")
+        sqlx::query_as("SELECT id, scheduled_for FROM packs WHERE status = 'scheduled' AND scheduled_for <= $1 ORDER BY scheduled_for, id")
             .bind(now.timestamp())
             .fetch_all(pool)
             .await?;
@@ -92,9 +92,9 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
         let Some(fired) = last_firing(slot, config, now) else { continue };
         let name = slot_name(kind);
         let seen_before: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM slot_runs WHERE slot = ?").bind(name).fetch_one(pool).await?;
+            sqlx::query_scalar("SELECT count(*) FROM slot_runs WHERE slot = $1").bind(name).fetch_one(pool).await?;
         let recorded =
-            sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(name)
                 .bind(fired.timestamp())
                 .bind(now.timestamp())
@@ -108,7 +108,7 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
             Period::containing(fired.with_timezone(&config.timezone).date_naive(), kind == PackKind::Quarterly);
         let ready: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM packs
-             WHERE kind = ? AND period = ? AND purpose = 'guidance' AND status IN ('scheduled', 'sending', 'sent')",
+             WHERE kind = $1 AND period = $2 AND purpose = 'guidance' AND status IN ('scheduled', 'sending', 'sent')",
         )
         .bind(kind.as_str())
         .bind(period.code())
@@ -139,7 +139,7 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
                 }
             }
             sqlx::query(
-                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('situations', ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('situations', $1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(fired.timestamp())
             .bind(now.timestamp())
@@ -153,7 +153,7 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
     if let Some(fired) = last_firing(&config.schedule.reminders, config, now)
         && now - fired < chrono::Duration::days(1)
     {
-        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs WHERE slot = 'reminders' AND due_at = ?")
+        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs WHERE slot = 'reminders' AND due_at = $1")
             .bind(fired.timestamp())
             .fetch_one(pool)
             .await?;
@@ -164,7 +164,7 @@ pub async fn tick(pool: &SqlitePool, config: &Config, now: DateTime<Utc>) -> any
                     .await?;
             out.escalations = crate::reminders::overdue(pool, today).await?;
             sqlx::query(
-                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('reminders', ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('reminders', $1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(fired.timestamp())
             .bind(now.timestamp())
@@ -195,7 +195,7 @@ pub trait Announcer: Send + Sync {
 
 /// Runs the scheduler until `stop`; `wake` says schedules changed.
 pub async fn run(
-    pool: SqlitePool,
+    pool: DbPool,
     config: Arc<Config>,
     announcer: impl Announcer,
     wake: Arc<Notify>,

@@ -5,9 +5,9 @@
 //! of the board and of the officers of the units above it; an urgent one is also sent to them at
 //! once (`routed`).
 
+use crate::db::DbPool;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 
@@ -22,8 +22,7 @@ pub const MAX_FILES: usize = 10;
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// How pressing a report is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// thường
@@ -33,6 +32,8 @@ pub enum Severity {
     /// khẩn: sent at once to the officers above and the board
     Urgent,
 }
+
+crate::stored_as_word!(Severity, Severity::parse);
 
 impl Severity {
     pub const ALL: [Severity; 3] = [Severity::Normal, Severity::Attention, Severity::Urgent];
@@ -135,7 +136,7 @@ pub struct Filed {
 /// writes it as the pack's report from the cell (a report given before is superseded) and
 /// acknowledges the pack, so that it is counted as any pack's report.
 pub async fn store(
-    pool: &SqlitePool,
+    pool: &DbPool,
     r: &NewSituation,
     now: i64,
     answering: Option<(&crate::acks::Target, chrono_tz::Tz)>,
@@ -145,7 +146,7 @@ pub async fn store(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO situation_reports (cell_id, unit_id, chat_id, user_id, user_name, topic, severity, place, body,
                                         routed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(r.cell_id)
     .bind(r.unit_id)
@@ -163,7 +164,7 @@ pub async fn store(
     for f in &r.files {
         sqlx::query(
             "INSERT INTO situation_files (report_id, kind, name, size, sha256, local_path, telegram_file_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(&f.kind)
@@ -177,7 +178,7 @@ pub async fn store(
     }
     let mut ack = None;
     if let Some((t, tz)) = answering {
-        sqlx::query("UPDATE situation_reports SET pack_id = ? WHERE id = ?")
+        sqlx::query("UPDATE situation_reports SET pack_id = $1 WHERE id = $2")
             .bind(t.pack_id)
             .bind(id)
             .execute(&mut *tx)
@@ -186,7 +187,7 @@ pub async fn store(
         let report: i64 = sqlx::query_scalar(
             "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body, at,
                                   late, situation_id)
-             VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10) RETURNING id",
         )
         .bind(t.pack_id)
         .bind(t.cell_id)
@@ -196,12 +197,12 @@ pub async fn store(
         .bind(today.to_string())
         .bind(&r.body)
         .bind(now)
-        .bind(t.is_late(now, tz))
+        .bind(i64::from(t.is_late(now, tz)))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE reports SET superseded_by = ?1 WHERE pack_id = ?2 AND cell_id = ?3 AND superseded_by IS NULL AND id <> ?1",
+            "UPDATE reports SET superseded_by = $1 WHERE pack_id = $2 AND cell_id = $3 AND superseded_by IS NULL AND id <> $1",
         )
         .bind(report)
         .bind(t.pack_id)
@@ -234,7 +235,7 @@ pub async fn store(
 /// dialogue; their answers stand as the pack's reports, so they are counted, reminded and escalated
 /// as for any pack's report. `None` when that period was asked for already (one request a period).
 pub async fn request(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &crate::config::Config,
     period: crate::packs::period::Period,
     actor: Actor,
@@ -270,7 +271,7 @@ pub async fn request(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
                             status, schedule_kind, scheduled_for, created_by, created_at, updated_at, purpose)
-         VALUES ('monthly', ?1, ?2, ?3, ?3, 'html', '\"all\"', ?4, ?5, 'scheduled', 'now', ?6, ?7, ?6, ?6, 'situation')
+         VALUES ('monthly', $1, $2, $3, $3, 'html', '\"all\"', $4, $5, 'scheduled', 'now', $6, $7, $6, $6, 'situation')
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(period.code())
@@ -292,8 +293,8 @@ pub async fn request(
 }
 
 /// Notes whether an urgent report's alert went out to anyone.
-pub async fn mark_routed(pool: &SqlitePool, id: i64, sent: bool) -> sqlx::Result<()> {
-    sqlx::query("UPDATE situation_reports SET routed = ? WHERE id = ? AND routed <> 'inbox'")
+pub async fn mark_routed(pool: &DbPool, id: i64, sent: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE situation_reports SET routed = $1 WHERE id = $2 AND routed <> 'inbox'")
         .bind(if sent { "sent" } else { "unsent" })
         .bind(id)
         .execute(pool)
@@ -351,16 +352,16 @@ pub struct InboxFilter {
 }
 
 /// The reports of an inbox, urgent and new first, then newest first.
-pub async fn inbox(pool: &SqlitePool, f: &InboxFilter) -> sqlx::Result<Vec<Situation>> {
+pub async fn inbox(pool: &DbPool, f: &InboxFilter) -> sqlx::Result<Vec<Situation>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         // the reports are chosen and put in order first, their details read for those alone
         "{SITUATION}
          WHERE s.id IN (
              SELECT id FROM situation_reports
-             WHERE (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
-               AND (?2 IS NULL OR status = ?2)
+             WHERE ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
+               AND ($2 IS NULL OR status = $2)
              ORDER BY status = 'handled', status = 'seen', severity = 'urgent' DESC, id DESC
-             LIMIT CASE WHEN ?3 > 0 THEN ?3 ELSE -1 END)
+             LIMIT CASE WHEN $3 > 0 THEN $3 ELSE -1 END)
          ORDER BY s.status = 'handled', s.status = 'seen', s.severity = 'urgent' DESC, s.id DESC"
     )))
     .bind(f.within)
@@ -373,7 +374,7 @@ pub async fn inbox(pool: &SqlitePool, f: &InboxFilter) -> sqlx::Result<Vec<Situa
 /// The reports filed from `since` to before `until` within `within` (only the urgent ones when
 /// `urgent_only`), oldest first.
 pub async fn between(
-    pool: &SqlitePool,
+    pool: &DbPool,
     within: Option<i64>,
     since: i64,
     until: i64,
@@ -381,8 +382,8 @@ pub async fn between(
 ) -> sqlx::Result<Vec<Situation>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SITUATION}
-         WHERE (?1 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
-           AND s.created_at >= ?2 AND s.created_at < ?3 AND (NOT ?4 OR s.severity = 'urgent')
+         WHERE ($1 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
+           AND s.created_at >= $2 AND s.created_at < $3 AND (NOT $4 OR s.severity = 'urgent')
          ORDER BY s.created_at, s.id"
     )))
     .bind(within)
@@ -407,7 +408,7 @@ pub struct UnitCount {
 /// The reports filed from `since` to before `until` under each unit directly below `within` (the
 /// province's committee for `None`), the most first; a report filed at `within` itself (by its
 /// officers) is in no row.
-pub async fn by_unit(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<UnitCount>> {
+pub async fn by_unit(pool: &DbPool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<UnitCount>> {
     // counted by the unit filed under first (a few thousand rows at most), then summed up to
     // the ancestor directly under `within`
     sqlx::query_as(
@@ -416,15 +417,15 @@ pub async fn by_unit(pool: &SqlitePool, within: Option<i64>, since: i64, until: 
                     count(*) FILTER (WHERE severity = 'attention') AS attention,
                     count(*) FILTER (WHERE status = 'handled') AS handled
              FROM situation_reports
-             WHERE created_at >= ?2 AND created_at < ?3
-               AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+             WHERE created_at >= $2 AND created_at < $3
+               AND ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
              GROUP BY unit_id)
-         SELECT a.code, a.name, sum(p.total) AS total, sum(p.urgent) AS urgent, sum(p.attention) AS attention,
-                sum(p.handled) AS handled
+         SELECT a.code, a.name, CAST(sum(p.total) AS BIGINT) AS total, CAST(sum(p.urgent) AS BIGINT) AS urgent, CAST(sum(p.attention) AS BIGINT) AS attention,
+                CAST(sum(p.handled) AS BIGINT) AS handled
          FROM per_unit p
          JOIN unit_paths up ON up.descendant = p.unit_id
          JOIN units a ON a.id = up.ancestor
-         WHERE a.parent_id = COALESCE(?1, (SELECT id FROM units WHERE parent_id IS NULL))
+         WHERE a.parent_id = COALESCE($1, (SELECT id FROM units WHERE parent_id IS NULL))
          GROUP BY a.id ORDER BY total DESC, a.name",
     )
     .bind(within)
@@ -435,10 +436,10 @@ pub async fn by_unit(pool: &SqlitePool, within: Option<i64>, since: i64, until: 
 }
 
 /// One report, if it is within `within` (the whole province for `None`).
-pub async fn get(pool: &SqlitePool, id: i64, within: Option<i64>) -> sqlx::Result<Option<Situation>> {
+pub async fn get(pool: &DbPool, id: i64, within: Option<i64>) -> sqlx::Result<Option<Situation>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SITUATION} WHERE s.id = ?1
-           AND (?2 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))"
+        "{SITUATION} WHERE s.id = $1
+           AND ($2 IS NULL OR s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2))"
     )))
     .bind(id)
     .bind(within)
@@ -447,9 +448,9 @@ pub async fn get(pool: &SqlitePool, id: i64, within: Option<i64>) -> sqlx::Resul
 }
 
 /// A report's files.
-pub async fn files(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<StoredFile>> {
+pub async fn files(pool: &DbPool, id: i64) -> sqlx::Result<Vec<StoredFile>> {
     sqlx::query_as(
-        "SELECT kind, name, size, sha256, local_path, telegram_file_id FROM situation_files WHERE report_id = ? ORDER BY id",
+        "SELECT kind, name, size, sha256, local_path, telegram_file_id FROM situation_files WHERE report_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(pool)
@@ -457,12 +458,12 @@ pub async fn files(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<StoredFile>> 
 }
 
 /// How many reports of an inbox are new, seen and handled.
-pub async fn counts(pool: &SqlitePool, within: Option<i64>) -> sqlx::Result<(i64, i64, i64)> {
+pub async fn counts(pool: &DbPool, within: Option<i64>) -> sqlx::Result<(i64, i64, i64)> {
     sqlx::query_as(
         "SELECT count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'seen'),
                 count(*) FILTER (WHERE status = 'handled')
          FROM situation_reports
-         WHERE (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))",
+         WHERE ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))",
     )
     .bind(within)
     .fetch_one(pool)
@@ -470,9 +471,9 @@ pub async fn counts(pool: &SqlitePool, within: Option<i64>) -> sqlx::Result<(i64
 }
 
 /// A member of staff opened a report: a new one becomes seen (audited once).
-pub async fn mark_seen(pool: &SqlitePool, id: i64, by: i64) -> anyhow::Result<()> {
+pub async fn mark_seen(pool: &DbPool, id: i64, by: i64) -> anyhow::Result<()> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let changed = sqlx::query("UPDATE situation_reports SET status = 'seen' WHERE id = ? AND status = 'new'")
+    let changed = sqlx::query("UPDATE situation_reports SET status = 'seen' WHERE id = $1 AND status = 'new'")
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -485,11 +486,11 @@ pub async fn mark_seen(pool: &SqlitePool, id: i64, by: i64) -> anyhow::Result<()
 }
 
 /// A member of staff marks a report handled, with a note (audited); false when it was already.
-pub async fn mark_handled(pool: &SqlitePool, id: i64, by: i64, note: &str, now: i64) -> anyhow::Result<bool> {
+pub async fn mark_handled(pool: &DbPool, id: i64, by: i64, note: &str, now: i64) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(pool).await?;
     let changed = sqlx::query(
-        "UPDATE situation_reports SET status = 'handled', handled_by = ?, handled_at = ?, handled_note = ?
-         WHERE id = ? AND status <> 'handled'",
+        "UPDATE situation_reports SET status = 'handled', handled_by = $1, handled_at = $2, handled_note = $3
+         WHERE id = $4 AND status <> 'handled'",
     )
     .bind(by)
     .bind(now)
@@ -524,14 +525,14 @@ impl TopicCount {
 }
 
 /// The reports filed from `since` to before `until` within `within`, by topic (the most first).
-pub async fn by_topic(pool: &SqlitePool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<TopicCount>> {
+pub async fn by_topic(pool: &DbPool, within: Option<i64>, since: i64, until: i64) -> sqlx::Result<Vec<TopicCount>> {
     sqlx::query_as(
         "SELECT topic, count(*) AS total, count(*) FILTER (WHERE severity = 'urgent') AS urgent,
                 count(*) FILTER (WHERE severity = 'attention') AS attention,
                 count(*) FILTER (WHERE status = 'handled') AS handled
          FROM situation_reports
-         WHERE created_at >= ?2 AND created_at < ?3
-           AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+         WHERE created_at >= $2 AND created_at < $3
+           AND ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
          GROUP BY topic ORDER BY total DESC, topic",
     )
     .bind(within)

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use crate::db::DbPool;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 
@@ -108,13 +108,13 @@ fn bootstrap(user_id: i64) -> StaffMember {
 }
 
 /// The role of `user_id` now: a bootstrap admin, a granted role, or none.
-pub async fn role_of(pool: &SqlitePool, admins: &BTreeSet<i64>, user_id: i64) -> sqlx::Result<Option<StaffMember>> {
+pub async fn role_of(pool: &DbPool, admins: &BTreeSet<i64>, user_id: i64) -> sqlx::Result<Option<StaffMember>> {
     role_of_on(pool, admins, user_id).await
 }
 
 /// [`role_of`], read through `db` (a transaction's connection, say).
 pub async fn role_of_on<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl sqlx::AnyExecutor<'e>,
     admins: &BTreeSet<i64>,
     user_id: i64,
 ) -> sqlx::Result<Option<StaffMember>> {
@@ -122,7 +122,7 @@ pub async fn role_of_on<'e>(
         return Ok(Some(bootstrap(user_id)));
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff WHERE user_id = ?",
+        "SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(db)
@@ -131,7 +131,7 @@ pub async fn role_of_on<'e>(
 }
 
 /// Everyone with a role: bootstrap admins first, then by role and id.
-pub async fn list(pool: &SqlitePool, admins: &BTreeSet<i64>) -> sqlx::Result<Vec<StaffMember>> {
+pub async fn list(pool: &DbPool, admins: &BTreeSet<i64>) -> sqlx::Result<Vec<StaffMember>> {
     let rows: Vec<Row> = sqlx::query_as("SELECT user_id, role, district, unit_id, display_name, granted_at FROM staff")
         .fetch_all(pool)
         .await?;
@@ -165,7 +165,7 @@ pub enum StaffError {
 /// Gives `user_id` a role (replacing any role it had). `district` must already be checked
 /// against the registry; a district officer serves the district's unit ([`crate::units::for_district`]).
 pub async fn grant(
-    pool: &SqlitePool,
+    pool: &DbPool,
     admins: &BTreeSet<i64>,
     user_id: i64,
     role: Role,
@@ -178,7 +178,7 @@ pub async fn grant(
 /// Makes `user_id` an officer of `unit` (any unit below the province's committee): they see and
 /// act on its subtree, and hear of the cells for which it is the nearest unit with officers.
 pub async fn grant_unit(
-    pool: &SqlitePool,
+    pool: &DbPool,
     admins: &BTreeSet<i64>,
     user_id: i64,
     unit: &crate::units::Unit,
@@ -188,7 +188,7 @@ pub async fn grant_unit(
 }
 
 async fn grant_in(
-    pool: &SqlitePool,
+    pool: &DbPool,
     admins: &BTreeSet<i64>,
     user_id: i64,
     role: Role,
@@ -223,7 +223,7 @@ async fn grant_in(
         (None, None) => None,
     };
     sqlx::query(
-        "INSERT INTO staff (user_id, role, district, unit_id, granted_by, granted_at) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO staff (user_id, role, district, unit_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id) DO UPDATE SET role = excluded.role, district = excluded.district,
              unit_id = excluded.unit_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at",
     )
@@ -259,7 +259,7 @@ async fn grant_in(
 /// Who hears at once of something filed under `unit` (an urgent situation report, a question on a
 /// pack): every admin and board member, and the officers of the nearest unit at or above `unit`
 /// that has officers (none when no unit on the way up has any).
-pub async fn who_hears(pool: &SqlitePool, admins: &BTreeSet<i64>, unit: Option<i64>) -> sqlx::Result<Vec<StaffMember>> {
+pub async fn who_hears(pool: &DbPool, admins: &BTreeSet<i64>, unit: Option<i64>) -> sqlx::Result<Vec<StaffMember>> {
     let members = list(pool, admins).await?;
     let officered: BTreeSet<i64> =
         members.iter().filter(|m| m.role == Role::District).filter_map(|m| m.unit_id).collect();
@@ -278,7 +278,7 @@ pub async fn who_hears(pool: &SqlitePool, admins: &BTreeSet<i64>, unit: Option<i
 
 /// Takes `user_id`'s role away; returns the role it had.
 pub async fn revoke(
-    pool: &SqlitePool,
+    pool: &DbPool,
     admins: &BTreeSet<i64>,
     user_id: i64,
     actor: Actor,
@@ -287,7 +287,7 @@ pub async fn revoke(
         return Ok(Err(StaffError::BootstrapAdmin(user_id)));
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    let role: Option<String> = sqlx::query_scalar("DELETE FROM staff WHERE user_id = ? RETURNING role")
+    let role: Option<String> = sqlx::query_scalar("DELETE FROM staff WHERE user_id = $1 RETURNING role")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -301,15 +301,15 @@ pub async fn revoke(
 }
 
 /// Audits a refused staff command.
-pub async fn record_denial(pool: &SqlitePool, user_id: i64, command: &str) -> anyhow::Result<()> {
+pub async fn record_denial(pool: &DbPool, user_id: i64, command: &str) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await?;
     audit::record(&mut conn, Actor::User(user_id), "staff.denied", Some(command), "denied", json!({})).await?;
     Ok(())
 }
 
 /// Remembers the name Telegram shows for a staff member (for lists and audit reading).
-pub async fn note_name(pool: &SqlitePool, user_id: i64, name: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE staff SET display_name = ? WHERE user_id = ? AND display_name IS NOT ?")
+pub async fn note_name(pool: &DbPool, user_id: i64, name: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE staff SET display_name = $1 WHERE user_id = $2 AND display_name IS NOT $3")
         .bind(name)
         .bind(user_id)
         .bind(name)

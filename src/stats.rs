@@ -13,9 +13,9 @@
 //! it went out) are counted as not connected, and in the rates' denominator: a unit with half its
 //! cells off Loa cannot show 100 %.
 
+use crate::db::DbPool;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use crate::packs::period::{PackKind, Period};
 
@@ -147,6 +147,7 @@ pub struct UnitRef {
     /// Its parent's code (`None` for the root).
     pub parent: Option<String>,
     /// Whether units hang under it (its row can be opened).
+    #[sqlx(try_from = "crate::db::Flag")]
     pub opens: bool,
 }
 
@@ -239,12 +240,12 @@ const UNIT_REF: &str = "SELECT u.id, u.code, u.name,
      FROM units u";
 
 /// The unit `id` as a view names it (`None`: no such unit).
-pub async fn unit_ref(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<UnitRef>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.id = ?"))).bind(id).fetch_optional(pool).await
+pub async fn unit_ref(pool: &DbPool, id: i64) -> sqlx::Result<Option<UnitRef>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_REF} WHERE u.id = $1"))).bind(id).fetch_optional(pool).await
 }
 
 /// The scope of a view and the level of its rows.
-async fn resolve(pool: &SqlitePool, view: View) -> sqlx::Result<(UnitRef, i64)> {
+async fn resolve(pool: &DbPool, view: View) -> sqlx::Result<(UnitRef, i64)> {
     let within = match view.within {
         Some(id) => unit_ref(pool, id).await?,
         None => None,
@@ -259,19 +260,20 @@ async fn resolve(pool: &SqlitePool, view: View) -> sqlx::Result<(UnitRef, i64)> 
     Ok((within, level))
 }
 
-/// Running totals of the packs (`?1`, a JSON array) summed up to the units at level `?4` within
-/// the subtree of unit `?2` (`?3` its level): a delivery's unit above that level counts as its
+/// Running totals of the packs (`$1`, a JSON array) summed up to the units at level `$4` within
+/// the subtree of unit `$2` (`$3` its level): a delivery's unit above that level counts as its
 /// own row. Each row names its unit (with its level, parent's code, and whether units hang under
 /// it) in the same read.
 const ROLLUP: &str = "WITH g AS (
-         SELECT s.pack_id, p.ancestor AS unit_id, max(?3 + w.depth - p.depth) AS level,
-                sum(s.targeted) AS targeted, sum(s.delivered) AS delivered, sum(s.unreachable) AS unreachable,
-                sum(s.acknowledged) AS acknowledged, sum(s.late) AS late, sum(s.reported) AS reported,
-                sum(s.not_connected) AS not_connected
+         SELECT s.pack_id, p.ancestor AS unit_id, max($3 + w.depth - p.depth) AS level,
+                CAST(sum(s.targeted) AS BIGINT) AS targeted, CAST(sum(s.delivered) AS BIGINT) AS delivered, CAST(sum(s.unreachable) AS BIGINT) AS unreachable,
+                CAST(sum(s.acknowledged) AS BIGINT) AS acknowledged, CAST(sum(s.late) AS BIGINT) AS late, CAST(sum(s.reported) AS BIGINT) AS reported,
+                CAST(sum(s.not_connected) AS BIGINT) AS not_connected
          FROM pack_unit_stats s
-         JOIN unit_paths w ON w.ancestor = ?2 AND w.descendant = s.unit_id
-         JOIN unit_paths p ON p.descendant = s.unit_id AND p.depth = max(w.depth + ?3 - ?4, 0)
-         WHERE s.pack_id IN (SELECT value FROM json_each(?1))
+         JOIN unit_paths w ON w.ancestor = $2 AND w.descendant = s.unit_id
+         JOIN unit_paths p ON p.descendant = s.unit_id
+              AND p.depth = CASE WHEN w.depth + $3 - $4 > 0 THEN w.depth + $3 - $4 ELSE 0 END
+         WHERE s.pack_id IN (SELECT CAST(value AS BIGINT) FROM json_each($1))
          GROUP BY 1, 2)
      SELECT g.*, u.id, u.code, u.name, x.code AS parent,
             EXISTS (SELECT 1 FROM units k WHERE k.parent_id = u.id) AS opens
@@ -286,8 +288,12 @@ struct RollupRow {
     unit: UnitRef,
 }
 
-async fn rollup(pool: &SqlitePool, packs: &[i64], within: &UnitRef, level: i64) -> sqlx::Result<Vec<RollupRow>> {
-    sqlx::query_as(ROLLUP)
+async fn rollup(pool: &DbPool, packs: &[i64], within: &UnitRef, level: i64) -> sqlx::Result<Vec<RollupRow>> {
+    // SQLite reads the array with json_each; PostgreSQL's spelling of the same
+    static ROLLUP_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        ROLLUP.replace("json_each($1)", "jsonb_array_elements_text(CAST($1 AS jsonb)) AS e(value)")
+    });
+    sqlx::query_as(crate::db::pick(pool, ROLLUP, ROLLUP_PG.as_str()))
         .bind(serde_json::to_string(packs).expect("numbers"))
         .bind(within.id)
         .bind(within.level)
@@ -297,7 +303,7 @@ async fn rollup(pool: &SqlitePool, packs: &[i64], within: &UnitRef, level: i64) 
 }
 
 /// The latest pack sent (or being sent), if any.
-pub async fn latest_pack(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
+pub async fn latest_pack(pool: &DbPool) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT pack_id FROM broadcasts WHERE kind = 'pack' AND state <> 'cancelled' ORDER BY id DESC LIMIT 1",
     )
@@ -306,9 +312,9 @@ pub async fn latest_pack(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
 }
 
 /// A pack's figures in `view`. `None` when there is no such pack.
-pub async fn pack(pool: &SqlitePool, pack_id: i64, view: View) -> sqlx::Result<Option<PackStats>> {
+pub async fn pack(pool: &DbPool, pack_id: i64, view: View) -> sqlx::Result<Option<PackStats>> {
     let Some((title, period)): Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT title, period FROM packs WHERE id = ?").bind(pack_id).fetch_optional(pool).await?
+        sqlx::query_as("SELECT title, period FROM packs WHERE id = $1").bind(pack_id).fetch_optional(pool).await?
     else {
         return Ok(None);
     };
@@ -325,9 +331,9 @@ pub async fn pack(pool: &SqlitePool, pack_id: i64, view: View) -> sqlx::Result<O
     worst_first(&mut groups);
     let late_joined: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-         WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.late_join = 1 AND d.state <> 'cancelled'
+         WHERE b.pack_id = $1 AND b.kind = 'pack' AND d.late_join = 1 AND d.state <> 'cancelled'
            AND COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))
-               IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+               IN (SELECT descendant FROM unit_paths WHERE ancestor = $2)",
     )
     .bind(pack_id)
     .bind(within.id)
@@ -358,7 +364,7 @@ pub struct TrendRow {
 
 /// The trend over the last `periods` packs of `kind` sent (`None`: the kind of the latest
 /// monthly or quarterly pack sent), by the units of `view`.
-pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, view: View) -> sqlx::Result<Trend> {
+pub async fn trend(pool: &DbPool, kind: Option<PackKind>, periods: usize, view: View) -> sqlx::Result<Trend> {
     let kind = match kind {
         Some(k) => k,
         None => {
@@ -375,7 +381,7 @@ pub async fn trend(pool: &SqlitePool, kind: Option<PackKind>, periods: usize, vi
     };
     let sent: Vec<(i64, String)> = sqlx::query_as(
         "SELECT p.id, p.period FROM packs p
-         WHERE p.kind = ? AND p.period IS NOT NULL AND p.purpose = 'guidance'
+         WHERE p.kind = $1 AND p.period IS NOT NULL AND p.purpose = 'guidance'
            AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = p.id AND b.kind = 'pack' AND b.state <> 'cancelled')",
     )
     .bind(kind.as_str())
@@ -431,12 +437,12 @@ pub struct Delivered {
 }
 
 /// The cells a pack's own broadcast reached (its reminders aside), in the order it reached them.
-pub async fn delivered(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Vec<Delivered>> {
+pub async fn delivered(pool: &DbPool, pack_id: i64) -> sqlx::Result<Vec<Delivered>> {
     sqlx::query_as(
         "SELECT c.code, COALESCE(d.district, c.district) AS district, d.chat_id, d.ack_message_id AS message_id,
                 d.id AS delivery_id
          FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN cells c ON c.id = d.cell_id
-         WHERE b.pack_id = ? AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.id",
+         WHERE b.pack_id = $1 AND b.kind = 'pack' AND d.state = 'sent' ORDER BY d.id",
     )
     .bind(pack_id)
     .fetch_all(pool)
@@ -455,13 +461,13 @@ pub struct Reminders {
 }
 
 /// How a pack's reminders stand.
-pub async fn reminders(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Reminders> {
+pub async fn reminders(pool: &DbPool, pack_id: i64) -> sqlx::Result<Reminders> {
     sqlx::query_as(
-        "SELECT (SELECT count(*) FROM broadcasts WHERE pack_id = ?1 AND kind = 'reminder') AS broadcasts,
+        "SELECT (SELECT count(*) FROM broadcasts WHERE pack_id = $1 AND kind = 'reminder') AS broadcasts,
                 count(*) FILTER (WHERE d.state IN ('pending', 'sending')) AS waiting,
                 count(*) FILTER (WHERE d.state = 'sent') AS sent
          FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-         WHERE b.pack_id = ?1 AND b.kind = 'reminder'",
+         WHERE b.pack_id = $1 AND b.kind = 'reminder'",
     )
     .bind(pack_id)
     .fetch_one(pool)
@@ -470,33 +476,29 @@ pub async fn reminders(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Reminder
 
 /// The cells that received the pack (or could not be reached) and have not acknowledged it, by
 /// unit then code; within the subtree of unit `within` when given.
-pub async fn pending(pool: &SqlitePool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<Pending>> {
+pub async fn pending(pool: &DbPool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<Pending>> {
     pending_first(pool, pack_id, within, -1).await
 }
 
 /// The first `limit` of [`pending`] (all of them for a negative `limit`).
-pub async fn pending_first(
-    pool: &SqlitePool,
-    pack_id: i64,
-    within: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<Pending>> {
+pub async fn pending_first(pool: &DbPool, pack_id: i64, within: Option<i64>, limit: i64) -> sqlx::Result<Vec<Pending>> {
     // within a unit, its deliveries are found by unit (an index), not by reading the broadcast
     let scope = match within {
-        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
-        None => "AND ?2 IS NULL",
+        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2)",
+        None => "AND $2 IS NULL",
     };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(u.name, '') AS unit, c.code, c.name,
                 CASE WHEN d.state = 'failed' THEN COALESCE(d.error, '') END AS unreachable
          FROM deliveries d JOIN cells c ON c.id = d.cell_id
          LEFT JOIN units u ON u.id = COALESCE(d.unit_id, (SELECT id FROM units WHERE parent_id IS NULL))
-         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
-           -- the unary + keeps SQLite from scanning every pack's deliveries by state
-           AND +d.state IN ('sent', 'failed')
-           AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = d.cell_id)
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'pack')
+           -- the state read through an expression keeps SQLite from scanning the deliveries
+           -- of every pack by their state (the index on it)
+           AND (d.state || '') IN ('sent', 'failed')
+           AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = $1 AND a.cell_id = d.cell_id)
            {scope}
-         ORDER BY 1, c.code LIMIT ?3"
+         ORDER BY 1, c.code LIMIT $3"
     )))
     .bind(pack_id)
     .bind(within)
@@ -512,29 +514,30 @@ pub struct CellState {
     pub name: String,
     /// "acknowledged", "delivered" (not acknowledged), "unreachable", "sending" or "not_connected".
     pub state: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub reported: bool,
 }
 
 /// The cells that hung from unit `unit` when pack `pack_id` went out, each with where it stands
 /// (acknowledged, delivered, unreachable, still being sent), then the unit's cells the pack could
 /// not be sent to (not connected), by code.
-pub async fn unit_cells(pool: &SqlitePool, pack_id: i64, unit: i64) -> sqlx::Result<Vec<CellState>> {
+pub async fn unit_cells(pool: &DbPool, pack_id: i64, unit: i64) -> sqlx::Result<Vec<CellState>> {
     let mut cells: Vec<CellState> = sqlx::query_as(
         "SELECT c.code, c.name,
-                CASE WHEN EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = ?1 AND a.cell_id = c.id) THEN 'acknowledged'
+                CASE WHEN EXISTS (SELECT 1 FROM acks a WHERE a.pack_id = $1 AND a.cell_id = c.id) THEN 'acknowledged'
                      WHEN d.state = 'sent' THEN 'delivered'
                      WHEN d.state = 'failed' THEN 'unreachable'
                      ELSE 'sending' END AS state,
-                EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = ?1 AND r.cell_id = c.id) AS reported
+                EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = $1 AND r.cell_id = c.id) AS reported
          FROM deliveries d JOIN cells c ON c.id = d.cell_id
-         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
-           AND d.unit_id = ?2 AND +d.state <> 'cancelled'
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'pack')
+           AND d.unit_id = $2 AND (d.state || '') <> 'cancelled'
          UNION ALL
          SELECT c.code, c.name, 'not_connected', 0 FROM cells c
-         WHERE c.unit_id = ?2 AND c.status <> 'retired'
+         WHERE c.unit_id = $2 AND c.status <> 'retired'
            AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-                           WHERE b.pack_id = ?1 AND b.kind = 'pack' AND d.cell_id = c.id)
-           AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = ?1 AND b.kind = 'pack')
+                           WHERE b.pack_id = $1 AND b.kind = 'pack' AND d.cell_id = c.id)
+           AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.pack_id = $1 AND b.kind = 'pack')
          ORDER BY 1",
     )
     .bind(pack_id)
@@ -543,10 +546,10 @@ pub async fn unit_cells(pool: &SqlitePool, pack_id: i64, unit: i64) -> sqlx::Res
     .await?;
     // a cell outside the pack's audience was never meant to get it: not "not connected"
     let audience: Option<String> =
-        sqlx::query_scalar("SELECT audience FROM packs WHERE id = ?").bind(pack_id).fetch_optional(pool).await?;
+        sqlx::query_scalar("SELECT audience FROM packs WHERE id = $1").bind(pack_id).fetch_optional(pool).await?;
     let audience = audience.and_then(|a| crate::packs::Audience::from_json(&a)).unwrap_or(crate::packs::Audience::All);
-    let (cond, binds) = crate::packs::audience_sql(&audience);
-    let sql = format!("SELECT c.code FROM cells c WHERE c.unit_id = ? AND {cond}");
+    let (cond, binds) = crate::packs::audience_sql(&audience, 2);
+    let sql = format!("SELECT c.code FROM cells c WHERE c.unit_id = $1 AND {cond}");
     let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(unit);
     for b in &binds {
         q = q.bind(b);

@@ -9,8 +9,8 @@
 //! "district / commune", as commune names repeat across districts) — [`ensure_legacy`]. Migration
 //! 0008 did the same for a database that had only districts.
 
+use crate::db::DbConn;
 use serde::Serialize;
-use sqlx::SqliteConnection;
 
 /// The kind of the province's committee made by the migration.
 pub const ROOT_KIND: &str = "tinh";
@@ -35,18 +35,18 @@ const UNIT: &str = "SELECT u.id, u.code, u.name, u.kind, u.parent_id,
      FROM units u";
 
 /// The province's committee.
-pub async fn root(conn: &mut SqliteConnection) -> sqlx::Result<Unit> {
+pub async fn root(conn: &mut DbConn) -> sqlx::Result<Unit> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.parent_id IS NULL"))).fetch_one(conn).await
 }
 
 /// The unit with this code (codes compare as written).
-pub async fn by_code(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<Unit>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.code = ?"))).bind(code).fetch_optional(conn).await
+pub async fn by_code(conn: &mut DbConn, code: &str) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.code = $1"))).bind(code).fetch_optional(conn).await
 }
 
 /// The units a person means by `words`: the unit with that code, else those with that name
 /// (compared without case; names repeat across the tree, codes do not).
-pub async fn find(conn: &mut SqliteConnection, words: &str) -> sqlx::Result<Vec<Unit>> {
+pub async fn find(conn: &mut DbConn, words: &str) -> sqlx::Result<Vec<Unit>> {
     let words = words.trim();
     if let Some(u) = by_code(&mut *conn, words).await? {
         return Ok(vec![u]);
@@ -60,8 +60,8 @@ pub async fn find(conn: &mut SqliteConnection, words: &str) -> sqlx::Result<Vec<
 }
 
 /// Whether `unit` is `ancestor` or lies under it.
-pub async fn within(conn: &mut SqliteConnection, ancestor: i64, unit: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM unit_paths WHERE ancestor = ? AND descendant = ?")
+pub async fn within(conn: &mut DbConn, ancestor: i64, unit: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM unit_paths WHERE ancestor = $1 AND descendant = $2")
         .bind(ancestor)
         .bind(unit)
         .fetch_one(conn)
@@ -70,14 +70,14 @@ pub async fn within(conn: &mut SqliteConnection, ancestor: i64, unit: i64) -> sq
 }
 
 /// The unit with this id.
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<Unit>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.id = ?"))).bind(id).fetch_optional(conn).await
+pub async fn get(conn: &mut DbConn, id: i64) -> sqlx::Result<Option<Unit>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.id = $1"))).bind(id).fetch_optional(conn).await
 }
 
 /// A unit's ancestors, nearest first, up to and including the root (not the unit itself).
-pub async fn ancestors(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<Unit>> {
+pub async fn ancestors(conn: &mut DbConn, id: i64) -> sqlx::Result<Vec<Unit>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{UNIT} JOIN unit_paths a ON a.ancestor = u.id WHERE a.descendant = ? AND a.depth > 0 ORDER BY a.depth"
+        "{UNIT} JOIN unit_paths a ON a.ancestor = u.id WHERE a.descendant = $1 AND a.depth > 0 ORDER BY a.depth"
     )))
     .bind(id)
     .fetch_all(conn)
@@ -85,26 +85,26 @@ pub async fn ancestors(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec
 }
 
 /// The ids of a unit and every unit below it.
-pub async fn subtree(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT descendant FROM unit_paths WHERE ancestor = ? ORDER BY depth, descendant")
+pub async fn subtree(conn: &mut DbConn, id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT descendant FROM unit_paths WHERE ancestor = $1 ORDER BY depth, descendant")
         .bind(id)
         .fetch_all(conn)
         .await
 }
 
 /// A unit's children, by code.
-pub async fn children(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<Unit>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.parent_id = ? ORDER BY u.code")))
+pub async fn children(conn: &mut DbConn, id: i64) -> sqlx::Result<Vec<Unit>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT} WHERE u.parent_id = $1 ORDER BY u.code")))
         .bind(id)
         .fetch_all(conn)
         .await
 }
 
 /// Adds a unit under `parent` (which must exist) and its paths; returns its id.
-pub async fn add(conn: &mut SqliteConnection, code: &str, name: &str, kind: &str, parent: i64) -> sqlx::Result<i64> {
+pub async fn add(conn: &mut DbConn, code: &str, name: &str, kind: &str, parent: i64) -> sqlx::Result<i64> {
     let now = crate::dates::now();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(code)
     .bind(name)
@@ -116,7 +116,7 @@ pub async fn add(conn: &mut SqliteConnection, code: &str, name: &str, kind: &str
     .await?;
     sqlx::query(
         "INSERT INTO unit_paths (ancestor, descendant, depth)
-         SELECT ?1, ?1, 0 UNION ALL SELECT ancestor, ?1, depth + 1 FROM unit_paths WHERE descendant = ?2",
+         SELECT $1, $1, 0 UNION ALL SELECT ancestor, $1, depth + 1 FROM unit_paths WHERE descendant = $2",
     )
     .bind(id)
     .bind(parent)
@@ -127,7 +127,7 @@ pub async fn add(conn: &mut SqliteConnection, code: &str, name: &str, kind: &str
 
 /// The unit an old-layout registry row stands for: its district under the root, its commune (if
 /// any) under the district; made when missing. Returns the deepest.
-pub async fn ensure_legacy(conn: &mut SqliteConnection, district: &str, commune: Option<&str>) -> sqlx::Result<i64> {
+pub async fn ensure_legacy(conn: &mut DbConn, district: &str, commune: Option<&str>) -> sqlx::Result<i64> {
     let district_id = match legacy(conn, district).await? {
         Some(id) => id,
         None => {
@@ -145,19 +145,19 @@ pub async fn ensure_legacy(conn: &mut SqliteConnection, district: &str, commune:
 
 /// The unit with this code, whatever its kind: a district's unit that a tree registry has since
 /// given a kind of its own is still the district's.
-async fn legacy(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM units WHERE code = ?").bind(code).fetch_optional(conn).await
+async fn legacy(conn: &mut DbConn, code: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM units WHERE code = $1").bind(code).fetch_optional(conn).await
 }
 
 /// The unit a district officer's district stands for: the unit directly under the province's
 /// committee with that code or, failing that, that name (the districts of an old-layout registry
 /// are coded by their name; a tree registry's cells show their first-level unit's name as their
 /// district); made under the root when there is none.
-pub async fn for_district(conn: &mut SqliteConnection, district: &str) -> sqlx::Result<i64> {
+pub async fn for_district(conn: &mut DbConn, district: &str) -> sqlx::Result<i64> {
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT u.id FROM units u JOIN unit_paths p ON p.descendant = u.id
          JOIN units r ON r.id = p.ancestor AND r.parent_id IS NULL
-         WHERE p.depth = 1 AND (u.code = ?1 OR u.name = ?1) ORDER BY u.code = ?1 DESC, u.id LIMIT 1",
+         WHERE p.depth = 1 AND (u.code = $1 OR u.name = $1) ORDER BY u.code = $1 DESC, u.id LIMIT 1",
     )
     .bind(district)
     .fetch_optional(&mut *conn)
@@ -169,7 +169,7 @@ pub async fn for_district(conn: &mut SqliteConnection, district: &str) -> sqlx::
 }
 
 /// Rewrites `unit_paths` from the parents (after a unit moves under another parent).
-pub async fn rebuild_paths(conn: &mut SqliteConnection) -> sqlx::Result<()> {
+pub async fn rebuild_paths(conn: &mut DbConn) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM unit_paths").execute(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO unit_paths (ancestor, descendant, depth)
@@ -191,7 +191,7 @@ pub async fn rebuild_paths(conn: &mut SqliteConnection) -> sqlx::Result<()> {
 /// below the root (the unit itself where it is one of them). Read once a unit (`known` keeps what
 /// was read).
 pub(crate) async fn legacy_place(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     known: &mut std::collections::HashMap<i64, (String, Option<String>)>,
     unit: i64,
 ) -> sqlx::Result<(String, Option<String>)> {
@@ -200,7 +200,7 @@ pub(crate) async fn legacy_place(
     }
     let levels: Vec<(i64, String)> = sqlx::query_as(
         "SELECT (SELECT max(x.depth) FROM unit_paths x WHERE x.descendant = u.id) AS level, u.name
-         FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = ? ORDER BY level",
+         FROM unit_paths p JOIN units u ON u.id = p.ancestor WHERE p.descendant = $1 ORDER BY level",
     )
     .bind(unit)
     .fetch_all(conn)
@@ -214,11 +214,11 @@ pub(crate) async fn legacy_place(
 /// The unit whose officers hear of the cells of `unit`: the nearest unit at or above it that has
 /// one of `officered` (`None` when no unit on the way up has officers: the board hears alone).
 pub async fn nearest_officered(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::DbPool,
     unit: i64,
     officered: &std::collections::BTreeSet<i64>,
 ) -> sqlx::Result<Option<i64>> {
-    let up: Vec<i64> = sqlx::query_scalar("SELECT ancestor FROM unit_paths WHERE descendant = ? ORDER BY depth")
+    let up: Vec<i64> = sqlx::query_scalar("SELECT ancestor FROM unit_paths WHERE descendant = $1 ORDER BY depth")
         .bind(unit)
         .fetch_all(pool)
         .await?;
@@ -242,7 +242,7 @@ pub struct Merged {
 /// it (its retired row keeps its place in the tree), and nothing is counted twice. `Err` with the
 /// reason (the same unit, the root, `into` under `from`, a unit already retired) writes nothing.
 pub async fn merge(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::DbPool,
     from: &Unit,
     into: &Unit,
     actor: crate::audit::Actor,
@@ -258,7 +258,7 @@ pub async fn merge(
         return Ok(Err(format!("{} is under {}: a unit cannot be merged into its own subtree", into.code, from.code)));
     }
     let retired: Vec<String> =
-        sqlx::query_scalar("SELECT code FROM units WHERE id IN (?, ?) AND retired_at IS NOT NULL")
+        sqlx::query_scalar("SELECT code FROM units WHERE id IN ($1, $2) AND retired_at IS NOT NULL")
             .bind(from.id)
             .bind(into.id)
             .fetch_all(&mut *tx)
@@ -267,7 +267,7 @@ pub async fn merge(
         return Ok(Err(format!("{code} was retired by an earlier merger")));
     }
     let now = crate::dates::now();
-    let units = sqlx::query("UPDATE units SET parent_id = ?, updated_at = ? WHERE parent_id = ?")
+    let units = sqlx::query("UPDATE units SET parent_id = $1, updated_at = $2 WHERE parent_id = $3")
         .bind(into.id)
         .bind(now)
         .bind(from.id)
@@ -278,7 +278,7 @@ pub async fn merge(
     // the cells of `from`, and those of the units that moved with it, get their new place's names
     let moved: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT c.id, c.unit_id FROM cells c
-         WHERE c.unit_id = ?1 OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+         WHERE c.unit_id = $1 OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2)",
     )
     .bind(from.id)
     .bind(into.id)
@@ -291,8 +291,8 @@ pub async fn merge(
         cells += u64::from(was == from.id);
         let (district, commune) = legacy_place(&mut tx, &mut places, unit).await?;
         sqlx::query(
-            "UPDATE cells SET unit_id = ?, district = ?, commune = ?, updated_at = ?
-             WHERE id = ? AND (unit_id IS NOT ? OR district IS NOT ? OR commune IS NOT ?)",
+            "UPDATE cells SET unit_id = $1, district = $2, commune = $3, updated_at = $4
+             WHERE id = $5 AND (unit_id IS NOT $6 OR district IS NOT $7 OR commune IS NOT $8)",
         )
         .bind(unit)
         .bind(&district)
@@ -305,14 +305,14 @@ pub async fn merge(
         .execute(&mut *tx)
         .await?;
     }
-    let officers = sqlx::query("UPDATE staff SET unit_id = ?, district = ? WHERE unit_id = ?")
+    let officers = sqlx::query("UPDATE staff SET unit_id = $1, district = $2 WHERE unit_id = $3")
         .bind(into.id)
         .bind(&into.name)
         .bind(from.id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("UPDATE units SET retired_at = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE units SET retired_at = $1, updated_at = $2 WHERE id = $3")
         .bind(now)
         .bind(now)
         .bind(from.id)
@@ -338,7 +338,7 @@ mod tests {
 
     use super::*;
 
-    async fn fresh() -> (tempfile::TempDir, sqlx::SqlitePool) {
+    async fn fresh() -> (tempfile::TempDir, crate::db::DbPool) {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&format!("sqlite://{}/loa.db", dir.path().display())).await.unwrap();
         (dir, pool)
@@ -369,7 +369,7 @@ mod tests {
         .await;
         assert!(second.is_err(), "one root");
         // a move, and the paths rebuilt from the parents
-        sqlx::query("UPDATE units SET parent_id = ? WHERE id = ?")
+        sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
             .bind(other)
             .bind(bo_phan)
             .execute(&mut *conn)
@@ -407,8 +407,8 @@ mod tests {
         let csv = "code,name,district,commune\nNR-1,Chi bộ 1,Na Rì,Xã số 1\nNR-2,Chi bộ 2,Na Rì,\n";
         apply(&pool, &parse_csv(csv.as_bytes()).unwrap(), Default::default(), Actor::Cli).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
-        let unit_of = async |conn: &mut SqliteConnection, code: &str| -> String {
-            let id: i64 = sqlx::query_scalar("SELECT unit_id FROM cells WHERE code = ?")
+        let unit_of = async |conn: &mut DbConn, code: &str| -> String {
+            let id: i64 = sqlx::query_scalar("SELECT unit_id FROM cells WHERE code = $1")
                 .bind(code)
                 .fetch_one(&mut *conn)
                 .await
@@ -450,7 +450,7 @@ mod tests {
         for (id, code, district, commune) in
             [(1, "NR-1", "Na Rì", Some("Xã số 1")), (2, "NR-2", "Na Rì", None), (3, "BB-1", "Ba Bể", Some("Xã số 1"))]
         {
-            sqlx::query("INSERT INTO cells (id, code, name, district, commune, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)")
+            sqlx::query("INSERT INTO cells (id, code, name, district, commune, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, 0)")
                 .bind(id)
                 .bind(code)
                 .bind(code)
@@ -483,7 +483,7 @@ mod tests {
             .await
             .unwrap();
         // the running totals by district of migration 0005, before
-        let by_district = "SELECT district, sum(targeted), sum(delivered), sum(unreachable), sum(acknowledged)
+        let by_district = "SELECT district, CAST(sum(targeted) AS BIGINT), CAST(sum(delivered) AS BIGINT), CAST(sum(unreachable) AS BIGINT), CAST(sum(acknowledged) AS BIGINT)
                            FROM pack_stats GROUP BY district ORDER BY district";
         let before_totals: Vec<(String, i64, i64, i64, i64)> =
             sqlx::query_as(by_district).fetch_all(&pool).await.unwrap();
@@ -503,7 +503,7 @@ mod tests {
         assert_eq!(after, before_totals);
 
         let mut conn = pool.acquire().await.unwrap();
-        let unit_of = async |conn: &mut SqliteConnection, sql: &str| -> String {
+        let unit_of = async |conn: &mut DbConn, sql: &str| -> String {
             let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut *conn).await.unwrap();
             get(conn, id).await.unwrap().unwrap().code
         };

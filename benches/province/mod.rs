@@ -26,7 +26,7 @@ pub struct Province {
     pub units: i64,
 }
 
-pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: i64, packs: i64) -> Province {
+pub async fn seed(pool: &loa::db::DbPool, config: &loa::config::Config, cells: i64, packs: i64) -> Province {
     let mut tx = pool.begin().await.unwrap();
     let root: i64 =
         sqlx::query_scalar("SELECT id FROM units WHERE parent_id IS NULL").fetch_one(&mut *tx).await.unwrap();
@@ -34,7 +34,7 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
     let mut subs = Vec::new();
     for c in 0..COMMITTEES {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES (?, ?, 'xa', ?, 0, 0) RETURNING id",
+            "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES ($1, $2, 'xa', $3, 0, 0) RETURNING id",
         )
         .bind(format!("X{c:03}"))
         .bind(format!("Đảng ủy xã {c}"))
@@ -45,7 +45,7 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
         committees.push(id);
         for k in 0..SUBS {
             let sub: i64 = sqlx::query_scalar(
-                "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES (?, ?, 'bo-phan', ?, 0, 0) RETURNING id",
+                "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at) VALUES ($1, $2, 'bo-phan', $3, 0, 0) RETURNING id",
             )
             .bind(format!("X{c:03}-{k:02}"))
             .bind(format!("Đảng bộ bộ phận {k} xã {c}"))
@@ -65,7 +65,7 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
             subs[(i - i / 20 - 1) as usize % subs.len()]
         };
         let bound = i % 50 != 7;
-        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, unit_id, created_at, updated_at) VALUES (?, ?, '', ?, ?, ?, ?, 0, 0)")
+        sqlx::query("INSERT INTO cells (code, name, district, status, chat_id, chat_type, unit_id, created_at, updated_at) VALUES ($1, $2, '', $3, $4, $5, $6, 0, 0)")
             .bind(format!("C-{i:06}"))
             .bind(format!("Chi bộ {i}"))
             .bind(if bound { "active" } else { "unbound" })
@@ -86,22 +86,22 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
             "Nội dung",
         );
         let id = loa::packs::store::create(pool, config, &draft, Actor::Cli).await.unwrap();
-        sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0, deadline = '2030-01-01', report_prompt = 'x' WHERE id = ?")
+        sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0, deadline = '2030-01-01', report_prompt = 'x' WHERE id = $1")
             .bind(id)
             .execute(pool)
             .await
             .unwrap();
         let b = loa::delivery::broadcast::start(pool, id, Actor::Cli, 0).await.unwrap().unwrap();
         // the worker's outcome: 98 % delivered, the rest unreachable; then answers that vary by district
-        sqlx::query("UPDATE deliveries SET state = CASE WHEN cell_id % 50 = 0 THEN 'failed' ELSE 'sent' END, sent_at = 1 WHERE broadcast_id = ?")
+        sqlx::query("UPDATE deliveries SET state = CASE WHEN cell_id % 50 = 0 THEN 'failed' ELSE 'sent' END, sent_at = 1 WHERE broadcast_id = $1")
             .bind(b.broadcast_id)
             .execute(pool)
             .await
             .unwrap();
         sqlx::query(
             "INSERT INTO acks (pack_id, cell_id, delivery_id, user_id, user_name, at, late)
-             SELECT ?1, cell_id, id, 1, 'x', 2, (cell_id % 13 = 0) FROM deliveries
-             WHERE broadcast_id = ?2 AND state = 'sent' AND (cell_id * 7 + ?1) % 100 < 60 + (cell_id % 8) * 5",
+             SELECT $1, cell_id, id, 1, 'x', 2, (cell_id % 13 = 0) FROM deliveries
+             WHERE broadcast_id = $2 AND state = 'sent' AND (cell_id * 7 + $1) % 100 < 60 + (cell_id % 8) * 5",
         )
         .bind(id)
         .bind(b.broadcast_id)
@@ -110,8 +110,8 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
         .unwrap();
         sqlx::query(
             "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body, at)
-             SELECT ?1, cell_id, id, 1, 'x', '2023-10-05', 10, 'x', 3 FROM deliveries
-             WHERE broadcast_id = ?2 AND state = 'sent' AND (cell_id * 3 + ?1) % 100 < 40",
+             SELECT $1, cell_id, id, 1, 'x', '2023-10-05', 10, 'x', 3 FROM deliveries
+             WHERE broadcast_id = $2 AND state = 'sent' AND (cell_id * 3 + $1) % 100 < 40",
         )
         .bind(id)
         .bind(b.broadcast_id)
@@ -125,10 +125,10 @@ pub async fn seed(pool: &sqlx::SqlitePool, config: &loa::config::Config, cells: 
 
 /// `n` situation reports from `since` to before `until`, from every third cell in turn: topics in
 /// turn, one in twenty urgent, a third handled.
-pub async fn situations(pool: &sqlx::SqlitePool, n: i64, cells: i64, since: i64, until: i64) {
+pub async fn situations(pool: &loa::db::DbPool, n: i64, cells: i64, since: i64, until: i64) {
     let situations = n;
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
          INSERT INTO situation_reports (cell_id, unit_id, chat_id, user_id, user_name, topic, severity, place, body,
                                         status, routed, handled_note, handled_at, created_at)
          SELECT c.id, c.unit_id, c.id, 1, 'x',
@@ -137,9 +137,9 @@ pub async fn situations(pool: &sqlx::SqlitePool, n: i64, cells: i64, since: i64,
                 CASE WHEN n.i % 20 = 0 THEN 'urgent' WHEN n.i % 20 < 4 THEN 'attention' ELSE 'normal' END,
                 'Thôn', 'Nội dung báo cáo tình hình', CASE WHEN n.i % 3 = 0 THEN 'handled' ELSE 'new' END,
                 CASE WHEN n.i % 20 = 0 THEN 'sent' ELSE 'inbox' END,
-                CASE WHEN n.i % 3 = 0 THEN 'Đã xử lý' END, CASE WHEN n.i % 3 = 0 THEN ?3 + n.i END,
-                ?2 + (n.i * 7919) % (?3 - ?2)
-         FROM n JOIN cells c ON c.id = 1 + (n.i * 3) % ?4",
+                CASE WHEN n.i % 3 = 0 THEN 'Đã xử lý' END, CASE WHEN n.i % 3 = 0 THEN $3 + n.i END,
+                $2 + (n.i * 7919) % ($3 - $2)
+         FROM n JOIN cells c ON c.id = 1 + (n.i * 3) % $4",
     )
     .bind(situations)
     .bind(since)

@@ -116,7 +116,7 @@ impl Announcer for BotAnnouncer {
                         .iter()
                         .filter(|(u, _, _)| mine(u))
                         .fold((0, 0), |(t, b), (_, ut, ub)| (t + ut, b + ub));
-                    let name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = ?")
+                    let name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
                         .bind(unit)
                         .fetch_optional(&self.ctx.pool)
                         .await
@@ -203,7 +203,7 @@ impl Announcer for BotAnnouncer {
         if late_s <= 60 {
             return;
         }
-        let title: String = sqlx::query_scalar("SELECT title FROM packs WHERE id = ?")
+        let title: String = sqlx::query_scalar("SELECT title FROM packs WHERE id = $1")
             .bind(started.pack_id)
             .fetch_one(&self.ctx.pool)
             .await

@@ -71,8 +71,8 @@ pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: 
         let (targeted, acked): (i64, i64) =
             match scope {
                 None => sqlx::query_as(
-                    "SELECT COALESCE((SELECT sum(targeted) FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack'), 0),
-                            (SELECT count(*) FROM acks WHERE pack_id = ?1)",
+                    "SELECT COALESCE((SELECT CAST(sum(targeted) AS BIGINT) FROM broadcasts WHERE pack_id = $1 AND kind = 'pack'), 0),
+                            (SELECT count(*) FROM acks WHERE pack_id = $1)",
                 )
                 .bind(p.id)
                 .fetch_one(&ctx.pool)
@@ -80,8 +80,8 @@ pub(super) async fn list_packs(chat: ChatId, ctx: &Ctx, locale: Locale, member: 
                 Some(unit) => {
                     // the running totals, by the unit each cell hung from when the pack went out
                     sqlx::query_as(
-                        "SELECT COALESCE(sum(s.targeted), 0), COALESCE(sum(s.acknowledged), 0) FROM pack_unit_stats s
-                         WHERE s.pack_id = ?1 AND s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
+                        "SELECT CAST(COALESCE(sum(s.targeted), 0) AS BIGINT), CAST(COALESCE(sum(s.acknowledged), 0) AS BIGINT) FROM pack_unit_stats s
+                         WHERE s.pack_id = $1 AND s.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2)",
                     )
                     .bind(p.id)
                     .bind(unit)

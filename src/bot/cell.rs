@@ -91,7 +91,7 @@ pub(super) async fn list_cell_packs(chat: ChatId, cell_id: i64, ctx: &Ctx, local
                     .raw("report", report_text),
             ),
         );
-        let docs: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE pack_id = ?")
+        let docs: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE pack_id = $1")
             .bind(t.pack_id)
             .fetch_one(&ctx.pool)
             .await?;

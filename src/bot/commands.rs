@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::SqlitePool;
+use crate::db::DbPool;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::utils::command::BotCommands;
@@ -148,12 +148,7 @@ pub async fn register_staff(bot: &Bot, catalog: &Catalog, user_id: i64, role: Op
 }
 
 /// Registers every menu: the public ones and each known staff member's.
-pub async fn register_all(
-    bot: &Bot,
-    catalog: &Catalog,
-    pool: &SqlitePool,
-    admins: &BTreeSet<i64>,
-) -> anyhow::Result<()> {
+pub async fn register_all(bot: &Bot, catalog: &Catalog, pool: &DbPool, admins: &BTreeSet<i64>) -> anyhow::Result<()> {
     register_public(bot, catalog).await?;
     for m in staff::list(pool, admins).await? {
         // a user who never opened the private chat has no chat to scope a menu to yet

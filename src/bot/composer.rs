@@ -413,14 +413,14 @@ async fn answer(msg: &Message, ctx: &Ctx, locale: Locale, d: &mut Draft) -> anyh
                     } else if let Some(code) = unit {
                         // a unit by its code or its (unique) name: its whole subtree
                         let _ = std::collections::BTreeSet::insert(&mut units, code);
-                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cell_tags WHERE tag = ?")
+                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cell_tags WHERE tag = $1")
                         .bind(token)
                         .fetch_one(&ctx.pool)
                         .await?
                         > 0
                     {
                         let _ = std::collections::BTreeSet::insert(&mut tags, token.to_string());
-                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cells WHERE code = ?")
+                    } else if sqlx::query_scalar::<_, i64>("SELECT count(*) FROM cells WHERE code = $1")
                         .bind(token)
                         .fetch_one(&ctx.pool)
                         .await?

@@ -44,9 +44,9 @@ macro_rules! questions {
         }
     };
 }
+use crate::db::DbPool;
 pub(super) use questions;
 use serde::de::DeserializeOwned;
-use sqlx::SqlitePool;
 use teloxide::types::Message;
 
 /// Which dialogue a row holds (the `kind` column).
@@ -89,9 +89,9 @@ impl Key {
 
 /// The state of `kind` for `key`, if that member has one under way there. A state that no longer
 /// reads (an older shape) counts as none.
-pub async fn load<T: DeserializeOwned>(pool: &SqlitePool, key: Key, kind: Dialogue) -> anyhow::Result<Option<T>> {
+pub async fn load<T: DeserializeOwned>(pool: &DbPool, key: Key, kind: Dialogue) -> anyhow::Result<Option<T>> {
     let state: Option<String> =
-        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = ?")
+        sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1 AND user_id = $2 AND kind = $3")
             .bind(key.chat)
             .bind(key.user)
             .bind(kind.word())
@@ -101,9 +101,9 @@ pub async fn load<T: DeserializeOwned>(pool: &SqlitePool, key: Key, kind: Dialog
 }
 
 /// Writes the state of `kind` for `key` (replacing any dialogue that member had in that chat).
-pub async fn save<T: Serialize>(pool: &SqlitePool, key: Key, kind: Dialogue, state: &T) -> anyhow::Result<()> {
+pub async fn save<T: Serialize>(pool: &DbPool, key: Key, kind: Dialogue, state: &T) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO dialogues (chat_id, user_id, kind, state, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (chat_id, user_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, updated_at = excluded.updated_at",
     )
     .bind(key.chat)
@@ -117,8 +117,8 @@ pub async fn save<T: Serialize>(pool: &SqlitePool, key: Key, kind: Dialogue, sta
 }
 
 /// Ends the dialogue of `kind` for `key`; false when there was none.
-pub async fn clear(pool: &SqlitePool, key: Key, kind: Dialogue) -> anyhow::Result<bool> {
-    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = ? AND user_id = ? AND kind = ?")
+pub async fn clear(pool: &DbPool, key: Key, kind: Dialogue) -> anyhow::Result<bool> {
+    let r = sqlx::query("DELETE FROM dialogues WHERE chat_id = $1 AND user_id = $2 AND kind = $3")
         .bind(key.chat)
         .bind(key.user)
         .bind(kind.word())

@@ -243,7 +243,7 @@ pub(crate) async fn forward_up(
     note: &str,
 ) -> anyhow::Result<i64> {
     let c = &ctx.catalog;
-    let above: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = ?")
+    let above: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = $1")
         .bind(own)
         .fetch_optional(&ctx.pool)
         .await?
@@ -313,8 +313,8 @@ pub(super) async fn on_report_file(a: &Asked<'_>, arg: &str) -> HandlerResult {
     let found: Option<ReportFile> = sqlx::query_as(
         "SELECT c.code, c.name, r.attachment_kind, r.attachment_name, r.attachment_path
          FROM reports r JOIN cells c ON c.id = r.cell_id JOIN deliveries d ON d.id = r.delivery_id
-         WHERE r.id = ?1 AND (?2 IS NULL OR COALESCE(d.unit_id, c.unit_id)
-                                  IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))",
+         WHERE r.id = $1 AND ($2 IS NULL OR COALESCE(d.unit_id, c.unit_id)
+                                  IN (SELECT descendant FROM unit_paths WHERE ancestor = $2))",
     )
     .bind(id)
     .bind(scope)

@@ -49,7 +49,7 @@ mod start;
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::DbPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
@@ -65,7 +65,7 @@ pub(crate) use crate::telegram::{say, say_with};
 /// What every handler shares: the database, the configuration, the catalogs, the bell that
 /// wakes the scheduler when a schedule changes, and the ways in and out.
 pub struct Ctx {
-    pub pool: SqlitePool,
+    pub pool: DbPool,
     pub config: Arc<Config>,
     pub catalog: Arc<Catalog>,
     pub schedule_changed: Arc<tokio::sync::Notify>,
@@ -88,7 +88,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// The handlers' context, sharing the process's one catalog and one limiter (built by `app.rs`).
-    pub fn new(pool: SqlitePool, config: Arc<Config>, bot: Bot, catalog: Arc<Catalog>, limiter: Arc<Limiter>) -> Ctx {
+    pub fn new(pool: DbPool, config: Arc<Config>, bot: Bot, catalog: Arc<Catalog>, limiter: Arc<Limiter>) -> Ctx {
         Ctx {
             pool,
             config,
@@ -232,7 +232,7 @@ impl Ctx {
     async fn set_locale(&self, chat_id: ChatId, locale: Locale) -> anyhow::Result<()> {
         let chosen = self.chosen_locales().await;
         sqlx::query(
-            "INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES (?, ?, ?)
+            "INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (chat_id) DO UPDATE SET locale = excluded.locale, updated_at = excluded.updated_at",
         )
         .bind(chat_id.0)

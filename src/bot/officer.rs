@@ -78,7 +78,7 @@ async fn list_cells(a: &Asked<'_>, scope: Option<i64>, arg: &str) -> HandlerResu
         "SELECT COALESCE(u.name, '') AS unit, c.code, c.name, c.status FROM cells c
          LEFT JOIN units u ON u.id = c.unit_id
          WHERE c.status <> 'retired'
-           AND (?1 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))
+           AND ($1 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
          ORDER BY 1, c.code",
     )
     .bind(within)

@@ -52,7 +52,7 @@ pub(super) async fn begin(
     locale: crate::i18n::Locale,
 ) -> HandlerResult {
     let unit_id: Option<i64> =
-        sqlx::query_scalar("SELECT unit_id FROM cells WHERE id = ?").bind(target.cell_id).fetch_one(&ctx.pool).await?;
+        sqlx::query_scalar("SELECT unit_id FROM cells WHERE id = $1").bind(target.cell_id).fetch_one(&ctx.pool).await?;
     let chat = ChatId(target.chat_id);
     let key = Key { chat: chat.0, user: from.id.0 as i64 };
     let asking = Asking { pack_id: target.pack_id, cell_id: target.cell_id, unit_id };

@@ -116,7 +116,7 @@ pub(super) async fn begin_request(
     locale: Locale,
 ) -> HandlerResult {
     let unit_id: Option<i64> =
-        sqlx::query_scalar("SELECT unit_id FROM cells WHERE id = ?").bind(t.cell_id).fetch_one(&ctx.pool).await?;
+        sqlx::query_scalar("SELECT unit_id FROM cells WHERE id = $1").bind(t.cell_id).fetch_one(&ctx.pool).await?;
     let draft =
         SituationDraft { cell_id: Some(t.cell_id), unit_id, request: Some(t.delivery_id), ..Default::default() };
     let chat = ChatId(t.chat_id);

@@ -2,8 +2,8 @@
 //! blocked (unreachable), added back (active again), upgraded to a supergroup (new chat id).
 //! A chat belongs to at most one cell and a cell to at most one chat.
 
+use crate::db::DbPool;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::Cell;
 use super::invites::InviteCode;
@@ -89,7 +89,7 @@ struct InviteRow {
 
 /// Redeems `code` for the chat `chat_id` (of type private/group/supergroup), on behalf of `user_id`.
 pub async fn redeem(
-    pool: &SqlitePool,
+    pool: &DbPool,
     code: &str,
     chat_id: i64,
     chat_type: &str,
@@ -98,8 +98,8 @@ pub async fn redeem(
     let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     let (by_chat, by_user): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM invite_failures WHERE chat_id = ?1 AND at > ?3),
-                (SELECT count(*) FROM invite_failures WHERE user_id = ?2 AND at > ?3)",
+        "SELECT (SELECT count(*) FROM invite_failures WHERE chat_id = $1 AND at > $3),
+                (SELECT count(*) FROM invite_failures WHERE user_id = $2 AND at > $3)",
     )
     .bind(chat_id)
     .bind(user_id)
@@ -121,7 +121,7 @@ pub async fn redeem(
         Some(c) => {
             sqlx::query_as(
                 "SELECT i.id, i.cell_id, i.expires_at, i.used_at, i.revoked_at, c.status
-                 FROM invites i JOIN cells c ON c.id = i.cell_id WHERE i.code_hash = ?",
+                 FROM invites i JOIN cells c ON c.id = i.cell_id WHERE i.code_hash = $1",
             )
             .bind(c.hash())
             .fetch_optional(&mut *tx)
@@ -146,7 +146,7 @@ pub async fn redeem(
     };
     // single use, even when two chats race with the same code
     let claimed = sqlx::query(
-        "UPDATE invites SET used_at = ?, used_by_chat = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL",
+        "UPDATE invites SET used_at = $1, used_by_chat = $2 WHERE id = $3 AND used_at IS NULL AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(chat_id)
@@ -157,20 +157,20 @@ pub async fn redeem(
         return refuse(tx, chat_id, user_id, Refusal::Used, now).await;
     }
     // a cell connected to another chat moves only when a board member says so
-    let current: (Option<i64>, String) = sqlx::query_as("SELECT chat_id, status FROM cells WHERE id = ?")
+    let current: (Option<i64>, String) = sqlx::query_as("SELECT chat_id, status FROM cells WHERE id = $1")
         .bind(invite.cell_id)
         .fetch_one(&mut *tx)
         .await?;
     if current.0.is_some_and(|c| c != chat_id) && matches!(current.1.as_str(), "active" | "unreachable") {
         sqlx::query(
-            "UPDATE cell_moves SET outcome = 'superseded', decided_at = ? WHERE cell_id = ? AND outcome IS NULL",
+            "UPDATE cell_moves SET outcome = 'superseded', decided_at = $1 WHERE cell_id = $2 AND outcome IS NULL",
         )
         .bind(now)
         .bind(invite.cell_id)
         .execute(&mut *tx)
         .await?;
         let move_id: i64 = sqlx::query_scalar(
-            "INSERT INTO cell_moves (cell_id, chat_id, chat_type, requested_by, requested_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO cell_moves (cell_id, chat_id, chat_type, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(invite.cell_id)
         .bind(chat_id)
@@ -210,7 +210,7 @@ async fn bind_in(
     now: i64,
 ) -> anyhow::Result<(Cell, Option<i64>, Option<String>)> {
     let replaced_cell: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM cells WHERE chat_id = ? AND id != ?")
+        sqlx::query_as("SELECT id, name FROM cells WHERE chat_id = $1 AND id != $2")
             .bind(chat_id)
             .bind(cell_id)
             .fetch_optional(&mut **tx)
@@ -227,7 +227,7 @@ async fn bind_in(
         .await?;
         sqlx::query(
             "UPDATE cells SET chat_id = NULL, chat_type = NULL, bound_at = NULL, unreachable_reason = NULL, unreachable_at = NULL,
-                 status = CASE status WHEN 'retired' THEN 'retired' ELSE 'unbound' END, updated_at = ? WHERE id = ?",
+                 status = CASE status WHEN 'retired' THEN 'retired' ELSE 'unbound' END, updated_at = $1 WHERE id = $2",
         )
         .bind(now)
         .bind(id)
@@ -235,7 +235,7 @@ async fn bind_in(
         .await?;
     }
     let old_chat: Option<i64> =
-        sqlx::query_scalar("SELECT chat_id FROM cells WHERE id = ?").bind(cell_id).fetch_one(&mut **tx).await?;
+        sqlx::query_scalar("SELECT chat_id FROM cells WHERE id = $1").bind(cell_id).fetch_one(&mut **tx).await?;
     let old_chat = old_chat.filter(|c| *c != chat_id);
     if let Some(old) = old_chat {
         audit::record(
@@ -249,8 +249,8 @@ async fn bind_in(
         .await?;
     }
     sqlx::query(
-        "UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active', bound_at = ?, last_seen_at = ?,
-             unreachable_reason = NULL, unreachable_at = NULL, updated_at = ? WHERE id = ?",
+        "UPDATE cells SET chat_id = $1, chat_type = $2, status = 'active', bound_at = $3, last_seen_at = $4,
+             unreachable_reason = NULL, unreachable_at = NULL, updated_at = $5 WHERE id = $6",
     )
     .bind(chat_id)
     .bind(chat_type)
@@ -275,11 +275,11 @@ async fn bind_in(
 
 /// A board member's decision on a move asked by an invite: `move_it` moves the cell to the chat
 /// that asked (as the invite would have), else the request is refused. Decided once.
-pub async fn decide_move(pool: &SqlitePool, move_id: i64, move_it: bool, by: i64) -> anyhow::Result<MoveDecided> {
+pub async fn decide_move(pool: &DbPool, move_id: i64, move_it: bool, by: i64) -> anyhow::Result<MoveDecided> {
     let now = crate::dates::now();
     let mut tx = crate::db::begin_write(pool).await?;
     let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
-        "UPDATE cell_moves SET outcome = ?, decided_by = ?, decided_at = ? WHERE id = ? AND outcome IS NULL
+        "UPDATE cell_moves SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND outcome IS NULL
          RETURNING cell_id, chat_id, chat_type, requested_by",
     )
     .bind(if move_it { "moved" } else { "refused" })
@@ -325,13 +325,13 @@ async fn refuse(
     refusal: Refusal,
     now: i64,
 ) -> anyhow::Result<Redeemed> {
-    sqlx::query("INSERT INTO invite_failures (chat_id, user_id, at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO invite_failures (chat_id, user_id, at) VALUES ($1, $2, $3)")
         .bind(chat_id)
         .bind(user_id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM invite_failures WHERE at < ?").bind(now - FAILURES_KEPT_S).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM invite_failures WHERE at < $1").bind(now - FAILURES_KEPT_S).execute(&mut *tx).await?;
     audit::record(
         &mut tx,
         Actor::User(user_id),
@@ -348,13 +348,13 @@ async fn refuse(
 
 /// Runs an `UPDATE cells ... RETURNING code` in a transaction and audits it when a cell changed.
 async fn change_cell<'q, A>(
-    pool: &SqlitePool,
-    update: sqlx::query::QueryScalar<'q, sqlx::Sqlite, String, A>,
+    pool: &DbPool,
+    update: sqlx::query::QueryScalar<'q, sqlx::Any, String, A>,
     action: &str,
     details: serde_json::Value,
 ) -> anyhow::Result<Option<String>>
 where
-    A: sqlx::IntoArguments<sqlx::Sqlite> + 'q,
+    A: sqlx::IntoArguments<sqlx::Any> + 'q,
 {
     let mut tx = crate::db::begin_write(pool).await?;
     let code = update.fetch_optional(&mut *tx).await?;
@@ -367,11 +367,11 @@ where
 
 /// The bot was removed from, or blocked in, `chat_id`: its cell becomes unreachable. Returns the
 /// cell's code when a cell was affected.
-pub async fn mark_unreachable(pool: &SqlitePool, chat_id: i64, reason: &str) -> anyhow::Result<Option<String>> {
+pub async fn mark_unreachable(pool: &DbPool, chat_id: i64, reason: &str) -> anyhow::Result<Option<String>> {
     let now = crate::dates::now();
     let update = sqlx::query_scalar(
-        "UPDATE cells SET status = 'unreachable', unreachable_reason = ?, unreachable_at = ?, updated_at = ?
-         WHERE chat_id = ? AND status IN ('active', 'unreachable') RETURNING code",
+        "UPDATE cells SET status = 'unreachable', unreachable_reason = $1, unreachable_at = $2, updated_at = $3
+         WHERE chat_id = $4 AND status IN ('active', 'unreachable') RETURNING code",
     )
     .bind(reason)
     .bind(now)
@@ -381,11 +381,11 @@ pub async fn mark_unreachable(pool: &SqlitePool, chat_id: i64, reason: &str) -> 
 }
 
 /// The bot is back in `chat_id` (re-added, unblocked): its cell is active again.
-pub async fn mark_reachable(pool: &SqlitePool, chat_id: i64) -> anyhow::Result<Option<String>> {
+pub async fn mark_reachable(pool: &DbPool, chat_id: i64) -> anyhow::Result<Option<String>> {
     let now = crate::dates::now();
     let update = sqlx::query_scalar(
-        "UPDATE cells SET status = 'active', unreachable_reason = NULL, unreachable_at = NULL, last_seen_at = ?, updated_at = ?
-         WHERE chat_id = ? AND status = 'unreachable' RETURNING code",
+        "UPDATE cells SET status = 'active', unreachable_reason = NULL, unreachable_at = NULL, last_seen_at = $1, updated_at = $2
+         WHERE chat_id = $3 AND status = 'unreachable' RETURNING code",
     )
     .bind(now)
     .bind(now)
@@ -395,17 +395,17 @@ pub async fn mark_reachable(pool: &SqlitePool, chat_id: i64) -> anyhow::Result<O
 
 /// A group became a supergroup with a new id: its cell follows, and so do the deliveries sent to
 /// the group (their messages, buttons included, are the supergroup's now).
-pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> anyhow::Result<Option<String>> {
+pub async fn migrate_chat(pool: &DbPool, old_chat: i64, new_chat: i64) -> anyhow::Result<Option<String>> {
     let mut tx = crate::db::begin_write(pool).await?;
     let code: Option<String> = sqlx::query_scalar(
-        "UPDATE cells SET chat_id = ?, chat_type = 'supergroup', updated_at = ? WHERE chat_id = ? RETURNING code",
+        "UPDATE cells SET chat_id = $1, chat_type = 'supergroup', updated_at = $2 WHERE chat_id = $3 RETURNING code",
     )
     .bind(new_chat)
     .bind(crate::dates::now())
     .bind(old_chat)
     .fetch_optional(&mut *tx)
     .await?;
-    let moved = sqlx::query("UPDATE deliveries SET chat_id = ? WHERE chat_id = ?")
+    let moved = sqlx::query("UPDATE deliveries SET chat_id = $1 WHERE chat_id = $2")
         .bind(new_chat)
         .bind(old_chat)
         .execute(&mut *tx)
@@ -421,8 +421,8 @@ pub async fn migrate_chat(pool: &SqlitePool, old_chat: i64, new_chat: i64) -> an
 
 /// Notes that a bound chat was heard from at `now`, in the write turn (the caller asks at most
 /// once a minute a chat).
-pub async fn touch(pool: &SqlitePool, chat_id: i64, now: i64) -> sqlx::Result<()> {
+pub async fn touch(pool: &DbPool, chat_id: i64, now: i64) -> sqlx::Result<()> {
     let _turn = crate::db::take_write_turn(pool).await;
-    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE chat_id = ?").bind(now).bind(chat_id).execute(pool).await?;
+    sqlx::query("UPDATE cells SET last_seen_at = $1 WHERE chat_id = $2").bind(now).bind(chat_id).execute(pool).await?;
     Ok(())
 }

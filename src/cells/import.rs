@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
+use crate::db::DbPool;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::CellCode;
 use crate::audit::{self, Actor};
@@ -580,7 +580,7 @@ async fn apply_units(
     // the root row: the province's committee as the file names it
     if let Some(root) = rows.iter().find(|r| r.unit && r.parent_code.is_none()) {
         let id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE parent_id IS NULL").fetch_one(&mut **tx).await?;
-        sqlx::query("UPDATE units SET code = ?, name = ?, kind = COALESCE(?, kind), updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE units SET code = $1, name = $2, kind = COALESCE($3, kind), updated_at = $4 WHERE id = $5")
             .bind(root.code.as_str())
             .bind(&root.name)
             .bind(&root.kind)
@@ -621,7 +621,7 @@ async fn apply_units(
                         written.insert(key(r.code.as_str()));
                         continue;
                     }
-                    sqlx::query("UPDATE units SET name = ?, kind = ?, parent_id = ?, retired_at = NULL, updated_at = ? WHERE id = ?")
+                    sqlx::query("UPDATE units SET name = $1, kind = $2, parent_id = $3, retired_at = NULL, updated_at = $4 WHERE id = $5")
                         .bind(&r.name)
                         .bind(&kind)
                         .bind(parent_id)
@@ -680,7 +680,7 @@ async fn apply_units(
         let mut tree_cells: Vec<(i64, i64)> = Vec::new();
         for (unit, _) in &moved_units {
             let under: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT c.id, c.unit_id FROM cells c JOIN unit_paths p ON p.descendant = c.unit_id WHERE p.ancestor = ?",
+                "SELECT c.id, c.unit_id FROM cells c JOIN unit_paths p ON p.descendant = c.unit_id WHERE p.ancestor = $1",
             )
             .bind(unit)
             .fetch_all(&mut **tx)
@@ -690,7 +690,7 @@ async fn apply_units(
         let mut places: HashMap<i64, (String, Option<String>)> = HashMap::new();
         for (cell, unit) in tree_cells {
             let (district, commune) = crate::units::legacy_place(tx, &mut places, unit).await?;
-            sqlx::query("UPDATE cells SET district = ?, commune = ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE cells SET district = $1, commune = $2, updated_at = $3 WHERE id = $4")
                 .bind(district)
                 .bind(commune)
                 .bind(now)
@@ -771,7 +771,7 @@ struct Existing {
 
 /// Applies checked rows in one transaction.
 pub async fn apply(
-    pool: &SqlitePool,
+    pool: &DbPool,
     rows: &[RegistryRow],
     opts: ImportOptions,
     actor: Actor,
@@ -779,7 +779,7 @@ pub async fn apply(
     let mut tx = crate::db::begin_write(pool).await?;
     let existing: Vec<Existing> = sqlx::query_as(
         "SELECT c.id, c.code, c.name, c.district, c.commune, c.parent, c.status, c.chat_id, c.unit_id, c.members,
-                COALESCE((SELECT group_concat(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag)), '') AS tags
+                COALESCE((SELECT string_agg(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag) AS o), '') AS tags
          FROM cells c",
     )
     .fetch_all(&mut *tx)
@@ -812,7 +812,7 @@ pub async fn apply(
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO cells (code, name, district, commune, parent, unit_id, members, status, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, 'unbound', ?, ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'unbound', $8, $9) RETURNING id",
                 )
                 .bind(row.code.as_str())
                 .bind(&row.name)
@@ -848,9 +848,9 @@ pub async fn apply(
                     (other, _) => other,
                 };
                 sqlx::query(
-                    "UPDATE cells SET name = ?, district = ?, commune = ?, parent = ?, unit_id = ?, members = ?, status = ?,
-                         updated_at = ?
-                     WHERE id = ?",
+                    "UPDATE cells SET name = $1, district = $2, commune = $3, parent = $4, unit_id = $5, members = $6, status = $7,
+                         updated_at = $8
+                     WHERE id = $9",
                 )
                 .bind(&row.name)
                 .bind(&row.district)
@@ -863,13 +863,13 @@ pub async fn apply(
                 .bind(e.id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM cell_tags WHERE cell_id = ?").bind(e.id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM cell_tags WHERE cell_id = $1").bind(e.id).execute(&mut *tx).await?;
                 s.updated += 1;
                 e.id
             }
         };
         for t in &row.tags {
-            sqlx::query("INSERT INTO cell_tags (cell_id, tag) VALUES (?, ?)")
+            sqlx::query("INSERT INTO cell_tags (cell_id, tag) VALUES ($1, $2)")
                 .bind(id)
                 .bind(t)
                 .execute(&mut *tx)
@@ -881,7 +881,7 @@ pub async fn apply(
     s.missing = missing.iter().map(|e| e.code.clone()).collect();
     if opts.deactivate_missing {
         for e in &missing {
-            sqlx::query("UPDATE cells SET status = 'retired', updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE cells SET status = 'retired', updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(e.id)
                 .execute(&mut *tx)
@@ -979,14 +979,14 @@ G,Chi bộ G,TN,chi-bo,nhiều
         );
     }
 
-    async fn fresh() -> (tempfile::TempDir, SqlitePool) {
+    async fn fresh() -> (tempfile::TempDir, DbPool) {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&format!("sqlite://{}/loa.db", dir.path().display())).await.unwrap();
         (dir, pool)
     }
 
     /// Each cell's unit path (codes from the root down) and its district and commune.
-    async fn placed(pool: &SqlitePool) -> Vec<(String, String, String, Option<String>)> {
+    async fn placed(pool: &DbPool) -> Vec<(String, String, String, Option<String>)> {
         let cells: Vec<(String, i64, String, Option<String>)> =
             sqlx::query_as("SELECT code, unit_id, district, commune FROM cells ORDER BY code")
                 .fetch_all(pool)

@@ -2,12 +2,12 @@
 //! only as a SHA-256 hash, valid `invites.ttl_days`, single use. Issuing a new code for a cell
 //! revokes the cell's older unused ones.
 
+use crate::db::DbPool;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::Cell;
 use crate::audit::{self, Actor};
@@ -60,18 +60,13 @@ pub struct IssuedInvite {
 }
 
 /// Issues one new code per cell, revoking their older unused codes, in one transaction.
-pub async fn issue(
-    pool: &SqlitePool,
-    cells: &[Cell],
-    ttl_days: u32,
-    actor: Actor,
-) -> anyhow::Result<Vec<IssuedInvite>> {
+pub async fn issue(pool: &DbPool, cells: &[Cell], ttl_days: u32, actor: Actor) -> anyhow::Result<Vec<IssuedInvite>> {
     let now = crate::dates::now();
     let expires_at = now + i64::from(ttl_days) * 86_400;
     let mut tx = crate::db::begin_write(pool).await?;
     let mut out = Vec::with_capacity(cells.len());
     for cell in cells {
-        sqlx::query("UPDATE invites SET revoked_at = ? WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL")
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE cell_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
             .bind(now)
             .bind(cell.id)
             .execute(&mut *tx)
@@ -79,7 +74,7 @@ pub async fn issue(
         let code = InviteCode::generate();
         let created_by = actor.user_id();
         sqlx::query(
-            "INSERT INTO invites (cell_id, code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO invites (cell_id, code_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(cell.id)
         .bind(code.hash())
@@ -111,10 +106,10 @@ pub async fn issue(
 }
 
 /// Revokes a cell's unused codes; returns how many were revoked (audited even when none).
-pub async fn revoke(pool: &SqlitePool, cell: &Cell, actor: Actor) -> anyhow::Result<u64> {
+pub async fn revoke(pool: &DbPool, cell: &Cell, actor: Actor) -> anyhow::Result<u64> {
     let mut tx = crate::db::begin_write(pool).await?;
     let revoked =
-        sqlx::query("UPDATE invites SET revoked_at = ? WHERE cell_id = ? AND used_at IS NULL AND revoked_at IS NULL")
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE cell_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
             .bind(crate::dates::now())
             .bind(cell.id)
             .execute(&mut *tx)
@@ -127,10 +122,10 @@ pub async fn revoke(pool: &SqlitePool, cell: &Cell, actor: Actor) -> anyhow::Res
 
 /// The cells hanging from unit `unit` that have a code that still works (issued, unused, not
 /// revoked, not expired), in one read.
-pub async fn open_in_unit(pool: &SqlitePool, unit: i64, now: i64) -> sqlx::Result<std::collections::HashSet<i64>> {
+pub async fn open_in_unit(pool: &DbPool, unit: i64, now: i64) -> sqlx::Result<std::collections::HashSet<i64>> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT i.cell_id FROM invites i JOIN cells c ON c.id = i.cell_id
-         WHERE c.unit_id = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?",
+         WHERE c.unit_id = $1 AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2",
     )
     .bind(unit)
     .bind(now)

@@ -9,8 +9,9 @@ pub mod invites;
 
 use std::fmt;
 
+use crate::db::{DbConn, DbPool};
 use serde::Serialize;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 
 /// A cell's code in the registry (e.g. `NR-001`): 1-32 characters of A-Z a-z 0-9 - _ .
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -106,7 +107,7 @@ impl Cell {
 }
 
 const CELL_COLUMNS: &str = "c.id, c.code, c.name, c.district, c.commune, c.parent, \
-     COALESCE((SELECT group_concat(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag)), '') AS tags, \
+     COALESCE((SELECT string_agg(tag, ';') FROM (SELECT tag FROM cell_tags t WHERE t.cell_id = c.id ORDER BY tag) AS o), '') AS tags, \
      c.status, c.chat_id, c.chat_type, c.bound_at, c.last_seen_at, c.unreachable_reason, c.unit_id";
 
 /// Which cells `loa cells list` shows.
@@ -119,10 +120,10 @@ pub struct ListFilter {
 }
 
 /// Cells in code order, filtered.
-pub async fn list(pool: &SqlitePool, filter: &ListFilter) -> sqlx::Result<Vec<Cell>> {
+pub async fn list(pool: &DbPool, filter: &ListFilter) -> sqlx::Result<Vec<Cell>> {
     let sql = format!(
-        "SELECT {CELL_COLUMNS} FROM cells c WHERE (?1 IS NULL OR c.district = ?1) AND (?2 IS NULL OR c.status = ?2)
-             AND (?3 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?3))
+        "SELECT {CELL_COLUMNS} FROM cells c WHERE ($1 IS NULL OR c.district = $1) AND ($2 IS NULL OR c.status = $2)
+             AND ($3 IS NULL OR c.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $3))
          ORDER BY c.code"
     );
     sqlx::query_as::<_, Cell>(sqlx::AssertSqlSafe(sql))
@@ -133,28 +134,28 @@ pub async fn list(pool: &SqlitePool, filter: &ListFilter) -> sqlx::Result<Vec<Ce
         .await
 }
 
-pub async fn by_code(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<Cell>> {
-    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.code = ?");
+pub async fn by_code(conn: &mut DbConn, code: &str) -> sqlx::Result<Option<Cell>> {
+    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.code = $1");
     sqlx::query_as::<_, Cell>(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(conn).await
 }
 
-pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Cell> {
-    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.id = ?");
+pub async fn by_id(conn: &mut DbConn, id: i64) -> sqlx::Result<Cell> {
+    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.id = $1");
     sqlx::query_as::<_, Cell>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(conn).await
 }
 
-pub async fn by_chat(conn: &mut SqliteConnection, chat_id: i64) -> sqlx::Result<Option<Cell>> {
-    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.chat_id = ?");
+pub async fn by_chat(conn: &mut DbConn, chat_id: i64) -> sqlx::Result<Option<Cell>> {
+    let sql = format!("SELECT {CELL_COLUMNS} FROM cells c WHERE c.chat_id = $1");
     sqlx::query_as::<_, Cell>(sqlx::AssertSqlSafe(sql)).bind(chat_id).fetch_optional(conn).await
 }
 
 /// The districts that have cells, in order.
-pub async fn districts(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
+pub async fn districts(pool: &DbPool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT DISTINCT district FROM cells ORDER BY district").fetch_all(pool).await
 }
 
 /// Checks that `district` is one the registry knows; the error lists the known ones.
-pub async fn known_district(pool: &SqlitePool, district: &str) -> anyhow::Result<Result<String, String>> {
+pub async fn known_district(pool: &DbPool, district: &str) -> anyhow::Result<Result<String, String>> {
     let all = districts(pool).await?;
     let wanted = district.trim();
     if let Some(d) = all.iter().find(|d| d.as_str() == wanted) {

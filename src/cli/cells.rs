@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::db::DbPool;
 use clap::Subcommand;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -59,7 +59,7 @@ pub enum CellsCommand {
     },
 }
 
-pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(cmd: CellsCommand, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     match cmd {
         CellsCommand::Import { file, dry_run, deactivate_missing } => {
             let rows = import::read_file(&file).map_err(|e| match e {
@@ -129,7 +129,7 @@ pub async fn run(cmd: CellsCommand, config: &Config, pool: &SqlitePool) -> Resul
 }
 
 /// The id of the unit `--unit` names.
-async fn check_unit(pool: &SqlitePool, unit: Option<String>) -> Result<Option<i64>, Failure> {
+async fn check_unit(pool: &DbPool, unit: Option<String>) -> Result<Option<i64>, Failure> {
     let Some(code) = unit else { return Ok(None) };
     let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
     match crate::units::by_code(&mut conn, code.trim()).await.map_err(anyhow::Error::from)? {
@@ -138,7 +138,7 @@ async fn check_unit(pool: &SqlitePool, unit: Option<String>) -> Result<Option<i6
     }
 }
 
-async fn check_district(pool: &SqlitePool, district: Option<String>) -> Result<Option<String>, Failure> {
+async fn check_district(pool: &DbPool, district: Option<String>) -> Result<Option<String>, Failure> {
     match district {
         None => Ok(None),
         Some(d) => match cells::known_district(pool, &d).await? {

@@ -1,9 +1,9 @@
 //! `loa inbox`: the situation reports, as the board's `/inbox` has them, at the terminal (a table,
 //! or CSV/JSON to export), newest first, filtered by state and unit.
 
+use crate::db::DbPool;
 use clap::Args;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -25,7 +25,7 @@ pub struct InboxArgs {
     format: Format,
 }
 
-pub async fn run(args: InboxArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(args: InboxArgs, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     let status = match args.status.as_deref().map(str::trim) {
         None => None,
         Some(s @ ("new" | "seen" | "handled")) => Some(s.to_string()),

@@ -182,11 +182,14 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
             let pool = crate::db::open(&config.database_url).await?;
-            let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success = 1")
+            let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&pool)
                 .await
                 .map_err(anyhow::Error::from)?;
-            println!("database {} is up to date ({applied} migrations applied)", config.database_url);
+            println!(
+                "database {} is up to date ({applied} migrations applied)",
+                crate::config::redact_url(&config.database_url)
+            );
             Ok(())
         }
         Command::Cells(cmd) => {

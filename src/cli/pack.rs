@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::db::DbPool;
 use chrono::Utc;
 use clap::{ArgGroup, Subcommand};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -44,7 +44,7 @@ pub enum PackCommand {
     Cancel { id: i64 },
 }
 
-pub async fn run(cmd: PackCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(cmd: PackCommand, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     let today = Utc::now().with_timezone(&config.timezone).date_naive();
     match cmd {
         PackCommand::Create { dir } => {
@@ -120,7 +120,7 @@ pub async fn run(cmd: PackCommand, config: &Config, pool: &SqlitePool) -> Result
     }
 }
 
-async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::NaiveDate) -> Result<(), Failure> {
+async fn show(pool: &DbPool, config: &Config, pack: &Pack, today: chrono::NaiveDate) -> Result<(), Failure> {
     let catalog = Catalog::new();
     let docs = store::attachments(pool, pack.id).await.map_err(anyhow::Error::from)?;
     let deadline = crate::packs::deadline_for(pack.deadline(), today, config.default_deadline_days);
@@ -176,7 +176,7 @@ async fn show(pool: &SqlitePool, config: &Config, pack: &Pack, today: chrono::Na
 }
 
 /// "delivery: 120 cell(s) x 3 message(s) at 30/s: khoảng 12 giây (about 12 s)"
-async fn delivery_line(pool: &SqlitePool, config: &Config, pack: &Pack) -> anyhow::Result<String> {
+async fn delivery_line(pool: &DbPool, config: &Config, pack: &Pack) -> anyhow::Result<String> {
     let (_, active) = audience_counts(pool, &pack.audience()).await?;
     let per_cell = pack.attachments + 1;
     let secs = estimate_seconds(active, per_cell, config.delivery.messages_per_second);

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::db::DbPool;
 use clap::Subcommand;
-use sqlx::SqlitePool;
 
 use super::Failure;
 use crate::config::Config;
@@ -42,7 +42,7 @@ fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(cmd: ReportCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(cmd: ReportCommand, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     let ReportCommand::Quarter { period, unit, out, lang } = cmd;
     let quarter = match Period::parse(&period) {
         Ok(p @ Period::Quarter { .. }) => p,

@@ -1,8 +1,8 @@
 //! `loa staff ...`: grant, revoke and list staff roles.
 
+use crate::db::DbPool;
 use clap::Subcommand;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -37,7 +37,7 @@ pub enum StaffCommand {
     },
 }
 
-pub async fn run(cmd: StaffCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(cmd: StaffCommand, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     match cmd {
         StaffCommand::Grant { user_id, role, district, unit } => {
             let role = Role::parse(&role)

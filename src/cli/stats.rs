@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::db::DbPool;
 use clap::Args;
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -31,7 +31,7 @@ pub struct StatsArgs {
 /// The view `--by` and `--unit` ask for, and the key of the JSON's rows.
 async fn view_of(
     config: &Config,
-    pool: &SqlitePool,
+    pool: &DbPool,
     by: Option<&str>,
     unit: Option<&str>,
 ) -> Result<(View, &'static str), Failure> {
@@ -68,7 +68,7 @@ pub struct ExportArgs {
     unit: Option<String>,
 }
 
-async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Failure> {
+async fn pack_or_latest(pool: &DbPool, pack: Option<i64>) -> Result<i64, Failure> {
     match pack {
         Some(id) => Ok(id),
         None => stats::latest_pack(pool)
@@ -78,7 +78,7 @@ async fn pack_or_latest(pool: &SqlitePool, pack: Option<i64>) -> Result<i64, Fai
     }
 }
 
-pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn stats(args: StatsArgs, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     let (view, key) = view_of(config, pool, args.by.as_deref(), args.unit.as_deref()).await?;
     let id = pack_or_latest(pool, args.pack).await?;
     let s = stats::pack(pool, id, view)
@@ -201,7 +201,7 @@ pub async fn stats(args: StatsArgs, config: &Config, pool: &SqlitePool) -> Resul
     Ok(())
 }
 
-pub async fn export(args: ExportArgs, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn export(args: ExportArgs, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     let ext = args.out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     if !matches!(ext.as_deref(), Some("xlsx" | "csv")) {
         return Err(Failure::BadInput(format!(
@@ -209,7 +209,7 @@ pub async fn export(args: ExportArgs, config: &Config, pool: &SqlitePool) -> Res
             args.out.display()
         )));
     }
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM packs WHERE id = ?")
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM packs WHERE id = $1")
         .bind(args.pack)
         .fetch_optional(pool)
         .await

@@ -1,9 +1,9 @@
 //! `loa units list`: the organisation's tree, each unit with its level (named by
 //! `organisation.levels`), its parent, and its cells (all, and connected to Loa).
 
+use crate::db::DbPool;
 use clap::Subcommand;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::Failure;
 use super::output::{self, Column, Format};
@@ -49,7 +49,7 @@ struct Row {
     level_name: String,
 }
 
-pub async fn run(cmd: UnitsCommand, config: &Config, pool: &SqlitePool) -> Result<(), Failure> {
+pub async fn run(cmd: UnitsCommand, config: &Config, pool: &DbPool) -> Result<(), Failure> {
     match cmd {
         UnitsCommand::Merge { from, into } => {
             let mut conn = pool.acquire().await.map_err(anyhow::Error::from)?;
@@ -80,7 +80,7 @@ pub async fn run(cmd: UnitsCommand, config: &Config, pool: &SqlitePool) -> Resul
             // depth-first, each unit after its parent: ordered by the codes on the way down
             let mut rows: Vec<Row> = sqlx::query_as(
                 "WITH RECURSIVE walk (id, sort) AS (
-                     SELECT ?1, ''
+                     SELECT $1, ''
                      UNION ALL
                      SELECT u.id, walk.sort || '/' || u.code FROM units u JOIN walk ON u.parent_id = walk.id
                      WHERE u.retired_at IS NULL

@@ -3,8 +3,8 @@
 //! that are unbound or unreachable are counted, not sent to. A pack that is no longer `scheduled`
 //! is left alone: a broadcast never starts twice.
 
+use crate::db::DbPool;
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use crate::audit::{self, Actor};
 use crate::lifecycle::{BroadcastKind, BroadcastState, PackStatus};
@@ -39,7 +39,7 @@ impl NewBroadcast {
     /// Writes a running broadcast of `kind` for `pack_id`. Only a pack's own broadcast is summed
     /// up to its author ([`super::progress`]); a reminder's or a resend's is marked reported.
     pub async fn open(
-        pool: &SqlitePool,
+        pool: &DbPool,
         mut tx: crate::db::WriteTx,
         pack_id: i64,
         kind: BroadcastKind,
@@ -49,7 +49,7 @@ impl NewBroadcast {
         let reported_at = (kind != BroadcastKind::Pack).then_some(now);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO broadcasts (pack_id, kind, state, started_by, created_at, reported_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(pack_id)
         .bind(kind)
@@ -63,7 +63,7 @@ impl NewBroadcast {
     }
 
     /// The transaction, to write the deliveries in.
-    pub fn tx(&mut self) -> &mut sqlx::SqliteConnection {
+    pub fn tx(&mut self) -> &mut crate::db::DbConn {
         &mut self.tx
     }
 
@@ -76,7 +76,7 @@ impl NewBroadcast {
         action: &str,
         mut details: serde_json::Value,
     ) -> anyhow::Result<Started> {
-        sqlx::query("UPDATE broadcasts SET targeted = ?, skipped = ? WHERE id = ?")
+        sqlx::query("UPDATE broadcasts SET targeted = $1, skipped = $2 WHERE id = $3")
             .bind(targeted)
             .bind(skipped)
             .bind(self.id)
@@ -97,10 +97,10 @@ impl NewBroadcast {
     }
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Binds an audience's values ([`audience_sql`]) to a query that holds its condition.
-fn with_audience<'q>(mut q: SqliteQuery<'q>, binds: &'q [String]) -> SqliteQuery<'q> {
+fn with_audience<'q>(mut q: AnyQuery<'q>, binds: &'q [String]) -> AnyQuery<'q> {
     for b in binds {
         q = q.bind(b);
     }
@@ -112,16 +112,16 @@ fn with_audience<'q>(mut q: SqliteQuery<'q>, binds: &'q [String]) -> SqliteQuery
 /// which otherwise looks at the outbox only every few seconds, starts sending now. A ring with no
 /// worker listening is kept for its next wait. Work written by another process is found by the
 /// worker's own look.
-pub fn work_bell(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Notify> {
+pub fn work_bell(pool: &DbPool) -> std::sync::Arc<tokio::sync::Notify> {
     static BELLS: crate::db::PerDatabase<tokio::sync::Notify> = std::sync::OnceLock::new();
     crate::db::per_database(&BELLS, pool, tokio::sync::Notify::new)
 }
 
 /// Starts the broadcast of a scheduled pack; `None` when the pack is not `scheduled` (any more).
-pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> anyhow::Result<Option<Started>> {
+pub async fn start(pool: &DbPool, pack_id: i64, actor: Actor, now: i64) -> anyhow::Result<Option<Started>> {
     let mut tx = crate::db::begin_write(pool).await?;
     let audience: Option<String> = sqlx::query_scalar(
-        "UPDATE packs SET status = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING audience",
+        "UPDATE packs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING audience",
     )
     .bind(PackStatus::Sending)
     .bind(now)
@@ -132,22 +132,24 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
     let Some(audience) = audience else { return Ok(None) };
     let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
     let mut b = NewBroadcast::open(pool, tx, pack_id, BroadcastKind::Pack, actor, now).await?;
-    let (cond, binds) = audience_sql(&audience);
+    let (cond, binds) = audience_sql(&audience, 3);
     let insert = format!(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, unit_id)
-         SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, c.unit_id FROM cells c
+         SELECT $1, c.id, c.chat_id, 'pending', $2, c.district, c.commune, c.unit_id FROM cells c
          WHERE {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL ORDER BY c.id"
     );
     let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(b.id).bind(now);
     let targeted = with_audience(q, &binds).execute(b.tx()).await?.rows_affected() as i64;
+    let (cond, _) = audience_sql(&audience, 1);
     let count = format!("SELECT count(*) FROM cells c WHERE {cond}");
     let audience_size: i64 =
         sqlx::Row::get(&with_audience(sqlx::query(sqlx::AssertSqlSafe(count)), &binds).fetch_one(b.tx()).await?, 0);
     let skipped = audience_size - targeted;
     // the cells of the audience it cannot reach, by unit, for the figures' "not connected"
+    let (cond, _) = audience_sql(&audience, 2);
     let missed = format!(
         "INSERT INTO pack_unit_stats (pack_id, unit_id, not_connected)
-         SELECT ?, COALESCE(c.unit_id, (SELECT id FROM units WHERE parent_id IS NULL)), count(*) FROM cells c
+         SELECT $1, COALESCE(c.unit_id, (SELECT id FROM units WHERE parent_id IS NULL)), count(*) FROM cells c
          WHERE {cond} AND NOT (c.status = 'active' AND c.chat_id IS NOT NULL) GROUP BY 2
          ON CONFLICT (pack_id, unit_id) DO UPDATE SET not_connected = not_connected + excluded.not_connected"
     );
@@ -160,12 +162,12 @@ pub async fn start(pool: &SqlitePool, pack_id: i64, actor: Actor, now: i64) -> a
 }
 
 /// A broadcast has one delivery more (a late joiner's): counted, and run again if it had ended.
-async fn one_more(conn: &mut sqlx::SqliteConnection, broadcast_id: i64) -> sqlx::Result<()> {
+async fn one_more(conn: &mut crate::db::DbConn, broadcast_id: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE broadcasts SET targeted = targeted + 1,
              state = CASE state WHEN 'done' THEN 'running' ELSE state END,
              finished_at = CASE state WHEN 'done' THEN NULL ELSE finished_at END
-         WHERE id = ?",
+         WHERE id = $1",
     )
     .bind(broadcast_id)
     .execute(conn)
@@ -184,7 +186,7 @@ const LATE_ANSWER_DELAY_S: i64 = 10;
 /// when resumed), and one in each of the pack's `answer` broadcasts (its hỏi đáp), due
 /// ten seconds later (`LATE_ANSWER_DELAY_S`). Returns the packs offered.
 pub async fn offer_open_packs(
-    pool: &SqlitePool,
+    pool: &DbPool,
     cell_id: i64,
     today: chrono::NaiveDate,
     now: i64,
@@ -193,9 +195,9 @@ pub async fn offer_open_packs(
     let open: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT b.id, b.pack_id, p.audience FROM broadcasts b JOIN packs p ON p.id = b.pack_id
          WHERE b.kind = 'pack' AND b.state IN ('running', 'paused', 'done') AND p.status IN ('sending', 'sent')
-           AND p.deadline >= ?1
+           AND p.deadline >= $1
            AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts x ON x.id = d.broadcast_id
-                           WHERE x.pack_id = b.pack_id AND x.kind = 'pack' AND d.cell_id = ?2)
+                           WHERE x.pack_id = b.pack_id AND x.kind = 'pack' AND d.cell_id = $2)
          ORDER BY b.id",
     )
     .bind(today.to_string())
@@ -205,11 +207,11 @@ pub async fn offer_open_packs(
     let mut offered = Vec::new();
     for (broadcast_id, pack_id, audience) in open {
         let audience = Audience::from_json(&audience).unwrap_or(Audience::All);
-        let (cond, binds) = audience_sql(&audience);
+        let (cond, binds) = audience_sql(&audience, 4);
         let insert = format!(
             "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at, district, commune, unit_id, late_join)
-             SELECT ?, c.id, c.chat_id, 'pending', ?, c.district, c.commune, c.unit_id, 1 FROM cells c
-             WHERE c.id = ? AND {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL"
+             SELECT $1, c.id, c.chat_id, 'pending', $2, c.district, c.commune, c.unit_id, 1 FROM cells c
+             WHERE c.id = $3 AND {cond} AND c.status = 'active' AND c.chat_id IS NOT NULL"
         );
         let q = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(broadcast_id).bind(now).bind(cell_id);
         if with_audience(q, &binds).execute(&mut *tx).await?.rows_affected() == 0 {
@@ -227,14 +229,14 @@ pub async fn offer_open_packs(
         .await?;
         // the pack's hỏi đáp goes with it, a little after, so that it reads after the pack
         let answers: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM broadcasts WHERE pack_id = ? AND kind = 'answer' ORDER BY id")
+            sqlx::query_scalar("SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'answer' ORDER BY id")
                 .bind(pack_id)
                 .fetch_all(&mut *tx)
                 .await?;
         for answer in answers {
             let added = sqlx::query(
                 "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at)
-                 SELECT ?, id, chat_id, 'pending', 1, ? FROM cells WHERE id = ? AND chat_id IS NOT NULL
+                 SELECT $1, id, chat_id, 'pending', 1, $2 FROM cells WHERE id = $3 AND chat_id IS NOT NULL
                  ON CONFLICT (broadcast_id, cell_id) DO NOTHING",
             )
             .bind(answer)
@@ -258,8 +260,8 @@ pub async fn offer_open_packs(
 }
 
 /// The newest broadcast of a pack in `state` (e.g. the running one), with its pack's id.
-pub async fn latest_in_state(pool: &SqlitePool, state: BroadcastState) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as("SELECT id, pack_id FROM broadcasts WHERE state = ? AND kind = 'pack' ORDER BY id DESC LIMIT 1")
+pub async fn latest_in_state(pool: &DbPool, state: BroadcastState) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as("SELECT id, pack_id FROM broadcasts WHERE state = $1 AND kind = 'pack' ORDER BY id DESC LIMIT 1")
         .bind(state)
         .fetch_optional(pool)
         .await
@@ -267,11 +269,11 @@ pub async fn latest_in_state(pool: &SqlitePool, state: BroadcastState) -> sqlx::
 
 /// Pauses (`running` to `paused`) or resumes (`paused` to `running`) a broadcast; false when it
 /// was not in the expected state. Sends in flight finish; nothing new starts while paused.
-pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, actor: Actor) -> anyhow::Result<bool> {
+pub async fn set_paused(pool: &DbPool, broadcast_id: i64, paused: bool, actor: Actor) -> anyhow::Result<bool> {
     use BroadcastState::{Paused, Running};
     let (from, to) = if paused { (Running, Paused) } else { (Paused, Running) };
     let mut tx = crate::db::begin_write(pool).await?;
-    let changed = sqlx::query("UPDATE broadcasts SET state = ? WHERE id = ? AND state = ?")
+    let changed = sqlx::query("UPDATE broadcasts SET state = $1 WHERE id = $2 AND state = $3")
         .bind(to)
         .bind(broadcast_id)
         .bind(from)
@@ -291,7 +293,7 @@ pub async fn set_paused(pool: &SqlitePool, broadcast_id: i64, paused: bool, acto
 }
 
 /// Cancels a draft or scheduled pack, or stops the broadcast of one being sent.
-pub async fn cancel_pack(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
+pub async fn cancel_pack(pool: &DbPool, id: i64, actor: Actor) -> anyhow::Result<Result<(), ScheduleError>> {
     let Some(pack) = store::get(pool, id).await? else { return Ok(Err(ScheduleError::NoSuchPack(id))) };
     if pack.status == PackStatus::Sending && cancel_running(pool, id, actor).await? {
         return Ok(Ok(()));
@@ -300,7 +302,7 @@ pub async fn cancel_pack(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Re
         return Ok(Err(ScheduleError::WrongStatus { id, status: pack.status, what: "cancelled" }));
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    sqlx::query("UPDATE packs SET status = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(PackStatus::Cancelled)
         .bind(crate::dates::now())
         .bind(id)
@@ -312,23 +314,23 @@ pub async fn cancel_pack(pool: &SqlitePool, id: i64, actor: Actor) -> anyhow::Re
 }
 
 /// Cancels a pack's running or paused broadcast: its pending deliveries are not sent.
-pub async fn cancel_running(pool: &SqlitePool, pack_id: i64, actor: Actor) -> anyhow::Result<bool> {
+pub async fn cancel_running(pool: &DbPool, pack_id: i64, actor: Actor) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(pool).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE broadcasts SET state = 'cancelled', finished_at = ? WHERE pack_id = ? AND state IN ('running', 'paused') RETURNING id",
+        "UPDATE broadcasts SET state = 'cancelled', finished_at = $1 WHERE pack_id = $2 AND state IN ('running', 'paused') RETURNING id",
     )
     .bind(crate::dates::now())
     .bind(pack_id)
     .fetch_all(&mut *tx)
     .await?;
     for id in &ids {
-        sqlx::query("UPDATE deliveries SET state = 'cancelled' WHERE broadcast_id = ? AND state = 'pending'")
+        sqlx::query("UPDATE deliveries SET state = 'cancelled' WHERE broadcast_id = $1 AND state = 'pending'")
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
     let changed =
-        sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'sending'")
+        sqlx::query("UPDATE packs SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'sending'")
             .bind(crate::dates::now())
             .bind(pack_id)
             .execute(&mut *tx)
@@ -363,7 +365,7 @@ pub struct Resend {
 /// answer already) is left out. `None` when the question was sent to every cell before, or has no
 /// answer.
 pub async fn answer_all(
-    pool: &SqlitePool,
+    pool: &DbPool,
     question_id: i64,
     skip_cell: Option<i64>,
     actor: Actor,
@@ -371,24 +373,24 @@ pub async fn answer_all(
 ) -> anyhow::Result<Option<Started>> {
     let mut tx = crate::db::begin_write(pool).await?;
     let pack_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE pack_questions SET faq = 1 WHERE id = ? AND faq = 0 AND answer IS NOT NULL RETURNING pack_id",
+        "UPDATE pack_questions SET faq = 1 WHERE id = $1 AND faq = 0 AND answer IS NOT NULL RETURNING pack_id",
     )
     .bind(question_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(pack_id) = pack_id else { return Ok(None) };
     let mut b = NewBroadcast::open(pool, tx, pack_id, BroadcastKind::Answer, actor, now).await?;
-    sqlx::query("UPDATE broadcasts SET question_id = ? WHERE id = ?")
+    sqlx::query("UPDATE broadcasts SET question_id = $1 WHERE id = $2")
         .bind(question_id)
         .bind(b.id)
         .execute(b.tx())
         .await?;
     let targeted = sqlx::query(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at)
-         SELECT ?1, c.id, c.chat_id, 'pending', 1, ?2 FROM cells c
-         WHERE c.status = 'active' AND c.chat_id IS NOT NULL AND c.id IS NOT ?4
+         SELECT $1, c.id, c.chat_id, 'pending', 1, $2 FROM cells c
+         WHERE c.status = 'active' AND c.chat_id IS NOT NULL AND c.id IS DISTINCT FROM $4
            AND EXISTS (SELECT 1 FROM deliveries d JOIN broadcasts p ON p.id = d.broadcast_id
-                       WHERE p.pack_id = ?3 AND p.kind = 'pack' AND d.cell_id = c.id AND d.state = 'sent')",
+                       WHERE p.pack_id = $3 AND p.kind = 'pack' AND d.cell_id = c.id AND d.state = 'sent')",
     )
     .bind(b.id)
     .bind(now)
@@ -404,11 +406,11 @@ pub async fn answer_all(
 
 /// Sends a pack's documents to one cell again, at its request (a `resend` broadcast of one
 /// delivery). False when the same request is still waiting to go out.
-pub async fn resend(pool: &SqlitePool, target: Resend, actor: Actor, now: i64) -> anyhow::Result<bool> {
+pub async fn resend(pool: &DbPool, target: Resend, actor: Actor, now: i64) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(pool).await?;
     let waiting: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-         WHERE b.kind = 'resend' AND b.pack_id = ? AND d.cell_id = ? AND d.state IN ('pending', 'sending')",
+         WHERE b.kind = 'resend' AND b.pack_id = $1 AND d.cell_id = $2 AND d.state IN ('pending', 'sending')",
     )
     .bind(target.pack_id)
     .bind(target.cell_id)
@@ -421,7 +423,7 @@ pub async fn resend(pool: &SqlitePool, target: Resend, actor: Actor, now: i64) -
     // to the cell's chat now (a group may have migrated since the pack went out)
     let targeted = sqlx::query(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at)
-         SELECT ?, id, chat_id, 'pending', ? FROM cells WHERE id = ? AND chat_id IS NOT NULL",
+         SELECT $1, id, chat_id, 'pending', $2 FROM cells WHERE id = $3 AND chat_id IS NOT NULL",
     )
     .bind(b.id)
     .bind(now)

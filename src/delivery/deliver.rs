@@ -57,7 +57,7 @@ pub(super) struct PackContent {
 /// What sends one delivery: the wire, the pack contents and broadcast states it has read, and the
 /// outbox it writes each outcome to.
 pub(super) struct Deliverer {
-    pool: sqlx::SqlitePool,
+    pool: crate::db::DbPool,
     bot: Bot,
     config: Arc<Config>,
     catalog: Arc<Catalog>,
@@ -87,7 +87,7 @@ pub const SENDS_IN_FLIGHT: usize = crate::app::IDLE_CONNECTIONS;
 
 impl Deliverer {
     pub(super) fn new(
-        pool: sqlx::SqlitePool,
+        pool: crate::db::DbPool,
         bot: Bot,
         config: Arc<Config>,
         catalog: Arc<Catalog>,
@@ -124,7 +124,7 @@ impl Deliverer {
             Some(p) => p,
             None => {
                 let (p, kind): (i64, BroadcastKind) =
-                    sqlx::query_as("SELECT pack_id, kind FROM broadcasts WHERE id = ?")
+                    sqlx::query_as("SELECT pack_id, kind FROM broadcasts WHERE id = $1")
                         .bind(broadcast_id)
                         .fetch_one(&self.pool)
                         .await?;
@@ -139,7 +139,7 @@ impl Deliverer {
             .await?
             .ok_or_else(|| anyhow::anyhow!("pack {pack_id} vanished"))?;
         let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT id, file_name, local_path, telegram_file_id FROM attachments WHERE pack_id = ? ORDER BY position",
+            "SELECT id, file_name, local_path, telegram_file_id FROM attachments WHERE pack_id = $1 ORDER BY position",
         )
         .bind(pack_id)
         .fetch_all(&self.pool)
@@ -172,7 +172,7 @@ impl Deliverer {
     async fn original_delivery(&self, broadcast_id: i64, cell_id: i64) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
             "SELECT d.id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-             WHERE b.pack_id = (SELECT pack_id FROM broadcasts WHERE id = ?) AND b.kind = 'pack' AND d.cell_id = ?
+             WHERE b.pack_id = (SELECT pack_id FROM broadcasts WHERE id = $1) AND b.kind = 'pack' AND d.cell_id = $2
              ORDER BY d.id DESC LIMIT 1",
         )
         .bind(broadcast_id)
@@ -186,7 +186,7 @@ impl Deliverer {
     async fn question_of(&self, broadcast_id: i64) -> sqlx::Result<(String, String)> {
         sqlx::query_as(
             "SELECT q.body, COALESCE(q.answer, '') FROM broadcasts b JOIN pack_questions q ON q.id = b.question_id
-             WHERE b.id = ?",
+             WHERE b.id = $1",
         )
         .bind(broadcast_id)
         .fetch_one(&self.pool)
@@ -310,7 +310,7 @@ impl Deliverer {
 
     async fn read_state(&self, broadcast_id: i64) -> sqlx::Result<BroadcastState> {
         let state: BroadcastState = Box::pin(
-            sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = ?").bind(broadcast_id).fetch_one(&self.pool),
+            sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = $1").bind(broadcast_id).fetch_one(&self.pool),
         )
         .await?;
         self.states.lock().unwrap_or_else(|e| e.into_inner()).insert(broadcast_id, (state, std::time::Instant::now()));
@@ -369,7 +369,7 @@ impl Deliverer {
             for (i, fid) in learned.iter().enumerate() {
                 if let (Some(fid), Some(doc)) = (fid, pack.docs.get(i)) {
                     let _ = sqlx::query(
-                        "UPDATE attachments SET telegram_file_id = ? WHERE id = ? AND telegram_file_id IS NULL",
+                        "UPDATE attachments SET telegram_file_id = $1 WHERE id = $2 AND telegram_file_id IS NULL",
                     )
                     .bind(fid)
                     .bind(doc.attachment_id)

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::Relaxed};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::DbPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::lifecycle::{BroadcastKind, BroadcastState, DeliveryState, PackStatus};
@@ -89,7 +89,7 @@ pub fn backoff(base: Duration, attempts: i64, jitter: f64) -> Duration {
 }
 
 /// The pending deliveries of running broadcasts, as a FROM ... WHERE for the read before a claim
-/// (when is the next due?), and [`DUE`], those due now (`?`: now), for the claim. The literals stay
+/// (when is the next due?), and [`DUE`], those due now (`$1`: now), for the claim. The literals stay
 /// in the text, so that SQLite reads them through the index on (state, next_attempt_at).
 macro_rules! pending {
     () => {
@@ -97,12 +97,12 @@ macro_rules! pending {
     };
 }
 const PENDING: &str = pending!();
-/// The pending deliveries due by `?`.
-const DUE: &str = concat!(pending!(), " AND d.next_attempt_at <= ?");
+/// The pending deliveries due by `$1`.
+const DUE: &str = concat!(pending!(), " AND d.next_attempt_at <= $1");
 
 /// The outbox's reads and writes.
 pub struct Outbox {
-    pool: SqlitePool,
+    pool: DbPool,
     gate: WriteGate,
     sends: SendLog,
     /// When the next pending delivery of a running broadcast is due (unix seconds; `i64::MAX`
@@ -149,7 +149,7 @@ struct WriteGate {
 }
 
 impl Outbox {
-    pub fn new(pool: SqlitePool) -> Outbox {
+    pub fn new(pool: DbPool) -> Outbox {
         Outbox {
             health: crate::ops::health(&pool),
             pool,
@@ -161,7 +161,7 @@ impl Outbox {
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
     pub async fn recover(&self) -> sqlx::Result<u64> {
-        let r = sqlx::query("UPDATE deliveries SET state = ? WHERE state = ?")
+        let r = sqlx::query("UPDATE deliveries SET state = $1 WHERE state = $2")
             .bind(DeliveryState::Pending)
             .bind(DeliveryState::Sending)
             .execute(&self.pool)
@@ -186,9 +186,12 @@ impl Outbox {
         if next.is_none_or(|t| t > now) {
             return Ok(Vec::new());
         }
+        // on PostgreSQL another instance may be claiming at the same moment: rows it holds are
+        // passed over, not waited for (nor claimed twice)
+        let skip_locked = crate::db::pick(&self.pool, "", "FOR UPDATE OF d SKIP LOCKED");
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE deliveries SET state = 'sending'
-             WHERE id IN (SELECT d.id {DUE} ORDER BY d.next_attempt_at, d.id LIMIT ?)
+             WHERE id IN (SELECT d.id {DUE} ORDER BY d.next_attempt_at, d.id LIMIT $2 {skip_locked})
              RETURNING id, broadcast_id, cell_id, chat_id, step, attempts,
                        (SELECT locale FROM chat_prefs p WHERE p.chat_id = deliveries.chat_id) AS locale"
         )))
@@ -209,17 +212,17 @@ impl Outbox {
     pub async fn finish_broadcasts(&self) -> anyhow::Result<()> {
         // an idle worker asks this every few seconds: a read says when there is nothing to close,
         // without taking the write lock
-        let running: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE state = ?)")
+        let running: crate::db::Flag = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE state = $1)")
             .bind(BroadcastState::Running)
             .fetch_one(&self.pool)
             .await?;
-        if !running {
+        if !running.0 {
             return Ok(());
         }
         let mut tx = crate::db::begin_write(&self.pool).await?;
         let done: Vec<(i64, i64, BroadcastKind)> = sqlx::query_as(
-            "UPDATE broadcasts SET state = ?, finished_at = ?
-             WHERE state = ? AND NOT EXISTS
+            "UPDATE broadcasts SET state = $1, finished_at = $2
+             WHERE state = $3 AND NOT EXISTS
                  (SELECT 1 FROM deliveries d WHERE d.broadcast_id = broadcasts.id AND d.state IN ('pending', 'sending'))
              RETURNING id, pack_id, kind",
         )
@@ -233,7 +236,7 @@ impl Outbox {
             if *kind != BroadcastKind::Pack {
                 continue;
             }
-            sqlx::query("UPDATE packs SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+            sqlx::query("UPDATE packs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
                 .bind(PackStatus::Sent)
                 .bind(crate::dates::now())
                 .bind(pack)
@@ -268,7 +271,7 @@ impl Outbox {
                     "group migrated; sending to the supergroup"
                 );
                 crate::cells::binding::migrate_chat(&self.pool, d.chat_id, *new_chat).await?;
-                sqlx::query("UPDATE deliveries SET chat_id = ? WHERE id = ?")
+                sqlx::query("UPDATE deliveries SET chat_id = $1 WHERE id = $2")
                     .bind(new_chat)
                     .bind(id)
                     .execute(&self.pool)
@@ -277,7 +280,7 @@ impl Outbox {
             }
             Outcome::RetryAt { attempts, after, why } => {
                 sqlx::query(
-                    "UPDATE deliveries SET state = ?, attempts = ?, error = ?, next_attempt_at = ? WHERE id = ?",
+                    "UPDATE deliveries SET state = $1, attempts = $2, error = $3, next_attempt_at = $4 WHERE id = $5",
                 )
                 .bind(DeliveryState::Pending)
                 .bind(attempts)
@@ -296,7 +299,7 @@ impl Outbox {
                 d.attempts = *attempts;
             }
             Outcome::GaveUp { attempts, why } => {
-                sqlx::query("UPDATE deliveries SET state = ?, attempts = ?, error = ? WHERE id = ?")
+                sqlx::query("UPDATE deliveries SET state = $1, attempts = $2, error = $3 WHERE id = $4")
                     .bind(DeliveryState::Failed)
                     .bind(attempts)
                     .bind(format!("gave up after {attempts} attempts: {why}"))
@@ -313,7 +316,7 @@ impl Outbox {
             }
             Outcome::Refused(why) => {
                 self.fail(id, why).await?;
-                sqlx::query("UPDATE broadcasts SET state = ?, finished_at = ? WHERE id = ? AND state = ?")
+                sqlx::query("UPDATE broadcasts SET state = $1, finished_at = $2 WHERE id = $3 AND state = $4")
                     .bind(BroadcastState::Failed)
                     .bind(crate::dates::now())
                     .bind(d.broadcast_id)
@@ -328,7 +331,7 @@ impl Outbox {
             }
             Outcome::Paused | Outcome::Cancelled => {
                 let next = if *outcome == Outcome::Paused { DeliveryState::Pending } else { DeliveryState::Cancelled };
-                sqlx::query("UPDATE deliveries SET state = ? WHERE id = ? AND state = ?")
+                sqlx::query("UPDATE deliveries SET state = $1 WHERE id = $2 AND state = $3")
                     .bind(next)
                     .bind(id)
                     .bind(DeliveryState::Sending)
@@ -356,19 +359,32 @@ impl Outbox {
                 .to_string();
                 let sent_at = crate::dates::now();
                 self.until_written(stop, rows[0].0, "record sends", || {
-                    sqlx::query(
+                    sqlx::query(crate::db::pick(
+                        &self.pool,
                         "UPDATE deliveries SET
-                             state = CASE WHEN j.m IS NULL THEN state ELSE ? END,
+                             state = CASE WHEN j.m IS NULL THEN state ELSE $1 END,
                              step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
                              ack_message_id = COALESCE(j.m, ack_message_id),
-                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE ? END,
+                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE $2 END,
                              error = CASE WHEN j.m IS NULL THEN error END,
                              message_ids = CASE WHEN j.m IS NULL THEN j.docs
                                  ELSE json_insert(COALESCE(message_ids, '[]'), '$[#]', j.m) END
                          FROM (SELECT value ->> '$.id' AS id, value ->> '$.m' AS m, value ->> '$.docs' AS docs
-                               FROM json_each(?)) AS j
+                               FROM json_each($3)) AS j
                          WHERE deliveries.id = j.id",
-                    )
+                        "UPDATE deliveries SET
+                             state = CASE WHEN j.m IS NULL THEN state ELSE $1 END,
+                             step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
+                             ack_message_id = COALESCE(j.m, ack_message_id),
+                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE $2 END,
+                             error = CASE WHEN j.m IS NULL THEN error END,
+                             message_ids = CASE WHEN j.m IS NULL THEN j.docs
+                                 ELSE CAST(CAST(COALESCE(message_ids, '[]') AS jsonb) || to_jsonb(j.m) AS TEXT) END
+                         FROM (SELECT CAST(value ->> 'id' AS BIGINT) AS id, CAST(value ->> 'm' AS BIGINT) AS m,
+                                      value ->> 'docs' AS docs
+                               FROM jsonb_array_elements(CAST($3 AS jsonb)) AS x(value)) AS j
+                         WHERE deliveries.id = j.id",
+                    ))
                     .bind(DeliveryState::Sent)
                     .bind(sent_at)
                     .bind(json.clone())
@@ -385,7 +401,7 @@ impl Outbox {
     }
 
     async fn fail(&self, id: i64, why: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE deliveries SET state = ?, error = ? WHERE id = ?")
+        sqlx::query("UPDATE deliveries SET state = $1, error = $2 WHERE id = $3")
             .bind(DeliveryState::Failed)
             .bind(why)
             .bind(id)
@@ -398,7 +414,7 @@ impl Outbox {
     /// to `pending`, due in five seconds.
     pub async fn put_back(&self, stop: &CancellationToken, id: i64) -> sqlx::Result<()> {
         self.until_written(stop, id, "put back a delivery", || {
-            sqlx::query("UPDATE deliveries SET state = ?, next_attempt_at = ? WHERE id = ? AND state = ?")
+            sqlx::query("UPDATE deliveries SET state = $1, next_attempt_at = $2 WHERE id = $3 AND state = $4")
                 .bind(DeliveryState::Pending)
                 .bind(crate::dates::now() + 5)
                 .bind(id)
@@ -420,7 +436,7 @@ impl Outbox {
         mut write: impl FnMut() -> W,
     ) -> Result<(), sqlx::Error>
     where
-        W: std::future::Future<Output = Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error>>,
+        W: std::future::Future<Output = Result<sqlx::any::AnyQueryResult, sqlx::Error>>,
     {
         let gate = &self.gate;
         let mut wait = Duration::from_secs(1);
@@ -624,7 +640,7 @@ mod tests {
         assert_eq!(row(&outbox).await.0, "pending");
         outbox.claim(1).await.unwrap();
         outbox.put_back(&stop, 1).await.unwrap();
-        let due: i64 = sqlx::query_scalar("SELECT next_attempt_at - ? FROM deliveries WHERE id = 1")
+        let due: i64 = sqlx::query_scalar("SELECT next_attempt_at - $1 FROM deliveries WHERE id = 1")
             .bind(crate::dates::now())
             .fetch_one(&outbox.pool)
             .await

@@ -38,7 +38,7 @@ struct Row {
 
 /// Sends and edits progress messages until `stop`.
 pub struct Reporter {
-    pub pool: sqlx::SqlitePool,
+    pub pool: crate::db::DbPool,
     pub bot: Bot,
     pub config: Arc<Config>,
     pub catalog: Arc<Catalog>,
@@ -119,7 +119,7 @@ impl Reporter {
                     let mut text = match state {
                         BroadcastState::Failed => {
                             let reason: String = sqlx::query_scalar(
-                                "SELECT COALESCE((SELECT error FROM deliveries WHERE broadcast_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1), '')",
+                                "SELECT COALESCE((SELECT error FROM deliveries WHERE broadcast_id = $1 AND state = 'failed' ORDER BY id DESC LIMIT 1), '')",
                             )
                             .bind(r.id)
                             .fetch_one(&self.pool)
@@ -131,7 +131,7 @@ impl Reporter {
                     };
                     let unreachable: Vec<(String, String, String)> = sqlx::query_as(
                         "SELECT c.code, c.name, COALESCE(d.error, '') FROM deliveries d JOIN cells c ON c.id = d.cell_id
-                         WHERE d.broadcast_id = ? AND d.state = 'failed' ORDER BY c.code LIMIT 31",
+                         WHERE d.broadcast_id = $1 AND d.state = 'failed' ORDER BY c.code LIMIT 31",
                     )
                     .bind(r.id)
                     .fetch_all(&self.pool)
@@ -188,12 +188,14 @@ impl Reporter {
                 });
                 match sent.await {
                     Ok(m) => {
-                        sqlx::query("UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?")
-                            .bind(chat)
-                            .bind(i64::from(m.id.0))
-                            .bind(broadcast)
-                            .execute(&self.pool)
-                            .await?;
+                        sqlx::query(
+                            "UPDATE broadcasts SET progress_chat_id = $1, progress_message_id = $2 WHERE id = $3",
+                        )
+                        .bind(chat)
+                        .bind(i64::from(m.id.0))
+                        .bind(broadcast)
+                        .execute(&self.pool)
+                        .await?;
                     }
                     Err(e) => {
                         tracing::info!(chat_id = chat, error = %crate::logging::redact(&e.to_string()), "could not send the progress message")
@@ -219,7 +221,7 @@ impl Reporter {
     }
 
     async fn mark_reported(&self, broadcast: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE broadcasts SET reported_at = ? WHERE id = ?")
+        sqlx::query("UPDATE broadcasts SET reported_at = $1 WHERE id = $2")
             .bind(crate::dates::now())
             .bind(broadcast)
             .execute(&self.pool)

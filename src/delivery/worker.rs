@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::DbPool;
 use teloxide::prelude::*;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -64,7 +64,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(
-        pool: SqlitePool,
+        pool: DbPool,
         bot: Bot,
         config: Arc<Config>,
         catalog: Arc<Catalog>,
@@ -239,7 +239,7 @@ mod tests {
     use std::time::Instant;
 
     /// Three cells bound to private chats in the simulator, and a one-message pack scheduled now.
-    async fn stage() -> (tempfile::TempDir, Sim, Arc<Worker>, SqlitePool, Vec<i64>, i64) {
+    async fn stage() -> (tempfile::TempDir, Sim, Arc<Worker>, DbPool, Vec<i64>, i64) {
         let sim = Sim::start_default().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}/loa.db", dir.path().display());
@@ -254,7 +254,7 @@ mod tests {
         for code in ["A", "B", "C"] {
             let user = sim.create_user(&format!("Bí thư {code}"), None);
             sim.open_private_chat(user);
-            sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+            sqlx::query("UPDATE cells SET chat_id = $1, chat_type = 'private', status = 'active' WHERE code = $2")
                 .bind(user)
                 .bind(code)
                 .execute(&pool)
@@ -278,7 +278,7 @@ mod tests {
         (dir, sim, worker, pool, chats, pack)
     }
 
-    async fn pack_status(pool: &SqlitePool, pack: i64) -> crate::lifecycle::PackStatus {
+    async fn pack_status(pool: &DbPool, pack: i64) -> crate::lifecycle::PackStatus {
         crate::packs::store::get(pool, pack).await.unwrap().unwrap().status
     }
 
@@ -286,7 +286,7 @@ mod tests {
     async fn the_worker_sends_each_cell_its_pack_once_closes_the_broadcast_and_stops_when_told() {
         let (_dir, sim, worker, pool, chats, pack) = stage().await;
         // the second chat chose English with /lang: its pack reads in English
-        sqlx::query("INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES (?, 'en', 0)")
+        sqlx::query("INSERT INTO chat_prefs (chat_id, locale, updated_at) VALUES ($1, 'en', 0)")
             .bind(chats[1])
             .execute(&pool)
             .await

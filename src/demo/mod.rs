@@ -24,12 +24,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::db::DbPool;
 use anyhow::Context;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::Actor;
@@ -102,7 +102,7 @@ pub(super) fn bar(progress: bool, len: u64, what: &str) -> ProgressBar {
     b
 }
 
-pub(super) async fn count(pool: &SqlitePool, sql: &str, bind: i64) -> anyhow::Result<i64> {
+pub(super) async fn count(pool: &DbPool, sql: &str, bind: i64) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(bind).fetch_one(pool).await?)
 }
 
@@ -175,7 +175,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let s = stats::pack(&pool, pack_id, View::PROVINCE).await?.context("the pack's figures")?;
     let committees = count(
         &pool,
-        "SELECT count(*) FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL) AND ? = 0",
+        "SELECT count(*) FROM units WHERE parent_id = (SELECT id FROM units WHERE parent_id IS NULL) AND $1 = 0",
         0,
     )
     .await? as usize;
@@ -226,7 +226,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
 /// documents it has, and its period.
 async fn schedule_sample(
     work: &Path,
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &Config,
     board: i64,
 ) -> anyhow::Result<(i64, usize, Option<crate::packs::period::Period>)> {
@@ -251,7 +251,7 @@ async fn schedule_sample(
 /// Follows the broadcast through the pack's figures until the pack is sent. Returns the seconds
 /// from its start to its end (the scheduler, which sees a pack scheduled from outside the chat
 /// within 5 s, starts it).
-async fn watch_broadcast(pool: &SqlitePool, pack_id: i64, progress: bool) -> anyhow::Result<f64> {
+async fn watch_broadcast(pool: &DbPool, pack_id: i64, progress: bool) -> anyhow::Result<f64> {
     let sending = bar(progress, 0, "Gửi định hướng Quý IV/2023");
     let mut started = None;
     until(&sending, Duration::from_secs(120), "the pack to go out", async || {
@@ -271,7 +271,7 @@ async fn watch_broadcast(pool: &SqlitePool, pack_id: i64, progress: bool) -> any
 /// delay of its own; waits until every report sent is stored. Returns (acknowledged, reported).
 async fn answer_all(
     sim: &Arc<Sim>,
-    pool: &SqlitePool,
+    pool: &DbPool,
     pack_id: i64,
     bound: &province::Bound,
     rng: &mut StdRng,
@@ -316,7 +316,7 @@ async fn answer_all(
 
 /// The board member sends `/remind`; waits until the reminders are out (or Loa says nobody needs
 /// one). Returns how many reminders were sent.
-async fn remind(sim: &Sim, pool: &SqlitePool, pack_id: i64, board: i64, progress: bool) -> anyhow::Result<i64> {
+async fn remind(sim: &Sim, pool: &DbPool, pack_id: i64, board: i64, progress: bool) -> anyhow::Result<i64> {
     sim.send_text(board, board, "/remind").map_err(anyhow::Error::msg)?;
     let reminding = bar(progress, 1, "Nhắc chi bộ chưa xác nhận");
     until(&reminding, Duration::from_secs(60), "the reminders", async || {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
+use crate::db::DbPool;
 
 use super::{bar, count, until};
 use crate::cells::invites::IssuedInvite;
@@ -192,12 +192,7 @@ pub(super) struct Bound {
 
 /// Binds every cell through its invite: two cells in five through a group, the others through a
 /// secretary's private chat; waits until Loa has bound them all.
-pub(super) async fn bind(
-    sim: &Sim,
-    pool: &SqlitePool,
-    invites: &[IssuedInvite],
-    progress: bool,
-) -> anyhow::Result<Bound> {
+pub(super) async fn bind(sim: &Sim, pool: &DbPool, invites: &[IssuedInvite], progress: bool) -> anyhow::Result<Bound> {
     let n = invites.len();
     let binding = bar(progress, n as u64, "Chi bộ kết nối qua mã mời");
     let mut members: HashMap<String, (i64, i64)> = HashMap::new();
@@ -217,7 +212,7 @@ pub(super) async fn bind(
         }
     }
     until(&binding, Duration::from_secs(60), "the cells to bind", async || {
-        let bound = count(pool, "SELECT count(*) FROM cells WHERE status = 'active' AND id > ?", 0).await.unwrap_or(0);
+        let bound = count(pool, "SELECT count(*) FROM cells WHERE status = 'active' AND id > $1", 0).await.unwrap_or(0);
         Ok((bound as u64, bound as usize >= n))
     })
     .await?;
@@ -234,7 +229,7 @@ pub(super) struct Lost {
 
 /// A few cells block the bot or delete their account; one group becomes a supergroup. Waits until
 /// Loa has followed the group and marked the blocked cells unreachable.
-pub(super) async fn lose_some(sim: &Sim, pool: &SqlitePool, bound: &mut Bound) -> anyhow::Result<Lost> {
+pub(super) async fn lose_some(sim: &Sim, pool: &DbPool, bound: &mut Bound) -> anyhow::Result<Lost> {
     let n = bound.members.len();
     let members = &mut bound.members;
     let privates: Vec<String> = members.iter().filter(|(_, (c, u))| c == u).map(|(k, _)| k.clone()).collect();
@@ -258,7 +253,7 @@ pub(super) async fn lose_some(sim: &Sim, pool: &SqlitePool, bound: &mut Bound) -
             let new = sim.migrate_group(g, by).map_err(anyhow::Error::msg)?;
             members.insert(code.clone(), (new, by));
             let deadline = Instant::now() + Duration::from_secs(10);
-            while count(pool, "SELECT count(*) FROM cells WHERE chat_id = ?", new).await? == 0
+            while count(pool, "SELECT count(*) FROM cells WHERE chat_id = $1", new).await? == 0
                 && Instant::now() < deadline
             {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -268,7 +263,7 @@ pub(super) async fn lose_some(sim: &Sim, pool: &SqlitePool, bound: &mut Bound) -
         None => None,
     };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while count(pool, "SELECT count(*) FROM cells WHERE status = 'unreachable' AND id > ?", 0).await?
+    while count(pool, "SELECT count(*) FROM cells WHERE status = 'unreachable' AND id > $1", 0).await?
         < blocked.len() as i64
         && Instant::now() < deadline
     {

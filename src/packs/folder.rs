@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::db::DbPool;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
-use sqlx::SqlitePool;
 
 use super::Audience;
 use super::body::{self, BodyFormat};
@@ -170,7 +170,7 @@ pub fn mime_of(ext: &str) -> &'static str {
 
 /// Reads and checks `dir/pack.toml` and its files. `today` is the local date (a parameter so
 /// tests control the clock).
-pub async fn read(dir: &Path, pool: &SqlitePool, today: NaiveDate) -> anyhow::Result<Result<PackDraft, Problems>> {
+pub async fn read(dir: &Path, pool: &DbPool, today: NaiveDate) -> anyhow::Result<Result<PackDraft, Problems>> {
     let toml_path = dir.join("pack.toml");
     let text = match std::fs::read_to_string(&toml_path) {
         Ok(t) => t,
@@ -435,11 +435,11 @@ fn safe_name(name: &str) -> bool {
 }
 
 /// Unknown units, districts, tags or cells in an audience, and an audience with no active cell.
-pub async fn check_audience(pool: &SqlitePool, audience: &Audience) -> anyhow::Result<Vec<Problem>> {
+pub async fn check_audience(pool: &DbPool, audience: &Audience) -> anyhow::Result<Vec<Problem>> {
     let mut problems = Vec::new();
     if let Audience::Some { districts, units, tags, cells } = audience {
         for u in units {
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE code = ? AND retired_at IS NULL")
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE code = $1 AND retired_at IS NULL")
                 .bind(u)
                 .fetch_optional(pool)
                 .await?;
@@ -459,7 +459,7 @@ pub async fn check_audience(pool: &SqlitePool, audience: &Audience) -> anyhow::R
         }
         for c in cells {
             let found: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM cells WHERE code = ?").bind(c).fetch_optional(pool).await?;
+                sqlx::query_scalar("SELECT id FROM cells WHERE code = $1").bind(c).fetch_optional(pool).await?;
             if found.is_none() {
                 problems.push(problem("audience.cells", format!("no cell has the code {c:?}")));
             }

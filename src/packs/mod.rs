@@ -10,8 +10,8 @@ pub mod store;
 
 use std::collections::BTreeSet;
 
+use crate::db::DbPool;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 
 /// Who receives a pack: every cell, or the cells in any of these districts, anywhere under any of
 /// these units (by code), with any of these tags, or with these codes.
@@ -77,12 +77,17 @@ impl Audience {
     }
 }
 
-/// Where the audience condition goes in `SELECT ... FROM cells c WHERE <here>`, with its values.
-pub(crate) fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
+/// Where the audience condition goes in `SELECT ... FROM cells c WHERE <here>`, with its values,
+/// numbered from `$first` on (the statement's own parameters come before).
+pub(crate) fn audience_sql(audience: &Audience, first: usize) -> (String, Vec<String>) {
     match audience {
         Audience::All => ("c.status != 'retired'".into(), Vec::new()),
         Audience::Some { districts, units, tags, cells } => {
-            let marks = |n: usize| vec!["?"; n].join(", ");
+            let next = std::cell::Cell::new(first);
+            let marks = |n: usize| {
+                let from = next.replace(next.get() + n);
+                (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            };
             let mut ors = Vec::new();
             let mut binds = Vec::new();
             if !districts.is_empty() {
@@ -106,7 +111,7 @@ pub(crate) fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
                 binds.extend(cells.iter().cloned());
             }
             if ors.is_empty() {
-                ors.push("0".into());
+                ors.push("1 = 0".into());
             }
             (format!("c.status != 'retired' AND ({})", ors.join(" OR ")), binds)
         }
@@ -114,14 +119,16 @@ pub(crate) fn audience_sql(audience: &Audience) -> (String, Vec<String>) {
 }
 
 /// How many cells (not retired) an audience reaches.
-pub async fn audience_size(pool: &SqlitePool, audience: &Audience) -> sqlx::Result<i64> {
+pub async fn audience_size(pool: &DbPool, audience: &Audience) -> sqlx::Result<i64> {
     Ok(audience_counts(pool, audience).await?.0)
 }
 
 /// (cells in the audience, of which active).
-pub async fn audience_counts(pool: &SqlitePool, audience: &Audience) -> sqlx::Result<(i64, i64)> {
-    let (cond, binds) = audience_sql(audience);
-    let sql = format!("SELECT count(*), COALESCE(sum(c.status = 'active'), 0) FROM cells c WHERE {cond}");
+pub async fn audience_counts(pool: &DbPool, audience: &Audience) -> sqlx::Result<(i64, i64)> {
+    let (cond, binds) = audience_sql(audience, 1);
+    let sql = format!(
+        "SELECT count(*), CAST(COALESCE(sum(CASE WHEN c.status = 'active' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cells c WHERE {cond}"
+    );
     let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);

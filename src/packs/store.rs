@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::db::DbPool;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use super::Audience;
 use super::folder::{PackDraft, Schedule};
@@ -127,7 +127,7 @@ pub struct NewAttachment {
 }
 
 /// Stores a checked pack from a folder as a draft; returns its id.
-pub async fn create(pool: &SqlitePool, config: &Config, draft: &PackDraft, actor: Actor) -> anyhow::Result<i64> {
+pub async fn create(pool: &DbPool, config: &Config, draft: &PackDraft, actor: Actor) -> anyhow::Result<i64> {
     let dir = data_dir(config);
     let mut attachments = Vec::new();
     for a in &draft.attachments {
@@ -163,7 +163,7 @@ fn tempfile_in(dir: &Path) -> anyhow::Result<PathBuf> {
 
 /// Writes a pack and its documents in one transaction (a draft); returns its id.
 pub async fn insert(
-    pool: &SqlitePool,
+    pool: &DbPool,
     draft: &PackDraft,
     attachments: &[NewAttachment],
     actor: Actor,
@@ -174,7 +174,7 @@ pub async fn insert(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO packs (kind, period, title, body_html, body_source, body_format, audience, deadline, report_prompt,
                             status, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12) RETURNING id",
     )
     .bind(draft.kind.as_str())
     .bind(draft.period.map(|p| p.code()))
@@ -196,7 +196,7 @@ pub async fn insert(
             Some(f) => Some(f.clone()),
             None => {
                 sqlx::query_scalar(
-                    "SELECT telegram_file_id FROM attachments WHERE sha256 = ? AND sha256 != '' AND telegram_file_id IS NOT NULL LIMIT 1",
+                    "SELECT telegram_file_id FROM attachments WHERE sha256 = $1 AND sha256 != '' AND telegram_file_id IS NOT NULL LIMIT 1",
                 )
                 .bind(&a.sha256)
                 .fetch_optional(&mut *tx)
@@ -205,7 +205,7 @@ pub async fn insert(
         };
         sqlx::query(
             "INSERT INTO attachments (pack_id, position, file_name, sha256, size, mime, local_path, telegram_file_id, telegram_file_unique_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id)
         .bind(pos as i64)
@@ -224,19 +224,19 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn list(pool: &SqlitePool) -> sqlx::Result<Vec<Pack>> {
+pub async fn list(pool: &DbPool) -> sqlx::Result<Vec<Pack>> {
     let sql = format!("SELECT {PACK_COLUMNS} FROM packs p ORDER BY p.id DESC");
     sqlx::query_as::<_, Pack>(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Pack>> {
-    let sql = format!("SELECT {PACK_COLUMNS} FROM packs p WHERE p.id = ?");
+pub async fn get(pool: &DbPool, id: i64) -> sqlx::Result<Option<Pack>> {
+    let sql = format!("SELECT {PACK_COLUMNS} FROM packs p WHERE p.id = $1");
     sqlx::query_as::<_, Pack>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await
 }
 
 /// The documents of a pack, in order: (file name, size, stored path).
-pub async fn attachments(pool: &SqlitePool, id: i64) -> sqlx::Result<Vec<(String, i64, Option<String>)>> {
-    sqlx::query_as("SELECT file_name, size, local_path FROM attachments WHERE pack_id = ? ORDER BY position")
+pub async fn attachments(pool: &DbPool, id: i64) -> sqlx::Result<Vec<(String, i64, Option<String>)>> {
+    sqlx::query_as("SELECT file_name, size, local_path FROM attachments WHERE pack_id = $1 ORDER BY position")
         .bind(id)
         .fetch_all(pool)
         .await
@@ -306,7 +306,7 @@ pub fn slot_time(
 
 /// Schedules a draft (or reschedules a scheduled pack). Returns the UTC time it is due.
 pub async fn schedule(
-    pool: &SqlitePool,
+    pool: &DbPool,
     config: &Config,
     id: i64,
     when: When,
@@ -352,7 +352,7 @@ pub async fn schedule(
     };
     let mut tx = crate::db::begin_write(pool).await?;
     sqlx::query(
-        "UPDATE packs SET status = 'scheduled', schedule_kind = ?, scheduled_for = ?, deadline = ?, updated_at = ? WHERE id = ?",
+        "UPDATE packs SET status = 'scheduled', schedule_kind = $1, scheduled_for = $2, deadline = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(kind)
     .bind(due.timestamp())

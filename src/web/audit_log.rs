@@ -74,10 +74,10 @@ pub async fn search(s: Signed, Query(q): Query<AuditQuery>) -> Response {
         let rows: Vec<Stored> = sqlx::query_as(
             "SELECT a.id, a.at, a.actor, a.actor_user_id, st.display_name AS name, a.action, a.subject, a.details
              FROM audit_log a LEFT JOIN staff st ON st.user_id = a.actor_user_id
-             WHERE (?1 = '' OR a.action LIKE ?2 ESCAPE '\\' OR a.subject LIKE ?2 ESCAPE '\\' OR a.details LIKE ?2 ESCAPE '\\')
-               AND (?3 IS NULL OR a.actor_user_id = ?3)
-               AND (?4 IS NULL OR a.id < ?4)
-             ORDER BY a.id DESC LIMIT ?5",
+             WHERE ($1 = '' OR a.action LIKE $2 ESCAPE '\\' OR a.subject LIKE $2 ESCAPE '\\' OR a.details LIKE $2 ESCAPE '\\')
+               AND ($3 IS NULL OR a.actor_user_id = $3)
+               AND ($4 IS NULL OR a.id < $4)
+             ORDER BY a.id DESC LIMIT $5",
         )
         .bind(&words)
         .bind(&pattern)

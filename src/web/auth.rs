@@ -8,10 +8,10 @@
 //! refused or not, and every sign-out is audited. The member's role is not stored with the
 //! session: it is read again on every request ([`crate::staff::role_of`]).
 
+use crate::db::DbPool;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::collections::BTreeSet;
 
 use crate::audit::{self, Actor};
@@ -40,12 +40,12 @@ fn looks_like_secret(s: &str) -> bool {
 }
 
 /// A new sign-in link's token for `user_id` (a member of staff), stored and audited.
-pub async fn issue_link(pool: &SqlitePool, user_id: i64, now: i64) -> anyhow::Result<String> {
+pub async fn issue_link(pool: &DbPool, user_id: i64, now: i64) -> anyhow::Result<String> {
     let token = new_secret();
     let mut tx = crate::db::begin_write(pool).await?;
     // links nobody can use any more go
-    sqlx::query("DELETE FROM web_links WHERE expires_at < ?").bind(now - 86_400).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO web_links (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("DELETE FROM web_links WHERE expires_at < $1").bind(now - 86_400).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO web_links (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(hash(&token))
         .bind(user_id)
         .bind(now)
@@ -82,12 +82,12 @@ impl Refused {
 }
 
 /// What a link would do now, without using it: the page the link opens says so.
-pub async fn check_link(pool: &SqlitePool, token: &str, now: i64) -> sqlx::Result<Result<i64, Refused>> {
+pub async fn check_link(pool: &DbPool, token: &str, now: i64) -> sqlx::Result<Result<i64, Refused>> {
     if !looks_like_secret(token) {
         return Ok(Err(Refused::Unknown));
     }
     let row: Option<(i64, i64, Option<i64>)> =
-        sqlx::query_as("SELECT user_id, expires_at, used_at FROM web_links WHERE token_hash = ?")
+        sqlx::query_as("SELECT user_id, expires_at, used_at FROM web_links WHERE token_hash = $1")
             .bind(hash(token))
             .fetch_optional(pool)
             .await?;
@@ -110,7 +110,7 @@ pub struct Started {
 /// row; a refusal is audited too (with the user, when the link named one) when `audit_refusal`
 /// says so.
 pub async fn sign_in(
-    pool: &SqlitePool,
+    pool: &DbPool,
     admins: &BTreeSet<i64>,
     token: &str,
     now: i64,
@@ -120,7 +120,7 @@ pub async fn sign_in(
     let mut tx = crate::db::begin_write(pool).await?;
     let checked = if looks_like_secret(token) {
         let row: Option<(i64, i64, Option<i64>)> =
-            sqlx::query_as("SELECT user_id, expires_at, used_at FROM web_links WHERE token_hash = ?")
+            sqlx::query_as("SELECT user_id, expires_at, used_at FROM web_links WHERE token_hash = $1")
                 .bind(hash(token))
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -147,7 +147,7 @@ pub async fn sign_in(
         }
     };
     // spent now, whether or not the user is still staff
-    sqlx::query("UPDATE web_links SET used_at = ? WHERE token_hash = ?")
+    sqlx::query("UPDATE web_links SET used_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(hash(token))
         .execute(&mut *tx)
@@ -162,19 +162,21 @@ pub async fn sign_in(
     };
     let cookie = new_secret();
     // sessions over for a day go (the audit log keeps who signed in when)
-    sqlx::query("DELETE FROM web_sessions WHERE expires_at < ? OR ended_at < ?")
+    sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1 OR ended_at < $2")
         .bind(now - 86_400)
         .bind(now - 86_400)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(hash(&cookie))
-        .bind(user)
-        .bind(new_secret())
-        .bind(now)
-        .bind(now + SESSION_TTL)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash(&cookie))
+    .bind(user)
+    .bind(new_secret())
+    .bind(now)
+    .bind(now + SESSION_TTL)
+    .execute(&mut *tx)
+    .await?;
     let details = json!({ "role": member.role.as_str(), "client": client });
     audit::record(&mut tx, Actor::User(user), "web.sign_in", None, "ok", details).await?;
     tx.commit().await?;
@@ -191,12 +193,12 @@ pub struct Session {
 }
 
 /// The session a cookie's value holds, if it is on (not ended, not expired).
-pub async fn session(pool: &SqlitePool, cookie: &str, now: i64) -> sqlx::Result<Option<Session>> {
+pub async fn session(pool: &DbPool, cookie: &str, now: i64) -> sqlx::Result<Option<Session>> {
     if !looks_like_secret(cookie) {
         return Ok(None);
     }
     let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT user_id, csrf, expires_at FROM web_sessions WHERE id_hash = ? AND ended_at IS NULL AND expires_at > ?",
+        "SELECT user_id, csrf, expires_at FROM web_sessions WHERE id_hash = $1 AND ended_at IS NULL AND expires_at > $2",
     )
     .bind(hash(cookie))
     .bind(now)
@@ -206,9 +208,9 @@ pub async fn session(pool: &SqlitePool, cookie: &str, now: i64) -> sqlx::Result<
 }
 
 /// Ends the session a cookie holds (`why`: "sign_out", "no_role"), audited.
-pub async fn end(pool: &SqlitePool, cookie: &str, user_id: i64, now: i64, why: &str) -> anyhow::Result<()> {
+pub async fn end(pool: &DbPool, cookie: &str, user_id: i64, now: i64, why: &str) -> anyhow::Result<()> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let ended = sqlx::query("UPDATE web_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL")
+    let ended = sqlx::query("UPDATE web_sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(hash(cookie))
         .execute(&mut *tx)

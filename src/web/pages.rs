@@ -1,13 +1,13 @@
 //! The overview, the packs, one pack (its delivery, its figures by unit with drill-down, the
 //! cells behind, its actions) and the downloads (spreadsheets, charts, documents).
 
+use crate::db::DbPool;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use super::{Chrome, Crumb, Signed, TokenForm, html};
 use crate::audit::Actor;
@@ -19,14 +19,14 @@ use crate::stats::{self, Counts, View};
 
 /// The running totals of a pack within a member's scope (the sum of its units' rows: one row per
 /// unit that received the pack, however many cells).
-pub async fn totals(pool: &SqlitePool, pack_id: i64, scope: Option<i64>) -> sqlx::Result<Counts> {
+pub async fn totals(pool: &DbPool, pack_id: i64, scope: Option<i64>) -> sqlx::Result<Counts> {
     sqlx::query_as(
-        "SELECT COALESCE(sum(targeted), 0) AS targeted, COALESCE(sum(delivered), 0) AS delivered,
-                COALESCE(sum(unreachable), 0) AS unreachable, COALESCE(sum(acknowledged), 0) AS acknowledged,
-                COALESCE(sum(late), 0) AS late, COALESCE(sum(reported), 0) AS reported,
-                COALESCE(sum(not_connected), 0) AS not_connected
+        "SELECT CAST(COALESCE(sum(targeted), 0) AS BIGINT) AS targeted, CAST(COALESCE(sum(delivered), 0) AS BIGINT) AS delivered,
+                CAST(COALESCE(sum(unreachable), 0) AS BIGINT) AS unreachable, CAST(COALESCE(sum(acknowledged), 0) AS BIGINT) AS acknowledged,
+                CAST(COALESCE(sum(late), 0) AS BIGINT) AS late, CAST(COALESCE(sum(reported), 0) AS BIGINT) AS reported,
+                CAST(COALESCE(sum(not_connected), 0) AS BIGINT) AS not_connected
          FROM pack_unit_stats
-         WHERE pack_id = ?1 AND (?2 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2))",
+         WHERE pack_id = $1 AND ($2 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2))",
     )
     .bind(pack_id)
     .bind(scope)
@@ -43,8 +43,8 @@ fn pack_name(p: &Pack, locale: Locale) -> String {
 }
 
 /// The newest broadcast of a pack itself (not its reminders), with its state.
-async fn pack_broadcast(pool: &SqlitePool, pack_id: i64) -> sqlx::Result<Option<(i64, BroadcastState)>> {
-    sqlx::query_as("SELECT id, state FROM broadcasts WHERE pack_id = ? AND kind = 'pack' ORDER BY id DESC LIMIT 1")
+async fn pack_broadcast(pool: &DbPool, pack_id: i64) -> sqlx::Result<Option<(i64, BroadcastState)>> {
+    sqlx::query_as("SELECT id, state FROM broadcasts WHERE pack_id = $1 AND kind = 'pack' ORDER BY id DESC LIMIT 1")
         .bind(pack_id)
         .fetch_optional(pool)
         .await
@@ -152,7 +152,7 @@ async fn overview_page(s: &Signed) -> anyhow::Result<Response> {
     let pool = &s.ctx.pool;
     let flight = in_flight(s).await?;
     let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM packs WHERE status IN ('sending', 'sent') ORDER BY id DESC LIMIT ?")
+        sqlx::query_scalar("SELECT id FROM packs WHERE status IN ('sending', 'sent') ORDER BY id DESC LIMIT $1")
             .bind(LATEST as i64)
             .fetch_all(pool)
             .await?;
@@ -178,8 +178,8 @@ async fn overview_page(s: &Signed) -> anyhow::Result<Response> {
         })
         .collect();
     let (cells, connected): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), COALESCE(sum(status = 'active'), 0) FROM cells
-         WHERE status <> 'retired' AND (?1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1))",
+        "SELECT count(*), CAST(COALESCE(sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cells
+         WHERE status <> 'retired' AND ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))",
     )
     .bind(s.scope)
     .fetch_one(pool)
@@ -368,12 +368,14 @@ async fn pack_page(s: &Signed, id: i64, q: PackQuery) -> anyhow::Result<Option<R
     // delivery by state, from the running totals; the reasons of those that failed from the
     // failed deliveries alone (a partial index holds just them)
     let scope = match within {
-        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?2)",
-        None => "AND ?2 IS NULL",
+        Some(_) => "AND d.unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $2)",
+        None => "AND $2 IS NULL",
     };
+    // SQLite is told to read the partial index of failed deliveries; PostgreSQL finds it alone
+    let indexed = crate::db::pick(pool, "INDEXED BY deliveries_failed", "");
     let reasons: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT COALESCE(d.error, ''), count(*) FROM deliveries d INDEXED BY deliveries_failed
-         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?1 AND kind = 'pack')
+        "SELECT COALESCE(d.error, ''), count(*) FROM deliveries d {indexed}
+         WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'pack')
            AND d.state = 'failed' {scope}
          GROUP BY 1 ORDER BY 2 DESC"
     )))

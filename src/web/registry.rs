@@ -44,7 +44,7 @@ pub(super) async fn tree_of(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine
     let pool = &s.ctx.pool;
     let rows: Vec<TreeRow> = sqlx::query_as(
         "WITH RECURSIVE walk (id, sort, depth) AS (
-             SELECT ?1, '', 0
+             SELECT $1, '', 0
              UNION ALL
              SELECT u.id, walk.sort || '/' || u.code, walk.depth + 1 FROM units u JOIN walk ON u.parent_id = walk.id
              WHERE u.retired_at IS NULL
@@ -57,12 +57,12 @@ pub(super) async fn tree_of(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine
     // from the root, every cell counts: no list of the units to check each against
     let root = rows.first().is_some_and(|r| r.parent_id.is_none());
     let scope = if root {
-        "AND ?1 IS NOT NULL"
+        "AND $1 IS NOT NULL"
     } else {
-        "AND unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = ?1)"
+        "AND unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1)"
     };
     let counts: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT unit_id, count(*), COALESCE(sum(status = 'active'), 0) FROM cells
+        "SELECT unit_id, count(*), CAST(COALESCE(sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cells
          WHERE status <> 'retired' {scope} GROUP BY unit_id"
     )))
     .bind(top)
@@ -86,7 +86,7 @@ pub(super) async fn tree_of(s: &Signed, top: i64) -> anyhow::Result<Vec<UnitLine
         }
     }
     let (tr, org) = (&s.tr, &s.ctx.config.organisation);
-    let top_level: i64 = sqlx::query_scalar("SELECT COALESCE(max(depth), 0) FROM unit_paths WHERE descendant = ?")
+    let top_level: i64 = sqlx::query_scalar("SELECT COALESCE(max(depth), 0) FROM unit_paths WHERE descendant = $1")
         .bind(top)
         .fetch_one(pool)
         .await?;

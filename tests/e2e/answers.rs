@@ -31,7 +31,7 @@ async fn province(app: &TestApp) -> Province {
     let member_b = app.sim.create_user("Triệu Văn Cường", None);
     let group = app.group("Chi bộ bản Cốc Lùng", member_a);
     for (code, chat, kind) in [("NR-001", secretary, "private"), ("BB-001", group, "group")] {
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
+        sqlx::query("UPDATE cells SET chat_id = $1, chat_type = $2, status = 'active' WHERE code = $3")
             .bind(chat)
             .bind(kind)
             .bind(code)
@@ -79,12 +79,13 @@ async fn answer_to(app: &TestApp, query: &str) -> loa::sim::CallbackAnswer {
 }
 
 async fn acks(app: &TestApp) -> Vec<(String, i64, String, bool, String)> {
-    sqlx::query_as(
+    let rows: Vec<(String, i64, String, loa::db::Flag, String)> = sqlx::query_as(
         "SELECT c.code, a.user_id, a.user_name, a.late, a.via FROM acks a JOIN cells c ON c.id = a.cell_id ORDER BY c.code",
     )
     .fetch_all(&app.pool)
     .await
-    .unwrap()
+    .unwrap();
+    rows.into_iter().map(|(code, user, name, late, via)| (code, user, name, late.0, via)).collect()
 }
 
 async fn wait_for<T>(f: impl AsyncFnMut() -> Option<T>) -> T {
@@ -164,7 +165,7 @@ async fn an_ack_after_the_deadline_is_recorded_as_late() {
     let app = TestApp::spawn_with(fast).await;
     let p = province(&app).await;
     let pack = sent_pack(&app, "Định hướng quý IV", "2023-Q4").await;
-    sqlx::query("UPDATE packs SET deadline = '2023-10-15' WHERE id = ?").bind(pack).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE packs SET deadline = '2023-10-15' WHERE id = $1").bind(pack).execute(&app.pool).await.unwrap();
     let msg = pack_message(&app, p.secretary, "Định hướng quý IV");
     let q = app.sim.press_button(p.secretary, p.secretary, msg.message_id, &data_of(&msg, "✅")).unwrap();
     assert_eq!(answer_to(&app, &q).await.text.as_deref(), Some("Đã ghi nhận (sau hạn). Cảm ơn đồng chí!"));
@@ -173,7 +174,7 @@ async fn an_ack_after_the_deadline_is_recorded_as_late() {
     // a cell that reported may not change its report once the deadline has passed
     sqlx::query(
         "INSERT INTO reports (pack_id, cell_id, delivery_id, user_id, user_name, meeting_date, attendance, body, at)
-         SELECT ?, cell_id, id, 1, 'An', '2023-10-05', 9, 'x', 1 FROM deliveries WHERE chat_id = ?",
+         SELECT $1, cell_id, id, 1, 'An', '2023-10-05', 9, 'x', 1 FROM deliveries WHERE chat_id = $2",
     )
     .bind(pack)
     .bind(p.secretary)
@@ -231,14 +232,17 @@ async fn wrong(app: &TestApp, chat: i64, user: i64, number: &str, text: &str) ->
     got[before].text().unwrap_or_default().to_string()
 }
 
-async fn reports(app: &TestApp) -> Vec<(String, i64, String, i64, String, Option<String>, bool)> {
-    sqlx::query_as(
+type ReportRow<F> = (String, i64, String, i64, String, Option<String>, F);
+
+async fn reports(app: &TestApp) -> Vec<ReportRow<bool>> {
+    let rows: Vec<ReportRow<loa::db::Flag>> = sqlx::query_as(
         "SELECT c.code, r.user_id, r.meeting_date, r.attendance, r.body, r.attachment_kind, r.superseded_by IS NOT NULL
          FROM reports r JOIN cells c ON c.id = r.cell_id ORDER BY r.id",
     )
     .fetch_all(&app.pool)
     .await
-    .unwrap()
+    .unwrap();
+    rows.into_iter().map(|(c, u, d, n, b, k, old)| (c, u, d, n, b, k, old.0)).collect()
 }
 
 fn yesterday() -> chrono::NaiveDate {

@@ -257,7 +257,7 @@ async fn a_bound_chat_is_noted_as_seen_at_most_once_a_minute() {
     let first = seen().await.expect("noted as seen");
     // within the minute: not written again
     let recent = loa::dates::now() - 30;
-    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'")
+    sqlx::query("UPDATE cells SET last_seen_at = $1 WHERE code = 'NR-001'")
         .bind(recent)
         .execute(&app.pool)
         .await
@@ -267,7 +267,7 @@ async fn a_bound_chat_is_noted_as_seen_at_most_once_a_minute() {
     assert_eq!(seen().await, Some(recent), "heard from less than a minute ago: no write");
     // a minute later it is
     let old = loa::dates::now() - 120;
-    sqlx::query("UPDATE cells SET last_seen_at = ? WHERE code = 'NR-001'").bind(old).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE cells SET last_seen_at = $1 WHERE code = 'NR-001'").bind(old).execute(&app.pool).await.unwrap();
     app.sim.send_text(secretary, secretary, "/help").unwrap();
     app.sim.wait_for_bot_messages(secretary, 5, WAIT).await;
     assert!(seen().await.unwrap() >= first, "written again after a minute");

@@ -262,7 +262,7 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     let na_ri = s.groups.iter().find(|g| g.unit.name == "Na Rì").unwrap();
     assert_eq!((na_ri.counts.not_connected, na_ri.counts.ack_rate()), (0, 0.5), "a late joiner is counted once");
     assert_eq!(s.to_json("by_unit")["late_joined"], 1);
-    let broadcast: (String, i64) = sqlx::query_as("SELECT state, targeted FROM broadcasts WHERE pack_id = ?")
+    let broadcast: (String, i64) = sqlx::query_as("SELECT state, targeted FROM broadcasts WHERE pack_id = $1")
         .bind(pack)
         .fetch_one(&app.pool)
         .await
@@ -271,7 +271,7 @@ async fn a_cell_that_joins_after_a_broadcast_gets_the_packs_still_open_counted_a
     assert_eq!(app.audit_count("packs.late_join", "ok").await, 1);
 
     // a pack past its deadline is not offered, nor one the cell had already
-    sqlx::query("UPDATE packs SET deadline = '2020-01-01' WHERE id = ?").bind(pack).execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE packs SET deadline = '2020-01-01' WHERE id = $1").bind(pack).execute(&app.pool).await.unwrap();
     let third = app.user("Bí thư Cốc Lùng");
     let code = app.invite("BB-001").await;
     app.sim.send_text(third, third, &format!("/start {code}")).unwrap();

@@ -32,7 +32,7 @@ async fn province_of(app: &TestApp, cells: usize) -> Vec<i64> {
     for i in 0..cells {
         let u = app.sim.create_user(&format!("Bí thư {i}"), None);
         app.sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+        sqlx::query("UPDATE cells SET chat_id = $1, chat_type = 'private', status = 'active' WHERE code = $2")
             .bind(u)
             .bind(format!("C-{i:03}"))
             .execute(&app.pool)
@@ -48,7 +48,7 @@ async fn send_pack(app: &TestApp) -> i64 {
     app.schedule_pack_with_document(title, "2023-Q4", report, b"%PDF-1.4 ke hoach quy IV").await
 }
 
-async fn wait_sent(pool: &sqlx::SqlitePool, pack: i64) {
+async fn wait_sent(pool: &loa::db::DbPool, pack: i64) {
     crate::harness::wait_for("the pack to be sent", std::time::Duration::from_secs(60), async || {
         let status = store::get(pool, pack).await.unwrap().unwrap().status;
         (status == loa::lifecycle::PackStatus::Sent).then_some(())
@@ -111,7 +111,7 @@ async fn blocked_kicked_vanished_and_migrated_chats_are_handled() {
     let new = app.sim.migrate_group(old, someone).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await; // the bot sees the membership updates first
     for (code, chat, ty) in [("C-002", kicked, "group"), ("C-004", old, "group")] {
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
+        sqlx::query("UPDATE cells SET chat_id = $1, chat_type = $2, status = 'active' WHERE code = $3")
             .bind(chat)
             .bind(ty)
             .bind(code)
@@ -225,7 +225,7 @@ async fn a_serve_process_killed_mid_broadcast_loses_no_cell_and_repeats_at_most_
             .spawn()
             .unwrap()
     };
-    let sent = |pool: sqlx::SqlitePool| async move {
+    let sent = |pool: loa::db::DbPool| async move {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deliveries WHERE state = 'sent'")
             .fetch_one(&pool)
             .await
@@ -277,7 +277,7 @@ async fn the_author_follows_progress_pauses_resumes_and_gets_a_summary() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     sqlx::query("UPDATE cells SET status = 'active' WHERE code = 'C-007'").execute(&app.pool).await.unwrap();
     let pack = send_pack(&app).await;
-    sqlx::query("UPDATE packs SET created_by = ? WHERE id = ?")
+    sqlx::query("UPDATE packs SET created_by = $1 WHERE id = $2")
         .bind(app.admin)
         .bind(pack)
         .execute(&app.pool)

@@ -193,7 +193,7 @@ async fn province_with_a_pack(
     prefix: &str,
     district: &str,
     n: usize,
-) -> (String, sqlx::SqlitePool, Vec<i64>, i64) {
+) -> (String, loa::db::DbPool, Vec<i64>, i64) {
     let db = format!("sqlite://{}/data/loa.db", dir.display());
     let pool = loa::db::open(&db).await.unwrap();
     let chats = crate::harness::private_cells(sim, &pool, prefix, district, n).await;
@@ -280,7 +280,7 @@ async fn twenty_kill_9s_during_a_broadcast_with_acks_arriving_lose_nothing() {
     loop {
         press(&mut pressed);
         let status: String =
-            sqlx::query_scalar("SELECT status FROM packs WHERE id = ?").bind(pack).fetch_one(&pool).await.unwrap();
+            sqlx::query_scalar("SELECT status FROM packs WHERE id = $1").bind(pack).fetch_one(&pool).await.unwrap();
         let acks: i64 = sqlx::query_scalar("SELECT count(*) FROM acks").fetch_one(&pool).await.unwrap();
         if status == "sent" && pressed.len() == cells && acks as usize == cells {
             break;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use loa::sim::{ChatKind, Sim};
 
-async fn count(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
+async fn count(pool: &loa::db::DbPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 

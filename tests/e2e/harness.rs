@@ -24,7 +24,7 @@ pub async fn wait_for<T>(what: &str, limit: Duration, mut f: impl AsyncFnMut() -
 }
 
 /// Waits until `sql` (one number) counts `want`.
-pub async fn wait_count(pool: &sqlx::SqlitePool, sql: &str, want: i64, limit: Duration) {
+pub async fn wait_count(pool: &loa::db::DbPool, sql: &str, want: i64, limit: Duration) {
     let mut got = 0;
     wait_for(sql, limit, async || {
         got = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap();
@@ -37,7 +37,7 @@ pub async fn wait_count(pool: &sqlx::SqlitePool, sql: &str, want: i64, limit: Du
 /// the library (scheduling, reminders, pack folders) with a controlled clock.
 pub struct Offline {
     pub dir: TempDir,
-    pub pool: sqlx::SqlitePool,
+    pub pool: loa::db::DbPool,
     pub config: Config,
 }
 
@@ -50,7 +50,7 @@ impl Offline {
     /// The registry `csv` imported into a fresh database at `data/loa.db`.
     pub async fn with_registry(csv: &str) -> Offline {
         let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+        let db = db_url(dir.path());
         let config = Config::for_simulator(&db, None, None).unwrap();
         let pool = loa::db::open(&config.database_url).await.unwrap();
         let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
@@ -61,18 +61,61 @@ impl Offline {
     /// The cells `codes` connected, each to a private chat of its own (100 + its id).
     pub async fn connect(&self, codes: &[&str]) {
         for code in codes {
-            sqlx::query("UPDATE cells SET status = 'active', chat_id = 100 + id, chat_type = 'private' WHERE code = ?")
-                .bind(code)
-                .execute(&self.pool)
-                .await
-                .unwrap();
+            sqlx::query(
+                "UPDATE cells SET status = 'active', chat_id = 100 + id, chat_type = 'private' WHERE code = $1",
+            )
+            .bind(code)
+            .execute(&self.pool)
+            .await
+            .unwrap();
         }
     }
 }
 
+/// Whether the suite runs on PostgreSQL (`LOA_TEST_BACKEND=postgres`, with `LOA_TEST_POSTGRES`
+/// naming a database on the server as a user who may create databases); else on SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("LOA_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// The database of the test whose folder is `dir`: the SQLite file `dir/data/loa.db`, or on
+/// PostgreSQL ([`on_postgres`]) an empty database of its own on the test server, made the first
+/// time the folder asks (the same one after).
+pub fn db_url(dir: &std::path::Path) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    if !on_postgres() {
+        return format!("sqlite://{}/data/loa.db", dir.display());
+    }
+    static MADE: OnceLock<Mutex<HashMap<std::path::PathBuf, String>>> = OnceLock::new();
+    let mut made = MADE.get_or_init(Default::default).lock().unwrap();
+    if let Some(url) = made.get(dir) {
+        return url.clone();
+    }
+    let admin = std::env::var("LOA_TEST_POSTGRES").expect("LOA_TEST_BACKEND=postgres needs LOA_TEST_POSTGRES");
+    let name = format!("loa_e2e_{}_{}", std::process::id(), made.len());
+    let create = format!("CREATE DATABASE {name}");
+    let server = admin.clone();
+    // the caller may be inside a runtime: the database is made on a thread of its own
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            use sqlx::{Connection, Executor};
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("the test PostgreSQL server answers");
+            conn.execute(sqlx::AssertSqlSafe(create)).await.expect("a test database is made");
+        })
+    })
+    .join()
+    .unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    made.insert(dir.to_path_buf(), url.to_string());
+    url.to_string()
+}
+
 /// A configuration for Loa against `sim`, with the database in `dir`; no process environment.
 pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
-    let db = format!("sqlite://{}/data/loa.db", dir.path().display());
+    let db = db_url(dir.path());
     Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid")
 }
 
@@ -83,7 +126,7 @@ pub struct TestApp {
     /// A bootstrap admin (in `staff.admins`), who has opened the private chat with the bot.
     pub admin: i64,
     /// A pool on the same database, for seeding and checking.
-    pub pool: sqlx::SqlitePool,
+    pub pool: loa::db::DbPool,
     /// Where `/healthz`, `/metrics` and the web desk listen, when the test asked for a fixed
     /// address ([`TestApp::spawn_web`]); else a port the system picks, not known to the test.
     pub http: Option<std::net::SocketAddr>,
@@ -249,7 +292,7 @@ impl TestApp {
             // as if the secretary had started the bot (the bot may write to them)
             self.sim.open_private_chat(chat);
         }
-        let bound = sqlx::query("UPDATE cells SET chat_id = ?, chat_type = ?, status = 'active' WHERE code = ?")
+        let bound = sqlx::query("UPDATE cells SET chat_id = $1, chat_type = $2, status = 'active' WHERE code = $3")
             .bind(chat)
             .bind(kind)
             .bind(code)
@@ -359,12 +402,14 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, action: &str, outcome: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND json_extract(details, '$.outcome') = ?")
-            .bind(action)
-            .bind(outcome)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT count(*) FROM audit_log WHERE action = $1 AND json_extract(details, '$.outcome') = $2",
+        )
+        .bind(action)
+        .bind(outcome)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 }
 
@@ -382,7 +427,7 @@ pub fn loa_bin(dir: &std::path::Path) -> std::process::Command {
 
 /// `n` cells `<prefix>-000`... in `district`, imported into `pool` and each bound to its own
 /// secretary's private chat in `sim`; returns the chats in order.
-pub async fn private_cells(sim: &Sim, pool: &sqlx::SqlitePool, prefix: &str, district: &str, n: usize) -> Vec<i64> {
+pub async fn private_cells(sim: &Sim, pool: &loa::db::DbPool, prefix: &str, district: &str, n: usize) -> Vec<i64> {
     let mut csv = String::from("code,name,district\n");
     for i in 0..n {
         csv.push_str(&format!("{prefix}-{i:03},Chi bộ {i},{district}\n"));
@@ -393,7 +438,7 @@ pub async fn private_cells(sim: &Sim, pool: &sqlx::SqlitePool, prefix: &str, dis
     for i in 0..n {
         let u = sim.create_user(&format!("Bí thư {i}"), None);
         sim.open_private_chat(u);
-        sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = ?")
+        sqlx::query("UPDATE cells SET chat_id = $1, chat_type = 'private', status = 'active' WHERE code = $2")
             .bind(u)
             .bind(format!("{prefix}-{i:03}"))
             .execute(pool)
@@ -426,7 +471,7 @@ pub fn serve_process(
 
 /// Schedules now, in the database at `db` (for a `loa serve` process of its own), an urgent pack
 /// asking for a report; returns its id.
-pub async fn schedule_report_pack(pool: &sqlx::SqlitePool, db: &str, title: &str) -> i64 {
+pub async fn schedule_report_pack(pool: &loa::db::DbPool, db: &str, title: &str) -> i64 {
     let config = Config::for_simulator(db, None, None).unwrap();
     let plain = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
     let draft = loa::packs::folder::PackDraft { report_prompt: Some("Báo cáo kết quả".into()), ..plain };

@@ -389,7 +389,7 @@ async fn a_backup_carries_the_store_s_files_and_names_what_is_missing() {
 }
 
 /// A pack with one document, stored as `loa pack create` would; scheduled now when `now`.
-async fn pack_with_document(pool: &sqlx::SqlitePool, db: &str, title: &str, bytes: &[u8], now: bool) -> (i64, String) {
+async fn pack_with_document(pool: &loa::db::DbPool, db: &str, title: &str, bytes: &[u8], now: bool) -> (i64, String) {
     let config = loa::config::Config::for_simulator(db, None, None).unwrap();
     let (sha, path) = loa::packs::store::store_bytes(&config, bytes).unwrap();
     let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
@@ -432,7 +432,7 @@ async fn a_backup_taken_mid_broadcast_restores_on_a_new_machine_which_finishes_a
     let b_bytes = b"%PDF-1.4 tai lieu hoc tap nghi quyet".to_vec();
     let (pack_b, sha_b) = pack_with_document(&pool, &old_db, "Tài liệu học tập", &b_bytes, false).await;
     let mut serve = crate::harness::serve_process(old.path(), &sim, &old_db, 20, "127.0.0.1:0").spawn().unwrap();
-    let sent = async |pool: &sqlx::SqlitePool| -> i64 {
+    let sent = async |pool: &loa::db::DbPool| -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetch_one(pool).await.unwrap()
     };
     crate::harness::wait_for("the broadcast to start", Duration::from_secs(30), async || {
@@ -448,7 +448,7 @@ async fn a_backup_taken_mid_broadcast_restores_on_a_new_machine_which_finishes_a
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 files"), "{}", String::from_utf8_lossy(&out.stdout));
-    let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.unwrap();
+    let copy = loa::db::DbPool::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.unwrap();
     let at_backup = sent(&copy).await;
     copy.close().await;
     assert!(at_backup < 40, "the backup was taken while the broadcast ran");

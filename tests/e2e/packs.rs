@@ -18,7 +18,7 @@ fn today() -> NaiveDate {
 
 struct Fixture {
     dir: tempfile::TempDir,
-    pool: sqlx::SqlitePool,
+    pool: loa::db::DbPool,
     config: loa::config::Config,
 }
 
@@ -282,7 +282,7 @@ async fn documents_are_stored_once_by_content() {
     let c = folder(f.dir.path(), "c", |_| {});
     let draft = folder::read(&c, &f.pool, today()).await.unwrap().unwrap();
     let id = store::create(&f.pool, &f.config, &draft, Actor::Cli).await.unwrap();
-    let fid: Option<String> = sqlx::query_scalar("SELECT telegram_file_id FROM attachments WHERE pack_id = ?")
+    let fid: Option<String> = sqlx::query_scalar("SELECT telegram_file_id FROM attachments WHERE pack_id = $1")
         .bind(id)
         .fetch_one(&f.pool)
         .await

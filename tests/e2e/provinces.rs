@@ -16,7 +16,7 @@ fn free_port() -> u16 {
 struct Province {
     sim: Sim,
     db: String,
-    pool: sqlx::SqlitePool,
+    pool: loa::db::DbPool,
     chats: Vec<i64>,
     admin: i64,
     port: u16,

@@ -17,15 +17,15 @@ fn at(config: &loa::config::Config, y: i32, m: u32, d: u32) -> i64 {
 async fn sent_pack(o: &Offline, title: &str, when: i64) -> i64 {
     let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, title, "Nội dung");
     let id = loa::packs::store::create(&o.pool, &o.config, &draft, Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', report_prompt = 'Báo cáo' WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', report_prompt = 'Báo cáo' WHERE id = $1")
         .bind(id)
         .execute(&o.pool)
         .await
         .unwrap();
     loa::delivery::broadcast::start(&o.pool, id, Actor::Cli, when).await.unwrap().unwrap();
     sqlx::query(
-        "UPDATE deliveries SET state = 'sent', sent_at = ?, ack_message_id = 1
-         WHERE broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = ?)",
+        "UPDATE deliveries SET state = 'sent', sent_at = $1, ack_message_id = 1
+         WHERE broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $2)",
     )
     .bind(when)
     .bind(id)
@@ -38,7 +38,7 @@ async fn sent_pack(o: &Offline, title: &str, when: i64) -> i64 {
 async fn acknowledge(o: &Offline, pack: i64, code: &str, when: i64) {
     let (delivery, chat): (i64, i64) = sqlx::query_as(
         "SELECT d.id, d.chat_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN cells c ON c.id = d.cell_id
-         WHERE b.pack_id = ? AND c.code = ?",
+         WHERE b.pack_id = $1 AND c.code = $2",
     )
     .bind(pack)
     .bind(code)
@@ -50,7 +50,7 @@ async fn acknowledge(o: &Offline, pack: i64, code: &str, when: i64) {
 }
 
 async fn situation(o: &Offline, code: &str, topic: &str, severity: Severity, body: &str, when: i64) -> i64 {
-    let (cell, unit, chat): (i64, i64, i64) = sqlx::query_as("SELECT id, unit_id, chat_id FROM cells WHERE code = ?")
+    let (cell, unit, chat): (i64, i64, i64) = sqlx::query_as("SELECT id, unit_id, chat_id FROM cells WHERE code = $1")
         .bind(code)
         .fetch_one(&o.pool)
         .await

@@ -370,7 +370,7 @@ async fn a_merger_moves_cells_and_officers_and_leaves_the_old_figures_as_they_we
         .unwrap();
     let draft = loa::packs::folder::PackDraft::plain(loa::packs::period::PackKind::Urgent, None, "Khẩn", "Nội dung");
     let pack = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = $1")
         .bind(pack)
         .execute(&pool)
         .await
@@ -419,7 +419,7 @@ async fn a_merger_moves_cells_and_officers_and_leaves_the_old_figures_as_they_we
     assert!(after.groups.iter().any(|g| g.unit.code == "BP-1"), "the old pack still shows the cell where it was");
     // a pack sent after the merger counts the cell under the ward
     let pack2 = loa::packs::store::create(&pool, &config, &draft, loa::audit::Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = $1")
         .bind(pack2)
         .execute(&pool)
         .await

@@ -12,7 +12,7 @@ use crate::harness::{Offline, REGISTRY, TestApp, WAIT};
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    pool: sqlx::SqlitePool,
+    pool: loa::db::DbPool,
     config: loa::config::Config,
     pack: i64,
 }
@@ -36,13 +36,13 @@ async fn fixture() -> Fixture {
     );
     let pack = loa::packs::store::create(&pool, &config, &draft, Actor::Cli).await.unwrap();
     let sent = at(&config, 2023, 10, 2, 10, 0).timestamp();
-    sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = $1")
         .bind(pack)
         .execute(&pool)
         .await
         .unwrap();
     let b: i64 = sqlx::query_scalar(
-        "INSERT INTO broadcasts (pack_id, kind, state, targeted, created_at, finished_at, reported_at) VALUES (?, 'pack', 'done', 2, ?, ?, ?) RETURNING id",
+        "INSERT INTO broadcasts (pack_id, kind, state, targeted, created_at, finished_at, reported_at) VALUES ($1, 'pack', 'done', 2, $2, $3, $4) RETURNING id",
     )
     .bind(pack)
     .bind(sent)
@@ -53,7 +53,7 @@ async fn fixture() -> Fixture {
     .unwrap();
     sqlx::query(
         "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, step, next_attempt_at, sent_at, ack_message_id, unit_id)
-         SELECT ?, id, chat_id, 'sent', 2, ?, ?, 7, unit_id FROM cells WHERE status = 'active'",
+         SELECT $1, id, chat_id, 'sent', 2, $2, $3, 7, unit_id FROM cells WHERE status = 'active'",
     )
     .bind(b)
     .bind(sent)
@@ -69,7 +69,7 @@ async fn reminded(f: &Fixture, t: &schedule::Tick) -> Vec<String> {
     let mut codes = Vec::new();
     for s in &t.reminded {
         let got: Vec<String> = sqlx::query_scalar(
-            "SELECT c.code FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.broadcast_id = ? AND d.step = 1 ORDER BY c.code",
+            "SELECT c.code FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.broadcast_id = $1 AND d.step = 1 ORDER BY c.code",
         )
         .bind(s.broadcast_id)
         .fetch_all(&f.pool)
@@ -157,7 +157,7 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
     app.import(REGISTRY).await;
     let secretary = app.sim.create_user("Nguyễn Văn An", None);
     app.sim.open_private_chat(secretary);
-    sqlx::query("UPDATE cells SET chat_id = ?, chat_type = 'private', status = 'active' WHERE code = 'NR-001'")
+    sqlx::query("UPDATE cells SET chat_id = $1, chat_type = 'private', status = 'active' WHERE code = 'NR-001'")
         .bind(secretary)
         .execute(&app.pool)
         .await
@@ -222,7 +222,7 @@ async fn remind_sends_through_the_worker_and_the_reminder_s_button_acknowledges_
         })
         .await;
     assert!(both, "{:?}", app.sim.bot_messages(secretary).iter().map(|m| m.button_texts()).collect::<Vec<_>>());
-    let acks: i64 = sqlx::query_scalar("SELECT count(*) FROM acks WHERE pack_id = ?")
+    let acks: i64 = sqlx::query_scalar("SELECT count(*) FROM acks WHERE pack_id = $1")
         .bind(pack)
         .fetch_one(&app.pool)
         .await
@@ -321,7 +321,7 @@ async fn after_the_deadline_the_nearest_unit_with_officers_hears_and_the_board_h
         "Nội dung",
     );
     let pack = loa::packs::store::create(&pool, &config, &draft, Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = $1")
         .bind(pack)
         .execute(&pool)
         .await
@@ -329,14 +329,18 @@ async fn after_the_deadline_the_nearest_unit_with_officers_hears_and_the_board_h
     let sent = at(&config, 2023, 10, 2, 10, 0).timestamp();
     let b = loa::delivery::broadcast::start(&pool, pack, Actor::Cli, sent).await.unwrap().unwrap();
     // as the worker would have left it
-    sqlx::query("UPDATE deliveries SET state = 'sent', sent_at = ? WHERE broadcast_id = ?")
+    sqlx::query("UPDATE deliveries SET state = 'sent', sent_at = $1 WHERE broadcast_id = $2")
         .bind(sent)
         .bind(b.broadcast_id)
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE broadcasts SET state = 'done' WHERE id = ?").bind(b.broadcast_id).execute(&pool).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = ?")
+    sqlx::query("UPDATE broadcasts SET state = 'done' WHERE id = $1")
+        .bind(b.broadcast_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE packs SET status = 'sent', deadline = '2023-10-15' WHERE id = $1")
         .bind(pack)
         .execute(&pool)
         .await

@@ -13,7 +13,7 @@ use crate::harness::{Offline, REGISTRY, TestApp, WAIT};
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    pool: sqlx::SqlitePool,
+    pool: loa::db::DbPool,
     config: loa::config::Config,
 }
 
@@ -64,7 +64,7 @@ async fn a_pack_starts_when_due_once_and_only_for_connected_cells() {
     assert_eq!((started.pack_id, started.targeted, started.skipped, *late), (id, 2, 2, 0));
     assert_eq!(status(&f, id).await, "sending");
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT c.code, d.chat_id FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.broadcast_id = ? AND d.state = 'pending' ORDER BY c.code",
+        "SELECT c.code, d.chat_id FROM deliveries d JOIN cells c ON c.id = d.cell_id WHERE d.broadcast_id = $1 AND d.state = 'pending' ORDER BY c.code",
     )
     .bind(started.broadcast_id)
     .fetch_all(&f.pool)
@@ -165,7 +165,7 @@ async fn loa_serve_starts_a_pack_scheduled_now() {
     }
     // no cell is connected, so the broadcast is empty and the worker closes it at once
     assert!(["sending", "sent"].contains(&status(&f, id).await.as_str()));
-    let broadcasts: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcasts WHERE pack_id = ?")
+    let broadcasts: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcasts WHERE pack_id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await
@@ -194,7 +194,7 @@ async fn the_situation_request_slot_asks_every_cell_once_a_month() {
     assert!(p.body_html.contains("1. Kinh tế, đời sống\n2. Đất đai"), "{}", p.body_html);
     assert!(p.report_prompt.as_deref().is_some_and(|r| r.starts_with("Báo cáo tình hình tháng 10/2023")));
     let purpose: String =
-        sqlx::query_scalar("SELECT purpose FROM packs WHERE id = ?").bind(p.id).fetch_one(&f.pool).await.unwrap();
+        sqlx::query_scalar("SELECT purpose FROM packs WHERE id = $1").bind(p.id).fetch_one(&f.pool).await.unwrap();
     assert_eq!(purpose, "situation");
     let t = schedule::tick(&f.pool, &f.config, at(&f, 2023, 10, 20, 8, 5)).await.unwrap();
     assert!(t.started.is_empty(), "once");

@@ -24,15 +24,15 @@ CD-001,Chi bộ thôn Nà Chang,Chợ Đồn,Xã Bằng Lãng
 struct Province {
     dir: tempfile::TempDir,
     config: loa::config::Config,
-    pool: sqlx::SqlitePool,
+    pool: loa::db::DbPool,
     first: i64,
     second: i64,
 }
 
-async fn delivery(pool: &sqlx::SqlitePool, pack: i64, code: &str) -> (i64, i64) {
+async fn delivery(pool: &loa::db::DbPool, pack: i64, code: &str) -> (i64, i64) {
     sqlx::query_as(
         "SELECT d.id, d.chat_id FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id JOIN cells c ON c.id = d.cell_id
-         WHERE b.pack_id = ? AND c.code = ?",
+         WHERE b.pack_id = $1 AND c.code = $2",
     )
     .bind(pack)
     .bind(code)
@@ -41,9 +41,9 @@ async fn delivery(pool: &sqlx::SqlitePool, pack: i64, code: &str) -> (i64, i64) 
     .unwrap()
 }
 
-async fn set_state(pool: &sqlx::SqlitePool, pack: i64, code: &str, state: &str) {
+async fn set_state(pool: &loa::db::DbPool, pack: i64, code: &str, state: &str) {
     let (id, _) = delivery(pool, pack, code).await;
-    sqlx::query("UPDATE deliveries SET state = ?, sent_at = 1696300000, error = CASE WHEN ? = 'failed' THEN 'blocked by the user' END WHERE id = ?")
+    sqlx::query("UPDATE deliveries SET state = $1, sent_at = 1696300000, error = CASE WHEN $2 = 'failed' THEN 'blocked by the user' END WHERE id = $3")
         .bind(state)
         .bind(state)
         .bind(id)
@@ -52,18 +52,18 @@ async fn set_state(pool: &sqlx::SqlitePool, pack: i64, code: &str, state: &str) 
         .unwrap();
 }
 
-async fn target(pool: &sqlx::SqlitePool, pack: i64, code: &str) -> loa::acks::Target {
+async fn target(pool: &loa::db::DbPool, pack: i64, code: &str) -> loa::acks::Target {
     let (id, chat) = delivery(pool, pack, code).await;
     loa::acks::target_in_chat(pool, id, chat).await.unwrap().unwrap()
 }
 
-async fn pack(p: &(sqlx::SqlitePool, loa::config::Config), period: &str, title: &str) -> i64 {
+async fn pack(p: &(loa::db::DbPool, loa::config::Config), period: &str, title: &str) -> i64 {
     let draft = PackDraft {
         report_prompt: Some("Báo cáo kết quả".into()),
         ..PackDraft::plain(PackKind::Monthly, Period::parse(period).ok(), title, "Nội dung")
     };
     let id = loa::packs::store::create(&p.0, &p.1, &draft, Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0, deadline = '2023-10-15' WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0, deadline = '2023-10-15' WHERE id = $1")
         .bind(id)
         .execute(&p.0)
         .await
@@ -219,8 +219,8 @@ async fn figures_match_the_hand_count() {
 
     // the running totals equal a count from scratch
     let recount: (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), sum(d.state = 'sent'), (SELECT count(*) FROM acks WHERE pack_id = ?1)
-         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.pack_id = ?1 AND b.kind = 'pack'",
+        "SELECT count(*), sum(d.state = 'sent'), (SELECT count(*) FROM acks WHERE pack_id = $1)
+         FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.pack_id = $1 AND b.kind = 'pack'",
     )
     .bind(p.first)
     .fetch_one(&p.pool)
@@ -232,7 +232,7 @@ async fn figures_match_the_hand_count() {
     let september = pack(&(p.pool.clone(), p.config.clone()), "2023-09", "Định hướng tháng 9").await;
     let quarterly = PackDraft::plain(PackKind::Quarterly, Period::parse("Quý IV/2023").ok(), "Quý IV", "Nội dung");
     let q4 = loa::packs::store::create(&p.pool, &p.config, &quarterly, Actor::Cli).await.unwrap();
-    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = ?")
+    sqlx::query("UPDATE packs SET status = 'scheduled', scheduled_for = 0 WHERE id = $1")
         .bind(q4)
         .execute(&p.pool)
         .await

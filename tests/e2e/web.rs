@@ -97,7 +97,7 @@ impl Browser {
 }
 
 async fn unit_id(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM units WHERE name = ?").bind(name).fetch_one(&app.pool).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM units WHERE name = $1").bind(name).fetch_one(&app.pool).await.unwrap()
 }
 
 /// The registry with two units, a cell of each bound, and a pack sent to them; returns its id.
@@ -349,7 +349,7 @@ async fn the_board_pauses_resumes_and_cancels_a_broadcast_from_the_pack_page() {
     b.get(&format!("/packs/{pack}")).await;
     let paused = b.press(&format!("/packs/{pack}/pause"), &[]).await;
     assert_eq!(paused.location(), format!("/packs/{pack}?done=pause"));
-    let state = "SELECT count(*) FROM broadcasts WHERE pack_id = ? AND state = ?";
+    let state = "SELECT count(*) FROM broadcasts WHERE pack_id = $1 AND state = $2";
     let count =
         async |s: &str| -> i64 { sqlx::query_scalar(state).bind(pack).bind(s).fetch_one(&app.pool).await.unwrap() };
     assert_eq!(count("paused").await, 1);
@@ -456,7 +456,7 @@ async fn the_inbox_opens_answers_and_handles_a_report_within_the_scope() {
     assert!(list.body.contains("Đất đai") && list.body.contains("class=\"urgent\""), "{}", list.body);
     let open = b.get(&format!("/inbox/{id}")).await;
     assert!(open.body.contains("Tranh chấp đất &#60;b&#62;rừng&#60;/b&#62;"), "{}", open.body);
-    let status: String = sqlx::query_scalar("SELECT status FROM situation_reports WHERE id = ?")
+    let status: String = sqlx::query_scalar("SELECT status FROM situation_reports WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await
