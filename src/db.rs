@@ -281,11 +281,39 @@ fn any_sqlite_url(url: &str) -> String {
 
 /// Applies the migrations not yet applied.
 pub async fn migrate(pool: &DbPool) -> anyhow::Result<()> {
-    let migrator = match backend(pool) {
-        Backend::Sqlite => &MIGRATOR,
-        Backend::Postgres => &MIGRATOR_PG,
-    };
-    migrator.run(pool).await.context("failed to apply the database migrations")
+    match backend(pool) {
+        Backend::Sqlite => MIGRATOR.run(pool).await.context("failed to apply the database migrations"),
+        Backend::Postgres => {
+            MIGRATOR_PG.run(pool).await.context("failed to apply the database migrations")?;
+            seed_root(pool).await.context("failed to write the province's committee")
+        }
+    }
+}
+
+/// The province's committee (code `TINH`), which SQLite's migrations write into a new database
+/// and PostgreSQL's schema, made in one piece for `loa migrate-data`, does not: a PostgreSQL
+/// database with no unit gets it here (importing a registry whose root row says otherwise
+/// renames it). Instances starting together write it once.
+pub const ROOT_CODE: &str = "TINH";
+
+async fn seed_root(pool: &DbPool) -> sqlx::Result<()> {
+    let mut tx = begin_write(pool).await?;
+    let now = crate::dates::now();
+    sqlx::query(
+        "INSERT INTO units (code, name, kind, parent_id, created_at, updated_at)
+         SELECT $1, 'Đảng bộ tỉnh', 'tinh', NULL, $2, $2 WHERE NOT EXISTS (SELECT 1 FROM units)",
+    )
+    .bind(ROOT_CODE)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO unit_paths (ancestor, descendant, depth)
+         SELECT id, id, 0 FROM units WHERE parent_id IS NULL ON CONFLICT DO NOTHING",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// Opens the database and brings its schema up to date.

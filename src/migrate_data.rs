@@ -140,6 +140,30 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<Moved> {
         .await
         .with_context(|| format!("failed to connect to {}", crate::config::redact_url(to)))?;
     MIGRATOR_PG.run(&target).await.context("failed to create Loa's tables in PostgreSQL")?;
+    // a database `loa serve` (or `loa migrate`) opened holds the province's committee it wrote
+    // there and nothing else: that is still empty
+    let seeded_only: bool = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM units) = 1 AND (SELECT count(*) FROM unit_paths) = 1
+            AND EXISTS (SELECT 1 FROM units WHERE code = $1 AND parent_id IS NULL AND created_at = updated_at)",
+    )
+    .bind(crate::db::ROOT_CODE)
+    .fetch_one(&target)
+    .await?;
+    let others_empty = {
+        let mut empty = true;
+        for table in TABLES.iter().filter(|t| !matches!(**t, "units" | "unit_paths")) {
+            let any: bool =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
+                    .fetch_one(&target)
+                    .await?;
+            empty &= !any;
+        }
+        empty
+    };
+    if seeded_only && others_empty {
+        sqlx::query("DELETE FROM unit_paths").execute(&target).await?;
+        sqlx::query("DELETE FROM units").execute(&target).await?;
+    }
     for table in TABLES {
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).fetch_one(&target).await?;

@@ -151,7 +151,7 @@ pub async fn start(pool: &DbPool, pack_id: i64, actor: Actor, now: i64) -> anyho
         "INSERT INTO pack_unit_stats (pack_id, unit_id, not_connected)
          SELECT $1, COALESCE(c.unit_id, (SELECT id FROM units WHERE parent_id IS NULL)), count(*) FROM cells c
          WHERE {cond} AND NOT (c.status = 'active' AND c.chat_id IS NOT NULL) GROUP BY 2
-         ON CONFLICT (pack_id, unit_id) DO UPDATE SET not_connected = not_connected + excluded.not_connected"
+         ON CONFLICT (pack_id, unit_id) DO UPDATE SET not_connected = pack_unit_stats.not_connected + excluded.not_connected"
     );
     with_audience(sqlx::query(sqlx::AssertSqlSafe(missed)).bind(pack_id), &binds).execute(b.tx()).await?;
     let broadcast_id = b.id;

@@ -402,9 +402,11 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, action: &str, outcome: &str) -> i64 {
-        sqlx::query_scalar(
+        sqlx::query_scalar(loa::db::pick(
+            &self.pool,
             "SELECT count(*) FROM audit_log WHERE action = $1 AND json_extract(details, '$.outcome') = $2",
-        )
+            "SELECT count(*) FROM audit_log WHERE action = $1 AND CAST(details AS jsonb) ->> 'outcome' = $2",
+        ))
         .bind(action)
         .bind(outcome)
         .fetch_one(&self.pool)
