@@ -93,7 +93,7 @@ const PRESSED_PG: &str = concat!(
     "SELECT ",
     target_columns!(),
     ", c.chat_id AS pressed_in FROM jsonb_array_elements(CAST($1 AS jsonb)) j(value)
-       CROSS JOIN deliveries d ON d.id = CAST(j.value ->> 0 AS BIGINT) ",
+       JOIN deliveries d ON d.id = CAST(j.value ->> 0 AS BIGINT) ",
     target_joins!(),
     " WHERE c.chat_id = CAST(j.value ->> 1 AS BIGINT) AND b.kind = 'pack' AND d.state IN ('sent', 'sending')"
 );
@@ -335,7 +335,7 @@ async fn write_presses(pool: &DbPool, presses: &[Press]) -> anyhow::Result<Vec<O
              SELECT CAST(value ->> 0 AS BIGINT), CAST(value ->> 1 AS BIGINT), CAST(value ->> 2 AS BIGINT),
                     CAST(value ->> 3 AS BIGINT), value ->> 4, CAST(value ->> 5 AS BIGINT),
                     CASE WHEN CAST(value -> 6 AS BOOLEAN) THEN 1 ELSE 0 END, 'button'
-             FROM jsonb_array_elements(CAST($1 AS jsonb)) AS j(value)
+             FROM jsonb_array_elements(CAST($1 AS jsonb)) AS j(value) WHERE true
              ON CONFLICT (pack_id, cell_id) DO NOTHING
              RETURNING pack_id, cell_id",
         ))

@@ -97,6 +97,7 @@ struct RawWebhook {
 #[serde(deny_unknown_fields)]
 struct RawDatabase {
     url: String,
+    data_dir: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,6 +339,9 @@ impl OrganisationConfig {
 pub struct Config {
     pub telegram: TelegramConfig,
     pub database_url: String,
+    /// The folder of the stored files (`database.data_dir`), resolved: the key, else the SQLite
+    /// database's folder, else `data`.
+    pub data_dir: std::path::PathBuf,
     pub timezone: Tz,
     pub delivery: DeliveryConfig,
     pub schedule: ScheduleConfig,
@@ -650,6 +654,13 @@ impl Config {
             ));
         }
         crate::logging::register_secret_of_url(&database_url);
+        let data_dir = match raw.database.data_dir.trim() {
+            "" => crate::db::file_of(&database_url)
+                .map(|f| f.parent().map(std::path::Path::to_path_buf).unwrap_or_default())
+                .map(|d| if d.as_os_str().is_empty() { std::path::PathBuf::from(".") } else { d })
+                .unwrap_or_else(|| std::path::PathBuf::from("data")),
+            dir => std::path::PathBuf::from(dir),
+        };
         let timezone: Tz = raw.time.timezone.parse().map_err(|_| {
             ConfigError::new(
                 "time.timezone",
@@ -736,6 +747,7 @@ impl Config {
                 webhook_secret: None,
             },
             database_url,
+            data_dir,
             timezone,
             delivery: DeliveryConfig { messages_per_second, paid_broadcast: paid, max_attempts },
             schedule,

@@ -361,12 +361,12 @@ pub async fn inbox(pool: &DbPool, f: &InboxFilter) -> sqlx::Result<Vec<Situation
              WHERE ($1 IS NULL OR unit_id IN (SELECT descendant FROM unit_paths WHERE ancestor = $1))
                AND ($2 IS NULL OR status = $2)
              ORDER BY status = 'handled', status = 'seen', severity = 'urgent' DESC, id DESC
-             LIMIT CASE WHEN $3 > 0 THEN $3 ELSE -1 END)
+             LIMIT $3)
          ORDER BY s.status = 'handled', s.status = 'seen', s.severity = 'urgent' DESC, s.id DESC"
     )))
     .bind(f.within)
     .bind(f.status.as_deref())
-    .bind(f.limit)
+    .bind(if f.limit > 0 { f.limit } else { i64::MAX })
     .fetch_all(pool)
     .await
 }

@@ -477,7 +477,7 @@ pub async fn reminders(pool: &DbPool, pack_id: i64) -> sqlx::Result<Reminders> {
 /// The cells that received the pack (or could not be reached) and have not acknowledged it, by
 /// unit then code; within the subtree of unit `within` when given.
 pub async fn pending(pool: &DbPool, pack_id: i64, within: Option<i64>) -> sqlx::Result<Vec<Pending>> {
-    pending_first(pool, pack_id, within, -1).await
+    pending_first(pool, pack_id, within, i64::MAX).await
 }
 
 /// The first `limit` of [`pending`] (all of them for a negative `limit`).
@@ -528,7 +528,8 @@ pub async fn unit_cells(pool: &DbPool, pack_id: i64, unit: i64) -> sqlx::Result<
                      WHEN d.state = 'sent' THEN 'delivered'
                      WHEN d.state = 'failed' THEN 'unreachable'
                      ELSE 'sending' END AS state,
-                EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = $1 AND r.cell_id = c.id) AS reported
+                CASE WHEN EXISTS (SELECT 1 FROM reports r WHERE r.pack_id = $1 AND r.cell_id = c.id)
+                     THEN 1 ELSE 0 END AS reported
          FROM deliveries d JOIN cells c ON c.id = d.cell_id
          WHERE d.broadcast_id IN (SELECT id FROM broadcasts WHERE pack_id = $1 AND kind = 'pack')
            AND d.unit_id = $2 AND (d.state || '') <> 'cancelled'

@@ -53,12 +53,9 @@ impl Pack {
 const PACK_COLUMNS: &str = "p.id, p.kind, p.period, p.title, p.body_html, p.audience, p.deadline, p.report_prompt, p.status, \
      p.schedule_kind, p.scheduled_for, p.created_at, (SELECT count(*) FROM attachments a WHERE a.pack_id = p.id) AS attachments";
 
-/// Where Loa keeps files: the database's folder.
+/// Where Loa keeps files (`database.data_dir`: by default the SQLite database's folder).
 pub fn data_dir(config: &Config) -> PathBuf {
-    crate::db::file_of(&config.database_url)
-        .and_then(|f| f.parent().map(Path::to_path_buf))
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from("."))
+    config.data_dir.clone()
 }
 
 /// Copies a file into `files/<sha256>` (once per content); returns (sha256, stored path). The

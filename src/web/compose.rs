@@ -157,7 +157,10 @@ pub async fn create(s: Signed, mut form: Multipart) -> Response {
     if let Err(r) = s.require(Role::Board, "compose").await {
         return r;
     }
-    let dir = match tempfile::Builder::new().prefix(".web-compose-").tempdir_in(store::data_dir(&s.ctx.config)) {
+    // the data folder exists beside a SQLite database; with PostgreSQL it may not yet
+    let data = store::data_dir(&s.ctx.config);
+    let _ = std::fs::create_dir_all(&data);
+    let dir = match tempfile::Builder::new().prefix(".web-compose-").tempdir_in(&data) {
         Ok(d) => d,
         Err(e) => return s.failed(e.into()),
     };

@@ -47,11 +47,22 @@ impl Offline {
         Offline::with_registry(REGISTRY).await
     }
 
+    /// [`REGISTRY`] imported into a fresh SQLite database at `data/loa.db`, whatever backend the
+    /// suite runs on: for what only SQLite has (a backup is a copy of its file).
+    pub async fn sqlite() -> Offline {
+        Offline::on(REGISTRY, |dir| format!("sqlite://{}/data/loa.db", dir.display())).await
+    }
+
     /// The registry `csv` imported into a fresh database at `data/loa.db`.
     pub async fn with_registry(csv: &str) -> Offline {
+        Offline::on(csv, db_url).await
+    }
+
+    async fn on(csv: &str, url: fn(&std::path::Path) -> String) -> Offline {
         let dir = tempfile::tempdir().unwrap();
-        let db = db_url(dir.path());
-        let config = Config::for_simulator(&db, None, None).unwrap();
+        let db = url(dir.path());
+        let mut config = Config::for_simulator(&db, None, None).unwrap();
+        config.data_dir = dir.path().join("data");
         let pool = loa::db::open(&config.database_url).await.unwrap();
         let rows = loa::cells::import::parse_csv(csv.as_bytes()).unwrap();
         loa::cells::import::apply(&pool, &rows, Default::default(), loa::audit::Actor::Cli).await.unwrap();
@@ -82,13 +93,10 @@ pub fn on_postgres() -> bool {
 /// PostgreSQL ([`on_postgres`]) an empty database of its own on the test server, made the first
 /// time the folder asks (the same one after).
 pub fn db_url(dir: &std::path::Path) -> String {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
     if !on_postgres() {
         return format!("sqlite://{}/data/loa.db", dir.display());
     }
-    static MADE: OnceLock<Mutex<HashMap<std::path::PathBuf, String>>> = OnceLock::new();
-    let mut made = MADE.get_or_init(Default::default).lock().unwrap();
+    let mut made = made_databases().lock().unwrap();
     if let Some(url) = made.get(dir) {
         return url.clone();
     }
@@ -113,10 +121,21 @@ pub fn db_url(dir: &std::path::Path) -> String {
     url.to_string()
 }
 
+/// The PostgreSQL databases [`db_url`] made, by the test folder they were made for.
+fn made_databases() -> &'static std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, String>> {
+    static MADE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, String>>> =
+        std::sync::OnceLock::new();
+    MADE.get_or_init(Default::default)
+}
+
 /// A configuration for Loa against `sim`, with the database in `dir`; no process environment.
 pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
     let db = db_url(dir.path());
-    Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid")
+    let mut config =
+        Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid");
+    // on PostgreSQL too, the stored files in the test's folder
+    config.data_dir = dir.path().join("data");
+    config
 }
 
 /// The simulator with `loa serve` running against it.
@@ -423,6 +442,10 @@ pub fn loa_bin(dir: &std::path::Path) -> std::process::Command {
         if k.starts_with("LOA_") || k == "TELOXIDE_TOKEN" {
             c.env_remove(k);
         }
+    }
+    // a test on PostgreSQL whose folder has its database: the command works on that one
+    if let Some(url) = made_databases().lock().unwrap().get(dir) {
+        c.env("LOA_DATABASE__URL", url).env("LOA_DATABASE__DATA_DIR", dir.join("data"));
     }
     c
 }

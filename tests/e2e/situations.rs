@@ -582,7 +582,7 @@ async fn a_situation_request_is_answered_with_the_dialogue_and_counted_like_a_re
         sqlx::query_as("SELECT id, pack_id FROM situation_reports ORDER BY id").fetch_all(&app.pool).await.unwrap();
     assert_eq!(linked, [(1, Some(started.pack_id)), (2, Some(started.pack_id))]);
     let (reported, acknowledged): (i64, i64) =
-        sqlx::query_as("SELECT sum(reported), sum(acknowledged) FROM pack_unit_stats WHERE pack_id = $1")
+        sqlx::query_as("SELECT CAST(sum(reported) AS BIGINT), CAST(sum(acknowledged) AS BIGINT) FROM pack_unit_stats WHERE pack_id = $1")
             .bind(started.pack_id)
             .fetch_one(&app.pool)
             .await

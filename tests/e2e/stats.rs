@@ -219,7 +219,7 @@ async fn figures_match_the_hand_count() {
 
     // the running totals equal a count from scratch
     let recount: (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), sum(d.state = 'sent'), (SELECT count(*) FROM acks WHERE pack_id = $1)
+        "SELECT count(*), CAST(sum(CASE WHEN d.state = 'sent' THEN 1 ELSE 0 END) AS BIGINT), (SELECT count(*) FROM acks WHERE pack_id = $1)
          FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.pack_id = $1 AND b.kind = 'pack'",
     )
     .bind(p.first)
