@@ -436,6 +436,13 @@ pub async fn take_write_turn(pool: &DbPool) -> tokio::sync::OwnedMutexGuard<()> 
     write_turn(pool).lock_owned().await
 }
 
+/// On PostgreSQL, the key of the advisory lock every write transaction takes at its start: one
+/// writer at a time across every instance on the database, as SQLite's write lock does (reads are
+/// never held up). Loa's transactions were written for SQLite's one writer; this keeps their
+/// reasoning true on PostgreSQL.
+pub const WRITER_LOCK_KEY: i64 = 7_140_222_001;
+const WRITER_LOCK_PG: &str = "BEGIN; SELECT pg_advisory_xact_lock(7140222001)";
+
 /// Begins a transaction that writes. It takes SQLite's write lock at `BEGIN IMMEDIATE`, so that
 /// another writer makes it wait (up to [`BUSY_TIMEOUT`]) instead of failing later with
 /// "database is locked" when a read inside it is followed by a write. Every write transaction in
@@ -451,7 +458,7 @@ pub async fn begin_write(pool: &DbPool) -> sqlx::Result<WriteTx> {
     let begin = match backend(pool) {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         // one writer at a time across every instance on the database, as SQLite's write lock
-        Backend::Postgres => "BEGIN; SELECT pg_advisory_xact_lock(7140222001)",
+        Backend::Postgres => WRITER_LOCK_PG,
     };
     if let Err(e) = conn.execute(begin).await {
         health.write_failed(&e);

@@ -159,7 +159,24 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
     // another program takes SQLite's write lock and keeps it for three seconds (it may wait a
     // while for its turn: SQLite's busy handler polls, and on a machine busy with the whole suite
     // a broadcast's back-to-back transactions can keep it out for more than half a minute)
-    let db = loa::db::file_of(&crate::harness::config_for(&app.sim, &app.dir).database_url).unwrap();
+    let url = crate::harness::config_for(&app.sim, &app.dir).database_url;
+    if crate::harness::on_postgres() {
+        // on PostgreSQL the writers' turn is an advisory lock: another session holds it
+        use sqlx::Connection;
+        let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(loa::db::WRITER_LOCK_KEY).execute(&mut other).await.unwrap();
+        // Loa's writes wait for their turn behind it (as behind SQLite's lock), then go on
+        let during = count(&app, "SELECT count(*) FROM deliveries WHERE state = 'sent'").await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(loa::db::WRITER_LOCK_KEY).execute(&mut other).await.unwrap();
+        assert!(during < 60);
+        wait_for(&app, "SELECT count(*) FROM deliveries WHERE state = 'sent'", 60, Duration::from_secs(40)).await;
+        for chat in chats {
+            assert_eq!(app.sim.bot_messages(chat).len(), 1);
+        }
+        return;
+    }
+    let db = loa::db::file_of(&url).unwrap();
     let mut holder = std::process::Command::new("python3")
         .arg("-c")
         .arg(format!(
