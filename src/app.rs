@@ -324,7 +324,8 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
             dispatcher.dispatch_with_listener(listener, listener_errors).await;
         }
         Mode::Webhook => {
-            let (listener, server) = webhook(&bot, &ctx.config).await?;
+            let shared = crate::db::backend(&ctx.pool) == crate::db::Backend::Postgres;
+            let (listener, server) = webhook(&bot, &ctx.config, shared).await?;
             dispatcher
                 .dispatch_with_listener(listener, Arc::new(|e: std::convert::Infallible| async move { match e {} }))
                 .await;
@@ -353,9 +354,13 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
 /// Webhook mode: registers `telegram.webhook.public_url` with the secret (setWebhook), and listens
 /// on `telegram.webhook.listen`. A request without the right `X-Telegram-Bot-Api-Secret-Token` is
 /// answered 401 and logged. The server stops with the listener (deleting the webhook).
+/// The webhook's listener and its server. `shared`: other instances on the same PostgreSQL
+/// database may answer the same webhook (behind one address), so a stop leaves it set; alone on
+/// its database, Loa removes it at a stop.
 async fn webhook(
     bot: &Bot,
     config: &Config,
+    shared: bool,
 ) -> anyhow::Result<(
     impl teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible>,
     tokio::task::JoinHandle<()>,
@@ -366,6 +371,13 @@ async fn webhook(
         .webhook_public_url
         .clone()
         .ok_or_else(|| StartError::Unsupported("telegram.webhook.public_url is needed in webhook mode".into()))?;
+    if shared && config.telegram.webhook_secret.is_none() {
+        // each instance would make a secret of its own, and Telegram keeps only the last one set
+        return Err(StartError::Unsupported(
+            "on PostgreSQL, where several instances may answer one webhook, its secret must be configured: set LOA_TELEGRAM__WEBHOOK__SECRET (the same for every instance)".into(),
+        )
+        .into());
+    }
     let mut options = webhooks::Options::new(config.telegram.webhook_listen, url.clone());
     if let Some(secret) = &config.telegram.webhook_secret {
         options = options.secret_token(secret.expose_secret().to_string());
@@ -373,8 +385,19 @@ async fn webhook(
     // without a configured secret teloxide makes a random one for this run: check that one too
     let secret = Arc::new(SecretString::from(options.get_or_gen_secret_token().to_string()));
     crate::logging::register_secret(secret.expose_secret());
-    let (listener, stopped, router) =
-        webhooks::axum_to_router(bot.clone(), options).await.context("failed to register the webhook (setWebhook)")?;
+    bot.set_webhook(url.clone())
+        .secret_token(secret.expose_secret().to_string())
+        .drop_pending_updates(false)
+        .await
+        .context("failed to register the webhook (setWebhook)")?;
+    let (listener, stopped, router) = webhooks::axum_no_setup(options);
+    let remover = bot.clone();
+    let stopped = async move {
+        stopped.await;
+        if !shared && let Err(e) = remover.delete_webhook().await {
+            tracing::error!(error = %crate::logging::redact(&e.to_string()), "failed to remove the webhook (deleteWebhook)");
+        }
+    };
     // the secret is checked here, in constant time, before teloxide sees the request (teloxide
     // compares it with `!=`, and answers a header that is not text 400 without a word); every
     // refusal is logged

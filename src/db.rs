@@ -471,6 +471,46 @@ pub async fn begin_write(pool: &DbPool) -> sqlx::Result<WriteTx> {
     Ok(WriteTx { conn: Some(conn), turn: Some(turn), health })
 }
 
+/// One instance's turn at work that must be done once across instances (the scheduler's step):
+/// on PostgreSQL a session's advisory lock, held by one connection of the pool until
+/// [`Exclusive::release`] (or until that connection closes, as when the process dies); on SQLite
+/// there is one process per database and nothing to take.
+pub struct Exclusive {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    key: i64,
+}
+
+/// Takes the turn `key` if no other instance holds it ([`Exclusive`]); `None` when one does.
+pub async fn try_exclusive(pool: &DbPool, key: i64) -> sqlx::Result<Option<Exclusive>> {
+    if backend(pool) == Backend::Sqlite {
+        return Ok(Some(Exclusive { conn: None, key }));
+    }
+    let mut conn = pool.acquire().await?;
+    let taken: Flag = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut *conn).await?;
+    Ok(taken.0.then_some(Exclusive { conn: Some(conn), key }))
+}
+
+impl Exclusive {
+    /// Gives the turn back.
+    pub async fn release(mut self) {
+        if let Some(mut conn) = self.conn.take()
+            && sqlx::query("SELECT pg_advisory_unlock($1)").bind(self.key).execute(&mut *conn).await.is_err()
+        {
+            // closing the session lets go of its locks
+            conn.close_on_drop();
+        }
+    }
+}
+
+impl Drop for Exclusive {
+    /// Not given back (an error half-way): the connection is closed, and its lock with it.
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            conn.close_on_drop();
+        }
+    }
+}
+
 /// The lock `loa serve` holds on its database for as long as it runs (an advisory lock on
 /// `FILE.serve.lock` beside the database, which the system lets go of when the process ends, even
 /// by kill -9). `loa restore` takes the same lock: it refuses while a `serve` runs, and no `serve`

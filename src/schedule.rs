@@ -193,6 +193,12 @@ pub trait Announcer: Send + Sync {
     fn escalate(&self, e: &crate::reminders::Escalation) -> impl Future<Output = ()> + Send;
 }
 
+/// On PostgreSQL, the advisory lock the scheduler's step is taken under: one instance at a time.
+pub const SCHEDULE_LOCK_KEY: i64 = 7_140_222_002;
+
+/// How soon an instance whose scheduler found another one stepping looks again.
+const OTHERS_TURN: Duration = Duration::from_secs(2);
+
 /// Runs the scheduler until `stop`; `wake` says schedules changed.
 pub async fn run(
     pool: DbPool,
@@ -207,8 +213,31 @@ pub async fn run(
         }
     }
     loop {
+        // with several instances on one PostgreSQL database, one at a time takes the step (the
+        // others look again shortly, and take over if it is gone)
+        let turn = match crate::db::try_exclusive(&pool, SCHEDULE_LOCK_KEY).await {
+            Ok(Some(turn)) => turn,
+            Ok(None) => {
+                crate::ops::health(&pool).scheduler_alive();
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(OTHERS_TURN) => {}
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the scheduler could not ask for its turn; trying again");
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+                continue;
+            }
+        };
         let now = Utc::now();
-        let sleep = match tick(&pool, &config, now).await {
+        let stepped = tick(&pool, &config, now).await;
+        turn.release().await;
+        let sleep = match stepped {
             Ok(t) => {
                 crate::ops::health(&pool).scheduler_alive();
                 for (s, late) in &t.started {

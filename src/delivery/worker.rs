@@ -60,6 +60,8 @@ pub struct Worker {
     deliverer: Deliverer,
     /// Rung when this process starts work ([`super::broadcast::work_bell`]).
     bell: Arc<tokio::sync::Notify>,
+    /// On PostgreSQL, the bot's sending lease: this instance sends only while it holds it.
+    lease: Option<super::lease::Lease>,
 }
 
 impl Worker {
@@ -72,8 +74,9 @@ impl Worker {
         options: WorkerOptions,
     ) -> Worker {
         let bell = super::broadcast::work_bell(&pool);
+        let lease = super::lease::Lease::new(&pool, bot.token());
         let deliverer = Deliverer::new(pool, bot, config.clone(), catalog, limiter.clone(), options.retry_base);
-        Worker { config, limiter, options, deliverer, bell }
+        Worker { config, limiter, options, deliverer, bell, lease }
     }
 
     /// Rows a crash left `sending` go back to `pending`: their send may be repeated once.
@@ -118,7 +121,12 @@ impl Worker {
 
     /// Runs until `stop`; then finishes the sends in flight.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
-        if let Err(e) = self.deliverer.outbox.recover().await {
+        // alone on its database, a worker finds what the last run left in flight at once; one of
+        // several instances only when it takes the sending lease (the rows `sending` may be
+        // another live instance's)
+        if self.lease.is_none()
+            && let Err(e) = self.deliverer.outbox.recover().await
+        {
             tracing::error!(error = %e, "failed to recover deliveries in flight");
         }
         // enough deliveries in flight for the rate, never more than the ceiling: a delivery of m
@@ -141,6 +149,8 @@ impl Worker {
         // CLOSE_ANYWAY (one started with nothing to send): an idle worker reads the outbox, no more
         let mut ended_since_close = true;
         let mut closed = std::time::Instant::now();
+        // whether this instance held the sending lease at its last look (PostgreSQL)
+        let mut holding = false;
         while !stop.is_cancelled() {
             while tasks.try_join_next().is_some() {
                 ended_since_close = true;
@@ -158,6 +168,40 @@ impl Worker {
                     _ = stop.cancelled() => break,
                 }
                 continue;
+            }
+            if let Some(lease) = &self.lease {
+                use super::lease::Held;
+                match lease.hold().await {
+                    Ok(Held::Kept) => {}
+                    Ok(Held::Taken) => {
+                        tracing::info!(holder = lease.holder(), "this instance sends the bot's deliveries now (it holds the sending lease)");
+                        match self.deliverer.outbox.recover().await {
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "failed to recover deliveries in flight"),
+                        }
+                    }
+                    Ok(Held::Elsewhere) => {
+                        if holding {
+                            tracing::warn!("another instance sends the bot's deliveries now: this one waits");
+                        }
+                        holding = false;
+                        tokio::select! {
+                            _ = stop.cancelled() => break,
+                            _ = tasks.join_next(), if !tasks.is_empty() => ended_since_close = true,
+                            _ = tokio::time::sleep(super::lease::RENEW_EVERY) => {}
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "failed to renew the sending lease; trying again");
+                        tokio::select! {
+                            _ = stop.cancelled() => break,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        }
+                        continue;
+                    }
+                }
+                holding = true;
             }
             let batch = match self.deliverer.outbox.claim(free.min(claim_size)).await {
                 Ok(b) => b,
@@ -226,6 +270,10 @@ impl Worker {
         }
         if let Err(e) = self.deliverer.outbox.finish_broadcasts().await {
             tracing::error!(error = %format!("{e:#}"), "failed to close finished broadcasts");
+        }
+        if let Some(lease) = &self.lease {
+            // another instance takes over at once rather than when the lease lapses
+            lease.release().await;
         }
         tracing::info!("delivery worker stopped");
     }

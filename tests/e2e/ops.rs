@@ -162,9 +162,14 @@ async fn webhook_mode_takes_updates_with_the_secret_and_refuses_others() {
     assert_eq!(right.status(), 200);
     assert!(app.nth_reply(user, 3).await.starts_with("Loa — hướng dẫn sử dụng"));
 
-    // stopping removes the webhook
     app.stop().await;
-    assert_eq!(app.sim.webhook_url(), None);
+    if crate::harness::on_postgres() {
+        // other instances on the database may answer it: a stop leaves it set
+        assert_eq!(app.sim.webhook_url().as_deref(), Some(url.as_str()));
+    } else {
+        // alone on its SQLite database, a stop removes it
+        assert_eq!(app.sim.webhook_url(), None);
+    }
 }
 
 #[tokio::test]
