@@ -152,10 +152,9 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<Moved> {
     let others_empty = {
         let mut empty = true;
         for table in TABLES.iter().filter(|t| !matches!(**t, "units" | "unit_paths")) {
-            let any: bool =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
-                    .fetch_one(&target)
-                    .await?;
+            let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
+                .fetch_one(&target)
+                .await?;
             empty &= !any;
         }
         empty

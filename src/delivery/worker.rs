@@ -174,7 +174,10 @@ impl Worker {
                 match lease.hold().await {
                     Ok(Held::Kept) => {}
                     Ok(Held::Taken) => {
-                        tracing::info!(holder = lease.holder(), "this instance sends the bot's deliveries now (it holds the sending lease)");
+                        tracing::info!(
+                            holder = lease.holder(),
+                            "this instance sends the bot's deliveries now (it holds the sending lease)"
+                        );
                         match self.deliverer.outbox.recover().await {
                             Ok(_) => {}
                             Err(e) => tracing::error!(error = %e, "failed to recover deliveries in flight"),

@@ -79,7 +79,11 @@ async fn with_faults_everywhere_every_delivery_and_every_acknowledgement_is_acco
     }
     wait_for(&app, "SELECT count(*) FROM acks", 40, Duration::from_secs(30)).await;
     assert_eq!(count(&app, "SELECT count(DISTINCT cell_id) FROM acks").await, 40);
-    assert_eq!(count(&app, "SELECT CAST(sum(acknowledged) AS BIGINT) FROM pack_unit_stats").await, 40, "the running totals agree");
+    assert_eq!(
+        count(&app, "SELECT CAST(sum(acknowledged) AS BIGINT) FROM pack_unit_stats").await,
+        40,
+        "the running totals agree"
+    );
     app.sim.clear_faults();
 }
 
@@ -145,7 +149,11 @@ async fn with_faults_everywhere_every_report_dialogue_ends_with_its_report_store
     let attendance: Vec<i64> =
         sqlx::query_scalar("SELECT attendance FROM reports ORDER BY cell_id").fetch_all(&app.pool).await.unwrap();
     assert_eq!(attendance, (10..22).collect::<Vec<i64>>(), "each report holds its own cell's answers");
-    assert_eq!(count(&app, "SELECT CAST(sum(reported) AS BIGINT) FROM pack_unit_stats").await, 12, "the running totals agree");
+    assert_eq!(
+        count(&app, "SELECT CAST(sum(reported) AS BIGINT) FROM pack_unit_stats").await,
+        12,
+        "the running totals agree"
+    );
     app.sim.clear_faults();
 }
 
@@ -155,7 +163,13 @@ async fn another_process_holding_the_write_lock_for_seconds_only_delays_the_broa
     let app = TestApp::spawn_with(|c| c.delivery.messages_per_second = 15).await;
     let chats = app.private_cells("F", "Ngân Sơn", 60).await;
     app.send_plain_pack("Thông báo khẩn").await;
-    wait_for(&app, "SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END FROM deliveries WHERE state = 'sent'", 1, Duration::from_secs(20)).await;
+    wait_for(
+        &app,
+        "SELECT CASE WHEN count(*) > 0 THEN 1 ELSE 0 END FROM deliveries WHERE state = 'sent'",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
     // another program takes SQLite's write lock and keeps it for three seconds (it may wait a
     // while for its turn: SQLite's busy handler polls, and on a machine busy with the whole suite
     // a broadcast's back-to-back transactions can keep it out for more than half a minute)

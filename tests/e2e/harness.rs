@@ -131,8 +131,7 @@ fn made_databases() -> &'static std::sync::Mutex<std::collections::HashMap<std::
 /// A configuration for Loa against `sim`, with the database in `dir`; no process environment.
 pub fn config_for(sim: &Sim, dir: &TempDir) -> Config {
     let db = db_url(dir.path());
-    let mut config =
-        Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid");
+    let mut config = Config::for_simulator(&db, Some((&sim.url(), &sim.token())), None).expect("test config is valid");
     // on PostgreSQL too, the stored files in the test's folder
     config.data_dir = dir.path().join("data");
     config

@@ -36,12 +36,19 @@ async fn a_backup_taken_during_a_broadcast_is_consistent_and_checked() {
     let copy = loa::db::open(&format!("sqlite://{}/copy.db", app.dir.path().display())).await.unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await.unwrap();
     assert_eq!(check, "ok");
-    let (deliveries, sent): (i64, i64) =
-        sqlx::query_as("SELECT count(*), CAST(sum(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) AS BIGINT) FROM deliveries").fetch_one(&copy).await.unwrap();
+    let (deliveries, sent): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), CAST(sum(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) AS BIGINT) FROM deliveries",
+    )
+    .fetch_one(&copy)
+    .await
+    .unwrap();
     assert_eq!(deliveries, 80);
     assert!((10..80).contains(&sent), "{sent}");
     // and its running totals agree with its rows: one snapshot
-    let totals: i64 = sqlx::query_scalar("SELECT CAST(sum(delivered) AS BIGINT) FROM pack_unit_stats").fetch_one(&copy).await.unwrap();
+    let totals: i64 = sqlx::query_scalar("SELECT CAST(sum(delivered) AS BIGINT) FROM pack_unit_stats")
+        .fetch_one(&copy)
+        .await
+        .unwrap();
     assert_eq!(totals, sent);
 
     // a backup never overwrites

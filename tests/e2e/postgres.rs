@@ -171,3 +171,109 @@ async fn migrate_data_moves_a_played_province_into_postgres_checked_and_all_or_n
     pg.close().await;
     drop_database(&admin, &name).await;
 }
+
+/// A free port of 127.0.0.1 for a listener of a child process.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Two `loa serve` instances on one PostgreSQL database and one bot, as a board runs them for a
+/// machine that may fail: one sends (it holds the bot's sending lease), the other waits; the
+/// sender is killed with SIGKILL mid-broadcast, and the other takes the lease over and finishes.
+/// Every cell has the pack, those that have it twice no more than the sends in flight at the
+/// kill, Telegram never answers 429 (one sender at a time keeps the bot's rate), and the pack's
+/// broadcast was started once though both schedulers ran.
+#[tokio::test]
+async fn two_instances_share_a_database_and_one_finishes_the_broadcast_of_the_other_killed() {
+    let Some((url, admin, name)) = fresh_database().await else { return };
+    let sim = loa::sim::Sim::start_default().await.unwrap();
+    sim.set_limits(loa::sim::RateLimits { global_per_sec: 40, ..loa::sim::RateLimits::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let pool = loa::db::open(&url).await.unwrap();
+    let cells = 150;
+    let chats = crate::harness::private_cells(&sim, &pool, "HM", "Na Rì", cells).await;
+    let pack = crate::harness::schedule_report_pack(&pool, &url, "Hai máy, một bot").await;
+    // each in webhook mode (as behind one address; Telegram keeps the last one set), one secret
+    let start = || {
+        let port = free_port();
+        let mut c = crate::harness::serve_process(dir.path(), &sim, &url, 40, "127.0.0.1:0");
+        c.env("LOA_DATABASE__DATA_DIR", dir.path().join("data"))
+            .env("LOA_TELEGRAM__MODE", "webhook")
+            .env("LOA_TELEGRAM__WEBHOOK__LISTEN", format!("127.0.0.1:{port}"))
+            .env("LOA_TELEGRAM__WEBHOOK__PUBLIC_URL", format!("http://127.0.0.1:{port}/telegram"))
+            .env("LOA_TELEGRAM__WEBHOOK__SECRET", "hai-may-mot-bot")
+            .env("RUST_LOG", "info")
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let log = crate::harness::keep_log(child.stderr.take().unwrap());
+        (child, log)
+    };
+    let (mut a, log_a) = start();
+    let (mut b, log_b) = start();
+    let count = async |sql: &str| -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await.unwrap()
+    };
+
+    // under way: one of them sends
+    crate::harness::wait_count(
+        &pool,
+        "SELECT CASE WHEN count(*) >= 30 THEN 1 ELSE 0 END FROM deliveries WHERE state = 'sent'",
+        1,
+        std::time::Duration::from_secs(30),
+    )
+    .await;
+    let holder: String = sqlx::query_scalar("SELECT holder FROM sender_leases").fetch_one(&pool).await.unwrap();
+    let pid_of = |c: &tokio::process::Child| c.id().unwrap();
+    let holds = |c: &tokio::process::Child| holder.split(':').nth(1) == Some(pid_of(c).to_string().as_str());
+    assert!(holds(&a) ^ holds(&b), "one instance holds the sending lease: {holder}");
+    let (sender, survivor, survivor_log) = if holds(&a) { (&mut a, &mut b, &log_b) } else { (&mut b, &mut a, &log_a) };
+    sender.start_kill().unwrap(); // SIGKILL
+    sender.wait().await.unwrap();
+    let sent_at_kill = count("SELECT count(*) FROM deliveries WHERE state = 'sent'").await;
+    let in_flight = count("SELECT count(*) FROM deliveries WHERE state = 'sending'").await;
+    assert!(sent_at_kill < cells as i64, "killed mid-broadcast ({sent_at_kill} of {cells} sent)");
+
+    // the other takes over and finishes
+    crate::harness::wait_count(
+        &pool,
+        "SELECT count(*) FROM deliveries WHERE state = 'sent'",
+        cells as i64,
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    let holder: String = sqlx::query_scalar("SELECT holder FROM sender_leases").fetch_one(&pool).await.unwrap();
+    assert_eq!(holder.split(':').nth(1), Some(pid_of(survivor).to_string().as_str()), "the lease passed over");
+    crate::harness::wait_count(
+        &pool,
+        "SELECT count(*) FROM broadcasts WHERE state = 'done'",
+        1,
+        std::time::Duration::from_secs(20),
+    )
+    .await;
+
+    // every cell has the pack; twice only for sends in flight at the kill; no 429; one broadcast
+    let mut twice = 0;
+    for chat in &chats {
+        let got = sim.bot_messages(*chat).iter().filter(|m| m.reply_markup().is_some()).count();
+        assert!(got >= 1, "chat {chat} got the pack");
+        twice += got - 1;
+    }
+    assert!(twice as i64 <= in_flight, "{twice} sent twice, {in_flight} in flight at the kill");
+    let throttled = sim.calls().iter().filter(|c| c.error_code == Some(429)).count();
+    assert_eq!(throttled, 0, "one sender at a time keeps within the bot's rate");
+    let broadcasts: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcasts WHERE pack_id = $1")
+        .bind(pack)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(broadcasts, 1, "the schedule fired once for both instances");
+    let survivor_said = survivor_log.0.lock().unwrap().clone();
+    assert!(
+        survivor_said.contains("this instance sends the bot's deliveries now"),
+        "the survivor says it took over: {survivor_said}"
+    );
+    survivor.start_kill().unwrap();
+    survivor.wait().await.unwrap();
+    pool.close().await;
+    drop_database(&admin, &name).await;
+}
