@@ -9,6 +9,8 @@
 //! ratio Loa/peer side by side. `--cells N --rate R|unlimited [--peer teloxide-throttle]` makes one
 //! run. After each broadcast the worker is
 //! left with nothing to do for ten seconds: `idle_cpu_ms_per_s` is what it costs then.
+//! `--database postgres` (with `LOA_TEST_POSTGRES`) runs Loa's side on a fresh PostgreSQL
+//! database instead of a SQLite file.
 //! `peak_rss_mb` counts from the broadcast's start (the benchmark's own setup, making the simulated
 //! users and the cells, is left out); CPU is the process's own (user + system) over the broadcast.
 
@@ -86,7 +88,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
 
     // Loa's side: a database with the cells bound to those chats, and a pack with one document
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/loa.db", dir.path().display());
+    let (db, database) = database_url(dir.path()).await;
     let pool = loa::db::open(&db).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     for (i, u) in users.iter().enumerate() {
@@ -101,7 +103,9 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     tx.commit().await.unwrap();
     drop(users);
     let per_second = rate.unwrap_or(1000);
-    let config = Arc::new(loa::config::Config::for_simulator(&db, Some((&url, "")), Some(per_second)).unwrap());
+    let mut config = loa::config::Config::for_simulator(&db, Some((&url, "")), Some(per_second)).unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    let config = Arc::new(config);
     let pdf = dir.path().join("ke-hoach.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 benchmark document").unwrap();
     let (sha, stored) = loa::packs::store::store_bytes(&config, &std::fs::read(&pdf).unwrap()).unwrap();
@@ -198,6 +202,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         ("lost".to_string(), json!(lost)),
         ("duplicates".to_string(), json!(duplicates)),
         ("idle_cpu_ms_per_s".to_string(), json!((idle_cpu_ms_per_s * 100.0).round() / 100.0)),
+        ("database".to_string(), json!(database)),
     ]);
     Value::Object(line)
 }
@@ -258,6 +263,28 @@ async fn throttle_peer(
     line.extend(figures(cells, rate, wall, cpu, &stats));
     line.insert("failed_cells".to_string(), json!(failed));
     Value::Object(line)
+}
+
+/// Loa's database for a run, and its backend's name: a SQLite file in `dir`, or with
+/// `--database postgres` a fresh database on the server `LOA_TEST_POSTGRES` names (as the tests
+/// use it; the server's own CPU is not in the figures, only Loa's).
+async fn database_url(dir: &std::path::Path) -> (String, &'static str) {
+    let args: Vec<String> = std::env::args().collect();
+    let asked = args.iter().position(|a| a == "--database").and_then(|i| args.get(i + 1)).cloned();
+    match asked.as_deref() {
+        None | Some("sqlite") => (format!("sqlite://{}/loa.db", dir.display()), "sqlite"),
+        Some("postgres") => {
+            use sqlx::{Connection, Executor};
+            let server = std::env::var("LOA_TEST_POSTGRES").expect("--database postgres needs LOA_TEST_POSTGRES");
+            let name = format!("loa_bench_{}_{}", std::process::id(), rand::random::<u32>());
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("the PostgreSQL server answers");
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+            let mut url = url::Url::parse(&server).unwrap();
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), "postgres")
+        }
+        Some(other) => panic!("--database {other:?}: sqlite or postgres"),
+    }
 }
 
 /// The keys every run prints, Loa's and the peer's: two messages a cell against the floor at `rate`
