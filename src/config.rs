@@ -497,8 +497,14 @@ impl Config {
                     ))
                 };
                 let here = crate::db::file_of(&config.database_url).map(|f| absolute(&f));
-                if here.is_some() && here == crate::db::file_of(&other.config.database_url).map(|f| absolute(&f)) {
-                    return Err(same("database.url", format!("{:?}", config.database_url)));
+                let same_file =
+                    here.is_some() && here == crate::db::file_of(&other.config.database_url).map(|f| absolute(&f));
+                // two provinces in one PostgreSQL database would mix their registries
+                let same_server_database = crate::db::Backend::of_url(&config.database_url)
+                    == Some(crate::db::Backend::Postgres)
+                    && config.database_url == other.config.database_url;
+                if same_file || same_server_database {
+                    return Err(same("database.url", format!("{:?}", redact_url(&config.database_url))));
                 }
                 if config.http_listen.port() != 0 && config.http_listen == other.config.http_listen {
                     return Err(same("http.listen", format!("{:?}", config.http_listen.to_string())));

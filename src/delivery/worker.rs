@@ -161,14 +161,7 @@ impl Worker {
                 self.limiter.forget_idle();
                 pruned = std::time::Instant::now();
             }
-            let free = slots.available_permits() as i64;
-            if free < claim_size && !tasks.is_empty() {
-                tokio::select! {
-                    _ = tasks.join_next() => ended_since_close = true,
-                    _ = stop.cancelled() => break,
-                }
-                continue;
-            }
+            // on PostgreSQL, this instance sends only while it holds the bot's sending lease
             if let Some(lease) = &self.lease {
                 use super::lease::Held;
                 match lease.hold().await {
@@ -205,6 +198,17 @@ impl Worker {
                     }
                 }
                 holding = true;
+            }
+            let free = slots.available_permits() as i64;
+            if free < claim_size && !tasks.is_empty() {
+                // a holder waiting on its sends (a 429's pause) still renews its lease every second
+                let renew = self.lease.is_some();
+                tokio::select! {
+                    _ = tasks.join_next() => ended_since_close = true,
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(super::lease::RENEW_EVERY), if renew => {}
+                }
+                continue;
             }
             let batch = match self.deliverer.outbox.claim(free.min(claim_size)).await {
                 Ok(b) => b,

@@ -183,6 +183,21 @@ async fn provinces_set_up_wrong_are_refused_with_the_file_and_the_key() {
     );
     assert!(err.contains("lang-son.toml"), "{err}");
 
+    // one PostgreSQL database for two provinces: refused too, its password not shown
+    let shared = "postgres://loa:mat-khau-chung@db.example.vn/chung";
+    for (name, port) in [("lang-son", 9201), ("cao-bang", 9202)] {
+        std::fs::write(
+            provinces.join(format!("{name}.toml")),
+            format!("[database]\nurl = \"{shared}\"\n[http]\nlisten = \"127.0.0.1:{port}\"\n"),
+        )
+        .unwrap();
+    }
+    let (code, err) = serve(&tokens);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("database.url") && err.contains("has the same"), "{err}");
+    assert!(!err.contains("mat-khau-chung"), "{err}");
+    write("lang-son", "lang-son/loa.db", 9201);
+
     write("cao-bang", "cao-bang/loa.db", 9201);
     let (code, err) = serve(&tokens);
     assert_eq!(code, Some(2), "{err}");
