@@ -129,6 +129,36 @@ enum Out {
 /// repeats no more than the sends in flight (rows `sending`).
 type SendLog = crate::db::GroupWrite<(i64, Out), ()>;
 
+/// What a send sets on its delivery's row, the sends of `j` (`id`, `m`: the message with the
+/// buttons, or `docs`: the documents' ids), up to how the stored ids are appended to.
+macro_rules! record_sends_set {
+    () => {
+        "UPDATE deliveries SET
+             state = CASE WHEN j.m IS NULL THEN state ELSE $1 END,
+             step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
+             ack_message_id = COALESCE(j.m, ack_message_id),
+             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE $2 END,
+             error = CASE WHEN j.m IS NULL THEN error END,
+             message_ids = CASE WHEN j.m IS NULL THEN j.docs ELSE "
+    };
+}
+/// The sends of a group write, a JSON array in `$3`: each delivery's row as [`record_sends_set`]
+/// says, the message's id appended to its documents'.
+const RECORD_SENDS: &str = concat!(
+    record_sends_set!(),
+    "json_insert(COALESCE(message_ids, '[]'), '$[#]', j.m) END
+     FROM (SELECT value ->> '$.id' AS id, value ->> '$.m' AS m, value ->> '$.docs' AS docs FROM json_each($3)) AS j
+     WHERE deliveries.id = j.id"
+);
+/// [`RECORD_SENDS`] in PostgreSQL's spelling.
+const RECORD_SENDS_PG: &str = concat!(
+    record_sends_set!(),
+    "CAST(CAST(COALESCE(message_ids, '[]') AS jsonb) || to_jsonb(j.m) AS TEXT) END
+     FROM (SELECT CAST(value ->> 'id' AS BIGINT) AS id, CAST(value ->> 'm' AS BIGINT) AS m, value ->> 'docs' AS docs
+           FROM jsonb_array_elements(CAST($3 AS jsonb)) AS x(value)) AS j
+     WHERE deliveries.id = j.id"
+);
+
 /// Most rows written by one statement (SQLite reads them from one JSON parameter).
 const SENDS_PER_WRITE: usize = 2048;
 
@@ -359,36 +389,11 @@ impl Outbox {
                 .to_string();
                 let sent_at = crate::dates::now();
                 self.until_written(stop, rows[0].0, "record sends", || {
-                    sqlx::query(crate::db::pick(
-                        &self.pool,
-                        "UPDATE deliveries SET
-                             state = CASE WHEN j.m IS NULL THEN state ELSE $1 END,
-                             step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
-                             ack_message_id = COALESCE(j.m, ack_message_id),
-                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE $2 END,
-                             error = CASE WHEN j.m IS NULL THEN error END,
-                             message_ids = CASE WHEN j.m IS NULL THEN j.docs
-                                 ELSE json_insert(COALESCE(message_ids, '[]'), '$[#]', j.m) END
-                         FROM (SELECT value ->> '$.id' AS id, value ->> '$.m' AS m, value ->> '$.docs' AS docs
-                               FROM json_each($3)) AS j
-                         WHERE deliveries.id = j.id",
-                        "UPDATE deliveries SET
-                             state = CASE WHEN j.m IS NULL THEN state ELSE $1 END,
-                             step = CASE WHEN j.m IS NULL THEN 1 ELSE 2 END,
-                             ack_message_id = COALESCE(j.m, ack_message_id),
-                             sent_at = CASE WHEN j.m IS NULL THEN sent_at ELSE $2 END,
-                             error = CASE WHEN j.m IS NULL THEN error END,
-                             message_ids = CASE WHEN j.m IS NULL THEN j.docs
-                                 ELSE CAST(CAST(COALESCE(message_ids, '[]') AS jsonb) || to_jsonb(j.m) AS TEXT) END
-                         FROM (SELECT CAST(value ->> 'id' AS BIGINT) AS id, CAST(value ->> 'm' AS BIGINT) AS m,
-                                      value ->> 'docs' AS docs
-                               FROM jsonb_array_elements(CAST($3 AS jsonb)) AS x(value)) AS j
-                         WHERE deliveries.id = j.id",
-                    ))
-                    .bind(DeliveryState::Sent)
-                    .bind(sent_at)
-                    .bind(json.clone())
-                    .execute(&self.pool)
+                    sqlx::query(crate::db::pick(&self.pool, RECORD_SENDS, RECORD_SENDS_PG))
+                        .bind(DeliveryState::Sent)
+                        .bind(sent_at)
+                        .bind(json.clone())
+                        .execute(&self.pool)
                 })
                 .await
                 .map_err(|e| e.to_string())?;
