@@ -316,6 +316,11 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
     });
     match ctx.config.telegram.mode {
         Mode::Polling => {
+            if crate::db::backend(&ctx.pool) == crate::db::Backend::Postgres {
+                tracing::warn!(
+                    "long polling on PostgreSQL: run one instance so, or several in webhook mode (Telegram ends a second instance's getUpdates)"
+                );
+            }
             let listener =
                 Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).delete_webhook().await.build();
             let listener_errors = Arc::new(|e: teloxide::RequestError| async move {

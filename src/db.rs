@@ -989,6 +989,33 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_database_file_is_found_whatever_its_path_holds_and_every_connection_shares_memory() {
+        // a folder named as an office names it: spaces, Vietnamese letters, `#`
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("Ban Tuyên giáo #1");
+        let url = format!("sqlite://{}/loa.db", folder.display());
+        let pool = open(&url).await.unwrap();
+        sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('x', 1, 1)").execute(&pool).await.unwrap();
+        pool.close().await;
+        assert!(folder.join("loa.db").is_file(), "the file is where the URL says, not elsewhere");
+        let again = open(&url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs").fetch_one(&again).await.unwrap();
+        assert_eq!(n, 1);
+        // a relative path keeps its first folder's case (it is no host name)
+        assert_eq!(any_sqlite_url("sqlite://Data/Loa.db"), "sqlite:Data/Loa.db?mode=rwc");
+        // one in-memory database for all of a pool's connections
+        let memory = open("sqlite::memory:").await.unwrap();
+        let mut first = memory.acquire().await.unwrap();
+        let mut second = memory.acquire().await.unwrap();
+        sqlx::query("INSERT INTO slot_runs (slot, due_at, ran_at) VALUES ('y', 1, 1)")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM slot_runs").fetch_one(&mut *second).await.unwrap();
+        assert_eq!(seen, 1);
+    }
+
+    #[tokio::test]
     async fn sqlite_allocates_from_mimalloc() {
         let pool = connect("sqlite::memory:").await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master").fetch_one(&pool).await.unwrap();
