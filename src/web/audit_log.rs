@@ -69,12 +69,15 @@ pub async fn search(s: Signed, Query(q): Query<AuditQuery>) -> Response {
         let user_given = q.user.trim();
         let user: Option<i64> = user_given.parse().ok();
         let bad_user = !user_given.is_empty() && user.is_none();
-        // LIKE's own wildcards in the words are taken as themselves
+        // LIKE's own wildcards in the words are taken as themselves; the case does not count
+        // (SQLite's LIKE ignores it for ASCII letters, PostgreSQL's would not: both sides are
+        // compared lowercase, as each database lowers them)
         let pattern = format!("%{}%", words.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let rows: Vec<Stored> = sqlx::query_as(
             "SELECT a.id, a.at, a.actor, a.actor_user_id, st.display_name AS name, a.action, a.subject, a.details
              FROM audit_log a LEFT JOIN staff st ON st.user_id = a.actor_user_id
-             WHERE ($1 = '' OR a.action LIKE $2 ESCAPE '\\' OR a.subject LIKE $2 ESCAPE '\\' OR a.details LIKE $2 ESCAPE '\\')
+             WHERE ($1 = '' OR lower(a.action) LIKE lower($2) ESCAPE '\\'
+                    OR lower(a.subject) LIKE lower($2) ESCAPE '\\' OR lower(a.details) LIKE lower($2) ESCAPE '\\')
                AND ($3 IS NULL OR a.actor_user_id = $3)
                AND ($4 IS NULL OR a.id < $4)
              ORDER BY a.id DESC LIMIT $5",

@@ -187,6 +187,9 @@ async fn web_in_chat_gives_a_one_time_link_that_opens_a_session_on_every_page() 
     assert_eq!(b.get("/inbox").await.status, StatusCode::OK);
     let audit = b.get("/audit?q=web.sign").await;
     assert!(audit.body.contains("web.sign_in") && audit.body.contains("denied"), "{}", audit.body);
+    // the case of the words does not count, on either database
+    let shouted = b.get("/audit?q=WEB.SIGN").await;
+    assert!(shouted.body.contains("web.sign_in"), "{}", shouted.body);
     // downloads
     let xlsx = b.get(&format!("/packs/{pack}/export.xlsx")).await;
     assert_eq!(xlsx.status, StatusCode::OK);
