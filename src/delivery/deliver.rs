@@ -59,6 +59,8 @@ pub(super) struct PackContent {
 pub(super) struct Deliverer {
     pool: crate::db::DbPool,
     bot: Bot,
+    /// A delivery's JSON requests (see `telegram::lean`): straight through hyper without a proxy.
+    sender: lean::Sender,
     config: Arc<Config>,
     catalog: Arc<Catalog>,
     limiter: Arc<Limiter>,
@@ -98,6 +100,7 @@ impl Deliverer {
             outbox: Outbox::new(pool.clone()),
             health: crate::ops::health(&pool),
             pool,
+            sender: lean::Sender::for_bot(&bot, &config.telegram.proxy),
             bot,
             config,
             catalog,
@@ -338,13 +341,13 @@ impl Deliverer {
             return if pack.docs.len() == 1 {
                 let mut p = payloads::SendDocument::new(chat, input(0));
                 p.allow_paid_broadcast = paid;
-                let sent: Sent = lean::request(&self.bot, p).await?;
+                let sent: Sent = self.sender.send(p).await?;
                 Ok(vec![i64::from(sent.message_id)])
             } else {
                 let media = (0..pack.docs.len()).map(|i| InputMedia::Document(InputMediaDocument::new(input(i))));
                 let mut p = payloads::SendMediaGroup::new(chat, media);
                 p.allow_paid_broadcast = paid;
-                let sent: Vec<Sent> = lean::request(&self.bot, p).await?;
+                let sent: Vec<Sent> = self.sender.send(p).await?;
                 Ok(sent.iter().map(|m| i64::from(m.message_id)).collect())
             };
         }
@@ -428,7 +431,7 @@ impl Deliverer {
         }
         p.allow_paid_broadcast = self.config.delivery.paid_broadcast.then_some(true);
         // only the message id is read back (see `telegram::lean`)
-        let sent: Sent = lean::request(&self.bot, p).await?;
+        let sent: Sent = self.sender.send(p).await?;
         Ok(vec![i64::from(sent.message_id)])
     }
 }
