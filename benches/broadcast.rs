@@ -159,7 +159,10 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
     // every 50 ms from the start was 5-10 % of the CPU measured at 1000/s)
     let floor = Duration::from_secs_f64(cells as f64 * 2.0 / f64::from(rate.unwrap_or(u32::MAX)));
     loop {
-        let look = floor.mul_f64(0.95).saturating_sub(started.elapsed()).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let look = floor
+            .mul_f64(0.95)
+            .saturating_sub(started.elapsed())
+            .clamp(Duration::from_millis(50), Duration::from_secs(1));
         let state: String = sqlx::query_scalar("SELECT state FROM broadcasts WHERE id = $1")
             .bind(b.broadcast_id)
             .fetch_one(&pool)

@@ -75,7 +75,7 @@ pub fn request<P, O>(bot: &Bot, payload: P) -> JsonRequest<Lean<P, O>> {
 /// How a delivery's JSON requests go out: straight through hyper, or through teloxide's client
 /// when a proxy is in the way.
 pub enum Sender {
-    Direct(Direct),
+    Direct(Box<Direct>),
     Teloxide(Bot),
 }
 
@@ -89,7 +89,7 @@ impl Sender {
             crate::config::Proxy::Environment => !crate::app::environment_proxies().is_empty(),
         };
         match (proxied, Direct::new(bot.api_url(), bot.token())) {
-            (false, Ok(direct)) => Sender::Direct(direct),
+            (false, Ok(direct)) => Sender::Direct(Box::new(direct)),
             (false, Err(e)) => {
                 tracing::warn!(error = %format!("{e:#}"), "deliveries go through teloxide's HTTP client");
                 Sender::Teloxide(bot.clone())
@@ -171,7 +171,8 @@ impl Direct {
         P: Payload + Serialize,
         O: DeserializeOwned,
     {
-        let body = serde_json::to_vec(payload).map_err(|e| io_error(&format!("the request could not be written: {e}")))?;
+        let body =
+            serde_json::to_vec(payload).map_err(|e| io_error(&format!("the request could not be written: {e}")))?;
         let request = hyper::Request::post(self.url(P::NAME.trim_end_matches("Inline"))?)
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))
@@ -205,7 +206,9 @@ pub fn read_answer<O: DeserializeOwned>(bytes: &[u8]) -> Result<O, RequestError>
     let answer: Answer<O> = serde_json::from_slice(bytes).map_err(invalid)?;
     match answer {
         Answer { ok: true, result: Some(r), .. } => Ok(r),
-        Answer { ok: false, parameters: Some(ResponseParameters::RetryAfter(s)), .. } => Err(RequestError::RetryAfter(s)),
+        Answer { ok: false, parameters: Some(ResponseParameters::RetryAfter(s)), .. } => {
+            Err(RequestError::RetryAfter(s))
+        }
         Answer { ok: false, parameters: Some(ResponseParameters::MigrateToChatId(c)), .. } => {
             Err(RequestError::MigrateToChatId(c))
         }
@@ -269,7 +272,8 @@ mod tests {
 
     #[test]
     fn an_answer_is_read_as_teloxide_reads_it() {
-        let sent: Sent = read_answer(br#"{"ok":true,"result":{"message_id":77,"chat":{"id":5,"type":"private"}}}"#).unwrap();
+        let sent: Sent =
+            read_answer(br#"{"ok":true,"result":{"message_id":77,"chat":{"id":5,"type":"private"}}}"#).unwrap();
         assert_eq!(sent, Sent { message_id: 77 });
         let wait = read_answer::<Sent>(
             br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#,
@@ -279,12 +283,16 @@ mod tests {
             br#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234}}"#,
         );
         assert!(matches!(moved, Err(RequestError::MigrateToChatId(c)) if c.0 == -1001234), "{moved:?}");
-        let blocked =
-            read_answer::<Sent>(br#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#);
+        let blocked = read_answer::<Sent>(
+            br#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
+        );
         assert!(matches!(blocked, Err(RequestError::Api(ApiError::BotBlocked))), "{blocked:?}");
         // a description teloxide does not know is kept whole, as teloxide keeps it
         let odd = read_answer::<Sent>(br#"{"ok":false,"error_code":400,"description":"Bad Request: something new"}"#);
-        assert!(matches!(odd, Err(RequestError::Api(ApiError::Unknown(ref d))) if d == "Bad Request: something new"), "{odd:?}");
+        assert!(
+            matches!(odd, Err(RequestError::Api(ApiError::Unknown(ref d))) if d == "Bad Request: something new"),
+            "{odd:?}"
+        );
         // the same errors, classified alike by both paths
         for (raw, e) in [(&br#"{"ok":true}"#[..], "no result"), (b"<html>502 Bad Gateway</html>", "a proxy's page")] {
             let got = read_answer::<Sent>(raw);

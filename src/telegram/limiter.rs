@@ -36,9 +36,6 @@ pub const CATCH_UP: Duration = Duration::from_millis(1);
 /// rate while `TICK + CATCH_UP` <= 1 / HEADROOM - 1 (5 ms): 999 at 1000/s, 30 at 30/s.
 pub const TICK: Duration = Duration::from_millis(4);
 
-/// How long after the last send's place the delivery thread still paces its wake-ups to the ticks
-/// ([`Limiter::pace`]).
-const PACE_BUSY: Duration = Duration::from_millis(100);
 /// How long before a tick a paced wake-up comes (tokio's timers fire on the millisecond at or
 /// after their time: waking a little early keeps the tick's sends on time).
 const PACE_EARLY: Duration = Duration::from_micros(300);
@@ -170,7 +167,8 @@ impl Limiter {
     /// come in meanwhile are then read together with the tick's sends, one wake-up a tick rather
     /// than one per answer (at 1,000/s the thread waited in `epoll_wait` 1,250 times a second;
     /// with this 400, and about 250 of these sleeps). Never while idle (an idle worker costs what it
-    /// did), never past a tick (the sends' times are the schedule's).
+    /// did, and the first and last sends of a broadcast, when none waits, answer at once), never
+    /// past a tick (the sends' times are the schedule's).
     pub fn pace(&self) {
         let now = Instant::now();
         if let Some(until) = self.pace_until(now) {
@@ -178,12 +176,12 @@ impl Limiter {
         }
     }
 
-    /// Until when [`Limiter::pace`] sleeps at `now`: just before the next tick while a send has
-    /// its place in the schedule no longer than [`PACE_BUSY`] ago (or ahead); `None` otherwise.
+    /// Until when [`Limiter::pace`] sleeps at `now`: just before the next tick while sends wait
+    /// their places in the schedule (its next place is ahead); `None` otherwise.
     fn pace_until(&self, now: Instant) -> Option<Instant> {
         let global = self.global.as_ref()?;
         let next = global.lock().unwrap_or_else(|e| e.into_inner()).next;
-        if next + PACE_BUSY < now {
+        if next <= now {
             return None;
         }
         let until = self.on_tick(now).checked_sub(PACE_EARLY)?;
@@ -285,19 +283,17 @@ mod tests {
     fn the_delivery_thread_is_paced_to_the_ticks_only_while_sending() {
         let limiter = Limiter::new(1000);
         let origin = limiter.origin;
-        // a send took its place just now: the thread sleeps until just before the next tick
+        // sends wait their places (the schedule's next is ahead): the thread sleeps until just
+        // before the next tick
         let now = origin + Duration::from_micros(5_500);
-        limiter.global.as_ref().unwrap().lock().unwrap().next = now;
+        limiter.global.as_ref().unwrap().lock().unwrap().next = now + Duration::from_secs(2);
         assert_eq!(limiter.pace_until(now), Some(origin + TICK * 2 - PACE_EARLY));
         // already within PACE_EARLY of the tick: no sleep (the tick's timers are about to fire)
         assert_eq!(limiter.pace_until(origin + TICK * 2 - Duration::from_micros(100)), None);
-        // sends waiting far ahead in the schedule are sending too
-        limiter.global.as_ref().unwrap().lock().unwrap().next = now + Duration::from_secs(2);
-        assert!(limiter.pace_until(now).is_some());
-        // nothing sent for longer than PACE_BUSY: idle, no pacing at all
-        let later = now + PACE_BUSY + Duration::from_millis(1);
+        // no send waiting (the first of a broadcast, the last, an idle worker): no pacing at all
         limiter.global.as_ref().unwrap().lock().unwrap().next = now;
-        assert_eq!(limiter.pace_until(later), None);
+        assert_eq!(limiter.pace_until(now), None);
+        assert_eq!(limiter.pace_until(now + Duration::from_secs(1)), None);
         // no overall rate (a benchmark's unlimited run): never paced
         assert_eq!(Limiter::unlimited().pace_until(now), None);
     }
