@@ -100,13 +100,7 @@ impl Worker {
             _ => "loa-delivery".to_string(),
         };
         std::thread::Builder::new().name(name).spawn(move || {
-            // while sending, its wake-ups follow the limiter's ticks (see `Limiter::pace`)
-            let limiter = self.limiter.clone();
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .on_thread_park(move || limiter.pace())
-                .build()
-            {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(error = %e, "the delivery worker's runtime could not be built: nothing is sent");

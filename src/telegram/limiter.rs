@@ -35,10 +35,6 @@ pub const CATCH_UP: Duration = Duration::from_millis(1);
 /// holds at most `floor((1 s + TICK + CATCH_UP) x rate x HEADROOM) + 1` sends, which is within the
 /// rate while `TICK + CATCH_UP` <= 1 / HEADROOM - 1 (5 ms): 999 at 1000/s, 30 at 30/s.
 pub const TICK: Duration = Duration::from_millis(4);
-
-/// How long before a tick a paced wake-up comes (tokio's timers fire on the millisecond at or
-/// after their time: waking a little early keeps the tick's sends on time).
-const PACE_EARLY: Duration = Duration::from_micros(300);
 /// How often one chat may be written to.
 pub const PER_CHAT: Duration = Duration::from_secs(1);
 /// Messages one group may take in [`GROUP_WINDOW`].
@@ -162,32 +158,6 @@ impl Limiter {
         self.wait_pause().await;
     }
 
-    /// For the delivery thread's runtime, before it parks (its `on_thread_park`): while sends are
-    /// going out at the overall rate, sleeps until just before the next tick. The answers that
-    /// come in meanwhile are then read together with the tick's sends, one wake-up a tick rather
-    /// than one per answer (at 1,000/s the thread waited in `epoll_wait` 1,250 times a second;
-    /// with this 400, and about 250 of these sleeps). Never while idle (an idle worker costs what it
-    /// did, and the first and last sends of a broadcast, when none waits, answer at once), never
-    /// past a tick (the sends' times are the schedule's).
-    pub fn pace(&self) {
-        let now = Instant::now();
-        if let Some(until) = self.pace_until(now) {
-            std::thread::sleep(until - now);
-        }
-    }
-
-    /// Until when [`Limiter::pace`] sleeps at `now`: just before the next tick while sends wait
-    /// their places in the schedule (its next place is ahead); `None` otherwise.
-    fn pace_until(&self, now: Instant) -> Option<Instant> {
-        let global = self.global.as_ref()?;
-        let next = global.lock().unwrap_or_else(|e| e.into_inner()).next;
-        if next <= now {
-            return None;
-        }
-        let until = self.on_tick(now).checked_sub(PACE_EARLY)?;
-        (until > now).then_some(until)
-    }
-
     /// The first tick at or after `t`.
     fn on_tick(&self, t: Instant) -> Instant {
         let since = t.saturating_duration_since(self.origin).as_nanos();
@@ -277,25 +247,6 @@ mod tests {
         let interval = Duration::from_secs_f64(1.0 / (50.0 * HEADROOM));
         let took = start.elapsed();
         assert!(took >= interval * 25 && took <= interval * 25 + Duration::from_millis(25), "{took:?}");
-    }
-
-    #[test]
-    fn the_delivery_thread_is_paced_to_the_ticks_only_while_sending() {
-        let limiter = Limiter::new(1000);
-        let origin = limiter.origin;
-        // sends wait their places (the schedule's next is ahead): the thread sleeps until just
-        // before the next tick
-        let now = origin + Duration::from_micros(5_500);
-        limiter.global.as_ref().unwrap().lock().unwrap().next = now + Duration::from_secs(2);
-        assert_eq!(limiter.pace_until(now), Some(origin + TICK * 2 - PACE_EARLY));
-        // already within PACE_EARLY of the tick: no sleep (the tick's timers are about to fire)
-        assert_eq!(limiter.pace_until(origin + TICK * 2 - Duration::from_micros(100)), None);
-        // no send waiting (the first of a broadcast, the last, an idle worker): no pacing at all
-        limiter.global.as_ref().unwrap().lock().unwrap().next = now;
-        assert_eq!(limiter.pace_until(now), None);
-        assert_eq!(limiter.pace_until(now + Duration::from_secs(1)), None);
-        // no overall rate (a benchmark's unlimited run): never paced
-        assert_eq!(Limiter::unlimited().pace_until(now), None);
     }
 
     #[test]
