@@ -35,6 +35,9 @@ pub enum StartError {
     Unsupported(String),
 }
 
+/// How long one request to the Bot API may take (an upload of 50 MB on a slow line).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// The most idle connections to the Bot API kept open.
 pub const IDLE_CONNECTIONS: usize = 256;
 /// How long an idle connection to the Bot API is kept.
@@ -57,7 +60,7 @@ To try Loa without Telegram, run it against the built-in simulator: see `loa sim
 /// A proxy's password is kept out of the logs.
 pub fn build_bot(config: &Config, token: &SecretString) -> anyhow::Result<Bot> {
     let mut builder = teloxide::net::default_reqwest_settings()
-        .timeout(Duration::from_secs(300))
+        .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(IDLE_CONNECTIONS)
         .pool_idle_timeout(IDLE_FOR);
     builder = match &config.telegram.proxy {

@@ -123,9 +123,6 @@ pub struct Direct {
     urls: std::sync::Mutex<HashMap<&'static str, hyper::Uri>>,
 }
 
-/// How long a request may take at most, as the bot's client allows.
-const TIMEOUT: Duration = Duration::from_secs(300);
-
 /// teloxide waits this long after a server error before reading the answer (and so holds the
 /// delivery that long before it is judged): the same here, so that both paths retry alike.
 const DELAY_ON_SERVER_ERROR: Duration = Duration::from_secs(10);
@@ -184,7 +181,9 @@ impl Direct {
             }
             response.into_body().collect().await.map(|b| b.to_bytes()).map_err(|e| io_error(&transport(&e)))
         };
-        let bytes = tokio::time::timeout(TIMEOUT, answer).await.map_err(|_| io_error("the request timed out"))??;
+        let bytes = tokio::time::timeout(crate::app::REQUEST_TIMEOUT, answer)
+            .await
+            .map_err(|_| io_error("the request timed out"))??;
         read_answer(&bytes)
     }
 }
