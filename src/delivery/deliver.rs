@@ -52,6 +52,10 @@ pub(super) struct PackContent {
     file_ids: Mutex<Vec<Option<String>>>,
     /// Held by the one delivery that uploads documents Telegram does not have yet.
     uploading: tokio::sync::Mutex<()>,
+    /// The message as each language and kind of broadcast has it (the pack's, a reminder's, a
+    /// resend's), rendered by the first delivery that sends it: every cell of a broadcast gets the
+    /// same text, only the buttons differ.
+    texts: Mutex<HashMap<(Locale, BroadcastKind), String>>,
 }
 
 /// What sends one delivery: the wire, the pack contents and broadcast states it has read, and the
@@ -160,6 +164,7 @@ impl Deliverer {
                 .map(|(id, name, path, _)| Doc { attachment_id: id, name, local_path: path })
                 .collect(),
             uploading: tokio::sync::Mutex::new(()),
+            texts: Mutex::new(HashMap::new()),
         });
         Ok((self.packs.lock().unwrap_or_else(|e| e.into_inner()).entry(pack_id).or_insert(content).clone(), kind))
     }
@@ -398,30 +403,39 @@ impl Deliverer {
         kind: BroadcastKind,
         answers: Option<i64>,
     ) -> Result<Vec<i64>, teloxide::RequestError> {
-        let text = match kind {
-            BroadcastKind::Pack => message::render(
-                &self.catalog,
-                locale,
-                &PackText {
-                    title: &pack.title,
-                    period: pack.period,
-                    body_html: &pack.body_html,
-                    deadline: pack.deadline,
-                    report_prompt: pack.report.as_deref(),
-                    attachments: pack.docs.len(),
-                },
-            ),
-            BroadcastKind::Reminder => {
-                message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline)
-            }
-            BroadcastKind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
-            BroadcastKind::Answer => {
+        let kept = pack.texts.lock().unwrap_or_else(|e| e.into_inner()).get(&(locale, kind)).cloned();
+        let text = match (kept, kind) {
+            (Some(text), _) => text,
+            (None, BroadcastKind::Answer) => {
                 let (question, answer) = self.question_of(d.broadcast_id).await.map_err(|e| {
                     teloxide::RequestError::Io(std::sync::Arc::new(std::io::Error::other(format!(
                         "the question an answer broadcast sends could not be read: {e}"
                     ))))
                 })?;
+                // not kept: a pack's answers are broadcasts of their own, each with its question
                 message::answer(&self.catalog, locale, &pack.title, pack.period, &question, &answer)
+            }
+            (None, _) => {
+                let text = match kind {
+                    BroadcastKind::Reminder => {
+                        message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline)
+                    }
+                    BroadcastKind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
+                    _ => message::render(
+                        &self.catalog,
+                        locale,
+                        &PackText {
+                            title: &pack.title,
+                            period: pack.period,
+                            body_html: &pack.body_html,
+                            deadline: pack.deadline,
+                            report_prompt: pack.report.as_deref(),
+                            attachments: pack.docs.len(),
+                        },
+                    ),
+                };
+                pack.texts.lock().unwrap_or_else(|e| e.into_inner()).insert((locale, kind), text.clone());
+                text
             }
         };
         let mut p = payloads::SendMessage::new(ChatId(d.chat_id), text);
