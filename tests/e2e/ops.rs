@@ -87,8 +87,18 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     assert!(health["scheduler_last_step_s"].as_i64().unwrap() <= 60);
     assert_eq!(health["backlog"], 0);
 
-    // a broadcast to five cells
-    let chats = app.private_cells("M", "Ba Bể", 5).await;
+    // a broadcast to five cells, and a sixth cell that has blocked the bot (marked unreachable
+    // when Telegram tells the bot, before the broadcast: no delivery)
+    let chats = app.private_cells("M", "Ba Bể", 6).await;
+    app.sim.block_bot(chats[5], true).unwrap();
+    crate::harness::wait_for("the sixth cell unreachable", crate::harness::WAIT, async || {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM cells WHERE status = 'unreachable'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        (n == 1).then_some(())
+    })
+    .await;
     app.send_plain_pack("Thông báo").await;
     let got = app.sim.wait_for_bot_messages(chats[4], 1, crate::harness::WAIT).await;
     let data =
@@ -99,11 +109,49 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     let text =
         crate::harness::wait_for("five deliveries sent in /metrics", std::time::Duration::from_secs(15), async || {
             let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-            text.contains("loa_deliveries{state=\"sent\"} 5").then_some(text)
+            (text.contains("loa_deliveries{state=\"sent\"} 5") && text.contains("loa_backlog 0")).then_some(text)
         })
         .await;
-    assert!(text.contains("loa_backlog 0"), "{text}");
+    for (state, n) in [("pending", 0), ("sending", 0), ("failed", 0), ("cancelled", 0)] {
+        assert!(text.contains(&format!("loa_deliveries{{state=\"{state}\"}} {n}\n")), "{state}: {text}");
+    }
     assert!(text.contains("loa_cells{status=\"active\"} 5"), "{text}");
+    assert!(text.contains("loa_cells{status=\"unreachable\"} 1"), "{text}");
+    // each state's count is read through its own index, the sent as the rest: rows of every state
+    // (a resend of the harness's own, not sent by the worker) are each counted once
+    let pack: i64 =
+        sqlx::query_scalar("SELECT pack_id FROM broadcasts ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    let resend: i64 = sqlx::query_scalar(
+        "INSERT INTO broadcasts (pack_id, kind, state, created_at) VALUES ($1, 'resend', 'done', 0) RETURNING id",
+    )
+    .bind(pack)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let cells: Vec<(i64, i64)> = sqlx::query_as("SELECT id, chat_id FROM cells WHERE status = 'active' ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    for ((cell, chat), state) in cells.iter().zip(["failed", "failed", "cancelled", "sent"]) {
+        sqlx::query(
+            "INSERT INTO deliveries (broadcast_id, cell_id, chat_id, state, next_attempt_at) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(resend)
+        .bind(cell)
+        .bind(chat)
+        .bind(state)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let text = crate::harness::wait_for("every state counted", std::time::Duration::from_secs(15), async || {
+        let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        text.contains("loa_deliveries{state=\"failed\"} 2").then_some(text)
+    })
+    .await;
+    for (state, n) in [("pending", 0), ("sending", 0), ("failed", 2), ("cancelled", 1), ("sent", 6)] {
+        assert!(text.contains(&format!("loa_deliveries{{state=\"{state}\"}} {n}\n")), "{state}: {text}");
+    }
     let value = |name: &str| -> f64 {
         text.lines()
             .find(|l| l.starts_with(name))
