@@ -10,10 +10,7 @@
 //! deliveries), with a catch-up of [`CATCH_UP`] after a gap, and goes at the first [`TICK`] at or
 //! after its place. The sends due in one tick go together: the process wakes once a tick, not once
 //! a send (at 1000/s that is 250 wake-ups a second instead of 1,000, each with its thread switches),
-//! yet no send goes before its place, so no one-second window ever holds more than the rate while
-//! the process wakes on time; and a count of the last second's sends holds back any send that
-//! would put more than the rate in a second (a process that wakes late, on a machine short of CPU,
-//! sends the places it missed together). Every
+//! yet no send goes before its place, so no one-second window ever holds more than the rate. Every
 //! wait sleeps on tokio's own timer: no timer thread. A 429 that still comes pauses every send for
 //! its retry_after; a send whose place fell in the pause takes a new one after it.
 
@@ -59,39 +56,13 @@ pub struct Limiter {
     per_second: u32,
 }
 
-/// The overall rate: when the next send is due, and the spacing between sends; and the sends of
-/// the last second, so that no second ever holds more than the rate (see [`Schedule::room`]).
+/// The overall rate: when the next send is due, and the spacing between sends.
 struct Schedule {
     next: Instant,
     interval: Duration,
-    /// When each send of the last second went, oldest first.
-    last_second: VecDeque<Instant>,
-    /// The most sends any one second may hold: the configured rate.
-    most: usize,
 }
 
 impl Schedule {
-    fn new(per_second: u32, interval: Duration) -> Schedule {
-        let most = per_second.max(1) as usize;
-        Schedule { next: Instant::now(), interval, last_second: VecDeque::with_capacity(most), most }
-    }
-
-    /// Whether a send may go at `now` without the last second holding more than the rate; if it
-    /// may, it is counted, and if not, the time it may. The even schedule alone keeps every second
-    /// within the rate while the process wakes on time; a process that wakes late (a machine
-    /// short of CPU, a thread held up) sends the places it missed together, and the second after
-    /// a late wake-up could hold them and the ones before: this is the hard bound.
-    fn room(&mut self, now: Instant) -> Result<(), Instant> {
-        while self.last_second.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
-            self.last_second.pop_front();
-        }
-        if self.last_second.len() < self.most {
-            self.last_second.push_back(now);
-            return Ok(());
-        }
-        Err(self.last_second.front().map(|t| *t + Duration::from_secs(1)).unwrap_or(now))
-    }
-
     /// The place of a send asking at `now` (and not before `not_before`, the end of a pause): the
     /// next one in the schedule.
     fn take(&mut self, now: Instant, not_before: Option<Instant>) -> Instant {
@@ -134,7 +105,7 @@ impl Limiter {
     pub fn new(per_second: u32) -> Limiter {
         let per_second = per_second.max(1);
         let interval = Duration::from_secs_f64(1.0 / (f64::from(per_second) * HEADROOM));
-        Limiter { per_second, ..Limiter::with_global(Some(Schedule::new(per_second, interval))) }
+        Limiter { per_second, ..Limiter::with_global(Some(Schedule { next: Instant::now(), interval })) }
     }
 
     /// No overall rate of Loa's own (each chat's and group's limits still hold): for measuring how
@@ -175,14 +146,6 @@ impl Limiter {
                     let at = self.on_tick(place);
                     if at > Instant::now() {
                         tokio::time::sleep_until(at).await;
-                    }
-                    // never more than the rate in a second, however late this wake-up came
-                    loop {
-                        let room = global.lock().unwrap_or_else(|e| e.into_inner()).room(Instant::now());
-                        match room {
-                            Ok(()) => break,
-                            Err(at) => tokio::time::sleep_until(self.on_tick(at)).await,
-                        }
                     }
                     // a 429 came while this send waited: its place may have fallen in the pause
                     if self.pause_end() == pause {
@@ -296,55 +259,9 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_late_wake_up_never_lets_a_second_hold_more_than_the_rate() {
-        // 400 sends at 100/s; the process wakes half a second late once (the clock jumps: every
-        // send whose tick passed wakes at once), then on time, a millisecond at a time
-        let l = Arc::new(Limiter::new(100));
-        let times = Arc::new(Mutex::new(Vec::new()));
-        let mut tasks = Vec::new();
-        for chat in 0..400 {
-            let (l, times) = (l.clone(), times.clone());
-            tasks.push(tokio::spawn(async move {
-                l.acquire(1000 + chat, 1).await;
-                times.lock().unwrap().push(Instant::now());
-            }));
-        }
-        tokio::task::yield_now().await;
-        tokio::time::advance(Duration::from_millis(500)).await;
-        while times.lock().unwrap().len() < 400 {
-            tokio::time::advance(Duration::from_millis(1)).await;
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let mut times = times.lock().unwrap().clone();
-        times.sort();
-        let within = |t: &Instant, span: Duration| times.iter().filter(|u| **u >= *t && **u < *t + span).count();
-        // the late wake-up sent the places it missed together (tokio's timer wheel may spread
-        // them over two milliseconds)
-        let late = times.iter().map(|t| within(t, Duration::from_millis(2))).max();
-        assert!(late >= Some(40), "the late wake-up sent {late:?} at once");
-        let most = times.iter().map(|t| within(t, Duration::from_secs(1))).max();
-        assert_eq!(most, Some(100), "the fullest second holds the rate, no more");
-    }
-
-    #[test]
-    fn a_second_full_of_sends_makes_the_next_wait_for_the_oldest_to_leave_it() {
-        let mut s = Schedule::new(3, Duration::from_millis(333));
-        let t0 = Instant::now();
-        let ms = Duration::from_millis;
-        assert_eq!(s.room(t0), Ok(()));
-        assert_eq!(s.room(t0 + ms(100)), Ok(()));
-        assert_eq!(s.room(t0 + ms(200)), Ok(()));
-        assert_eq!(s.room(t0 + ms(500)), Err(t0 + ms(1000)));
-        assert_eq!(s.room(t0 + ms(1000)), Ok(()));
-        assert_eq!(s.room(t0 + ms(1050)), Err(t0 + ms(1100)));
-    }
-
-    #[tokio::test(start_paused = true)]
     async fn a_late_send_is_caught_up_but_a_gap_gives_no_burst() {
         let interval = Duration::from_secs_f64(1.0 / (30.0 * HEADROOM));
-        let mut s = Schedule::new(30, interval);
+        let mut s = Schedule { next: Instant::now(), interval };
         let t0 = s.next;
         assert_eq!(s.take(t0, None), t0);
         // asking 1 ms late: the next is still due on the even schedule, not 1 ms later
