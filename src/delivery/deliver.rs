@@ -421,7 +421,8 @@ impl Deliverer {
                         message::reminder(&self.catalog, locale, &pack.title, pack.period, pack.deadline)
                     }
                     BroadcastKind::Resend => message::resent(&self.catalog, locale, &pack.title, pack.period),
-                    _ => message::render(
+                    // an answer's text was made above
+                    BroadcastKind::Pack | BroadcastKind::Answer => message::render(
                         &self.catalog,
                         locale,
                         &PackText {

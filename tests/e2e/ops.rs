@@ -117,8 +117,8 @@ async fn healthz_and_metrics_tell_how_loa_is_doing_after_a_broadcast() {
     }
     assert!(text.contains("loa_cells{status=\"active\"} 5"), "{text}");
     assert!(text.contains("loa_cells{status=\"unreachable\"} 1"), "{text}");
-    // every state is counted, each row once: rows of every state
-    // (a resend of the harness's own, not sent by the worker) are each counted once
+    // rows of every state (a resend of the test's own, not sent by the worker) are each counted
+    // once, in their state
     let pack: i64 =
         sqlx::query_scalar("SELECT pack_id FROM broadcasts ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
     let resend: i64 = sqlx::query_scalar(
