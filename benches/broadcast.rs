@@ -141,7 +141,7 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         bot,
         config.clone(),
         Arc::new(loa::i18n::Catalog::new()),
-        limiter,
+        limiter.clone(),
         Default::default(),
     ));
     let stop = tokio_util::sync::CancellationToken::new();
@@ -211,6 +211,9 @@ async fn run(cells: usize, rate: Option<u32>, peer: bool) -> Value {
         ("duplicates".to_string(), json!(duplicates)),
         ("idle_cpu_ms_per_s".to_string(), json!((idle_cpu_ms_per_s * 100.0).round() / 100.0)),
         ("database".to_string(), json!(database)),
+        // sends woken more than the limiter's LATE after their tick (each gave its place up)
+        ("late_wakeups".to_string(), json!(limiter.late_wakeups().0)),
+        ("latest_wakeup_ms".to_string(), json!(limiter.late_wakeups().1.as_millis())),
     ]);
     Value::Object(line)
 }

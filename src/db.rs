@@ -906,20 +906,67 @@ pub async fn restore(url: &str, backup: &std::path::Path, store: &std::path::Pat
 
 /// Writes that come together, written together: each caller adds its item and waits; the first
 /// to find no write under way (after `linger`, to let others join) takes every item waiting, its
-/// own among them, and writes them with one call of `write`; the others hear how theirs went.
-/// Under load that is one statement or transaction for many items instead of one each, and a
-/// lone item is written at once (or after `linger`). Used for the delivery worker's sends and for
-/// acknowledgements; each caller still waits for its own item to be written.
+/// own among them, and writes them with one call of `write`; the others hear how theirs went, and
+/// the next to find its item still waiting writes the next group. Under load that is one
+/// statement or transaction for many items instead of one each, and a lone item is written at
+/// once (or after `linger`). Used for the delivery worker's sends and for acknowledgements; each
+/// caller still waits for its own item to be written.
+///
+/// A group that knows who may still add an item (each of them counted by an [`Enlisted`] guard
+/// while it may) ends its lingering as soon as every one of them is waiting: the last sends of a
+/// broadcast are written at once, not after the whole `linger`.
 pub struct GroupWrite<T, R> {
     waiting: std::sync::Mutex<Vec<(T, Tell<R>)>>,
     writing: tokio::sync::Mutex<()>,
     most: usize,
+    /// Callers that may still add an item ([`GroupWrite::enlist`]); 0: not known.
+    enlisted: std::sync::atomic::AtomicUsize,
+    /// Rung when every enlisted caller is waiting.
+    all_waiting: tokio::sync::Notify,
+}
+
+/// One caller counted as one that may add items to a [`GroupWrite`], until dropped.
+pub struct Enlisted<T, R> {
+    group: Arc<GroupWrite<T, R>>,
+}
+
+impl<T, R> Drop for Enlisted<T, R> {
+    fn drop(&mut self) {
+        self.group.enlisted.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        // the one that left may have been the last not waiting
+        let waiting = self.group.waiting.lock().unwrap_or_else(|e| e.into_inner()).len();
+        self.group.ring_if_all_waiting(waiting);
+    }
 }
 
 impl<T, R> GroupWrite<T, R> {
     /// At most `most` items to a write.
     pub fn new(most: usize) -> GroupWrite<T, R> {
-        GroupWrite { waiting: Default::default(), writing: Default::default(), most: most.max(1) }
+        GroupWrite {
+            waiting: Default::default(),
+            writing: Default::default(),
+            most: most.max(1),
+            enlisted: Default::default(),
+            all_waiting: Default::default(),
+        }
+    }
+
+    /// Counts a caller that may add items from now until the guard is dropped.
+    pub fn enlist(self: &Arc<Self>) -> Enlisted<T, R> {
+        self.enlisted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Enlisted { group: self.clone() }
+    }
+
+    /// Whether `waiting` items are all the enlisted callers may add (never while none is enlisted).
+    fn all_waiting(&self, waiting: usize) -> bool {
+        let enlisted = self.enlisted.load(std::sync::atomic::Ordering::SeqCst);
+        enlisted > 0 && waiting >= enlisted
+    }
+
+    fn ring_if_all_waiting(&self, waiting: usize) {
+        if waiting > 0 && self.all_waiting(waiting) {
+            self.all_waiting.notify_waiters();
+        }
     }
 
     /// Adds `item` and returns what became of it: `write` gets the items of one write and answers
@@ -931,8 +978,13 @@ impl<T, R> GroupWrite<T, R> {
         R: Clone,
     {
         let (tell, mut told) = tokio::sync::oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push((item, tell));
-        let turn = tokio::select! {
+        let waiting = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            waiting.push((item, tell));
+            waiting.len()
+        };
+        self.ring_if_all_waiting(waiting);
+        let _turn = tokio::select! {
             biased;
             written = &mut told => return written.unwrap_or_else(|_| Err(ABANDONED.into())),
             turn = self.writing.lock() => turn,
@@ -942,40 +994,54 @@ impl<T, R> GroupWrite<T, R> {
             return written;
         }
         if let Some(linger) = linger {
-            tokio::time::sleep(linger).await;
+            // registered before the look, so that the last caller's ring cannot slip by
+            let rung = self.all_waiting.notified();
+            tokio::pin!(rung);
+            rung.as_mut().enable();
+            let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner()).len();
+            if !self.all_waiting(waiting) {
+                tokio::select! {
+                    _ = rung => {}
+                    _ = tokio::time::sleep(linger) => {}
+                }
+            }
         }
+        // every item waiting now, up to `most`, until this one is written; the items that come in
+        // meanwhile wait for the next caller to find its own still waiting (and to linger for others)
         loop {
             let (items, tells): (Vec<T>, Vec<_>) = {
                 let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
                 let n = waiting.len().min(self.most);
                 waiting.drain(..n).unzip()
             };
-            if items.is_empty() {
-                break;
-            }
             let n = items.len();
-            match write(items).await {
-                Ok(results) if results.len() == n => {
-                    for (tell, result) in tells.into_iter().zip(results) {
-                        let _ = tell.send(Ok(result));
+            if n > 0 {
+                match write(items).await {
+                    Ok(results) if results.len() == n => {
+                        for (tell, result) in tells.into_iter().zip(results) {
+                            let _ = tell.send(Ok(result));
+                        }
+                    }
+                    Ok(results) => {
+                        let e = format!("a grouped write answered {} results for {n} items", results.len());
+                        for tell in tells {
+                            let _ = tell.send(Err(e.clone()));
+                        }
+                    }
+                    Err(e) => {
+                        for tell in tells {
+                            let _ = tell.send(Err(e.clone()));
+                        }
                     }
                 }
-                Ok(results) => {
-                    let e = format!("a grouped write answered {} results for {n} items", results.len());
-                    for tell in tells {
-                        let _ = tell.send(Err(e.clone()));
-                    }
-                }
-                Err(e) => {
-                    for tell in tells {
-                        let _ = tell.send(Err(e.clone()));
-                    }
-                }
+            }
+            match told.try_recv() {
+                Ok(written) => return written,
+                // more than `most` were waiting before this one: the next group
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) if n > 0 => {}
+                Err(_) => return Err(ABANDONED.into()),
             }
         }
-        drop(turn);
-        // every item waiting was written, this one among them
-        told.try_recv().unwrap_or_else(|_| Err(ABANDONED.into()))
     }
 }
 
@@ -1068,6 +1134,47 @@ mod tests {
         }
         assert_eq!(got, [Err("thirteen".to_string()), Err("thirteen".to_string())]);
         assert_eq!(submit(14).await.unwrap(), Ok(140));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_write_lingers_no_longer_once_every_enlisted_caller_waits() {
+        use tokio::time::Instant;
+        let group: Arc<GroupWrite<u32, u32>> = Arc::new(GroupWrite::new(10));
+        let submit = |item: u32, linger: Duration| {
+            let group = group.clone();
+            tokio::spawn(async move {
+                group
+                    .submit(item, Some(linger), |items| async move { Ok(items.iter().map(|i| i * 10).collect()) })
+                    .await
+            })
+        };
+        let hour = Duration::from_secs(3600);
+        // two callers that may add items: the first lingers until the second's item comes, not an
+        // hour (the clock is tokio's paused one: a sleep would move it)
+        let (a, b) = (group.enlist(), group.enlist());
+        let started = Instant::now();
+        let (first, second) = (submit(1, hour), submit(2, hour));
+        assert_eq!((first.await.unwrap(), second.await.unwrap()), (Ok(10), Ok(20)));
+        assert!(started.elapsed() < hour, "lingered {:?} with every caller waiting", started.elapsed());
+        // one left: a lone item from the other is written at once
+        drop(b);
+        let started = Instant::now();
+        assert_eq!(submit(3, hour).await.unwrap(), Ok(30));
+        assert!(started.elapsed() < hour);
+        // a write lingering for a caller that leaves without an item goes when it leaves
+        let c = group.enlist();
+        let started = Instant::now();
+        let fourth = submit(4, hour);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!fourth.is_finished(), "it lingers while a caller may still add an item");
+        drop(c);
+        assert_eq!(fourth.await.unwrap(), Ok(40));
+        assert!(started.elapsed() < hour);
+        // nobody enlisted: the group does not know who may come, and lingers the whole time
+        drop(a);
+        let started = Instant::now();
+        assert_eq!(submit(5, Duration::from_millis(50)).await.unwrap(), Ok(50));
+        assert!(started.elapsed() >= Duration::from_millis(50));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -181,19 +181,30 @@ async fn metrics_text(State(state): State<MetricsState>, headers: axum::http::He
     // counters are the whole process's)
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;
-    if let Ok(rows) = sqlx::query_as::<_, (DeliveryState, i64)>("SELECT state, count(*) FROM deliveries GROUP BY state")
-        .fetch_all(&pool)
-        .await
+    // each state counted through its own small index (the pending, the open, the failed, the
+    // cancelled deliveries); the sent are the rest of the table, whose count SQLite takes from its
+    // narrowest index: a scrape costs milliseconds at a million deliveries, not a table's reading
+    if let Ok((pending, open, failed, cancelled, all)) = sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
+        "SELECT (SELECT count(*) FROM deliveries WHERE state = 'pending'),
+                (SELECT count(*) FROM deliveries WHERE state IN ('pending', 'sending')),
+                (SELECT count(*) FROM deliveries WHERE state = 'failed'),
+                (SELECT count(*) FROM deliveries WHERE state = 'cancelled'),
+                (SELECT count(*) FROM deliveries)",
+    )
+    .fetch_one(&pool)
+    .await
     {
-        let mut backlog = 0;
         for &state in DeliveryState::ALL {
-            let n = rows.iter().find(|r| r.0 == state).map(|r| r.1).unwrap_or(0);
+            let n = match state {
+                DeliveryState::Pending => pending,
+                DeliveryState::Sending => open - pending,
+                DeliveryState::Failed => failed,
+                DeliveryState::Cancelled => cancelled,
+                DeliveryState::Sent => all - open - failed - cancelled,
+            };
             metrics::gauge!("loa_deliveries", "state" => state.as_str()).set(n as f64);
-            if matches!(state, DeliveryState::Pending | DeliveryState::Sending) {
-                backlog += n;
-            }
         }
-        metrics::gauge!("loa_backlog").set(backlog as f64);
+        metrics::gauge!("loa_backlog").set(open as f64);
     }
     if let Ok(rows) =
         sqlx::query_as::<_, (String, i64)>("SELECT status, count(*) FROM cells GROUP BY status").fetch_all(&pool).await

@@ -245,6 +245,7 @@ impl Worker {
             }
             for row in batch {
                 let permit = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let in_flight = self.deliverer.outbox.in_flight();
                 let me = self.clone();
                 let stopping = stop.clone();
                 let span = tracing::info_span!(
@@ -259,7 +260,7 @@ impl Worker {
                         tracing::error!(delivery_id = row.id, error = %format!("{e:#}"), "delivery failed unexpectedly; it will be tried again");
                         let _ = Box::pin(me.deliverer.outbox.put_back(&stopping, row.id)).await;
                     }
-                    drop(permit);
+                    drop((permit, in_flight));
                 }, span));
             }
         }

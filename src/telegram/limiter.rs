@@ -10,13 +10,19 @@
 //! deliveries), with a catch-up of [`CATCH_UP`] after a gap, and goes at the first [`TICK`] at or
 //! after its place. The sends due in one tick go together: the process wakes once a tick, not once
 //! a send (at 1000/s that is 250 wake-ups a second instead of 1,000, each with its thread switches),
-//! yet no send goes before its place, so no one-second window ever holds more than the rate. Every
-//! wait sleeps on tokio's own timer: no timer thread. A 429 that still comes pauses every send for
+//! yet no send goes before its place, so no one-second window ever holds more than the rate while
+//! the process wakes on time. A process that wakes late (a thread held up, a machine short of CPU;
+//! stalls of 50 ms were seen on the benchmark's virtual machine) would send every place it missed
+//! at once, a burst that draws 429s: a send woken more than [`LATE`] after its tick gives its place
+//! up and takes a new one, and a count of the last second's sends holds back any send that would
+//! still put more than the rate in a second. Every wait sleeps on tokio's own timer: no timer
+//! thread. A 429 that still comes pauses every send for
 //! its retry_after; a send whose place fell in the pause takes a new one after it.
 
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use governor::clock::Clock;
@@ -35,6 +41,12 @@ pub const CATCH_UP: Duration = Duration::from_millis(1);
 /// holds at most `floor((1 s + TICK + CATCH_UP) x rate x HEADROOM) + 1` sends, which is within the
 /// rate while `TICK + CATCH_UP` <= 1 / HEADROOM - 1 (5 ms): 999 at 1000/s, 30 at 30/s.
 pub const TICK: Duration = Duration::from_millis(4);
+/// A send woken this long after its tick gives its place up and takes a new one (see
+/// [`Limiter::acquire`]): a thread held up for longer would otherwise send all the places it
+/// missed at once, a burst Telegram may answer with 429s. 20 ms at 1000/s is twenty sends at most
+/// in one burst; a wake-up is normally a millisecond or two late. A send gives its place up once
+/// at most: woken late again, it goes.
+pub const LATE: Duration = Duration::from_millis(20);
 /// How often one chat may be written to.
 pub const PER_CHAT: Duration = Duration::from_secs(1);
 /// Messages one group may take in [`GROUP_WINDOW`].
@@ -54,15 +66,45 @@ pub struct Limiter {
     groups: Mutex<HashMap<i64, VecDeque<Instant>>>,
     paused_until: Mutex<Option<Instant>>,
     per_second: u32,
+    /// Sends woken more than [`LATE`] after their tick (each took a new place), and the latest
+    /// such wake-up in microseconds.
+    late: AtomicU64,
+    late_max_us: AtomicU64,
 }
 
-/// The overall rate: when the next send is due, and the spacing between sends.
+/// The overall rate: when the next send is due, and the spacing between sends; and the sends of
+/// the last second, so that no second ever holds more than the rate (see [`Schedule::room`]).
 struct Schedule {
     next: Instant,
     interval: Duration,
+    /// When each send of the last second went, oldest first.
+    last_second: VecDeque<Instant>,
+    /// The most sends any one second may hold: the configured rate.
+    most: usize,
 }
 
 impl Schedule {
+    fn new(per_second: u32, interval: Duration) -> Schedule {
+        let most = per_second.max(1) as usize;
+        Schedule { next: Instant::now(), interval, last_second: VecDeque::with_capacity(most), most }
+    }
+
+    /// Whether a send may go at `now` without the last second holding more than the rate; if it
+    /// may, it is counted, and if not, the time it may. The even schedule alone keeps every second
+    /// within the rate while the process wakes on time; a process that wakes late (a machine
+    /// short of CPU, a thread held up) sends the places it missed together, and the second after
+    /// a late wake-up could hold them and the ones before: this is the hard bound.
+    fn room(&mut self, now: Instant) -> Result<(), Instant> {
+        while self.last_second.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            self.last_second.pop_front();
+        }
+        if self.last_second.len() < self.most {
+            self.last_second.push_back(now);
+            return Ok(());
+        }
+        Err(self.last_second.front().map(|t| *t + Duration::from_secs(1)).unwrap_or(now))
+    }
+
     /// The place of a send asking at `now` (and not before `not_before`, the end of a pause): the
     /// next one in the schedule.
     fn take(&mut self, now: Instant, not_before: Option<Instant>) -> Instant {
@@ -105,7 +147,7 @@ impl Limiter {
     pub fn new(per_second: u32) -> Limiter {
         let per_second = per_second.max(1);
         let interval = Duration::from_secs_f64(1.0 / (f64::from(per_second) * HEADROOM));
-        Limiter { per_second, ..Limiter::with_global(Some(Schedule { next: Instant::now(), interval })) }
+        Limiter { per_second, ..Limiter::with_global(Some(Schedule::new(per_second, interval))) }
     }
 
     /// No overall rate of Loa's own (each chat's and group's limits still hold): for measuring how
@@ -119,6 +161,12 @@ impl Limiter {
         self.global.as_ref().map(|_| self.per_second)
     }
 
+    /// How many sends woke more than [`LATE`] after their tick and took a new place, and the
+    /// latest of those wake-ups: how often the process was held up while sending.
+    pub fn late_wakeups(&self) -> (u64, Duration) {
+        (self.late.load(Relaxed), Duration::from_micros(self.late_max_us.load(Relaxed)))
+    }
+
     fn with_global(global: Option<Schedule>) -> Limiter {
         let origin = global.as_ref().map(|g| g.next).unwrap_or_else(Instant::now);
         Limiter {
@@ -128,6 +176,8 @@ impl Limiter {
             groups: Mutex::new(HashMap::new()),
             paused_until: Mutex::new(None),
             per_second: 0,
+            late: AtomicU64::new(0),
+            late_max_us: AtomicU64::new(0),
         }
     }
 
@@ -140,12 +190,33 @@ impl Limiter {
                 self.until_group_ready(chat_id).await;
             }
             if let Some(global) = &self.global {
+                let mut gave_up = false;
                 loop {
                     let pause = self.pause_end();
                     let place = global.lock().unwrap_or_else(|e| e.into_inner()).take(Instant::now(), pause);
                     let at = self.on_tick(place);
                     if at > Instant::now() {
                         tokio::time::sleep_until(at).await;
+                    }
+                    // woken late (the thread was held up, the machine short of CPU): every send
+                    // whose place passed meanwhile woke with this one, and together they would
+                    // reach Telegram as a burst; the places missed are given up instead, and this
+                    // send takes a new one. Once only: on a machine that cannot keep time at all
+                    // the sends must still go (the count of the last second below still holds)
+                    let late = Instant::now().saturating_duration_since(at);
+                    if late > LATE && !gave_up {
+                        gave_up = true;
+                        self.late.fetch_add(1, Relaxed);
+                        self.late_max_us.fetch_max(u64::try_from(late.as_micros()).unwrap_or(u64::MAX), Relaxed);
+                        continue;
+                    }
+                    // never more than the rate in a second, however late this wake-up came
+                    loop {
+                        let room = global.lock().unwrap_or_else(|e| e.into_inner()).room(Instant::now());
+                        match room {
+                            Ok(()) => break,
+                            Err(at) => tokio::time::sleep_until(self.on_tick(at)).await,
+                        }
                     }
                     // a 429 came while this send waited: its place may have fallen in the pause
                     if self.pause_end() == pause {
@@ -259,9 +330,89 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_late_wake_up_sends_no_burst_and_no_second_holds_more_than_the_rate() {
+        // 400 sends at 100/s; the process wakes half a second late once (the clock jumps: every
+        // send whose tick passed wakes at once), then on time, a millisecond at a time
+        let l = Arc::new(Limiter::new(100));
+        let times = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for chat in 0..400 {
+            let (l, times) = (l.clone(), times.clone());
+            tasks.push(tokio::spawn(async move {
+                l.acquire(1000 + chat, 1).await;
+                times.lock().unwrap().push(Instant::now());
+            }));
+        }
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(500)).await;
+        while times.lock().unwrap().len() < 400 {
+            tokio::time::advance(Duration::from_millis(1)).await;
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut times = times.lock().unwrap().clone();
+        times.sort();
+        let within = |t: &Instant, span: Duration| times.iter().filter(|u| **u >= *t && **u < *t + span).count();
+        // the sends whose places passed more than LATE before the wake-up gave them up and took
+        // new ones: no burst (at 100/s a place every 10 ms, so no 2 ms holds more than the two
+        // places of the last LATE, and a send on time)
+        let (late, latest) = l.late_wakeups();
+        assert!(late >= 40, "{late} sends woke late");
+        assert!(latest >= Duration::from_millis(400), "the latest wake-up was {latest:?} after its tick");
+        let burst = times.iter().map(|t| within(t, Duration::from_millis(2))).max();
+        assert!(burst <= Some(3), "the late wake-up sent {burst:?} at once");
+        let most = times.iter().map(|t| within(t, Duration::from_secs(1))).max();
+        assert_eq!(most, Some(100), "the fullest second holds the rate, no more");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_send_gives_its_place_up_once_and_goes_when_it_wakes_late_again() {
+        // 20 sends at 100/s, places 0-200 ms; the process wakes 500 ms late: each gives its place
+        // up and takes a new one (500-700 ms); it then wakes a second late again: they go, however
+        // late, rather than give their places up for ever
+        let l = Arc::new(Limiter::new(100));
+        let done = Arc::new(Mutex::new(0));
+        for chat in 0..20 {
+            let (l, done) = (l.clone(), done.clone());
+            tokio::spawn(async move {
+                l.acquire(1000 + chat, 1).await;
+                *done.lock().unwrap() += 1;
+            });
+        }
+        tokio::task::yield_now().await;
+        let sent_at_once = *done.lock().unwrap();
+        tokio::time::advance(Duration::from_millis(500)).await;
+        for _ in 0..5 {
+            tokio::task::yield_now().await;
+        }
+        assert!(*done.lock().unwrap() <= sent_at_once + 2, "the sends woken late went");
+        assert!(l.late_wakeups().0 >= 17, "{:?} gave their places up", l.late_wakeups());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        for _ in 0..5 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(*done.lock().unwrap(), 20, "every send went at its second late wake-up");
+        assert!(l.late_wakeups().0 <= 20, "a send gave its place up twice: {:?}", l.late_wakeups());
+    }
+
+    #[test]
+    fn a_second_full_of_sends_makes_the_next_wait_for_the_oldest_to_leave_it() {
+        let mut s = Schedule::new(3, Duration::from_millis(333));
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(s.room(t0), Ok(()));
+        assert_eq!(s.room(t0 + ms(100)), Ok(()));
+        assert_eq!(s.room(t0 + ms(200)), Ok(()));
+        assert_eq!(s.room(t0 + ms(500)), Err(t0 + ms(1000)));
+        assert_eq!(s.room(t0 + ms(1000)), Ok(()));
+        assert_eq!(s.room(t0 + ms(1050)), Err(t0 + ms(1100)));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_late_send_is_caught_up_but_a_gap_gives_no_burst() {
         let interval = Duration::from_secs_f64(1.0 / (30.0 * HEADROOM));
-        let mut s = Schedule { next: Instant::now(), interval };
+        let mut s = Schedule::new(30, interval);
         let t0 = s.next;
         assert_eq!(s.take(t0, None), t0);
         // asking 1 ms late: the next is still due on the even schedule, not 1 ms later
