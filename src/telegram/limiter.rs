@@ -14,7 +14,7 @@
 //! the process wakes on time. A process that wakes late (a thread held up, a machine short of CPU;
 //! stalls of 50 ms were seen on the benchmark's virtual machine) would send every place it missed
 //! at once, a burst that draws 429s: a send woken more than [`LATE`] after its tick gives its place
-//! up and takes a new one, and a count of the last second's sends holds back any send that would
+//! up and takes a new one (once: woken late again, it goes), and a count of the last second's sends holds back any send that would
 //! still put more than the rate in a second. Every wait sleeps on tokio's own timer: no timer
 //! thread. A 429 that still comes pauses every send for
 //! its retry_after; a send whose place fell in the pause takes a new one after it.
@@ -355,8 +355,8 @@ mod tests {
         times.sort();
         let within = |t: &Instant, span: Duration| times.iter().filter(|u| **u >= *t && **u < *t + span).count();
         // the sends whose places passed more than LATE before the wake-up gave them up and took
-        // new ones: no burst (at 100/s a place every 10 ms, so no 2 ms holds more than the two
-        // places of the last LATE, and a send on time)
+        // new ones: no burst (at 100/s a place every 10 ms: only the two or so places within LATE
+        // of the wake-up went at it)
         let (late, latest) = l.late_wakeups();
         assert!(late >= 40, "{late} sends woke late");
         assert!(latest >= Duration::from_millis(400), "the latest wake-up was {latest:?} after its tick");
