@@ -329,13 +329,16 @@ pub async fn serve_with(config: Config, stop: CancellationToken, worker_options:
             let listener_errors = Arc::new(|e: teloxide::RequestError| async move {
                 tracing::warn!(error = %crate::logging::redact(&e.to_string()), "getUpdates failed; polling again");
             });
-            dispatcher.dispatch_with_listener(listener, listener_errors).await;
+            dispatcher.dispatch_with_listener(bot::lanes::bounded(listener, ctx.lanes.clone()), listener_errors).await;
         }
         Mode::Webhook => {
             let shared = crate::db::backend(&ctx.pool) == crate::db::Backend::Postgres;
             let (listener, server) = webhook(&bot, &ctx.config, shared).await?;
             dispatcher
-                .dispatch_with_listener(listener, Arc::new(|e: std::convert::Infallible| async move { match e {} }))
+                .dispatch_with_listener(
+                    bot::lanes::bounded(listener, ctx.lanes.clone()),
+                    Arc::new(|e: std::convert::Infallible| async move { match e {} }),
+                )
                 .await;
             let _ = server.await;
         }
@@ -370,7 +373,7 @@ async fn webhook(
     config: &Config,
     shared: bool,
 ) -> anyhow::Result<(
-    impl teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible>,
+    impl teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible> + use<>,
     tokio::task::JoinHandle<()>,
 )> {
     use teloxide::update_listeners::webhooks;
